@@ -1,0 +1,108 @@
+// Package faults is the catalog of failures gatecrash injects between a
+// gateway and its origin. Each fault is one file: a struct whose exported
+// fields are its parameters (with defaults from its constructor), an Inject
+// method that does the work, and an init that registers it with its name,
+// family, one-line summary and YAML example. The catalog that
+// `gatecrash faults` prints and the README's table come from this registry.
+package faults
+
+import (
+	"context"
+	"fmt"
+	"sort"
+
+	"github.com/gatecrash/gatecrash/harness"
+)
+
+// Fault is one injectable failure.
+type Fault interface {
+	// Inject starts the fault in env. The returned Injection clears it.
+	Inject(ctx context.Context, env *harness.Environment) (Injection, error)
+}
+
+// Validator is implemented by faults whose parameters need checking beyond
+// their types. The error is written for the user who wrote the suite.
+type Validator interface {
+	Validate() error
+}
+
+// Injection is a fault in effect.
+type Injection struct {
+	// Clear ends the fault; the environment is healthy again afterwards.
+	Clear func() error
+	// Method says how the fault was made, when there is more than one way.
+	Method string
+}
+
+// Definition describes one fault of the catalog.
+type Definition struct {
+	// Name is how suites refer to the fault.
+	Name string
+	// Family groups faults by what broke (origin down, slow origin, DNS...).
+	Family string
+	// Summary is one line on what the gateway meets.
+	Summary string
+	// Example is a scenario's `fault:` value in YAML, using the parameters.
+	Example string
+	// New returns the fault with its default parameters.
+	New func() Fault
+}
+
+// The families of the catalog, in the order the catalog lists them.
+const (
+	FamilyOriginDown = "origin down"
+	FamilySlowOrigin = "slow origin"
+	FamilyDNS        = "DNS"
+	FamilyFirewall   = "firewall"
+	FamilyMalformed  = "malformed response"
+)
+
+var familyOrder = []string{FamilyOriginDown, FamilySlowOrigin, FamilyDNS, FamilyFirewall, FamilyMalformed}
+
+var registry = map[string]Definition{}
+
+// Register adds a fault to the catalog; it is called from init functions.
+func Register(d Definition) {
+	if _, dup := registry[d.Name]; dup {
+		panic(fmt.Sprintf("faults: %q registered twice", d.Name))
+	}
+	if d.Name == "" || d.Family == "" || d.Summary == "" || d.Example == "" || d.New == nil {
+		panic(fmt.Sprintf("faults: %q registered without name, family, summary, example or constructor", d.Name))
+	}
+	registry[d.Name] = d
+}
+
+// Lookup finds a fault by name.
+func Lookup(name string) (Definition, bool) {
+	d, ok := registry[name]
+	return d, ok
+}
+
+// All is the catalog, by family, then by name.
+func All() []Definition {
+	rank := make(map[string]int, len(familyOrder))
+	for i, f := range familyOrder {
+		rank[f] = i
+	}
+	all := make([]Definition, 0, len(registry))
+	for _, d := range registry {
+		all = append(all, d)
+	}
+	sort.Slice(all, func(i, j int) bool {
+		if all[i].Family != all[j].Family {
+			return rank[all[i].Family] < rank[all[j].Family]
+		}
+		return all[i].Name < all[j].Name
+	})
+	return all
+}
+
+// Names lists the catalog's fault names, sorted.
+func Names() []string {
+	names := make([]string, 0, len(registry))
+	for n := range registry {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}

@@ -1,0 +1,46 @@
+package faults
+
+import (
+	"context"
+	"errors"
+	"net"
+
+	"github.com/gatecrash/gatecrash/harness"
+)
+
+// Garbage makes the origin answer the request with bytes that are not HTTP
+// at all, then close. A gateway must answer 502, never relay them.
+type Garbage struct {
+	// Bytes is what the origin sends instead of a status line.
+	Bytes string `yaml:"bytes" json:"bytes"`
+}
+
+func init() {
+	Register(Definition{
+		Name:    "garbage",
+		Family:  FamilyMalformed,
+		Summary: "the origin answers with bytes that are not HTTP, then closes",
+		Example: `{garbage: {bytes: "SSH-2.0-OpenSSH_9.2\r\n"}}`,
+		New:     func() Fault { return &Garbage{Bytes: "this is not an HTTP response\r\n\r\n"} },
+	})
+}
+
+// Validate rejects an empty answer: that is a different fault (empty reply).
+func (f *Garbage) Validate() error {
+	if f.Bytes == "" {
+		return errors.New("bytes: expected at least one byte (an empty answer is the empty-reply fault)")
+	}
+	return nil
+}
+
+// Inject makes the origin answer every request with the bytes.
+func (f *Garbage) Inject(_ context.Context, env *harness.Environment) (Injection, error) {
+	env.Origin.SetBehavior(func(_ context.Context, conn net.Conn, o *harness.Origin) {
+		defer conn.Close()
+		if _, err := o.ReadRequest(conn); err != nil {
+			return
+		}
+		_, _ = conn.Write([]byte(f.Bytes))
+	})
+	return Injection{Clear: func() error { env.Origin.SetBehavior(nil); return nil }}, nil
+}

@@ -1,0 +1,32 @@
+package faults
+
+import (
+	"context"
+	"net"
+
+	"github.com/gatecrash/gatecrash/harness"
+)
+
+// Hang makes the origin accept the connection and read the request, then
+// never answer: the gateway's read timeout is what ends the wait.
+type Hang struct{}
+
+func init() {
+	Register(Definition{
+		Name:    "hang",
+		Family:  FamilySlowOrigin,
+		Summary: "the origin reads the request and never answers, holding the connection open",
+		Example: "hang",
+		New:     func() Fault { return &Hang{} },
+	})
+}
+
+// Inject makes the origin hold every new connection until the fault clears.
+func (f *Hang) Inject(_ context.Context, env *harness.Environment) (Injection, error) {
+	env.Origin.SetBehavior(func(ctx context.Context, conn net.Conn, o *harness.Origin) {
+		defer conn.Close()
+		_, _ = o.ReadRequest(conn)
+		<-ctx.Done()
+	})
+	return Injection{Clear: func() error { env.Origin.SetBehavior(nil); return nil }}, nil
+}

@@ -1,0 +1,213 @@
+package harness
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// Request is what the client sends to the gateway.
+type Request struct {
+	Method  string
+	Path    string
+	Headers map[string]string
+	Body    string
+	// Timeout bounds the whole exchange; zero means DefaultRequestTimeout.
+	Timeout time.Duration
+}
+
+// DefaultRequestTimeout bounds a request that names no timeout, so a gateway
+// that never answers cannot hang the run.
+const DefaultRequestTimeout = 30 * time.Second
+
+// maxBody caps how much of a body the client keeps.
+const maxBody = 16 << 20
+
+// ErrorKind names why an answer was not a complete, valid HTTP response.
+type ErrorKind string
+
+// The ways an exchange with the gateway can fail.
+const (
+	ErrRefused     ErrorKind = "refused"        // the connect was refused
+	ErrTimeout     ErrorKind = "timeout"        // no complete answer before the request's timeout
+	ErrReset       ErrorKind = "reset"          // the connection was reset
+	ErrEmptyReply  ErrorKind = "empty_reply"    // closed without sending a byte
+	ErrInvalidHTTP ErrorKind = "invalid_http"   // bytes arrived, but not a valid HTTP response
+	ErrTruncated   ErrorKind = "truncated_body" // the body ended before its declared length
+	ErrInterrupted ErrorKind = "interrupted"    // the run was interrupted
+	ErrConnect     ErrorKind = "connect_error"  // any other failure to connect
+)
+
+// Observation is what the client saw of one request.
+type Observation struct {
+	// Start is when the request was sent.
+	Start time.Time `json:"start"`
+	// Status is the HTTP status code, 0 when no valid status line arrived.
+	Status int         `json:"status"`
+	Header http.Header `json:"headers,omitempty"`
+	Body   []byte      `json:"-"`
+	// TTFB is the time to the first byte of the answer, zero when none came.
+	TTFB time.Duration `json:"ttfb_ns"`
+	// Total is the time until the answer was complete or failed.
+	Total time.Duration `json:"total_ns"`
+	// ErrorKind and Error say why the answer was not valid, complete HTTP;
+	// both are empty when it was.
+	ErrorKind ErrorKind `json:"error_kind,omitempty"`
+	Error     string    `json:"error,omitempty"`
+	// Attempts is how many requests reached the origin during the exchange,
+	// and Connections how many connections it accepted.
+	Attempts    int `json:"attempts"`
+	Connections int `json:"connections"`
+}
+
+// ValidHTTP reports whether a complete, well-formed HTTP response arrived.
+func (o Observation) ValidHTTP() bool { return o.Status != 0 && o.ErrorKind == "" }
+
+// String describes the observation in one line, for failure messages.
+func (o Observation) String() string {
+	var b strings.Builder
+	if o.Status != 0 {
+		fmt.Fprintf(&b, "status %d", o.Status)
+	} else {
+		b.WriteString("no status")
+	}
+	fmt.Fprintf(&b, " in %s", o.Total.Round(time.Millisecond))
+	if o.ErrorKind != "" {
+		fmt.Fprintf(&b, " (%s: %s)", o.ErrorKind, o.Error)
+	}
+	return b.String()
+}
+
+// Do sends req to the gateway at baseURL over a fresh connection and reads
+// the whole answer, however broken. It never returns an error: every failure
+// is an observation.
+func Do(ctx context.Context, baseURL string, req Request) Observation {
+	obs := Observation{Start: time.Now()}
+	fail := func(kind ErrorKind, err error) Observation {
+		obs.Total = time.Since(obs.Start)
+		if ctx.Err() != nil && kind != ErrTimeout {
+			kind = ErrInterrupted
+		}
+		obs.ErrorKind, obs.Error = kind, err.Error()
+		return obs
+	}
+	timeout := req.Timeout
+	if timeout <= 0 {
+		timeout = DefaultRequestTimeout
+	}
+	deadline := obs.Start.Add(timeout)
+	base, err := url.Parse(baseURL)
+	if err != nil {
+		return fail(ErrConnect, err)
+	}
+	method := req.Method
+	if method == "" {
+		method = http.MethodGet
+	}
+	path := req.Path
+	if path == "" {
+		path = "/"
+	}
+	hreq, err := http.NewRequest(method, base.Scheme+"://"+base.Host+path, strings.NewReader(req.Body))
+	if err != nil {
+		return fail(ErrConnect, err)
+	}
+	for k, v := range req.Headers {
+		hreq.Header.Set(k, v)
+	}
+	if _, ok := req.Headers["Host"]; ok {
+		hreq.Host = req.Headers["Host"]
+	}
+	hreq.Header.Set("User-Agent", "gatecrash")
+	hreq.Close = true
+
+	dialer := net.Dialer{Deadline: deadline}
+	conn, err := dialer.DialContext(ctx, "tcp", base.Host)
+	if err != nil {
+		return fail(classify(err, ErrConnect), err)
+	}
+	defer conn.Close()
+	_ = conn.SetDeadline(deadline)
+	stop := context.AfterFunc(ctx, func() { conn.Close() })
+	defer stop()
+
+	if err := hreq.Write(conn); err != nil {
+		return fail(classify(err, ErrReset), err)
+	}
+	fb := &firstByte{Conn: conn, start: obs.Start}
+	resp, err := http.ReadResponse(bufio.NewReader(fb), hreq)
+	if err != nil {
+		kind := classify(err, ErrInvalidHTTP)
+		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+			kind = ErrEmptyReply
+			if fb.n > 0 {
+				kind = ErrInvalidHTTP // a partial status line or header block
+			}
+		}
+		obs.TTFB = fb.ttfb()
+		return fail(kind, err)
+	}
+	defer resp.Body.Close()
+	obs.TTFB = fb.ttfb()
+	obs.Status = resp.StatusCode
+	obs.Header = resp.Header
+	obs.Body, err = io.ReadAll(io.LimitReader(resp.Body, maxBody))
+	if err != nil {
+		kind := classify(err, ErrInvalidHTTP)
+		if errors.Is(err, io.ErrUnexpectedEOF) {
+			kind = ErrTruncated
+		}
+		return fail(kind, err)
+	}
+	obs.Total = time.Since(obs.Start)
+	return obs
+}
+
+// classify names a network error; fallback is used for the rest.
+func classify(err error, fallback ErrorKind) ErrorKind {
+	var ne net.Error
+	switch {
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return ErrRefused
+	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE):
+		return ErrReset
+	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, os.ErrDeadlineExceeded), errors.As(err, &ne) && ne.Timeout():
+		return ErrTimeout
+	}
+	return fallback
+}
+
+// firstByte notes when the first byte of the answer arrives.
+type firstByte struct {
+	net.Conn
+	start time.Time
+	once  sync.Once
+	first time.Time
+	n     int
+}
+
+func (f *firstByte) Read(p []byte) (int, error) {
+	n, err := f.Conn.Read(p)
+	if n > 0 {
+		f.once.Do(func() { f.first = time.Now() })
+		f.n += n
+	}
+	return n, err
+}
+
+func (f *firstByte) ttfb() time.Duration {
+	if f.first.IsZero() {
+		return 0
+	}
+	return f.first.Sub(f.start)
+}

@@ -1,0 +1,270 @@
+package harness
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"log"
+	"net"
+	"net/http"
+	"net/http/httputil"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Gateway is the gateway under test, however it runs.
+type Gateway interface {
+	// Name says which gateway this is, for reports.
+	Name() string
+	// Start starts the gateway (or checks it is there) for an environment at a.
+	Start(ctx context.Context, a Addresses) error
+	// URL is where clients reach the gateway, valid after Start.
+	URL() string
+	// Logs is what the gateway has written so far (its output and logs).
+	Logs() string
+	// Stop stops the gateway and releases everything it holds.
+	Stop() error
+}
+
+// Addresses are the environment's addresses, as config templates see them.
+type Addresses struct {
+	// Listen is where the gateway should listen (host:port).
+	Listen, ListenHost, ListenPort string
+	// Origin is where the gateway reaches the origin (host:port), through the
+	// toxic proxy; OriginName resolves to OriginHost through DNS.
+	Origin, OriginHost, OriginPort, OriginName string
+	// DNS is the fake DNS server (host:port, UDP and TCP).
+	DNS, DNSHost, DNSPort string
+	// WorkDir is the gateway's own directory for configs, logs and pid files.
+	WorkDir string
+}
+
+// Builtin is the reference gateway shipped in gatecrash: a Go reverse proxy
+// that resolves the origin's name through the fake DNS server on every
+// request, with a connect timeout and a response timeout. It answers 502 when
+// it cannot reach the origin or gets no valid answer, 504 when a timeout fires.
+type Builtin struct {
+	// ConnectTimeout bounds DNS resolution plus the TCP connect (default 1s).
+	ConnectTimeout time.Duration
+	// ResponseTimeout bounds the wait for the origin's response headers
+	// after the request was sent (default 2s).
+	ResponseTimeout time.Duration
+
+	mu     sync.Mutex
+	logs   bytes.Buffer
+	ln     net.Listener
+	server *http.Server
+	wg     sync.WaitGroup
+}
+
+// Defaults of the builtin gateway.
+const (
+	DefaultConnectTimeout  = 1 * time.Second
+	DefaultResponseTimeout = 2 * time.Second
+)
+
+// Name is "builtin".
+func (b *Builtin) Name() string { return "builtin" }
+
+// Start listens on a.Listen and proxies to a.OriginName:a.OriginPort.
+func (b *Builtin) Start(_ context.Context, a Addresses) error {
+	connect, response := b.ConnectTimeout, b.ResponseTimeout
+	if connect <= 0 {
+		connect = DefaultConnectTimeout
+	}
+	if response <= 0 {
+		response = DefaultResponseTimeout
+	}
+	ln, err := net.Listen("tcp", a.Listen)
+	if err != nil {
+		return fmt.Errorf("gateway builtin: listen on %s: %w", a.Listen, err)
+	}
+	resolver := &net.Resolver{
+		PreferGo: true,
+		Dial: func(ctx context.Context, network, _ string) (net.Conn, error) {
+			var d net.Dialer
+			return d.DialContext(ctx, network, a.DNS)
+		},
+	}
+	dialer := &net.Dialer{}
+	transport := &http.Transport{
+		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+			ctx, cancel := context.WithTimeout(ctx, connect)
+			defer cancel()
+			host, port, err := net.SplitHostPort(addr)
+			if err != nil {
+				return nil, err
+			}
+			// A trailing dot keeps the resolver from trying search domains.
+			ips, err := resolver.LookupIPAddr(ctx, host+".")
+			if err != nil {
+				return nil, err
+			}
+			return dialer.DialContext(ctx, network, net.JoinHostPort(ips[0].IP.String(), port))
+		},
+		ResponseHeaderTimeout: response,
+		MaxIdleConnsPerHost:   16,
+		IdleConnTimeout:       30 * time.Second,
+	}
+	target := &url.URL{Scheme: "http", Host: net.JoinHostPort(a.OriginName, a.OriginPort)}
+	logger := log.New(lockedWriter{&b.mu, &b.logs}, "gateway builtin: ", log.LstdFlags|log.Lmicroseconds)
+	proxy := &httputil.ReverseProxy{
+		Rewrite: func(r *httputil.ProxyRequest) {
+			r.SetURL(target)
+			r.Out.Host = r.In.Host
+			r.SetXForwarded()
+		},
+		Transport: transport,
+		ErrorLog:  logger,
+		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
+			status := http.StatusBadGateway
+			var ne net.Error
+			if errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ne) && ne.Timeout() {
+				status = http.StatusGatewayTimeout
+			}
+			logger.Printf("%s %s: upstream error, answering %d: %v", r.Method, r.URL.Path, status, err)
+			http.Error(w, http.StatusText(status), status)
+		},
+	}
+	b.ln = ln
+	b.server = &http.Server{Handler: proxy, ErrorLog: logger, ReadHeaderTimeout: 10 * time.Second}
+	b.wg.Add(1)
+	go func() { defer b.wg.Done(); _ = b.server.Serve(ln) }()
+	return nil
+}
+
+// URL is the gateway's address.
+func (b *Builtin) URL() string { return "http://" + b.ln.Addr().String() }
+
+// Logs is the gateway's error log.
+func (b *Builtin) Logs() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.logs.String()
+}
+
+// Stop closes the listener and every connection.
+func (b *Builtin) Stop() error {
+	if b.server == nil {
+		return nil
+	}
+	err := b.server.Close()
+	b.wg.Wait()
+	return err
+}
+
+// Attached is a gateway that is already running: gatecrash only sends it
+// requests. The suite must fix the origin and DNS addresses it was
+// configured with.
+type Attached struct {
+	// Address is the gateway's URL, such as http://127.0.0.1:8080.
+	Address string
+	// Ready is checked at Start (nil: the gateway must answer any request
+	// within 5s).
+	Ready *Readiness
+}
+
+// Name is the gateway's URL.
+func (g *Attached) Name() string { return g.Address }
+
+// Start checks that the gateway answers.
+func (g *Attached) Start(ctx context.Context, _ Addresses) error {
+	if err := checkLoopbackURL(g.Address); err != nil {
+		return err
+	}
+	return g.Ready.wait(ctx, g.Address, func() error { return nil })
+}
+
+// URL is the gateway's URL.
+func (g *Attached) URL() string { return strings.TrimSuffix(g.Address, "/") }
+
+// Logs is empty: gatecrash does not see an attached gateway's logs.
+func (g *Attached) Logs() string { return "" }
+
+// Stop does nothing: the gateway is not gatecrash's.
+func (g *Attached) Stop() error { return nil }
+
+// checkLoopbackURL refuses gateway URLs off this machine: gatecrash only
+// sends traffic to loopback.
+func checkLoopbackURL(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil || u.Scheme != "http" || u.Host == "" {
+		return fmt.Errorf("gateway url %q: expected http://host:port", raw)
+	}
+	host := u.Hostname()
+	if host == "localhost" {
+		return nil
+	}
+	if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() {
+		return fmt.Errorf("gateway url %q: gatecrash only sends traffic to loopback addresses", raw)
+	}
+	return nil
+}
+
+// Readiness says when a started gateway is ready.
+type Readiness struct {
+	// Path is requested until the gateway answers (default /).
+	Path string
+	// Status, when set, is the status the answer must have; otherwise any
+	// HTTP answer means ready.
+	Status int
+	// Within is the deadline (default 10s).
+	Within time.Duration
+}
+
+// wait polls the gateway at base until it is ready, alive reports it died,
+// or the deadline passes.
+func (r *Readiness) wait(ctx context.Context, base string, alive func() error) error {
+	path, within, want := "/", 10*time.Second, 0
+	if r != nil {
+		if r.Path != "" {
+			path = r.Path
+		}
+		if r.Within > 0 {
+			within = r.Within
+		}
+		want = r.Status
+	}
+	deadline := time.Now().Add(within)
+	var last Observation
+	for {
+		if err := alive(); err != nil {
+			return err
+		}
+		left := time.Until(deadline)
+		if left <= 0 {
+			break
+		}
+		last = Do(ctx, base, Request{Path: path, Timeout: min(left, time.Second)})
+		if last.Status != 0 && (want == 0 || last.Status == want) {
+			return nil
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	wantText := "any HTTP answer"
+	if want != 0 {
+		wantText = fmt.Sprintf("status %d", want)
+	}
+	return fmt.Errorf("readiness probe %s%s: expected %s within %s, last saw %s", base, path, wantText, within, last)
+}
+
+type lockedWriter struct {
+	mu *sync.Mutex
+	w  *bytes.Buffer
+}
+
+func (l lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}

@@ -1,0 +1,313 @@
+package harness
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"syscall"
+	"text/template"
+	"time"
+)
+
+// Managed is a gateway that gatecrash starts and stops: a command run
+// without a shell, with config templates rendered into its work dir.
+//
+// The command runs under a small supervisor (gatecrash itself, re-executed)
+// that leads a process group of its own and dies with gatecrash: when
+// gatecrash exits or is killed, even with SIGKILL, the supervisor kills the
+// whole group, so no gateway process (nor a worker it forked) is left.
+type Managed struct {
+	// Label names the gateway in reports (default: the command's base name).
+	Label string
+	// Command is the argv; each element is a template like the config files.
+	Command []string
+	// Templates are config files rendered into the work dir under their
+	// base name without a .tmpl suffix.
+	Templates []string
+	// Env adds environment variables (values are templates too).
+	Env map[string]string
+	// Ready says when the gateway is ready.
+	Ready *Readiness
+	// StopGrace is how long a gateway has to exit after SIGTERM before it is
+	// killed (default 5s).
+	StopGrace time.Duration
+
+	url  string
+	cmd  *exec.Cmd
+	done chan struct{} // closed when the process has exited
+	err  error         // how it exited, valid after done
+
+	mu     sync.Mutex
+	output bytes.Buffer
+}
+
+// Name is the label or the command's base name.
+func (g *Managed) Name() string {
+	if g.Label != "" {
+		return g.Label
+	}
+	if len(g.Command) > 0 {
+		return filepath.Base(g.Command[0])
+	}
+	return "managed"
+}
+
+// Render renders the templates and the command for a, without starting
+// anything: what Start would run.
+func (g *Managed) Render(a Addresses) (argv []string, files map[string][]byte, err error) {
+	files = make(map[string][]byte)
+	for _, path := range g.Templates {
+		src, err := os.ReadFile(path)
+		if err != nil {
+			return nil, nil, fmt.Errorf("gateway %s: template: %w", g.Name(), err)
+		}
+		out, err := renderTemplate(path, string(src), a)
+		if err != nil {
+			return nil, nil, fmt.Errorf("gateway %s: %w", g.Name(), err)
+		}
+		files[strings.TrimSuffix(filepath.Base(path), ".tmpl")] = []byte(out)
+	}
+	for i, arg := range g.Command {
+		out, err := renderTemplate(fmt.Sprintf("command[%d]", i), arg, a)
+		if err != nil {
+			return nil, nil, fmt.Errorf("gateway %s: %w", g.Name(), err)
+		}
+		argv = append(argv, out)
+	}
+	if len(argv) == 0 {
+		return nil, nil, fmt.Errorf("gateway %s: empty command", g.Name())
+	}
+	return argv, files, nil
+}
+
+func renderTemplate(name, src string, a Addresses) (string, error) {
+	t, err := template.New(name).Option("missingkey=error").Parse(src)
+	if err != nil {
+		return "", fmt.Errorf("template %s: %w", name, err)
+	}
+	var b strings.Builder
+	if err := t.Execute(&b, a); err != nil {
+		return "", fmt.Errorf("template %s: %w", name, err)
+	}
+	return b.String(), nil
+}
+
+// Start renders the configs into a.WorkDir, starts the command and waits
+// until the readiness probe passes, the process exits, or the deadline.
+func (g *Managed) Start(ctx context.Context, a Addresses) error {
+	argv, files, err := g.Render(a)
+	if err != nil {
+		return err
+	}
+	for name, data := range files {
+		if err := os.WriteFile(filepath.Join(a.WorkDir, name), data, 0o644); err != nil {
+			return fmt.Errorf("gateway %s: write config: %w", g.Name(), err)
+		}
+	}
+	path, err := exec.LookPath(argv[0])
+	if err != nil {
+		return fmt.Errorf("gateway %s: command %q: %w", g.Name(), argv[0], err)
+	}
+	self, err := os.Executable()
+	if err != nil {
+		return fmt.Errorf("gateway %s: find own executable for the supervisor: %w", g.Name(), err)
+	}
+	cmd := exec.Command(self, append([]string{path}, argv[1:]...)...)
+	cmd.Args[0] = "gatecrash-supervise"
+	cmd.Dir = a.WorkDir
+	cmd.Env = append(os.Environ(), superviseEnv+"=1", fmt.Sprintf("%s=%d", superviseGraceEnv, g.grace().Milliseconds()))
+	for k, v := range g.Env {
+		out, err := renderTemplate("env "+k, v, a)
+		if err != nil {
+			return fmt.Errorf("gateway %s: %w", g.Name(), err)
+		}
+		cmd.Env = append(cmd.Env, k+"="+out)
+	}
+	out := lockedWriter{&g.mu, &g.output}
+	cmd.Stdout, cmd.Stderr = out, out
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGTERM}
+	g.cmd, g.done = cmd, make(chan struct{})
+
+	// Pdeathsig fires when the thread that started the child exits, so start
+	// it from a locked thread that lives as long as the child.
+	started := make(chan error, 1)
+	go func() {
+		runtime.LockOSThread()
+		defer runtime.UnlockOSThread()
+		if err := cmd.Start(); err != nil {
+			started <- err
+			return
+		}
+		started <- nil
+		g.err = cmd.Wait()
+		close(g.done)
+	}()
+	if err := <-started; err != nil {
+		return fmt.Errorf("gateway %s: start %s: %w", g.Name(), argv[0], err)
+	}
+	g.url = "http://" + a.Listen
+	alive := func() error {
+		select {
+		case <-g.done:
+			return fmt.Errorf("gateway %s exited during start-up (%v); its output:\n%s", g.Name(), g.err, indent(g.Logs()))
+		default:
+			return nil
+		}
+	}
+	if err := g.Ready.wait(ctx, g.url, alive); err != nil {
+		_ = g.Stop()
+		if strings.HasPrefix(err.Error(), "gateway ") {
+			return err
+		}
+		return fmt.Errorf("gateway %s: %w; its output:\n%s", g.Name(), err, indent(g.Logs()))
+	}
+	return nil
+}
+
+func (g *Managed) grace() time.Duration {
+	if g.StopGrace > 0 {
+		return g.StopGrace
+	}
+	return 5 * time.Second
+}
+
+// URL is the gateway's address.
+func (g *Managed) URL() string { return g.url }
+
+// Logs is what the gateway wrote to stdout and stderr.
+func (g *Managed) Logs() string {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.output.String()
+}
+
+// Alive reports whether the gateway process is still running.
+func (g *Managed) Alive() bool {
+	if g.done == nil {
+		return false
+	}
+	select {
+	case <-g.done:
+		return false
+	default:
+		return true
+	}
+}
+
+// Stop asks the gateway to stop (SIGTERM to its supervisor, which passes it
+// on) and kills its process group when it has not exited in time.
+func (g *Managed) Stop() error {
+	if g.cmd == nil || g.cmd.Process == nil {
+		return nil
+	}
+	pgid := g.cmd.Process.Pid
+	_ = syscall.Kill(pgid, syscall.SIGTERM)
+	select {
+	case <-g.done:
+	case <-time.After(g.grace() + 2*time.Second):
+		_ = syscall.Kill(-pgid, syscall.SIGKILL)
+		<-g.done
+	}
+	// Whatever the gateway forked and left behind goes too.
+	_ = syscall.Kill(-pgid, syscall.SIGKILL)
+	return nil
+}
+
+func indent(s string) string {
+	s = strings.TrimRight(s, "\n")
+	if s == "" {
+		return "  (nothing)"
+	}
+	return "  " + strings.ReplaceAll(s, "\n", "\n  ")
+}
+
+// FreePort returns a loopback address with a port that was free a moment ago.
+func FreePort() (string, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer ln.Close()
+	return ln.Addr().String(), nil
+}
+
+const (
+	superviseEnv      = "GATECRASH_SUPERVISE"
+	superviseGraceEnv = "GATECRASH_SUPERVISE_GRACE_MS"
+)
+
+func init() {
+	// Supervise is the supervisor's whole life: gatecrash re-executes itself
+	// (or the test binary that links this package) with this variable set.
+	if os.Getenv(superviseEnv) == "1" {
+		os.Exit(supervise(os.Args[1:]))
+	}
+}
+
+// supervise runs argv in this process group and makes sure the group dies
+// with it: on SIGTERM/SIGINT (sent by Stop, or by the kernel when gatecrash
+// dies) it passes SIGTERM on, waits the grace period, then kills the group.
+func supervise(argv []string) int {
+	if len(argv) == 0 {
+		return 2
+	}
+	grace := 5 * time.Second
+	var ms int64
+	if _, err := fmt.Sscan(os.Getenv(superviseGraceEnv), &ms); err == nil && ms > 0 {
+		grace = time.Duration(ms) * time.Millisecond
+	}
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT)
+	// gatecrash may have died before the death signal was armed.
+	if os.Getppid() == 1 {
+		return 1
+	}
+	cmd := exec.Command(argv[0], argv[1:]...)
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = nil, os.Stdout, os.Stderr
+	cmd.Env = withoutSupervise(os.Environ())
+	if err := cmd.Start(); err != nil {
+		fmt.Fprintf(os.Stderr, "gatecrash: start %s: %v\n", argv[0], err)
+		return 127
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	killGroup := func() { _ = syscall.Kill(-os.Getpid(), syscall.SIGKILL) }
+	select {
+	case err := <-done:
+		var exit *exec.ExitError
+		if errors.As(err, &exit) {
+			return exit.ExitCode()
+		}
+		if err != nil {
+			return 1
+		}
+		return 0
+	case <-sigs:
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-done:
+		case <-time.After(grace):
+		}
+		killGroup() // also ends this process
+		return 1
+	}
+}
+
+func withoutSupervise(env []string) []string {
+	out := env[:0:0]
+	for _, kv := range env {
+		if !strings.HasPrefix(kv, superviseEnv) {
+			out = append(out, kv)
+		}
+	}
+	return out
+}

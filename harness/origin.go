@@ -1,0 +1,231 @@
+package harness
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Route is one canned answer of the fake origin.
+type Route struct {
+	// Path is matched exactly against the request path.
+	Path string `yaml:"path" json:"path"`
+	// Status is the status code to answer with (default 200).
+	Status int `yaml:"status,omitempty" json:"status,omitempty"`
+	// Body is the response body.
+	Body string `yaml:"body,omitempty" json:"body,omitempty"`
+	// Headers are added to the response.
+	Headers map[string]string `yaml:"headers,omitempty" json:"headers,omitempty"`
+}
+
+// DefaultRoutes is what the origin serves when a suite names no route.
+func DefaultRoutes() []Route {
+	return []Route{{Path: "/", Status: 200, Body: "hello from the gatecrash origin\n"}}
+}
+
+// ConnBehavior takes over a raw connection the origin accepted, instead of
+// serving HTTP on it. It owns conn and must close it. ctx ends when the
+// behaviour is cleared or the origin stops, so a behaviour that holds a
+// connection open (a hang) must watch it.
+type ConnBehavior func(ctx context.Context, conn net.Conn, o *Origin)
+
+// Origin is the fake origin: a TCP listener that serves the suite's routes
+// over HTTP/1.1, or hands raw connections to a fault's behaviour. It counts
+// every connection it accepts and every request it reads.
+type Origin struct {
+	ln     net.Listener
+	routes map[string]Route
+	http   *http.Server
+	conns  chan net.Conn // accepted connections handed to http.Server
+	done   chan struct{}
+	wg     sync.WaitGroup
+
+	connections atomic.Int64
+	requests    atomic.Int64
+
+	mu       sync.Mutex
+	idle     map[net.Conn]bool // HTTP connections between requests
+	behavior ConnBehavior
+	cancel   context.CancelFunc // ends the current behaviour's context
+	bctx     context.Context
+	closed   bool
+}
+
+// StartOrigin starts an origin on addr ("127.0.0.1:0" for an ephemeral port).
+func StartOrigin(addr string, routes []Route) (*Origin, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("origin: listen on %s: %w", addr, err)
+	}
+	if len(routes) == 0 {
+		routes = DefaultRoutes()
+	}
+	o := &Origin{
+		ln:     ln,
+		routes: make(map[string]Route, len(routes)),
+		conns:  make(chan net.Conn),
+		done:   make(chan struct{}),
+		idle:   make(map[net.Conn]bool),
+	}
+	for _, r := range routes {
+		o.routes[r.Path] = r
+	}
+	o.bctx, o.cancel = context.WithCancel(context.Background())
+	o.http = &http.Server{
+		Handler:           http.HandlerFunc(o.serveHTTP),
+		ReadHeaderTimeout: 10 * time.Second,
+		ConnState:         o.connState,
+	}
+	o.wg.Add(2)
+	go func() { defer o.wg.Done(); _ = o.http.Serve(chanListener{o}) }()
+	go func() { defer o.wg.Done(); o.acceptLoop() }()
+	return o, nil
+}
+
+// Addr is the origin's listening address (host:port).
+func (o *Origin) Addr() string { return o.ln.Addr().String() }
+
+// Connections is how many TCP connections the origin accepted since the last Reset.
+func (o *Origin) Connections() int { return int(o.connections.Load()) }
+
+// Requests is how many requests the origin read since the last Reset, whether
+// it answered them with a route or a fault's behaviour.
+func (o *Origin) Requests() int { return int(o.requests.Load()) }
+
+// CountRequest records one request read by a behaviour.
+func (o *Origin) CountRequest() { o.requests.Add(1) }
+
+// SetBehavior makes the origin hand every new connection to b; nil restores
+// plain HTTP. Setting a behaviour ends the context of the previous one, so
+// connections it holds are released.
+func (o *Origin) SetBehavior(b ConnBehavior) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.cancel()
+	o.bctx, o.cancel = context.WithCancel(context.Background())
+	o.behavior = b
+	if b != nil {
+		// A keep-alive connection from before the fault would otherwise
+		// keep getting healthy answers.
+		for c := range o.idle {
+			c.Close()
+		}
+	}
+}
+
+func (o *Origin) connState(c net.Conn, state http.ConnState) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	switch state {
+	case http.StateIdle:
+		if o.behavior != nil {
+			c.Close()
+			return
+		}
+		o.idle[c] = true
+	case http.StateHijacked, http.StateClosed:
+		delete(o.idle, c)
+	default:
+		delete(o.idle, c)
+	}
+}
+
+// Reset clears any behaviour and zeroes the counters.
+func (o *Origin) Reset() {
+	o.SetBehavior(nil)
+	o.connections.Store(0)
+	o.requests.Store(0)
+}
+
+// Close stops the origin and releases every connection it holds.
+func (o *Origin) Close() error {
+	o.mu.Lock()
+	if o.closed {
+		o.mu.Unlock()
+		return nil
+	}
+	o.closed = true
+	o.cancel()
+	o.mu.Unlock()
+	err := o.ln.Close()
+	close(o.done)
+	_ = o.http.Close()
+	o.wg.Wait()
+	return err
+}
+
+func (o *Origin) acceptLoop() {
+	for {
+		conn, err := o.ln.Accept()
+		if err != nil {
+			return
+		}
+		o.connections.Add(1)
+		o.mu.Lock()
+		b, ctx := o.behavior, o.bctx
+		o.mu.Unlock()
+		if b == nil {
+			select {
+			case o.conns <- conn:
+			case <-o.done:
+				conn.Close()
+				return
+			}
+			continue
+		}
+		o.wg.Add(1)
+		go func() {
+			defer o.wg.Done()
+			b(ctx, conn, o)
+		}()
+	}
+}
+
+func (o *Origin) serveHTTP(w http.ResponseWriter, r *http.Request) {
+	o.requests.Add(1)
+	route, ok := o.routes[r.URL.Path]
+	if !ok {
+		http.Error(w, "gatecrash origin: no route for "+r.URL.Path, http.StatusNotFound)
+		return
+	}
+	for k, v := range route.Headers {
+		w.Header().Set(k, v)
+	}
+	status := route.Status
+	if status == 0 {
+		status = http.StatusOK
+	}
+	w.WriteHeader(status)
+	_, _ = w.Write([]byte(route.Body))
+}
+
+// ReadRequest reads one HTTP request head from conn, counting it. Behaviours
+// use it to answer only after the gateway has sent its request.
+func (o *Origin) ReadRequest(conn net.Conn) (*http.Request, error) {
+	req, err := http.ReadRequest(bufio.NewReader(conn))
+	if err != nil {
+		return nil, err
+	}
+	o.CountRequest()
+	return req, nil
+}
+
+// chanListener feeds the connections that carry plain HTTP to http.Server.
+type chanListener struct{ o *Origin }
+
+func (l chanListener) Accept() (net.Conn, error) {
+	select {
+	case c := <-l.o.conns:
+		return c, nil
+	case <-l.o.done:
+		return nil, net.ErrClosed
+	}
+}
+
+func (l chanListener) Close() error   { return nil }
+func (l chanListener) Addr() net.Addr { return l.o.ln.Addr() }

@@ -1,0 +1,186 @@
+package harness
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net"
+	"sync"
+	"syscall"
+	"time"
+
+	toxiproxy "github.com/Shopify/toxiproxy/v2"
+	"github.com/rs/zerolog"
+)
+
+// Proxy is the toxic TCP proxy between the gateway and the origin: an
+// embedded toxiproxy proxy (no toxiproxy-server process). The gateway is
+// pointed at its address, which stays the same for the whole run, so faults
+// can take it down, blackhole it or add toxics without touching the gateway.
+type Proxy struct {
+	addr string
+
+	mu        sync.Mutex
+	proxy     *toxiproxy.Proxy
+	blackhole *Blackhole
+}
+
+// StartProxy starts a proxy listening on listen and forwarding to upstream.
+func StartProxy(listen, upstream string) (*Proxy, error) {
+	server := toxiproxy.NewServer(toxiproxy.NewMetricsContainer(nil), zerolog.Nop())
+	p := toxiproxy.NewProxy(server, "origin", listen, upstream)
+	if err := p.Start(); err != nil {
+		return nil, fmt.Errorf("proxy: listen on %s: %w", listen, err)
+	}
+	return &Proxy{addr: p.Listen, proxy: p}, nil
+}
+
+// Addr is the proxy's address (host:port): where the gateway reaches the origin.
+func (p *Proxy) Addr() string { return p.addr }
+
+// Down stops the proxy listening and closes every connection through it, so
+// connecting to Addr is refused.
+func (p *Proxy) Down() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.proxy.Stop()
+	p.closeBlackhole()
+}
+
+// Up makes the proxy listen on Addr again, ending a blackhole.
+func (p *Proxy) Up() error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.closeBlackhole()
+	if p.proxy.Enabled {
+		return nil
+	}
+	var err error
+	// The port was ours a moment ago; another process can take it in
+	// between, so retry briefly before calling it lost.
+	for range 50 {
+		if err = p.proxy.Start(); err == nil {
+			return nil
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	return fmt.Errorf("proxy: listen again on %s: %w", p.addr, err)
+}
+
+// Blackhole replaces the proxy's listener by one whose accept queue is full,
+// so a connect to Addr is never answered: the kernel drops the SYNs, as a
+// firewall that silently drops packets does. It needs no privileges.
+func (p *Proxy) Blackhole() error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.proxy.Stop()
+	p.closeBlackhole()
+	bh, err := ListenBlackhole(p.addr)
+	if err != nil {
+		return err
+	}
+	p.blackhole = bh
+	return nil
+}
+
+func (p *Proxy) closeBlackhole() {
+	if p.blackhole != nil {
+		p.blackhole.Close()
+		p.blackhole = nil
+	}
+}
+
+// AddToxic adds a toxiproxy toxic, given as toxiproxy's API would take it:
+// type, stream ("upstream" or "downstream"), toxicity and attributes.
+func (p *Proxy) AddToxic(name, typ, stream string, toxicity float32, attributes any) error {
+	body, err := json.Marshal(map[string]any{
+		"name": name, "type": typ, "stream": stream, "toxicity": toxicity, "attributes": attributes,
+	})
+	if err != nil {
+		return err
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if _, err := p.proxy.Toxics.AddToxicJson(bytes.NewReader(body)); err != nil {
+		return fmt.Errorf("proxy: add toxic %s: %w", typ, err)
+	}
+	return nil
+}
+
+// Reset removes every toxic and makes sure the proxy listens.
+func (p *Proxy) Reset() error {
+	p.mu.Lock()
+	p.proxy.Toxics.ResetToxics(context.Background())
+	p.mu.Unlock()
+	return p.Up()
+}
+
+// Close stops the proxy for good.
+func (p *Proxy) Close() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.proxy.Stop()
+	p.closeBlackhole()
+}
+
+// Blackhole is a TCP listener that never completes a connection: its accept
+// queue is shrunk to one and filled, and nothing accepts, so Linux drops every
+// further SYN. A client's connect stays pending until its own timeout.
+type Blackhole struct {
+	ln      net.Listener
+	fillers []net.Conn
+}
+
+// ListenBlackhole opens a blackhole on addr.
+func ListenBlackhole(addr string) (*Blackhole, error) {
+	var ln net.Listener
+	var err error
+	for range 50 {
+		if ln, err = net.Listen("tcp", addr); err == nil {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("blackhole: listen on %s: %w", addr, err)
+	}
+	bh := &Blackhole{ln: ln}
+	// listen(2) again on a listening socket only changes its backlog.
+	raw, err := ln.(*net.TCPListener).SyscallConn()
+	if err == nil {
+		cerr := raw.Control(func(fd uintptr) { err = syscall.Listen(int(fd), 0) })
+		if cerr != nil {
+			err = cerr
+		}
+	}
+	if err != nil {
+		ln.Close()
+		return nil, fmt.Errorf("blackhole: shrink backlog on %s: %w", addr, err)
+	}
+	// Fill the queue until a connect no longer completes.
+	for range 16 {
+		c, err := net.DialTimeout("tcp", ln.Addr().String(), 150*time.Millisecond)
+		if ne, ok := err.(net.Error); ok && ne.Timeout() {
+			return bh, nil
+		}
+		if err != nil {
+			bh.Close()
+			return nil, fmt.Errorf("blackhole: fill accept queue on %s: %w", addr, err)
+		}
+		bh.fillers = append(bh.fillers, c)
+	}
+	bh.Close()
+	return nil, fmt.Errorf("blackhole: accept queue on %s never filled", addr)
+}
+
+// Addr is the blackhole's address.
+func (b *Blackhole) Addr() string { return b.ln.Addr().String() }
+
+// Close releases the listener and the connections that filled its queue.
+func (b *Blackhole) Close() {
+	b.ln.Close()
+	for _, c := range b.fillers {
+		c.Close()
+	}
+}
