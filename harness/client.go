@@ -81,7 +81,7 @@ func (o Observation) String() string {
 	} else {
 		b.WriteString("no status")
 	}
-	fmt.Fprintf(&b, " in %s", o.Total.Round(time.Millisecond))
+	fmt.Fprintf(&b, " in %s", Round(o.Total))
 	if o.ErrorKind != "" {
 		fmt.Fprintf(&b, " (%s: %s)", o.ErrorKind, o.Error)
 	}
@@ -210,4 +210,12 @@ func (f *firstByte) ttfb() time.Duration {
 		return 0
 	}
 	return f.first.Sub(f.start)
+}
+
+// Round rounds d for people: to the millisecond, or to 10µs below 10ms.
+func Round(d time.Duration) time.Duration {
+	if d < 10*time.Millisecond {
+		return d.Round(10 * time.Microsecond)
+	}
+	return d.Round(time.Millisecond)
 }

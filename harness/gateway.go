@@ -52,6 +52,10 @@ type Builtin struct {
 	// ResponseTimeout bounds the wait for the origin's response headers
 	// after the request was sent (default 2s).
 	ResponseTimeout time.Duration
+	// KeepAlive reuses connections to the origin. Off by default, as in
+	// nginx: each request then resolves the origin's name and connects anew,
+	// so DNS and connect faults take effect on the next request.
+	KeepAlive bool
 
 	mu     sync.Mutex
 	logs   bytes.Buffer
@@ -106,6 +110,7 @@ func (b *Builtin) Start(_ context.Context, a Addresses) error {
 			return dialer.DialContext(ctx, network, net.JoinHostPort(ips[0].IP.String(), port))
 		},
 		ResponseHeaderTimeout: response,
+		DisableKeepAlives:     !b.KeepAlive,
 		MaxIdleConnsPerHost:   16,
 		IdleConnTimeout:       30 * time.Second,
 	}
@@ -172,7 +177,7 @@ func (g *Attached) Name() string { return g.Address }
 
 // Start checks that the gateway answers.
 func (g *Attached) Start(ctx context.Context, _ Addresses) error {
-	if err := checkLoopbackURL(g.Address); err != nil {
+	if err := CheckLoopbackURL(g.Address); err != nil {
 		return err
 	}
 	return g.Ready.wait(ctx, g.Address, func() error { return nil })
@@ -187,9 +192,9 @@ func (g *Attached) Logs() string { return "" }
 // Stop does nothing: the gateway is not gatecrash's.
 func (g *Attached) Stop() error { return nil }
 
-// checkLoopbackURL refuses gateway URLs off this machine: gatecrash only
+// CheckLoopbackURL refuses gateway URLs off this machine: gatecrash only
 // sends traffic to loopback.
-func checkLoopbackURL(raw string) error {
+func CheckLoopbackURL(raw string) error {
 	u, err := url.Parse(raw)
 	if err != nil || u.Scheme != "http" || u.Host == "" {
 		return fmt.Errorf("gateway url %q: expected http://host:port", raw)

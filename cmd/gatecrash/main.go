@@ -1,0 +1,185 @@
+// Command gatecrash proves how an HTTP gateway answers when the thing behind
+// it breaks: it runs YAML suites of faults against the gateway and reports
+// what the gateway did.
+//
+//	gatecrash run suite.yaml            run suites, print a line per scenario
+//	gatecrash validate suite.yaml       check suite files, start nothing
+//	gatecrash faults                    print the fault catalog
+//	gatecrash version                   print the version
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"runtime/debug"
+	"strings"
+
+	"github.com/gatecrash/gatecrash/faults"
+	"github.com/gatecrash/gatecrash/scenarios"
+)
+
+const usage = `gatecrash: fault injection for HTTP gateways
+
+Usage:
+  gatecrash run [flags] SUITE.yaml...    run the suites against their gateways
+  gatecrash validate SUITE.yaml...       check suite files; starts nothing
+  gatecrash faults [--json]              print the fault catalog
+  gatecrash version                      print the version
+
+Run "gatecrash COMMAND -h" for a command's flags.
+Exit codes: 0 all passed, 1 a scenario failed, 2 bad input or environment, 130 interrupted.
+`
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return scenarios.ExitBadInput
+	}
+	switch args[0] {
+	case "run":
+		return runCmd(args[1:], stdout, stderr)
+	case "validate":
+		return validateCmd(args[1:], stdout, stderr)
+	case "faults":
+		return faultsCmd(args[1:], stdout, stderr)
+	case "version", "--version":
+		fmt.Fprintln(stdout, "gatecrash", version())
+		return 0
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	}
+	fmt.Fprintf(stderr, "gatecrash: unknown command %q\n\n%s", args[0], usage)
+	return scenarios.ExitBadInput
+}
+
+// stringList is a flag that may be given more than once.
+type stringList []string
+
+func (l *stringList) String() string     { return strings.Join(*l, ",") }
+func (l *stringList) Set(v string) error { *l = append(*l, v); return nil }
+
+func newFlags(name, synopsis, example string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "Usage: gatecrash %s\n\nExample:\n  %s\n\nFlags:\n", synopsis, example)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+func runCmd(args []string, stdout, stderr io.Writer) int {
+	fs := newFlags("run", "run [flags] SUITE.yaml...",
+		"gatecrash run --junit out/junit.xml --label-filter dns scenarios/examples/builtin.yaml", stderr)
+	var opts scenarios.Options
+	var focus stringList
+	fs.StringVar(&opts.JUnit, "junit", "", "write a JUnit XML report to this `path`")
+	fs.StringVar(&opts.LabelFilter, "label-filter", "", "run only scenarios whose labels match this Ginkgo label `expression`, such as 'dns && !slow'")
+	fs.Var(&focus, "focus", "run only scenarios whose name matches this `regexp` (repeatable)")
+	fs.BoolVar(&opts.Verbose, "v", false, "also print Ginkgo's own detailed report")
+	if code, ok := parse(fs, args); !ok {
+		return code
+	}
+	opts.Focus = focus
+	opts.Out = stdout
+	suites, code := load(fs.Args(), stderr)
+	if suites == nil {
+		return code
+	}
+	return scenarios.Run(suites, opts)
+}
+
+func validateCmd(args []string, stdout, stderr io.Writer) int {
+	fs := newFlags("validate", "validate SUITE.yaml...", "gatecrash validate scenarios/examples/*.yaml", stderr)
+	if code, ok := parse(fs, args); !ok {
+		return code
+	}
+	suites, code := load(fs.Args(), stderr)
+	if suites == nil {
+		return code
+	}
+	for _, s := range suites {
+		fmt.Fprintf(stdout, "%s: ok: suite %q, %d scenarios, gateway %s\n", s.File, s.Name, len(s.Scenarios), s.GatewayName())
+	}
+	return 0
+}
+
+func faultsCmd(args []string, stdout, stderr io.Writer) int {
+	fs := newFlags("faults", "faults [--json]", "gatecrash faults --json", stderr)
+	asJSON := fs.Bool("json", false, "print the catalog as a JSON array")
+	if code, ok := parse(fs, args); !ok {
+		return code
+	}
+	all := faults.All()
+	if *asJSON {
+		type entry struct {
+			Name    string       `json:"name"`
+			Family  string       `json:"family"`
+			Summary string       `json:"summary"`
+			Example string       `json:"example"`
+			Params  faults.Fault `json:"defaults"`
+		}
+		list := make([]entry, len(all))
+		for i, d := range all {
+			list[i] = entry{d.Name, d.Family, d.Summary, d.Example, d.New()}
+		}
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(list); err != nil {
+			fmt.Fprintln(stderr, "gatecrash:", err)
+			return 1
+		}
+		return 0
+	}
+	family := ""
+	for _, d := range all {
+		if d.Family != family {
+			family = d.Family
+			fmt.Fprintf(stdout, "\n%s\n", family)
+		}
+		fmt.Fprintf(stdout, "  %-12s %s\n  %-12s fault: %s\n", d.Name, d.Summary, "", d.Example)
+	}
+	return 0
+}
+
+// parse parses flags; ok is false when the command must end with code.
+func parse(fs *flag.FlagSet, args []string) (code int, ok bool) {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0, false
+		}
+		return scenarios.ExitBadInput, false
+	}
+	return 0, true
+}
+
+// load loads suite files; on any problem it prints every one and returns
+// nil and the exit code.
+func load(paths []string, stderr io.Writer) ([]*scenarios.Suite, int) {
+	if len(paths) == 0 {
+		fmt.Fprintln(stderr, "gatecrash: expected at least one suite file, such as scenarios/examples/builtin.yaml")
+		return nil, scenarios.ExitBadInput
+	}
+	suites, err := scenarios.LoadAll(paths)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return nil, scenarios.ExitBadInput
+	}
+	return suites, 0
+}
+
+func version() string {
+	if info, ok := debug.ReadBuildInfo(); ok && info.Main.Version != "" {
+		return info.Main.Version
+	}
+	return "(devel)"
+}

@@ -1,0 +1,364 @@
+package scenarios
+
+import (
+	"fmt"
+	"reflect"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/goccy/go-yaml/ast"
+	"github.com/goccy/go-yaml/token"
+)
+
+// Problem is one thing wrong in a suite file, at a line and column.
+type Problem struct {
+	Line, Column int
+	Message      string
+}
+
+// LoadError lists every problem found in one suite file.
+type LoadError struct {
+	File     string
+	Problems []Problem
+}
+
+// Error prints one "file:line:column: message" line per problem.
+func (e *LoadError) Error() string {
+	lines := make([]string, len(e.Problems))
+	for i, p := range e.Problems {
+		lines[i] = fmt.Sprintf("%s:%d:%d: %s", e.File, p.Line, p.Column, p.Message)
+	}
+	return strings.Join(lines, "\n")
+}
+
+// decoder turns a YAML syntax tree into Go values strictly, collecting every
+// problem with its position instead of stopping at the first: an unknown
+// field names the fields that were expected, a wrong type says what type.
+//
+// Struct fields are matched by their yaml tag. A type takes over its own
+// decoding by implementing nodeDecoder.
+type decoder struct {
+	problems []Problem
+	// nodes maps each decoded path to its node, so that validation after
+	// decoding can point at the place.
+	nodes map[string]ast.Node
+}
+
+type nodeDecoder interface {
+	decodeNode(d *decoder, node ast.Node, path string)
+}
+
+var nodeDecoderType = reflect.TypeFor[nodeDecoder]()
+
+func (d *decoder) fail(node ast.Node, format string, args ...any) {
+	d.failAt(node.GetToken(), format, args...)
+}
+
+func (d *decoder) failAt(tk *token.Token, format string, args ...any) {
+	p := Problem{Message: fmt.Sprintf(format, args...)}
+	if tk != nil && tk.Position != nil {
+		p.Line, p.Column = tk.Position.Line, tk.Position.Column
+	}
+	d.problems = append(d.problems, p)
+}
+
+// failPath reports a problem at the node decoded for path, or at the
+// closest parent that was decoded.
+func (d *decoder) failPath(path, format string, args ...any) {
+	for p := path; ; {
+		if n, ok := d.nodes[p]; ok {
+			d.fail(n, format, args...)
+			return
+		}
+		if p == "" {
+			break
+		}
+		i := max(strings.LastIndexAny(p, ".["), 0)
+		p = p[:i]
+	}
+	d.failAt(nil, format, args...)
+}
+
+// unwrap strips comments and tags, which carry no meaning in a suite.
+func unwrap(node ast.Node) ast.Node {
+	for {
+		switch n := node.(type) {
+		case *ast.CommentGroupNode:
+			return nil
+		case *ast.TagNode:
+			node = n.Value
+		default:
+			return node
+		}
+	}
+}
+
+func isNull(node ast.Node) bool {
+	if node == nil {
+		return true
+	}
+	_, ok := node.(*ast.NullNode)
+	return ok
+}
+
+// decode stores node into v, which must be addressable. path names the
+// place for messages, such as scenarios[2].expect.
+func (d *decoder) decode(node ast.Node, v reflect.Value, path string) {
+	node = unwrap(node)
+	if node != nil {
+		d.nodes[path] = node
+	}
+	switch node.(type) {
+	case *ast.AnchorNode, *ast.AliasNode:
+		d.fail(node, "%s: YAML anchors and aliases are not supported in suites; write the value out", path)
+		return
+	}
+	if v.Addr().Type().Implements(nodeDecoderType) {
+		if node == nil {
+			return
+		}
+		v.Addr().Interface().(nodeDecoder).decodeNode(d, node, path)
+		return
+	}
+	switch v.Kind() {
+	case reflect.Pointer:
+		if isNull(node) {
+			return
+		}
+		if v.IsNil() {
+			v.Set(reflect.New(v.Type().Elem()))
+		}
+		d.decode(node, v.Elem(), path)
+	case reflect.Struct:
+		d.decodeStruct(node, v, path)
+	case reflect.Slice:
+		if isNull(node) {
+			return
+		}
+		seq, ok := node.(*ast.SequenceNode)
+		if !ok {
+			if v.Type().Elem().Kind() == reflect.String {
+				d.fail(node, "%s: expected a list of strings, such as [a, b]; got %s", path, describe(node))
+			} else {
+				d.fail(node, "%s: expected a list; got %s", path, describe(node))
+			}
+			return
+		}
+		out := reflect.MakeSlice(v.Type(), len(seq.Values), len(seq.Values))
+		for i, item := range seq.Values {
+			d.decode(item, out.Index(i), fmt.Sprintf("%s[%d]", path, i))
+		}
+		v.Set(out)
+	case reflect.Map:
+		if isNull(node) {
+			return
+		}
+		m, ok := node.(*ast.MappingNode)
+		if !ok {
+			d.fail(node, "%s: expected a mapping of names to values; got %s", path, describe(node))
+			return
+		}
+		out := reflect.MakeMapWithSize(v.Type(), len(m.Values))
+		for _, kv := range m.Values {
+			key := keyString(kv)
+			elem := reflect.New(v.Type().Elem()).Elem()
+			d.decode(kv.Value, elem, path+"."+key)
+			out.SetMapIndex(reflect.ValueOf(key).Convert(v.Type().Key()), elem)
+		}
+		v.Set(out)
+	default:
+		d.decodeScalar(node, v, path)
+	}
+}
+
+func keyString(kv *ast.MappingValueNode) string {
+	if s, ok := kv.Key.(ast.ScalarNode); ok {
+		return fmt.Sprint(s.GetValue())
+	}
+	return kv.Key.String()
+}
+
+func (d *decoder) decodeStruct(node ast.Node, v reflect.Value, path string) {
+	fields := structFields(v.Type())
+	if path == "" {
+		path = "suite file" // the top level, for messages
+	}
+	if isNull(node) {
+		return
+	}
+	m, ok := node.(*ast.MappingNode)
+	if !ok {
+		d.fail(node, "%s: expected a mapping with fields %s; got %s", path, fieldList(fields), describe(node))
+		return
+	}
+	if len(fields) == 0 && len(m.Values) > 0 {
+		d.fail(m, "%s: takes no parameters; got %q", path, keyString(m.Values[0]))
+		return
+	}
+	seen := map[string]bool{}
+	for _, kv := range m.Values {
+		key := keyString(kv)
+		if seen[key] {
+			d.fail(kv.Key, "%s: field %q appears twice", path, key)
+			continue
+		}
+		seen[key] = true
+		idx, ok := fields[key]
+		if !ok {
+			d.fail(kv.Key, "%s: unknown field %q%s; expected one of %s", path, key, suggest(key, fields), fieldList(fields))
+			continue
+		}
+		d.decode(kv.Value, v.Field(idx), join(path, key))
+	}
+}
+
+func join(path, key string) string {
+	if path == "suite file" {
+		return key
+	}
+	return path + "." + key
+}
+
+// structFields maps yaml names to field indexes.
+func structFields(t reflect.Type) map[string]int {
+	fields := map[string]int{}
+	for i := range t.NumField() {
+		f := t.Field(i)
+		name, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+		if name == "-" || !f.IsExported() {
+			continue
+		}
+		if name == "" {
+			name = strings.ToLower(f.Name)
+		}
+		fields[name] = i
+	}
+	return fields
+}
+
+func fieldList(fields map[string]int) string {
+	names := make([]string, 0, len(fields))
+	for n := range fields {
+		names = append(names, n)
+	}
+	sort.Slice(names, func(i, j int) bool { return fields[names[i]] < fields[names[j]] })
+	return strings.Join(names, ", ")
+}
+
+// suggest proposes the closest known name for a typo.
+func suggest(got string, known map[string]int) string {
+	names := make([]string, 0, len(known))
+	for n := range known {
+		names = append(names, n)
+	}
+	return didYouMean(got, names)
+}
+
+func didYouMean(got string, names []string) string {
+	best, bestDist := "", 3
+	sort.Strings(names)
+	for _, n := range names {
+		if dist := editDistance(strings.ToLower(got), n); dist < bestDist {
+			best, bestDist = n, dist
+		}
+	}
+	if best == "" {
+		return ""
+	}
+	return fmt.Sprintf(" (did you mean %q?)", best)
+}
+
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}
+
+func (d *decoder) decodeScalar(node ast.Node, v reflect.Value, path string) {
+	if isNull(node) {
+		return
+	}
+	scalar, ok := node.(ast.ScalarNode)
+	if !ok {
+		d.fail(node, "%s: expected %s; got %s", path, kindName(v.Kind()), describe(node))
+		return
+	}
+	switch v.Kind() {
+	case reflect.String:
+		v.SetString(fmt.Sprint(scalar.GetValue()))
+	case reflect.Bool:
+		b, ok := scalar.GetValue().(bool)
+		if !ok {
+			d.fail(node, "%s: expected true or false; got %s", path, describe(node))
+			return
+		}
+		v.SetBool(b)
+	case reflect.Int, reflect.Int64, reflect.Int32:
+		n, err := strconv.ParseInt(fmt.Sprint(scalar.GetValue()), 10, 64)
+		if _, isInt := node.(*ast.IntegerNode); !isInt || err != nil {
+			d.fail(node, "%s: expected an integer; got %s", path, describe(node))
+			return
+		}
+		v.SetInt(n)
+	case reflect.Float64, reflect.Float32:
+		f, err := strconv.ParseFloat(fmt.Sprint(scalar.GetValue()), 64)
+		switch node.(type) {
+		case *ast.IntegerNode, *ast.FloatNode:
+		default:
+			err = fmt.Errorf("not a number")
+		}
+		if err != nil {
+			d.fail(node, "%s: expected a number; got %s", path, describe(node))
+			return
+		}
+		v.SetFloat(f)
+	default:
+		d.fail(node, "%s: cannot hold a value here", path)
+	}
+}
+
+func kindName(k reflect.Kind) string {
+	switch k {
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Int, reflect.Int64, reflect.Int32:
+		return "an integer"
+	case reflect.Float64, reflect.Float32:
+		return "a number"
+	}
+	return "a value"
+}
+
+// describe names what a node is, for "got ..." in messages.
+func describe(node ast.Node) string {
+	switch n := node.(type) {
+	case nil, *ast.NullNode:
+		return "nothing"
+	case *ast.MappingNode:
+		return "a mapping"
+	case *ast.SequenceNode:
+		return "a list"
+	case *ast.StringNode:
+		return strconv.Quote(n.Value)
+	case ast.ScalarNode:
+		return fmt.Sprint(n.GetValue())
+	}
+	return node.Type().String()
+}

@@ -1,0 +1,276 @@
+package scenarios
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+
+	"github.com/goccy/go-yaml"
+	"github.com/goccy/go-yaml/ast"
+	"github.com/goccy/go-yaml/parser"
+
+	"github.com/gatecrash/gatecrash/harness"
+)
+
+// Load reads one suite file and validates it. On any problem it returns a
+// *LoadError that lists them all, each with its line and column.
+func Load(path string) (*Suite, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, &LoadError{File: path, Problems: []Problem{{Message: fmt.Sprintf("cannot read the suite file: %v", errors.Unwrap(err))}}}
+	}
+	return Parse(path, data)
+}
+
+// LoadAll loads every file and joins their problems; nothing is returned
+// unless all of them are valid.
+func LoadAll(paths []string) ([]*Suite, error) {
+	var suites []*Suite
+	var errs []error
+	for _, p := range paths {
+		s, err := Load(p)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		suites = append(suites, s)
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	return suites, nil
+}
+
+// Parse decodes and validates a suite from data; path names it in messages
+// and templates are found relative to it.
+func Parse(path string, data []byte) (*Suite, error) {
+	fail := func(p ...Problem) error { return &LoadError{File: path, Problems: p} }
+	file, err := parser.ParseBytes(data, 0)
+	if err != nil {
+		var yerr yaml.Error
+		if errors.As(err, &yerr) && yerr.GetToken() != nil && yerr.GetToken().Position != nil {
+			pos := yerr.GetToken().Position
+			return nil, fail(Problem{pos.Line, pos.Column, "YAML syntax: " + yerr.GetMessage()})
+		}
+		return nil, fail(Problem{Message: "YAML syntax: " + err.Error()})
+	}
+	if len(file.Docs) != 1 || isNull(unwrap(file.Docs[0].Body)) {
+		return nil, fail(Problem{1, 1, "expected one YAML document: a mapping with suite, gateway, origin and scenarios"})
+	}
+	d := &decoder{nodes: map[string]ast.Node{}}
+	s := &Suite{File: path, Dir: filepath.Dir(path)}
+	d.decode(file.Docs[0].Body, reflect.ValueOf(s).Elem(), "")
+	if len(d.problems) == 0 {
+		s.validate(d)
+	}
+	if len(d.problems) > 0 {
+		return nil, fail(d.problems...)
+	}
+	for i := range s.Scenarios {
+		if n, ok := d.nodes[fmt.Sprintf("scenarios[%d]", i)]; ok && n.GetToken() != nil && n.GetToken().Position != nil {
+			s.Scenarios[i].Pos = Pos{n.GetToken().Position.Line, n.GetToken().Position.Column}
+		}
+	}
+	return s, nil
+}
+
+// validate checks what types alone cannot, the way Caddy modules validate:
+// each message says what was expected.
+func (s *Suite) validate(d *decoder) {
+	if s.Name == "" {
+		s.Name = strings.TrimSuffix(filepath.Base(s.File), filepath.Ext(s.File))
+	}
+	s.validateGateway(d)
+	for i, r := range s.Origin.Routes {
+		at := fmt.Sprintf("origin.routes[%d]", i)
+		if !strings.HasPrefix(r.Path, "/") {
+			d.failPath(at+".path", "%s.path: expected a path starting with /; got %q", at, r.Path)
+		}
+		if r.Status != 0 && (r.Status < 100 || r.Status > 599) {
+			d.failPath(at+".status", "%s.status: expected a status code 100-599; got %d", at, r.Status)
+		}
+	}
+	checkLoopbackAddr(d, "origin.listen", s.Origin.Listen)
+	checkLoopbackAddr(d, "dns.listen", s.DNS.Listen)
+
+	if len(s.Scenarios) == 0 {
+		d.failPath("scenarios", "scenarios: expected at least one scenario")
+	}
+	names := map[string]int{}
+	for i := range s.Scenarios {
+		sc := &s.Scenarios[i]
+		at := fmt.Sprintf("scenarios[%d]", i)
+		if strings.TrimSpace(sc.Name) == "" {
+			d.failPath(at, "%s: expected a name", at)
+		} else if j, dup := names[sc.Name]; dup {
+			d.failPath(at+".name", "%s.name: %q is already the name of scenarios[%d]; names must be unique", at, sc.Name, j)
+		} else {
+			names[sc.Name] = i
+		}
+		if sc.Fault.Fault == nil {
+			d.failPath(at, "%s: expected a fault from the catalog (see gatecrash faults)", at)
+		}
+		if p := sc.Request.Path; p != "" && !strings.HasPrefix(p, "/") {
+			d.failPath(at+".request.path", "%s.request.path: expected a path starting with /; got %q", at, p)
+		}
+		if m := sc.Request.Method; m != "" && strings.ContainsAny(m, " \t\r\n/:") {
+			d.failPath(at+".request.method", "%s.request.method: expected an HTTP method such as GET; got %q", at, m)
+		}
+		sc.Expect.validate(d, at+".expect")
+	}
+}
+
+func (e *Expect) validate(d *decoder, at string) {
+	if len(e.Status) == 0 && e.Within == 0 && e.AtLeast == 0 && len(e.Between) == 0 && e.Recovers == nil {
+		d.failPath(at, "%s: expected at least one assertion: status, within, at_least, between or recovers", at)
+	}
+	if len(e.Between) != 0 && (len(e.Between) != 2 || e.Between[0] >= e.Between[1]) {
+		d.failPath(at+".between", "%s.between: expected two durations, the shorter first, such as [1.9s, 2.5s]", at)
+	}
+	if e.Within != 0 && e.AtLeast != 0 && e.AtLeast >= e.Within {
+		d.failPath(at+".at_least", "%s.at_least: expected less than within (%s); got %s", at, e.Within, e.AtLeast)
+	}
+	if r := e.Recovers; r != nil {
+		if r.Within <= 0 {
+			d.failPath(at+".recovers", "%s.recovers.within: expected how long recovery may take, such as 2s", at)
+		}
+		if len(r.Status) == 0 {
+			r.Status = StatusSet{{Code: 200}}
+		}
+	}
+}
+
+func (s *Suite) validateGateway(d *decoder) {
+	g := &s.Gateway
+	var modes []string
+	if g.Builtin != nil {
+		modes = append(modes, "builtin")
+	}
+	if len(g.Command) > 0 {
+		modes = append(modes, "command")
+	}
+	if g.URL != "" {
+		modes = append(modes, "url")
+	}
+	if len(modes) > 1 {
+		d.failPath("gateway", "gateway: expected one of builtin, command or url; got %s", strings.Join(modes, " and "))
+		return
+	}
+	mode := "builtin"
+	if len(modes) == 1 {
+		mode = modes[0]
+	}
+	if mode != "command" {
+		for field, set := range map[string]bool{"templates": len(g.Templates) > 0, "env": len(g.Env) > 0, "stop_grace": g.StopGrace != 0} {
+			if set {
+				d.failPath("gateway."+field, "gateway.%s: only a managed gateway (gateway.command) takes %s", field, field)
+			}
+		}
+	}
+	if mode == "builtin" && g.Ready != nil {
+		d.failPath("gateway.ready", "gateway.ready: the builtin gateway needs no readiness probe; it is for command or url")
+	}
+	if g.Ready != nil && g.Ready.HTTP != "" && !strings.HasPrefix(g.Ready.HTTP, "/") {
+		d.failPath("gateway.ready.http", "gateway.ready.http: expected a path starting with /; got %q", g.Ready.HTTP)
+	}
+	switch mode {
+	case "url":
+		if err := harness.CheckLoopbackURL(g.URL); err != nil {
+			d.failPath("gateway.url", "%v", err)
+		}
+		if s.Origin.Listen == "" || s.DNS.Listen == "" {
+			d.failPath("gateway.url", "gateway.url: an attached gateway needs the fixed addresses it was configured with: set origin.listen and dns.listen (127.0.0.1:port)")
+		}
+	case "command":
+		m := s.Managed()
+		if _, _, err := m.Render(placeholderAddresses); err != nil {
+			// Point at the template that failed when we can tell which.
+			at := "gateway.command"
+			for i, t := range g.Templates {
+				if strings.Contains(err.Error(), filepath.Base(t)) {
+					at = fmt.Sprintf("gateway.templates[%d]", i)
+				}
+			}
+			d.failPath(at, "%s: %v", at, errors.Unwrap(err))
+		}
+	}
+}
+
+// placeholderAddresses render templates at validation, to find template
+// errors before anything starts.
+var placeholderAddresses = harness.Addresses{
+	Listen: "127.0.0.1:1", ListenHost: "127.0.0.1", ListenPort: "1",
+	Origin: "127.0.0.1:2", OriginHost: "127.0.0.1", OriginPort: "2", OriginName: harness.DefaultOriginName,
+	DNS: "127.0.0.1:3", DNSHost: "127.0.0.1", DNSPort: "3",
+	WorkDir: os.TempDir(),
+}
+
+func checkLoopbackAddr(d *decoder, at, addr string) {
+	if addr == "" {
+		return
+	}
+	host, port, err := net.SplitHostPort(addr)
+	ip := net.ParseIP(host)
+	if err != nil || port == "" || ip == nil || !ip.IsLoopback() {
+		d.failPath(at, "%s: expected a loopback address with a port, such as 127.0.0.1:18080; got %q", at, addr)
+	}
+}
+
+// Managed is the managed gateway the suite describes, templates resolved
+// against the suite's directory.
+func (s *Suite) Managed() *harness.Managed {
+	g := s.Gateway
+	m := &harness.Managed{Label: g.Name, Command: g.Command, Env: g.Env, StopGrace: g.StopGrace.D()}
+	for _, t := range g.Templates {
+		if !filepath.IsAbs(t) {
+			t = filepath.Join(s.Dir, t)
+		}
+		m.Templates = append(m.Templates, t)
+	}
+	if g.Ready != nil {
+		m.Ready = &harness.Readiness{Path: g.Ready.HTTP, Status: g.Ready.Status, Within: g.Ready.Within.D()}
+	}
+	return m
+}
+
+// Config is the harness configuration for this suite: a new gateway
+// instance each call, so environments never share one.
+func (s *Suite) Config() harness.Config {
+	cfg := harness.Config{
+		Routes:       s.Origin.Routes,
+		OriginListen: s.Origin.Listen,
+		OriginName:   s.Origin.Name,
+		DNSListen:    s.DNS.Listen,
+	}
+	g := s.Gateway
+	switch {
+	case len(g.Command) > 0:
+		cfg.Gateway = s.Managed()
+	case g.URL != "":
+		a := &harness.Attached{Address: g.URL}
+		if g.Ready != nil {
+			a.Ready = &harness.Readiness{Path: g.Ready.HTTP, Status: g.Ready.Status, Within: g.Ready.Within.D()}
+		}
+		cfg.Gateway = a
+	default:
+		b := &harness.Builtin{}
+		if g.Builtin != nil {
+			b.ConnectTimeout, b.ResponseTimeout = g.Builtin.ConnectTimeout.D(), g.Builtin.ResponseTimeout.D()
+			b.KeepAlive = g.Builtin.KeepAlive
+		}
+		cfg.Gateway = b
+	}
+	return cfg
+}
+
+// GatewayName names the suite's gateway for reports.
+func (s *Suite) GatewayName() string {
+	if s.Gateway.Name != "" {
+		return s.Gateway.Name
+	}
+	return s.Config().Gateway.Name()
+}

@@ -1,0 +1,324 @@
+package scenarios
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/onsi/ginkgo/v2"
+	"github.com/onsi/ginkgo/v2/formatter"
+	gtypes "github.com/onsi/ginkgo/v2/types"
+	"github.com/onsi/gomega"
+	"github.com/onsi/gomega/types"
+
+	"github.com/gatecrash/gatecrash/harness"
+	"github.com/gatecrash/gatecrash/harness/match"
+	"github.com/gatecrash/gatecrash/reports"
+)
+
+// Exit codes of a run.
+const (
+	ExitPassed      = 0   // every scenario that ran passed
+	ExitFailed      = 1   // a scenario failed: a finding about the gateway
+	ExitBadInput    = 2   // bad input, or the environment could not start
+	ExitInterrupted = 130 // stopped by SIGINT or SIGTERM; reports were written
+)
+
+// Options are the settings of a run.
+type Options struct {
+	// JUnit is the path of the JUnit report ("" for none).
+	JUnit string
+	// LabelFilter selects scenarios by label, in Ginkgo's label syntax.
+	LabelFilter string
+	// Focus runs only scenarios whose names match one of these regexps.
+	Focus []string
+	// Verbose also prints Ginkgo's own report.
+	Verbose bool
+	// Out receives the console lines.
+	Out io.Writer
+}
+
+// recoveryPoll is how often recovery is checked after a fault clears.
+const recoveryPoll = 50 * time.Millisecond
+
+// Run runs the suites, in file order, as one in-process Ginkgo suite: one
+// ordered container per suite file with its own environment, one spec per
+// scenario. It prints a line per scenario, writes the reports even when the
+// run is interrupted, and returns the exit code.
+//
+// Ginkgo's suite is global to the process: Run can be called once.
+func Run(suites []*Suite, opts Options) int {
+	out := opts.Out
+	if !opts.Verbose {
+		// Ginkgo's own reporter would repeat what the console lines say.
+		formatter.ColorableStdOut = io.Discard
+	}
+	var envFailed atomic.Bool
+	var results []*reports.Scenario
+	records := map[string]*reports.Scenario{}
+
+	ginkgo.Describe("gatecrash", func() {
+		for si, s := range suites {
+			container := fmt.Sprintf("%s [%d]", s.Name, si)
+			ginkgo.Describe(container, ginkgo.Ordered, ginkgo.ContinueOnFailure, func() {
+				var env *harness.Environment
+				var envErr error
+				ginkgo.BeforeAll(func(ctx ginkgo.SpecContext) {
+					env, envErr = harness.Start(ctx, s.Config())
+					if envErr != nil {
+						envFailed.Store(true)
+						ginkgo.Fail(fmt.Sprintf("environment for %s did not start: %v", s.File, envErr))
+					}
+				})
+				ginkgo.AfterAll(func() {
+					if env != nil {
+						_ = env.Close()
+					}
+				})
+				for ci := range s.Scenarios {
+					sc := &s.Scenarios[ci]
+					rec := newRecord(s, sc)
+					records[container+"\x00"+sc.Name] = rec
+					ginkgo.It(sc.Name, ginkgo.Label(sc.Labels...), func(ctx ginkgo.SpecContext) {
+						runScenario(ctx, env, sc, rec)
+					})
+				}
+			})
+		}
+	})
+
+	ginkgo.ReportAfterEach(func(r ginkgo.SpecReport) {
+		if len(r.ContainerHierarchyTexts) < 2 {
+			return
+		}
+		rec := records[r.ContainerHierarchyTexts[1]+"\x00"+r.LeafNodeText]
+		if rec == nil {
+			return
+		}
+		finish(rec, r)
+		results = append(results, rec)
+		reports.Console(out, rec)
+	})
+
+	var reportErr error
+	ginkgo.ReportAfterSuite("gatecrash reports", func(gtypes.Report) {
+		if opts.JUnit != "" {
+			reportErr = reports.WriteJUnit(opts.JUnit, results)
+		}
+	})
+
+	suiteConfig, reporterConfig := ginkgo.GinkgoConfiguration()
+	suiteConfig.LabelFilter = opts.LabelFilter
+	suiteConfig.FocusStrings = opts.Focus
+	suiteConfig.Timeout = 24 * time.Hour
+	reporterConfig.Verbose = opts.Verbose
+	reporterConfig.NoColor = true
+	gomega.RegisterFailHandler(ginkgo.Fail)
+	t := &runT{}
+	passed := ginkgo.RunSpecs(t, "gatecrash", suiteConfig, reporterConfig)
+
+	reports.Summary(out, results)
+	if reportErr != nil {
+		fmt.Fprintf(out, "gatecrash: %v\n", reportErr)
+		return ExitBadInput
+	}
+	interrupted := false
+	for _, r := range results {
+		interrupted = interrupted || r.State == reports.Interrupted
+	}
+	switch {
+	case interrupted:
+		return ExitInterrupted
+	case envFailed.Load():
+		return ExitBadInput
+	case passed && !t.failed:
+		return ExitPassed
+	}
+	return ExitFailed
+}
+
+// runT is the testing.T Ginkgo reports the overall verdict to.
+type runT struct{ failed bool }
+
+func (t *runT) Fail() { t.failed = true }
+
+func newRecord(s *Suite, sc *Scenario) *reports.Scenario {
+	return &reports.Scenario{
+		Suite:    s.Name,
+		File:     s.File,
+		Line:     sc.Pos.Line,
+		Name:     sc.Name,
+		Labels:   sc.Labels,
+		Gateway:  s.GatewayName(),
+		Fault:    sc.Fault.Name,
+		Params:   sc.Fault.Fault,
+		Expected: sc.Expect.String(),
+		State:    reports.Skipped,
+	}
+}
+
+// finish copies Ginkgo's verdict into the record.
+func finish(rec *reports.Scenario, r ginkgo.SpecReport) {
+	rec.Duration = r.RunTime
+	if rec.Start.IsZero() {
+		rec.Start = r.StartTime
+	}
+	switch {
+	case r.State.Is(gtypes.SpecStatePassed):
+		rec.State = reports.Passed
+	case r.State.Is(gtypes.SpecStateSkipped | gtypes.SpecStatePending):
+		rec.State = reports.Skipped
+		rec.Failure = r.Failure.Message
+		if rec.Failure == "" {
+			rec.Failure = "not selected by --label-filter or --focus"
+		}
+	case r.State.Is(gtypes.SpecStateInterrupted | gtypes.SpecStateAborted):
+		rec.State = reports.Interrupted
+		rec.Failure = "interrupted: " + r.Failure.Message
+	case r.Failure.FailureNodeType == gtypes.NodeTypeBeforeAll || rec.State == reports.Errored || r.State.Is(gtypes.SpecStatePanicked):
+		rec.State = reports.Errored
+		rec.Failure = r.Failure.Message
+	default:
+		rec.State = reports.Failed
+		rec.Failure = r.Failure.Message
+	}
+}
+
+// runScenario is one scenario: steady state, inject, observe, assert,
+// clear, recovery. Every expectation is checked, so a failure lists all
+// that were not met.
+func runScenario(ctx context.Context, env *harness.Environment, sc *Scenario, rec *reports.Scenario) {
+	rec.Start = time.Now()
+	logFrom := len(env.Gateway.Logs())
+	defer func() { rec.GatewayLog = env.Gateway.Logs()[logFrom:] }()
+	harnessError := func(format string, args ...any) {
+		rec.State = reports.Errored
+		ginkgo.Fail(fmt.Sprintf(format, args...))
+	}
+	if err := env.Reset(); err != nil {
+		harnessError("reset the environment: %v", err)
+	}
+	req := sc.Request.Harness()
+
+	steady := env.Do(ctx, req)
+	rec.Steady = &steady
+	if steady.Status < 200 || steady.Status > 399 {
+		ginkgo.Fail(fmt.Sprintf("steady state: before injecting %s, expected a 2xx or 3xx answer, observed %s", sc.Fault.Name, steady))
+	}
+
+	inj, err := sc.Fault.Fault.Inject(ctx, env)
+	if err != nil {
+		harnessError("inject %s: %v", sc.Fault.Name, err)
+	}
+	rec.Method = inj.Method
+	cleared := false
+	defer func() {
+		if !cleared {
+			_ = inj.Clear()
+		}
+	}()
+
+	obs := env.Do(ctx, req)
+	rec.Observed = &obs
+
+	var failures []string
+	g := gomega.NewGomega(func(message string, _ ...int) { failures = append(failures, message) })
+	for _, c := range sc.Expect.checks() {
+		ok := g.Expect(obs).To(c.matcher)
+		rec.Checks = append(rec.Checks, reports.Check{Name: c.name, Expected: c.expected, Observed: c.observed(obs), Passed: ok})
+	}
+
+	cleared = true
+	if err := inj.Clear(); err != nil {
+		harnessError("clear %s: %v", sc.Fault.Name, err)
+	}
+	if r := sc.Expect.Recovers; r != nil {
+		rec.Recovery = awaitRecovery(ctx, g, env, req, r)
+		rec.Checks = append(rec.Checks, reports.Check{
+			Name: "recovers", Expected: rec.Recovery.Expected, Observed: recoveryObserved(rec.Recovery), Passed: rec.Recovery.Recovered,
+		})
+	}
+	if len(failures) > 0 {
+		ginkgo.Fail(strings.Join(failures, "\n"))
+	}
+}
+
+// awaitRecovery polls the gateway until it answers the recovery status, for at
+// most the recovery bound.
+func awaitRecovery(ctx context.Context, g gomega.Gomega, env *harness.Environment, req harness.Request, r *Recovery) *reports.Recovery {
+	start := time.Now()
+	within := r.Within.D()
+	if req.Timeout == 0 || req.Timeout > within {
+		req.Timeout = within
+	}
+	var last harness.Observation
+	want := match.HaveStatusMatching(r.Status.String(), r.Status.Matches)
+	ok := g.Eventually(ctx, func() harness.Observation {
+		last = env.Do(ctx, req)
+		return last
+	}).WithTimeout(within).WithPolling(recoveryPoll).Should(want)
+	after := time.Since(start)
+	if ok {
+		after = last.Start.Add(last.Total).Sub(start)
+	}
+	return &reports.Recovery{
+		Expected:  fmt.Sprintf("status %s within %s", r.Status, r.Within),
+		Recovered: ok,
+		After:     after,
+		Last:      last.String(),
+	}
+}
+
+func recoveryObserved(r *reports.Recovery) string {
+	if r.Recovered {
+		return fmt.Sprintf("recovered after %s", harness.Round(r.After))
+	}
+	return fmt.Sprintf("not recovered after %s, last saw %s", harness.Round(r.After), r.Last)
+}
+
+// check is one expectation as a Gomega matcher.
+type check struct {
+	name, expected string
+	matcher        types.GomegaMatcher
+	observed       func(harness.Observation) string
+}
+
+func observedStatus(o harness.Observation) string { return o.String() }
+
+func observedTime(o harness.Observation) string {
+	return "answered in " + harness.Round(o.Total).String()
+}
+
+func (e *Expect) checks() []check {
+	var cs []check
+	if len(e.Status) > 0 {
+		cs = append(cs, check{"status", "status " + e.Status.String(),
+			match.HaveStatusMatching(e.Status.String(), e.Status.Matches), observedStatus})
+	}
+	if e.Within > 0 {
+		cs = append(cs, check{"within", "within " + e.Within.String(), match.AnswerWithin(e.Within.D()), observedTime})
+	}
+	if e.AtLeast > 0 {
+		cs = append(cs, check{"at_least", "at least " + e.AtLeast.String(), match.TakeAtLeast(e.AtLeast.D()), observedTime})
+	}
+	if len(e.Between) == 2 {
+		cs = append(cs, check{"between", fmt.Sprintf("between %s and %s", e.Between[0], e.Between[1]),
+			match.AnswerBetween(e.Between[0].D(), e.Between[1].D()), observedTime})
+	}
+	return cs
+}
+
+// String is the expectations in one line, as the console shows them.
+func (e *Expect) String() string {
+	var parts []string
+	for _, c := range e.checks() {
+		parts = append(parts, c.expected)
+	}
+	if r := e.Recovers; r != nil {
+		parts = append(parts, fmt.Sprintf("recovers %s within %s", r.Status, r.Within))
+	}
+	return strings.Join(parts, ", ")
+}

@@ -1,0 +1,316 @@
+// Package scenarios owns the suite format: the YAML a user writes, its
+// strict loading and validation (every problem named by file, line and
+// column), and the runner that turns each scenario into a Ginkgo spec on
+// the harness.
+package scenarios
+
+import (
+	"encoding/json"
+	"fmt"
+	"reflect"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/goccy/go-yaml/ast"
+
+	"github.com/gatecrash/gatecrash/faults"
+	"github.com/gatecrash/gatecrash/harness"
+)
+
+// Suite is one suite file: a gateway, an origin and the scenarios to run.
+type Suite struct {
+	// Name names the suite in reports (default: the file's base name).
+	Name      string      `yaml:"suite" json:"suite"`
+	Gateway   GatewaySpec `yaml:"gateway" json:"gateway"`
+	Origin    OriginSpec  `yaml:"origin" json:"origin"`
+	DNS       DNSSpec     `yaml:"dns" json:"dns"`
+	Scenarios []Scenario  `yaml:"scenarios" json:"scenarios"`
+	// File is the suite file's path and Dir its directory, against which
+	// templates are found.
+	File string `yaml:"-" json:"file"`
+	Dir  string `yaml:"-" json:"-"`
+}
+
+// Pos is a place in a suite file.
+type Pos struct{ Line, Column int }
+
+// GatewaySpec says which gateway is under test: builtin (the default),
+// managed (command) or attached (url).
+type GatewaySpec struct {
+	// Name names the gateway in reports.
+	Name string `yaml:"name" json:"name,omitempty"`
+	// Builtin configures the reference gateway shipped in gatecrash.
+	Builtin *BuiltinSpec `yaml:"builtin" json:"builtin,omitempty"`
+	// Command is the argv of a managed gateway, run without a shell; each
+	// element is a template.
+	Command []string `yaml:"command" json:"command,omitempty"`
+	// Templates are config templates, relative to the suite file, rendered
+	// into the work dir without their .tmpl suffix.
+	Templates []string `yaml:"templates" json:"templates,omitempty"`
+	// Env adds environment variables to a managed gateway.
+	Env map[string]string `yaml:"env" json:"env,omitempty"`
+	// Ready is the readiness probe of a managed or attached gateway.
+	Ready *ReadySpec `yaml:"ready" json:"ready,omitempty"`
+	// StopGrace is how long a managed gateway has to exit after SIGTERM.
+	StopGrace Duration `yaml:"stop_grace" json:"stop_grace,omitempty"`
+	// URL is the address of an attached gateway that is already running.
+	URL string `yaml:"url" json:"url,omitempty"`
+}
+
+// BuiltinSpec configures the builtin gateway.
+type BuiltinSpec struct {
+	ConnectTimeout  Duration `yaml:"connect_timeout" json:"connect_timeout,omitempty"`
+	ResponseTimeout Duration `yaml:"response_timeout" json:"response_timeout,omitempty"`
+	KeepAlive       bool     `yaml:"keepalive" json:"keepalive,omitempty"`
+}
+
+// ReadySpec is a readiness probe.
+type ReadySpec struct {
+	// HTTP is the path to request (default /).
+	HTTP string `yaml:"http" json:"http,omitempty"`
+	// Status, when set, is the status that means ready; otherwise any HTTP answer.
+	Status int `yaml:"status" json:"status,omitempty"`
+	// Within is the deadline (default 10s).
+	Within Duration `yaml:"within" json:"within,omitempty"`
+}
+
+// OriginSpec configures the fake origin.
+type OriginSpec struct {
+	// Listen fixes where the gateway reaches the origin (needed for an
+	// attached gateway); default: an ephemeral loopback port.
+	Listen string `yaml:"listen" json:"listen,omitempty"`
+	// Name is the origin's DNS name (default origin.gatecrash.test).
+	Name string `yaml:"name" json:"name,omitempty"`
+	// Routes are what the origin serves (default: / answers 200).
+	Routes []harness.Route `yaml:"routes" json:"routes,omitempty"`
+}
+
+// DNSSpec configures the fake DNS server.
+type DNSSpec struct {
+	// Listen fixes the DNS server's address (needed for an attached
+	// gateway); default: an ephemeral loopback port.
+	Listen string `yaml:"listen" json:"listen,omitempty"`
+}
+
+// Scenario is one fault and what the gateway must do about it.
+type Scenario struct {
+	Name    string      `yaml:"name" json:"name"`
+	Labels  []string    `yaml:"labels" json:"labels,omitempty"`
+	Fault   FaultRef    `yaml:"fault" json:"fault"`
+	Request RequestSpec `yaml:"request" json:"request"`
+	Expect  Expect      `yaml:"expect" json:"expect"`
+	// Pos is where the scenario starts in its file.
+	Pos Pos `yaml:"-" json:"-"`
+}
+
+// RequestSpec is the request the client sends through the gateway.
+type RequestSpec struct {
+	Method  string            `yaml:"method" json:"method,omitempty"`
+	Path    string            `yaml:"path" json:"path,omitempty"`
+	Headers map[string]string `yaml:"headers" json:"headers,omitempty"`
+	Body    string            `yaml:"body" json:"body,omitempty"`
+	// Timeout bounds the request (default 30s).
+	Timeout Duration `yaml:"timeout" json:"timeout,omitempty"`
+}
+
+// Harness is the request as the harness sends it.
+func (r RequestSpec) Harness() harness.Request {
+	return harness.Request{Method: r.Method, Path: r.Path, Headers: r.Headers, Body: r.Body, Timeout: r.Timeout.D()}
+}
+
+// Expect is what the gateway must do while the fault is in effect.
+type Expect struct {
+	// Status is the status code, a class like 5xx, or a list of them.
+	Status StatusSet `yaml:"status" json:"status,omitempty"`
+	// Within: the answer is complete within this time.
+	Within Duration `yaml:"within" json:"within,omitempty"`
+	// AtLeast: the answer takes at least this long (a timeout fired, not a shortcut).
+	AtLeast Duration `yaml:"at_least" json:"at_least,omitempty"`
+	// Between: the answer is complete between the two times.
+	Between []Duration `yaml:"between" json:"between,omitempty"`
+	// Recovers: after the fault clears, the gateway answers this within a bound.
+	Recovers *Recovery `yaml:"recovers" json:"recovers,omitempty"`
+}
+
+// Recovery is the bound on getting healthy again after the fault clears.
+type Recovery struct {
+	// Status is what the gateway must answer again (default 200).
+	Status StatusSet `yaml:"status" json:"status,omitempty"`
+	// Within is how long it may take.
+	Within Duration `yaml:"within" json:"within"`
+}
+
+// Duration is a time.Duration written as in Go: 500ms, 2s, 1m30s.
+type Duration time.Duration
+
+// D is the duration as a time.Duration.
+func (d Duration) D() time.Duration { return time.Duration(d) }
+
+// String formats the duration as it is written.
+func (d Duration) String() string { return time.Duration(d).String() }
+
+// MarshalJSON writes the duration as a string such as "500ms".
+func (d Duration) MarshalJSON() ([]byte, error) { return json.Marshal(d.String()) }
+
+func (d *Duration) decodeNode(dec *decoder, node ast.Node, path string) {
+	s, ok := node.(*ast.StringNode)
+	if !ok {
+		dec.fail(node, "%s: expected a duration with a unit, such as 500ms, 2s or 1m; got %s", path, describe(node))
+		return
+	}
+	v, err := time.ParseDuration(s.Value)
+	if err != nil {
+		dec.fail(node, "%s: expected a duration with a unit, such as 500ms, 2s or 1m; got %q", path, s.Value)
+		return
+	}
+	if v < 0 {
+		dec.fail(node, "%s: expected a duration of zero or more; got %q", path, s.Value)
+		return
+	}
+	*d = Duration(v)
+}
+
+// StatusSet matches status codes: exact codes and classes like 5xx.
+type StatusSet []StatusMatch
+
+// StatusMatch is one code (Code) or one class (Class 1-5, Code 0).
+type StatusMatch struct {
+	Code  int
+	Class int
+}
+
+// Matches reports whether status is in the set.
+func (s StatusSet) Matches(status int) bool {
+	for _, m := range s {
+		if (m.Code != 0 && m.Code == status) || (m.Class != 0 && status/100 == m.Class) {
+			return true
+		}
+	}
+	return false
+}
+
+// String writes the set as a suite would: 502, 5xx, or [502, 504].
+func (s StatusSet) String() string {
+	parts := make([]string, len(s))
+	for i, m := range s {
+		parts[i] = m.String()
+	}
+	if len(parts) == 1 {
+		return parts[0]
+	}
+	return "[" + strings.Join(parts, ", ") + "]"
+}
+
+// String writes the code or the class.
+func (m StatusMatch) String() string {
+	if m.Class != 0 {
+		return fmt.Sprintf("%dxx", m.Class)
+	}
+	return strconv.Itoa(m.Code)
+}
+
+// MarshalJSON writes the set as a list of strings such as ["502", "5xx"].
+func (s StatusSet) MarshalJSON() ([]byte, error) {
+	parts := make([]string, len(s))
+	for i, m := range s {
+		parts[i] = m.String()
+	}
+	return json.Marshal(parts)
+}
+
+const statusExpected = "expected a status code (100-599), a class such as 5xx, or a list of them"
+
+func (s *StatusSet) decodeNode(dec *decoder, node ast.Node, path string) {
+	items := []ast.Node{node}
+	if seq, ok := node.(*ast.SequenceNode); ok {
+		items = seq.Values
+		if len(items) == 0 {
+			dec.fail(node, "%s: %s; got an empty list", path, statusExpected)
+			return
+		}
+	}
+	for _, item := range items {
+		item = unwrap(item)
+		switch n := item.(type) {
+		case *ast.IntegerNode:
+			code, err := strconv.Atoi(fmt.Sprint(n.GetValue()))
+			if err != nil || code < 100 || code > 599 {
+				dec.fail(item, "%s: %s; got %s", path, statusExpected, describe(item))
+				continue
+			}
+			*s = append(*s, StatusMatch{Code: code})
+		case *ast.StringNode:
+			v := strings.ToLower(n.Value)
+			if len(v) == 3 && v[0] >= '1' && v[0] <= '5' && v[1:] == "xx" {
+				*s = append(*s, StatusMatch{Class: int(v[0] - '0')})
+				continue
+			}
+			if code, err := strconv.Atoi(v); err == nil && code >= 100 && code <= 599 {
+				*s = append(*s, StatusMatch{Code: code})
+				continue
+			}
+			dec.fail(item, "%s: %s; got %q", path, statusExpected, n.Value)
+		default:
+			dec.fail(item, "%s: %s; got %s", path, statusExpected, describe(item))
+		}
+	}
+}
+
+// FaultRef is a scenario's fault: a catalog name, alone (`fault: refused`)
+// or with parameters (`fault: {garbage: {bytes: "x"}}`).
+type FaultRef struct {
+	Name  string
+	Fault faults.Fault
+}
+
+// MarshalJSON writes the fault as {"name": ..., "params": ...}.
+func (f FaultRef) MarshalJSON() ([]byte, error) {
+	return json.Marshal(struct {
+		Name   string       `json:"name"`
+		Params faults.Fault `json:"params"`
+	}{f.Name, f.Fault})
+}
+
+func (f *FaultRef) decodeNode(dec *decoder, node ast.Node, path string) {
+	var params ast.Node
+	var nameNode ast.Node = node
+	switch n := node.(type) {
+	case *ast.StringNode:
+		f.Name = n.Value
+	case *ast.MappingNode:
+		if len(n.Values) != 1 {
+			dec.fail(node, "%s: expected one fault name with its parameters, such as {garbage: {bytes: \"x\"}}; got %d names", path, len(n.Values))
+			return
+		}
+		f.Name = keyString(n.Values[0])
+		nameNode = n.Values[0].Key
+		params = unwrap(n.Values[0].Value)
+	default:
+		dec.fail(node, "%s: expected a fault name such as refused, or a mapping of one fault name to its parameters; got %s", path, describe(node))
+		return
+	}
+	def, ok := faults.Lookup(f.Name)
+	if !ok {
+		dec.fail(nameNode, "%s: unknown fault %q%s; expected one of the catalog (gatecrash faults): %s",
+			path, f.Name, didYouMean(f.Name, faults.Names()), strings.Join(faults.Names(), ", "))
+		return
+	}
+	f.Fault = def.New()
+	before := len(dec.problems)
+	dec.decode(params, reflectValue(f.Fault), path+"."+f.Name)
+	if len(dec.problems) > before {
+		return
+	}
+	if v, ok := f.Fault.(faults.Validator); ok {
+		if err := v.Validate(); err != nil {
+			at := params
+			if isNull(at) {
+				at = nameNode
+			}
+			dec.fail(at, "%s.%s: %v", path, f.Name, err)
+		}
+	}
+}
+
+func reflectValue(f faults.Fault) reflect.Value { return reflect.ValueOf(f).Elem() }
