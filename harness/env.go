@@ -95,6 +95,11 @@ func Start(ctx context.Context, cfg Config) (env *Environment, err error) {
 			return env, fmt.Errorf("work dir: %w", err)
 		}
 		env.ownWorkDir = true
+		// Gateways started as root drop to an unprivileged worker user,
+		// which must still reach its temp files here.
+		if err = os.Chmod(workDir, 0o755); err != nil {
+			return env, fmt.Errorf("work dir: %w", err)
+		}
 	} else if err = os.MkdirAll(workDir, 0o755); err != nil {
 		return env, fmt.Errorf("work dir: %w", err)
 	}

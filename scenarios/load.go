@@ -125,8 +125,8 @@ func (s *Suite) validate(d *decoder) {
 }
 
 func (e *Expect) validate(d *decoder, at string) {
-	if len(e.Status) == 0 && e.Within == 0 && e.AtLeast == 0 && len(e.Between) == 0 && e.Recovers == nil {
-		d.failPath(at, "%s: expected at least one assertion: status, within, at_least, between or recovers", at)
+	if len(e.Status) == 0 && e.Within == 0 && e.AtLeast == 0 && len(e.Between) == 0 && e.ValidHTTP == nil && e.Recovers == nil {
+		d.failPath(at, "%s: expected at least one assertion: status, within, at_least, between, valid_http or recovers", at)
 	}
 	if len(e.Between) != 0 && (len(e.Between) != 2 || e.Between[0] >= e.Between[1]) {
 		d.failPath(at+".between", "%s.between: expected two durations, the shorter first, such as [1.9s, 2.5s]", at)

@@ -221,6 +221,12 @@ func runScenario(ctx context.Context, env *harness.Environment, sc *Scenario, re
 		}
 	}()
 
+	if wait := sc.Request.After.D(); wait > 0 {
+		select {
+		case <-time.After(wait):
+		case <-ctx.Done():
+		}
+	}
 	obs := env.Do(ctx, req)
 	rec.Observed = &obs
 
@@ -308,7 +314,21 @@ func (e *Expect) checks() []check {
 		cs = append(cs, check{"between", fmt.Sprintf("between %s and %s", e.Between[0], e.Between[1]),
 			match.AnswerBetween(e.Between[0].D(), e.Between[1].D()), observedTime})
 	}
+	if e.ValidHTTP != nil {
+		m, expected := match.BeValidHTTP(), "a valid HTTP answer"
+		if !*e.ValidHTTP {
+			m, expected = gomega.Not(m), "no valid HTTP answer"
+		}
+		cs = append(cs, check{"valid_http", expected, m, observedValidity})
+	}
 	return cs
+}
+
+func observedValidity(o harness.Observation) string {
+	if o.ValidHTTP() {
+		return "a valid HTTP answer, " + o.String()
+	}
+	return o.String()
 }
 
 // String is the expectations in one line, as the console shows them.

@@ -112,6 +112,9 @@ type RequestSpec struct {
 	Body    string            `yaml:"body" json:"body,omitempty"`
 	// Timeout bounds the request (default 30s).
 	Timeout Duration `yaml:"timeout" json:"timeout,omitempty"`
+	// After delays the request this long after the fault is injected, for
+	// instance to let a gateway's DNS cache expire.
+	After Duration `yaml:"after" json:"after,omitempty"`
 }
 
 // Harness is the request as the harness sends it.
@@ -129,6 +132,9 @@ type Expect struct {
 	AtLeast Duration `yaml:"at_least" json:"at_least,omitempty"`
 	// Between: the answer is complete between the two times.
 	Between []Duration `yaml:"between" json:"between,omitempty"`
+	// ValidHTTP: whether the client gets a complete, valid HTTP answer
+	// (false records a gateway that relays garbage or drops the connection).
+	ValidHTTP *bool `yaml:"valid_http" json:"valid_http,omitempty"`
 	// Recovers: after the fault clears, the gateway answers this within a bound.
 	Recovers *Recovery `yaml:"recovers" json:"recovers,omitempty"`
 }
