@@ -27,6 +27,10 @@ type LoadError struct {
 func (e *LoadError) Error() string {
 	lines := make([]string, len(e.Problems))
 	for i, p := range e.Problems {
+		if p.Line == 0 {
+			lines[i] = fmt.Sprintf("%s: %s", e.File, p.Message)
+			continue
+		}
 		lines[i] = fmt.Sprintf("%s:%d:%d: %s", e.File, p.Line, p.Column, p.Message)
 	}
 	return strings.Join(lines, "\n")
@@ -52,7 +56,21 @@ type nodeDecoder interface {
 var nodeDecoderType = reflect.TypeFor[nodeDecoder]()
 
 func (d *decoder) fail(node ast.Node, format string, args ...any) {
-	d.failAt(node.GetToken(), format, args...)
+	d.failAt(firstToken(node), format, args...)
+}
+
+// firstToken is where a node starts: a block mapping's own token is the
+// first colon, but a reader looks for the first key.
+func firstToken(node ast.Node) *token.Token {
+	switch n := node.(type) {
+	case *ast.MappingNode:
+		if len(n.Values) > 0 && !n.IsFlowStyle {
+			return n.Values[0].Key.GetToken()
+		}
+	case *ast.MappingValueNode:
+		return n.Key.GetToken()
+	}
+	return node.GetToken()
 }
 
 func (d *decoder) failAt(tk *token.Token, format string, args ...any) {

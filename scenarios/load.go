@@ -71,8 +71,10 @@ func Parse(path string, data []byte) (*Suite, error) {
 		return nil, fail(d.problems...)
 	}
 	for i := range s.Scenarios {
-		if n, ok := d.nodes[fmt.Sprintf("scenarios[%d]", i)]; ok && n.GetToken() != nil && n.GetToken().Position != nil {
-			s.Scenarios[i].Pos = Pos{n.GetToken().Position.Line, n.GetToken().Position.Column}
+		if n, ok := d.nodes[fmt.Sprintf("scenarios[%d]", i)]; ok {
+			if tk := firstToken(n); tk != nil && tk.Position != nil {
+				s.Scenarios[i].Pos = Pos{tk.Position.Line, tk.Position.Column}
+			}
 		}
 	}
 	return s, nil
@@ -187,6 +189,13 @@ func (s *Suite) validateGateway(d *decoder) {
 		}
 	case "command":
 		m := s.Managed()
+		for i, t := range m.Templates {
+			if _, err := os.Stat(t); err != nil {
+				at := fmt.Sprintf("gateway.templates[%d]", i)
+				d.failPath(at, "%s: cannot read template %s (templates are found next to the suite file): %v", at, t, errors.Unwrap(err))
+				return
+			}
+		}
 		if _, _, err := m.Render(placeholderAddresses); err != nil {
 			// Point at the template that failed when we can tell which.
 			at := "gateway.command"
@@ -195,9 +204,23 @@ func (s *Suite) validateGateway(d *decoder) {
 					at = fmt.Sprintf("gateway.templates[%d]", i)
 				}
 			}
-			d.failPath(at, "%s: %v", at, errors.Unwrap(err))
+			hint := ""
+			if strings.Contains(err.Error(), "can't evaluate field") {
+				hint = "; templates can use " + addressFields()
+			}
+			d.failPath(at, "%s: %v%s", at, errors.Unwrap(err), hint)
 		}
 	}
+}
+
+// addressFields lists what a template can use, such as {{.Listen}}.
+func addressFields() string {
+	t := reflect.TypeFor[harness.Addresses]()
+	names := make([]string, t.NumField())
+	for i := range names {
+		names[i] = "{{." + t.Field(i).Name + "}}"
+	}
+	return strings.Join(names, ", ")
 }
 
 // placeholderAddresses render templates at validation, to find template

@@ -1,0 +1,141 @@
+package scenarios_test
+
+import (
+	"os"
+	"path/filepath"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	"github.com/gatecrash/gatecrash/faults"
+	"github.com/gatecrash/gatecrash/harness"
+	"github.com/gatecrash/gatecrash/scenarios"
+)
+
+const header = `suite: t
+scenarios:
+`
+
+var _ = Describe("loading suites", func() {
+	It("loads the examples", func() {
+		for _, f := range []string{"examples/builtin.yaml", "examples/nginx/suite.yaml"} {
+			s, err := scenarios.Load(f)
+			Expect(err).NotTo(HaveOccurred(), f)
+			Expect(s.Scenarios).NotTo(BeEmpty())
+			for _, sc := range s.Scenarios {
+				Expect(sc.Pos.Line).To(BeNumerically(">", 0), sc.Name)
+			}
+		}
+	})
+
+	It("decodes every field of a scenario", func() {
+		s, err := scenarios.Parse("ok.yaml", []byte(`
+suite: everything
+gateway: {builtin: {connect_timeout: 300ms, response_timeout: 4s, keepalive: true}}
+origin:
+  name: api.internal
+  routes: [{path: /x, status: 201, body: hi, headers: {X-A: b}}]
+scenarios:
+  - name: one
+    labels: [a, b]
+    fault: {garbage: {bytes: "nope"}}
+    request: {method: POST, path: /x, headers: {X-Y: z}, body: data, timeout: 5s, after: 10ms}
+    expect:
+      status: [502, 5xx]
+      within: 1s
+      at_least: 1ms
+      between: [1ms, 2s]
+      valid_http: true
+      recovers: {within: 2s}
+`))
+		Expect(err).NotTo(HaveOccurred())
+		Expect(s.Name).To(Equal("everything"))
+		Expect(s.Origin.Routes).To(Equal([]harness.Route{{Path: "/x", Status: 201, Body: "hi", Headers: map[string]string{"X-A": "b"}}}))
+		sc := s.Scenarios[0]
+		Expect(sc.Pos).To(Equal(scenarios.Pos{Line: 8, Column: 5}))
+		Expect(sc.Fault.Name).To(Equal("garbage"))
+		Expect(sc.Fault.Fault).To(Equal(&faults.Garbage{Bytes: "nope"}))
+		Expect(sc.Request.Harness()).To(Equal(harness.Request{Method: "POST", Path: "/x", Headers: map[string]string{"X-Y": "z"}, Body: "data", Timeout: 5 * time.Second}))
+		Expect(sc.Expect.Status.Matches(502)).To(BeTrue())
+		Expect(sc.Expect.Status.Matches(503)).To(BeTrue())
+		Expect(sc.Expect.Status.Matches(200)).To(BeFalse())
+		Expect(sc.Expect.Recovers.Status.String()).To(Equal("200"), "recovery defaults to 200")
+		Expect(*sc.Expect.ValidHTTP).To(BeTrue())
+		b := s.Config().Gateway.(*harness.Builtin)
+		Expect(b.ConnectTimeout).To(Equal(300 * time.Millisecond))
+		Expect(b.KeepAlive).To(BeTrue())
+	})
+
+	It("reports every problem in a file at once, each at its line and column", func() {
+		_, err := scenarios.Parse("bad.yaml", []byte(header+`  - name: typo
+    fault: refused
+    expect: {statsu: 502}
+  - name: bad duration
+    fault: hang
+    expect: {status: 504, within: 2 seconds}
+  - name: unknown fault
+    fault: refsued
+    expect: {status: 502}
+`))
+		Expect(err).To(HaveOccurred())
+		Expect(err).To(BeAssignableToTypeOf(&scenarios.LoadError{}))
+		Expect(err.(*scenarios.LoadError).Problems).To(HaveLen(3))
+		Expect(err.Error()).To(And(
+			ContainSubstring(`bad.yaml:5:14: scenarios[0].expect: unknown field "statsu" (did you mean "status"?); expected one of status, within, at_least, between, valid_http, recovers`),
+			ContainSubstring(`bad.yaml:8:35: scenarios[1].expect.within: expected a duration with a unit, such as 500ms, 2s or 1m; got "2 seconds"`),
+			ContainSubstring(`bad.yaml:10:12: scenarios[2].fault: unknown fault "refsued" (did you mean "refused"?); expected one of the catalog`),
+		))
+	})
+
+	DescribeTable("rejects bad input with its place and what was expected",
+		func(yaml, want string) {
+			_, err := scenarios.Parse("bad.yaml", []byte(yaml))
+			Expect(err).To(MatchError(ContainSubstring(want)))
+		},
+		Entry("YAML syntax", "suite: [unclosed\n", "bad.yaml:1:8: YAML syntax"),
+		Entry("empty file", "", "bad.yaml:1:1: expected one YAML document"),
+		Entry("top-level typo", "suit: x\n", `bad.yaml:1:1: suite file: unknown field "suit" (did you mean "suite"?)`),
+		Entry("no scenarios", "suite: x\n", "scenarios: expected at least one scenario"),
+		Entry("scenario without fault", header+"  - name: a\n    expect: {status: 502}\n", "bad.yaml:3:5: scenarios[0]: expected a fault from the catalog"),
+		Entry("scenario without name", header+"  - fault: refused\n    expect: {status: 502}\n", "scenarios[0]: expected a name"),
+		Entry("duplicate names", header+"  - {name: a, fault: refused, expect: {status: 502}}\n  - {name: a, fault: refused, expect: {status: 502}}\n", `bad.yaml:4:12: scenarios[1].name: "a" is already the name of scenarios[0]`),
+		Entry("nothing expected", header+"  - {name: a, fault: refused, expect: {}}\n", "scenarios[0].expect: expected at least one assertion"),
+		Entry("status out of range", header+"  - {name: a, fault: refused, expect: {status: 999}}\n", "bad.yaml:3:48: scenarios[0].expect.status: expected a status code (100-599), a class such as 5xx"),
+		Entry("status class typo", header+"  - {name: a, fault: refused, expect: {status: 5x}}\n", `expected a status code (100-599), a class such as 5xx, or a list of them; got "5x"`),
+		Entry("duration without unit", header+"  - {name: a, fault: refused, expect: {within: 500}}\n", "scenarios[0].expect.within: expected a duration with a unit"),
+		Entry("negative duration", header+"  - {name: a, fault: refused, expect: {within: -1s}}\n", "expected a duration of zero or more"),
+		Entry("between reversed", header+"  - {name: a, fault: refused, expect: {between: [2s, 1s]}}\n", "between: expected two durations, the shorter first"),
+		Entry("recovery without bound", header+"  - {name: a, fault: refused, expect: {recovers: {status: 200}}}\n", "recovers.within: expected how long recovery may take"),
+		Entry("parameters for a fault that takes none", header+"  - {name: a, fault: {refused: {port: 1}}, expect: {status: 502}}\n", `scenarios[0].fault.refused: takes no parameters; got "port"`),
+		Entry("unknown fault parameter", header+"  - {name: a, fault: {garbage: {byte: x}}, expect: {status: 502}}\n", `scenarios[0].fault.garbage: unknown field "byte" (did you mean "bytes"?); expected one of bytes`),
+		Entry("invalid fault parameter", header+"  - {name: a, fault: {garbage: {bytes: \"\"}}, expect: {status: 502}}\n", "scenarios[0].fault.garbage: bytes: expected at least one byte"),
+		Entry("two faults in one", header+"  - {name: a, fault: {hang: {}, refused: {}}, expect: {status: 502}}\n", "expected one fault name with its parameters"),
+		Entry("fault of the wrong type", header+"  - {name: a, fault: [hang], expect: {status: 502}}\n", "expected a fault name such as refused"),
+		Entry("wrong type for a list", header+"  - {name: a, labels: dns, fault: hang, expect: {status: 502}}\n", "scenarios[0].labels: expected a list of strings"),
+		Entry("wrong type for a number", "suite: x\norigin: {routes: [{path: /, status: ok}]}\n", "origin.routes[0].status: expected an integer"),
+		Entry("route path", "suite: x\norigin: {routes: [{path: x}]}\n", `origin.routes[0].path: expected a path starting with /; got "x"`),
+		Entry("two gateways", "gateway: {builtin: {}, url: \"http://127.0.0.1:1\"}\n", "gateway: expected one of builtin, command or url; got builtin and url"),
+		Entry("templates without command", "gateway: {templates: [a.tmpl]}\n", "gateway.templates: only a managed gateway (gateway.command) takes templates"),
+		Entry("attached gateway off loopback", "gateway: {url: \"http://10.0.0.1:80\"}\norigin: {listen: \"127.0.0.1:18080\"}\ndns: {listen: \"127.0.0.1:18053\"}\n", "gatecrash only sends traffic to loopback addresses"),
+		Entry("attached gateway without fixed addresses", "gateway: {url: \"http://127.0.0.1:8080\"}\n", "an attached gateway needs the fixed addresses"),
+		Entry("origin listen off loopback", "origin: {listen: \"0.0.0.0:80\"}\n", "origin.listen: expected a loopback address with a port"),
+		Entry("anchors", "suite: &a x\n", "YAML anchors and aliases are not supported"),
+		Entry("missing template", "gateway: {command: [nginx], templates: [nope.tmpl]}\n", "bad.yaml:1:41: gateway.templates[0]: cannot read template nope.tmpl (templates are found next to the suite file): no such file or directory"),
+	)
+
+	It("finds template errors before anything starts", func() {
+		dir := GinkgoT().TempDir()
+		Expect(os.WriteFile(filepath.Join(dir, "gw.conf.tmpl"), []byte("listen {{.Lisen}};\n"), 0o644)).To(Succeed())
+		suite := filepath.Join(dir, "suite.yaml")
+		Expect(os.WriteFile(suite, []byte("gateway: {command: [gw, -c, gw.conf], templates: [gw.conf.tmpl]}\n"+header[len("suite: t\n"):]+"  - {name: a, fault: refused, expect: {status: 502}}\n"), 0o644)).To(Succeed())
+		_, err := scenarios.Load(suite)
+		Expect(err).To(MatchError(And(ContainSubstring(suite+":1:51: gateway.templates[0]"), ContainSubstring("gw.conf.tmpl:1:9"),
+			ContainSubstring("can't evaluate field Lisen"), ContainSubstring("templates can use {{.Listen}}, {{.ListenHost}}"))))
+	})
+
+	It("names a file it cannot read", func() {
+		_, err := scenarios.Load("does-not-exist.yaml")
+		Expect(err).To(MatchError(ContainSubstring("does-not-exist.yaml: cannot read the suite file: no such file or directory")))
+	})
+})
