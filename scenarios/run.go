@@ -59,6 +59,7 @@ func Run(suites []*Suite, opts Options) int {
 	var envFailed atomic.Bool
 	var results []*reports.Scenario
 	records := map[string]*reports.Scenario{}
+	interrupted := false
 
 	ginkgo.Describe("gatecrash", func() {
 		for si, s := range suites {
@@ -98,7 +99,8 @@ func Run(suites []*Suite, opts Options) int {
 		if rec == nil {
 			return
 		}
-		finish(rec, r)
+		finish(rec, r, interrupted)
+		interrupted = interrupted || rec.State == reports.Interrupted
 		results = append(results, rec)
 		reports.Console(out, rec)
 	})
@@ -124,10 +126,6 @@ func Run(suites []*Suite, opts Options) int {
 	if reportErr != nil {
 		fmt.Fprintf(out, "gatecrash: %v\n", reportErr)
 		return ExitBadInput
-	}
-	interrupted := false
-	for _, r := range results {
-		interrupted = interrupted || r.State == reports.Interrupted
 	}
 	switch {
 	case interrupted:
@@ -160,8 +158,9 @@ func newRecord(s *Suite, sc *Scenario) *reports.Scenario {
 	}
 }
 
-// finish copies Ginkgo's verdict into the record.
-func finish(rec *reports.Scenario, r ginkgo.SpecReport) {
+// finish copies Ginkgo's verdict into the record; afterInterrupt says the
+// run was interrupted before this scenario.
+func finish(rec *reports.Scenario, r ginkgo.SpecReport, afterInterrupt bool) {
 	rec.Duration = r.RunTime
 	if rec.Start.IsZero() {
 		rec.Start = r.StartTime
@@ -172,7 +171,11 @@ func finish(rec *reports.Scenario, r ginkgo.SpecReport) {
 	case r.State.Is(gtypes.SpecStateSkipped | gtypes.SpecStatePending):
 		rec.State = reports.Skipped
 		rec.Failure = r.Failure.Message
-		if rec.Failure == "" {
+		switch {
+		case rec.Failure != "":
+		case afterInterrupt:
+			rec.Failure = "not run: the run was interrupted"
+		default:
 			rec.Failure = "not selected by --label-filter or --focus"
 		}
 	case r.State.Is(gtypes.SpecStateInterrupted | gtypes.SpecStateAborted):
@@ -237,6 +240,9 @@ func runScenario(ctx context.Context, env *harness.Environment, sc *Scenario, re
 		rec.Checks = append(rec.Checks, reports.Check{Name: c.name, Expected: c.expected, Observed: c.observed(obs), Passed: ok})
 	}
 
+	if ctx.Err() != nil {
+		return // interrupted: Ginkgo records it; recovery cannot be judged
+	}
 	cleared = true
 	if err := inj.Clear(); err != nil {
 		harnessError("clear %s: %v", sc.Fault.Name, err)

@@ -1,0 +1,42 @@
+package main_test
+
+import (
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+	"github.com/onsi/gomega/gexec"
+)
+
+// These specs run the gatecrash binary as a user would, built with -race.
+
+func TestGatecrash(t *testing.T) {
+	RegisterFailHandler(Fail)
+	RunSpecs(t, "gatecrash command")
+}
+
+var bin string
+
+var _ = BeforeSuite(func() {
+	var err error
+	bin, err = gexec.Build("github.com/gatecrash/gatecrash/cmd/gatecrash", "-race")
+	Expect(err).NotTo(HaveOccurred())
+	DeferCleanup(gexec.CleanupBuildArtifacts)
+})
+
+// require skips a spec when a tool is not installed, unless the tool is
+// listed in GATECRASH_REQUIRE (as CI does): then its absence fails.
+func require(tool string) {
+	if _, err := exec.LookPath(tool); err == nil {
+		return
+	}
+	for _, t := range strings.Split(os.Getenv("GATECRASH_REQUIRE"), ",") {
+		if t == tool {
+			Fail(tool + " is required (GATECRASH_REQUIRE) but not installed")
+		}
+	}
+	Skip(tool + " is not installed")
+}

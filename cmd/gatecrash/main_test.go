@@ -1,0 +1,367 @@
+package main_test
+
+import (
+	"encoding/json"
+	"encoding/xml"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+	"github.com/onsi/gomega/gbytes"
+	"github.com/onsi/gomega/gexec"
+)
+
+const (
+	builtinSuite = "../../scenarios/examples/builtin.yaml"
+	nginxSuite   = "../../scenarios/examples/nginx/suite.yaml"
+	junitXSD     = "../../reports/testdata/junit-10.xsd"
+)
+
+// gatecrash starts the binary with its temporary files in tmp.
+func gatecrash(tmp string, args ...string) *gexec.Session {
+	cmd := exec.Command(bin, args...)
+	cmd.Env = append(os.Environ(), "TMPDIR="+tmp)
+	s, err := gexec.Start(cmd, GinkgoWriter, GinkgoWriter)
+	Expect(err).NotTo(HaveOccurred())
+	return s
+}
+
+// A JUnit report as CI systems read it.
+type junitReport struct {
+	Tests    int `xml:"tests,attr"`
+	Failures int `xml:"failures,attr"`
+	Errors   int `xml:"errors,attr"`
+	Suites   []struct {
+		Name       string `xml:"name,attr"`
+		Properties []struct {
+			Name  string `xml:"name,attr"`
+			Value string `xml:"value,attr"`
+		} `xml:"properties>property"`
+		Cases []struct {
+			Name      string `xml:"name,attr"`
+			Classname string `xml:"classname,attr"`
+			Failure   *struct {
+				Message string `xml:"message,attr"`
+				Text    string `xml:",chardata"`
+			} `xml:"failure"`
+			Error *struct {
+				Message string `xml:"message,attr"`
+			} `xml:"error"`
+			SystemOut string `xml:"system-out"`
+			SystemErr string `xml:"system-err"`
+		} `xml:"testcase"`
+	} `xml:"testsuite"`
+}
+
+func readJUnit(path string) junitReport {
+	data, err := os.ReadFile(path)
+	Expect(err).NotTo(HaveOccurred())
+	var r junitReport
+	Expect(xml.Unmarshal(data, &r)).To(Succeed())
+	return r
+}
+
+func validateJUnit(path string) {
+	require("xmllint")
+	out, err := exec.Command("xmllint", "--noout", "--schema", junitXSD, path).CombinedOutput()
+	Expect(err).NotTo(HaveOccurred(), "xmllint: %s", out)
+	Expect(string(out)).To(ContainSubstring("validates"))
+}
+
+// withChange copies a suite (and its templates) into dir with one edit.
+func withChange(suite, dir, old, new string) string {
+	entries, err := os.ReadDir(filepath.Dir(suite))
+	Expect(err).NotTo(HaveOccurred())
+	for _, e := range entries {
+		if strings.HasSuffix(e.Name(), ".tmpl") {
+			data, err := os.ReadFile(filepath.Join(filepath.Dir(suite), e.Name()))
+			Expect(err).NotTo(HaveOccurred())
+			Expect(os.WriteFile(filepath.Join(dir, e.Name()), data, 0o644)).To(Succeed())
+		}
+	}
+	data, err := os.ReadFile(suite)
+	Expect(err).NotTo(HaveOccurred())
+	Expect(string(data)).To(ContainSubstring(old))
+	path := filepath.Join(dir, filepath.Base(suite))
+	Expect(os.WriteFile(path, []byte(strings.Replace(string(data), old, new, 1)), 0o644)).To(Succeed())
+	return path
+}
+
+var _ = Describe("gatecrash run", func() {
+	var tmp string
+	BeforeEach(func() { tmp = GinkgoT().TempDir() })
+
+	It("runs the builtin example: a line per scenario, exit 0, a valid JUnit report", func() {
+		junit := filepath.Join(tmp, "out", "junit.xml")
+		s := gatecrash(tmp, "run", "--junit", junit, builtinSuite)
+		Eventually(s, time.Minute).Should(gexec.Exit(0))
+		out := string(s.Out.Contents())
+		Expect(regexp.MustCompile(`(?m)^PASS  builtin reference gateway / `).FindAllString(out, -1)).To(HaveLen(5))
+		Expect(out).To(ContainSubstring("5 scenarios: 5 passed, 0 failed"))
+		validateJUnit(junit)
+		r := readJUnit(junit)
+		Expect(r.Tests).To(Equal(5))
+		Expect(r.Suites).To(HaveLen(1))
+		Expect(r.Suites[0].Cases[0].Name).To(Equal("origin down answers 502 fast"))
+		Expect(r.Suites[0].Cases[0].Classname).To(Equal("builtin reference gateway"))
+		props := map[string]string{}
+		for _, p := range r.Suites[0].Properties {
+			props[p.Name] = p.Value
+		}
+		Expect(props).To(HaveKeyWithValue("origin down answers 502 fast: fault", "refused"))
+		Expect(props).To(HaveKeyWithValue("origin down answers 502 fast: observed.status", "502"))
+		Expect(props).To(HaveKeyWithValue("hung origin answers 504 at the response timeout: observed.status", "504"))
+	})
+
+	It("exits 1 on a failed expectation and shows expected against observed, in the console and the JUnit", func() {
+		suite := withChange(builtinSuite, tmp, "status: 502\n      within: 500ms", "status: 503\n      within: 500ms")
+		junit := filepath.Join(tmp, "junit.xml")
+		s := gatecrash(tmp, "run", "--junit", junit, suite)
+		Eventually(s, time.Minute).Should(gexec.Exit(1))
+		Expect(s.Out).To(gbytes.Say(`FAIL  builtin reference gateway / origin down answers 502 fast`))
+		Expect(s.Out).To(gbytes.Say(`expected status 503, observed status 502`))
+		Expect(string(s.Out.Contents())).To(ContainSubstring("4 passed, 1 failed"))
+		validateJUnit(junit)
+		r := readJUnit(junit)
+		Expect(r.Failures).To(Equal(1))
+		Expect(r.Suites[0].Cases[0].Failure).NotTo(BeNil())
+		Expect(r.Suites[0].Cases[0].Failure.Message).To(ContainSubstring("expected status 503, observed status 502"))
+	})
+
+	It("filters scenarios by label and by focus", func() {
+		s := gatecrash(tmp, "run", "--label-filter", "dns || malformed", builtinSuite)
+		Eventually(s, time.Minute).Should(gexec.Exit(0))
+		out := string(s.Out.Contents())
+		Expect(regexp.MustCompile(`(?m)^PASS `).FindAllString(out, -1)).To(HaveLen(2))
+		Expect(out).To(ContainSubstring("2 passed, 0 failed, 0 errors, 3 skipped"))
+
+		s = gatecrash(tmp, "run", "--focus", "garbage", builtinSuite)
+		Eventually(s, time.Minute).Should(gexec.Exit(0))
+		Expect(string(s.Out.Contents())).To(ContainSubstring("1 passed, 0 failed, 0 errors, 4 skipped"))
+	})
+
+	It("exits 2 without starting anything when the input is bad", func() {
+		bad := filepath.Join(tmp, "bad.yaml")
+		Expect(os.WriteFile(bad, []byte(`suite: bad
+scenarios:
+  - name: typo
+    fault: refused
+    expect: {statsu: 502}
+  - name: duration
+    fault: hang
+    expect: {status: 504, within: 2 seconds}
+  - name: fault
+    fault: refsued
+    expect: {status: 502}
+`), 0o644)).To(Succeed())
+		for _, cmd := range []string{"validate", "run"} {
+			s := gatecrash(tmp, cmd, bad)
+			Eventually(s, time.Minute).Should(gexec.Exit(2))
+			errs := string(s.Err.Contents())
+			Expect(errs).To(ContainSubstring(bad + `:5:14: scenarios[0].expect: unknown field "statsu"`))
+			Expect(errs).To(ContainSubstring(bad + `:8:35: scenarios[1].expect.within: expected a duration`))
+			Expect(errs).To(ContainSubstring(bad + `:10:12: scenarios[2].fault: unknown fault "refsued"`))
+			Expect(string(s.Out.Contents())).To(BeEmpty(), "nothing ran")
+		}
+	})
+
+	It("exits 2 when the gateway cannot start, with the reason", func() {
+		suite := withChange(nginxSuite, tmp, "command: [nginx,", "command: [gatecrash-no-such-gateway,")
+		s := gatecrash(tmp, "run", suite)
+		Eventually(s, time.Minute).Should(gexec.Exit(2))
+		Expect(string(s.Out.Contents())).To(ContainSubstring(`command "gatecrash-no-such-gateway": exec: "gatecrash-no-such-gateway": executable file not found`))
+	})
+})
+
+var _ = Describe("gatecrash validate, faults, version", func() {
+	It("validates the examples", func() {
+		s := gatecrash(GinkgoT().TempDir(), "validate", builtinSuite, nginxSuite)
+		Eventually(s, time.Minute).Should(gexec.Exit(0))
+		Expect(s.Out).To(gbytes.Say(`builtin.yaml: ok: suite "builtin reference gateway", 5 scenarios, gateway builtin`))
+	})
+
+	It("prints the catalog, also as JSON", func() {
+		s := gatecrash(GinkgoT().TempDir(), "faults", "--json")
+		Eventually(s, time.Minute).Should(gexec.Exit(0))
+		var catalog []map[string]any
+		Expect(json.Unmarshal(s.Out.Contents(), &catalog)).To(Succeed())
+		names := []string{}
+		for _, f := range catalog {
+			names = append(names, f["name"].(string))
+		}
+		Expect(names).To(ContainElements("refused", "hang", "nxdomain", "blackhole", "garbage"))
+
+		s = gatecrash(GinkgoT().TempDir(), "faults")
+		Eventually(s, time.Minute).Should(gexec.Exit(0))
+		Expect(s.Out).To(gbytes.Say(`origin down\n  refused `))
+	})
+
+	It("shows an example in each command's help", func() {
+		for _, cmd := range []string{"run", "validate", "faults"} {
+			s := gatecrash(GinkgoT().TempDir(), cmd, "-h")
+			Eventually(s, time.Minute).Should(gexec.Exit(0))
+			Expect(s.Err).To(gbytes.Say(`Example:\n  gatecrash ` + cmd))
+		}
+	})
+
+	It("rejects an unknown command with exit 2", func() {
+		s := gatecrash(GinkgoT().TempDir(), "frobnicate")
+		Eventually(s, time.Minute).Should(gexec.Exit(2))
+		Expect(s.Err).To(gbytes.Say(`unknown command "frobnicate"`))
+	})
+})
+
+var _ = Describe("against nginx", func() {
+	var tmp string
+	BeforeEach(func() {
+		require("nginx")
+		tmp = GinkgoT().TempDir()
+	})
+
+	It("passes the nginx suite and leaves no process behind", func() {
+		junit := filepath.Join(tmp, "junit.xml")
+		s := gatecrash(tmp, "run", "--junit", junit, nginxSuite)
+		groups := gatewayGroups(s)
+		Eventually(s, 2*time.Minute).Should(gexec.Exit(0))
+		Expect(string(s.Out.Contents())).To(ContainSubstring("6 passed, 0 failed"))
+		validateJUnit(junit)
+		Expect(groups).NotTo(BeEmpty(), "saw the gateway's process group")
+		for _, g := range groups {
+			Expect(processesInGroup(g)).To(BeEmpty())
+		}
+	})
+
+	It("fails a wrong expectation with expected against observed and nginx's own error-log line", func() {
+		suite := withChange(nginxSuite, tmp, "status: 502\n      within: 500ms", "status: 503\n      within: 500ms")
+		junit := filepath.Join(tmp, "junit.xml")
+		s := gatecrash(tmp, "run", "--junit", junit, suite)
+		Eventually(s, 2*time.Minute).Should(gexec.Exit(1))
+		Expect(s.Out).To(gbytes.Say(`FAIL  nginx reverse proxy / origin down answers 502 fast`))
+		Expect(s.Out).To(gbytes.Say(`expected status 503, observed status 502`))
+		Expect(s.Out).To(gbytes.Say(`gateway log \(nginx\):`))
+		Expect(s.Out).To(gbytes.Say(`connect\(\) failed \(111: Connection refused\) while connecting to upstream`))
+		validateJUnit(junit)
+		c := readJUnit(junit).Suites[0].Cases[0]
+		Expect(c.Failure.Message).To(ContainSubstring("expected status 503, observed status 502"))
+		Expect(c.SystemErr).To(ContainSubstring("Connection refused"))
+	})
+
+	It("on Ctrl-C marks the scenario interrupted, writes the report and releases every process and port", func() {
+		junit := filepath.Join(tmp, "junit.xml")
+		s := gatecrash(tmp, "run", "--junit", junit, nginxSuite)
+		groups := gatewayGroups(s)
+		Eventually(s.Out, time.Minute).Should(gbytes.Say(`PASS  nginx reverse proxy / origin down`))
+		ports := renderedPorts(tmp)
+		// The second scenario waits 2s on a hung origin: interrupt it there.
+		s.Signal(syscall.SIGINT)
+		Eventually(s, time.Minute).Should(gexec.Exit(130))
+		Expect(string(s.Out.Contents())).To(MatchRegexp(`INTR  nginx reverse proxy / hung origin`))
+		validateJUnit(junit)
+		r := readJUnit(junit)
+		Expect(r.Errors).To(BeNumerically(">=", 1))
+		for _, g := range groups {
+			Expect(processesInGroup(g)).To(BeEmpty())
+		}
+		for _, p := range ports {
+			_, err := net.DialTimeout("tcp", p, time.Second)
+			Expect(err).To(MatchError(ContainSubstring("connection refused")), "port %s released", p)
+		}
+	})
+
+	It("leaves no gateway process when gatecrash itself is SIGKILLed", func() {
+		s := gatecrash(tmp, "run", nginxSuite)
+		groups := gatewayGroups(s)
+		Eventually(s.Out, time.Minute).Should(gbytes.Say(`PASS  nginx reverse proxy / origin down`))
+		s.Kill()
+		Eventually(s, time.Minute).Should(gexec.Exit())
+		Expect(groups).NotTo(BeEmpty())
+		for _, g := range groups {
+			Eventually(func() []int { return processesInGroup(g) }, 20*time.Second, 100*time.Millisecond).Should(BeEmpty())
+		}
+	})
+})
+
+// gatewayGroups waits until the session has started its gateway and returns
+// the process groups of its children (the supervisors of managed gateways).
+func gatewayGroups(s *gexec.Session) []int {
+	var groups []int
+	Eventually(func() []int {
+		groups = nil
+		for _, p := range procs() {
+			if p.ppid == s.Command.Process.Pid && p.state != "Z" {
+				groups = append(groups, p.pgid)
+			}
+		}
+		return groups
+	}, time.Minute, 20*time.Millisecond).ShouldNot(BeEmpty())
+	return groups
+}
+
+type proc struct {
+	pid, ppid, pgid int
+	state           string
+}
+
+// procs reads every process's parent and group from /proc.
+func procs() []proc {
+	entries, _ := os.ReadDir("/proc")
+	var out []proc
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+		if err != nil {
+			continue
+		}
+		// The command name is in parentheses and may hold spaces.
+		fields := strings.Fields(string(data[strings.LastIndexByte(string(data), ')')+1:]))
+		if len(fields) < 3 {
+			continue
+		}
+		ppid, _ := strconv.Atoi(fields[1])
+		pgid, _ := strconv.Atoi(fields[2])
+		out = append(out, proc{pid: pid, ppid: ppid, pgid: pgid, state: fields[0]})
+	}
+	return out
+}
+
+// processesInGroup lists the live (not zombie) processes of a group.
+func processesInGroup(pgid int) []int {
+	var pids []int
+	for _, p := range procs() {
+		if p.pgid == pgid && p.state != "Z" {
+			pids = append(pids, p.pid)
+		}
+	}
+	return pids
+}
+
+// renderedPorts reads the addresses gatecrash rendered into the nginx
+// config in its work dir under tmp: gateway, origin (proxy) and DNS.
+func renderedPorts(tmp string) []string {
+	matches, _ := filepath.Glob(filepath.Join(tmp, "gatecrash-*", "nginx.conf"))
+	Expect(matches).To(HaveLen(1))
+	conf, err := os.ReadFile(matches[0])
+	Expect(err).NotTo(HaveOccurred())
+	var ports []string
+	for _, re := range []string{`listen (127\.0\.0\.1:\d+);`, `resolver (127\.0\.0\.1:\d+) `, `set \$origin "[^:]+:(\d+)"`} {
+		m := regexp.MustCompile(re).FindStringSubmatch(string(conf))
+		Expect(m).To(HaveLen(2), re)
+		if !strings.Contains(m[1], ":") {
+			m[1] = "127.0.0.1:" + m[1]
+		}
+		ports = append(ports, m[1])
+	}
+	return ports
+}
