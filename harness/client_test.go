@@ -1,0 +1,97 @@
+package harness_test
+
+import (
+	"bufio"
+	"context"
+	"net"
+	"net/http"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	"github.com/gatecrash/gatecrash/harness"
+)
+
+// serveOnce starts a raw TCP server that reads one request and then does
+// what answer says; it returns the server's URL.
+func serveOnce(answer func(net.Conn)) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	Expect(err).NotTo(HaveOccurred())
+	DeferCleanup(ln.Close)
+	go func() {
+		for {
+			conn, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer conn.Close()
+				if _, err := http.ReadRequest(bufio.NewReader(conn)); err != nil {
+					return
+				}
+				answer(conn)
+			}()
+		}
+	}()
+	return "http://" + ln.Addr().String()
+}
+
+func write(s string) func(net.Conn) {
+	return func(c net.Conn) { _, _ = c.Write([]byte(s)) }
+}
+
+var _ = Describe("the client", func() {
+	DescribeTable("names every way an answer can be broken, and never hangs",
+		func(answer func(net.Conn), status int, kind harness.ErrorKind, body string) {
+			url := serveOnce(answer)
+			obs := harness.Do(context.Background(), url, harness.Request{Timeout: 500 * time.Millisecond})
+			Expect(obs.Status).To(Equal(status))
+			Expect(obs.ErrorKind).To(Equal(kind), obs.Error)
+			Expect(string(obs.Body)).To(Equal(body))
+			Expect(obs.ValidHTTP()).To(Equal(kind == ""))
+			Expect(obs.Total).To(BeNumerically("<", 5*time.Second))
+		},
+		Entry("a valid answer", write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi"), 200, harness.ErrorKind(""), "hi"),
+		Entry("a valid answer ended by close", write("HTTP/1.1 200 OK\r\n\r\nhello"), 200, harness.ErrorKind(""), "hello"),
+		Entry("a close without a byte", func(net.Conn) {}, 0, harness.ErrEmptyReply, ""),
+		Entry("garbage instead of a status line", write("SSH-2.0-OpenSSH_9.2\r\n"), 0, harness.ErrInvalidHTTP, ""),
+		Entry("an invalid status code", write("HTTP/1.1 99999 Nope\r\n\r\n"), 0, harness.ErrInvalidHTTP, ""),
+		Entry("a header block cut short", write("HTTP/1.1 200 OK\r\nContent-Le"), 0, harness.ErrInvalidHTTP, ""),
+		Entry("a body shorter than its Content-Length", write("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly this"), 200, harness.ErrTruncated, "only this"),
+		Entry("a chunked body cut before the last chunk", write("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n"), 200, harness.ErrTruncated, "hello"),
+		Entry("an invalid chunk size", write("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nhello\r\n"), 200, harness.ErrInvalidHTTP, ""),
+		Entry("a reset", func(c net.Conn) { _ = c.(*net.TCPConn).SetLinger(0) }, 0, harness.ErrReset, ""),
+		Entry("no answer before the timeout", func(net.Conn) { time.Sleep(2 * time.Second) }, 0, harness.ErrTimeout, ""),
+	)
+
+	It("names a refused connect", func() {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		Expect(err).NotTo(HaveOccurred())
+		addr := ln.Addr().String()
+		ln.Close()
+		obs := harness.Do(context.Background(), "http://"+addr, harness.Request{})
+		Expect(obs.ErrorKind).To(Equal(harness.ErrRefused))
+	})
+
+	It("stops at once when its context ends", func() {
+		url := serveOnce(func(net.Conn) { time.Sleep(5 * time.Second) })
+		ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+		defer cancel()
+		obs := harness.Do(ctx, url, harness.Request{})
+		Expect(obs.ErrorKind).To(Equal(harness.ErrInterrupted))
+		Expect(obs.Total).To(BeNumerically("<", 3*time.Second))
+	})
+
+	It("measures the time to first byte apart from the total", func() {
+		url := serveOnce(func(c net.Conn) {
+			_, _ = c.Write([]byte("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nh"))
+			time.Sleep(300 * time.Millisecond)
+			_, _ = c.Write([]byte("i"))
+		})
+		obs := harness.Do(context.Background(), url, harness.Request{})
+		Expect(obs.ValidHTTP()).To(BeTrue())
+		Expect(obs.TTFB).To(BeNumerically("<", obs.Total))
+		Expect(obs.Total - obs.TTFB).To(BeNumerically(">=", 250*time.Millisecond))
+	})
+})

@@ -1,0 +1,70 @@
+package harness_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	"github.com/gatecrash/gatecrash/harness"
+)
+
+var _ = Describe("a managed gateway", func() {
+	start := func(ctx context.Context, g *harness.Managed) error {
+		env, err := harness.Start(ctx, harness.Config{Gateway: g, WorkDir: GinkgoT().TempDir()})
+		if err == nil {
+			DeferCleanup(env.Close)
+		}
+		return err
+	}
+
+	It("that exits during start-up is an error that shows its output", func(ctx SpecContext) {
+		err := start(ctx, &harness.Managed{
+			Command: []string{"sh", "-c", "echo 'bad directive at line 3' >&2; exit 1"},
+			Ready:   &harness.Readiness{Within: 10 * time.Second},
+		})
+		Expect(err).To(MatchError(And(
+			ContainSubstring("gateway sh exited during start-up (exit status 1)"),
+			ContainSubstring("bad directive at line 3"),
+		)))
+	})
+
+	It("that never gets ready fails its readiness probe by the deadline and is stopped", func(ctx SpecContext) {
+		pidFile := filepath.Join(GinkgoT().TempDir(), "pid")
+		begin := time.Now()
+		err := start(ctx, &harness.Managed{
+			Label:   "sleeper",
+			Command: []string{"sh", "-c", "echo $$ > " + pidFile + "; exec sleep 60"},
+			Ready:   &harness.Readiness{Path: "/healthz", Within: 700 * time.Millisecond},
+		})
+		Expect(err).To(MatchError(ContainSubstring("gateway sleeper: readiness probe http://127.0.0.1:")))
+		Expect(err).To(MatchError(ContainSubstring("/healthz: expected any HTTP answer within 700ms, last saw no status")))
+		Expect(time.Since(begin)).To(BeNumerically("<", 10*time.Second))
+		pid, err := os.ReadFile(pidFile)
+		Expect(err).NotTo(HaveOccurred())
+		Eventually(func() bool {
+			_, err := os.Stat("/proc/" + string(pid[:len(pid)-1]))
+			return os.IsNotExist(err)
+		}, 10*time.Second).Should(BeTrue(), "the gateway process is gone")
+	})
+
+	It("renders its templates and command with the environment's addresses", func(ctx SpecContext) {
+		dir := GinkgoT().TempDir()
+		tmpl := filepath.Join(dir, "gw.conf.tmpl")
+		Expect(os.WriteFile(tmpl, []byte("listen {{.Listen}}\nupstream {{.OriginName}}:{{.OriginPort}} via {{.DNS}}\n"), 0o644)).To(Succeed())
+		g := &harness.Managed{Command: []string{"gw", "-c", "{{.WorkDir}}/gw.conf"}, Templates: []string{tmpl}}
+		a := harness.Addresses{Listen: "127.0.0.1:1", OriginName: "o.test", OriginPort: "2", DNS: "127.0.0.1:3", WorkDir: "/w"}
+		argv, files, err := g.Render(a)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(argv).To(Equal([]string{"gw", "-c", "/w/gw.conf"}))
+		Expect(files).To(HaveKeyWithValue("gw.conf", []byte("listen 127.0.0.1:1\nupstream o.test:2 via 127.0.0.1:3\n")))
+	})
+
+	It("that is not installed is an error naming the command", func(ctx SpecContext) {
+		err := start(ctx, &harness.Managed{Command: []string{"gatecrash-no-such-gateway"}})
+		Expect(err).To(MatchError(ContainSubstring(`command "gatecrash-no-such-gateway"`)))
+	})
+})
