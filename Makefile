@@ -7,7 +7,7 @@ BIN     := bin/gatecrash
 OUT     := out
 GOFILES := $(shell git ls-files '*.go' 2>/dev/null)
 
-.PHONY: all build run test bench lint clean
+.PHONY: all build run test bench lint docs clean
 
 all: build
 
@@ -28,6 +28,13 @@ bench:
 lint:
 	@out=$$(gofmt -l $(GOFILES)); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
+
+# Regenerates the README's fault table from the registry.
+docs:
+	@mkdir -p $(OUT)
+	$(GO) run ./cmd/gatecrash faults --markdown > $(OUT)/faults.md
+	awk -v table=$(OUT)/faults.md '/<!-- faults:end -->/ { skip = 0 } !skip { print } /<!-- faults:begin -->/ { while ((getline line < table) > 0) print line; skip = 1 }' README.md > README.md.tmp
+	mv README.md.tmp README.md
 
 clean:
 	rm -rf bin $(OUT)

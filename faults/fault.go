@@ -10,6 +10,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"strings"
 
 	"github.com/gatecrash/gatecrash/harness"
 )
@@ -105,4 +106,14 @@ func Names() []string {
 	}
 	sort.Strings(names)
 	return names
+}
+
+// Markdown is the catalog as a Markdown table, for the README.
+func Markdown() string {
+	var b strings.Builder
+	b.WriteString("| fault | family | what the gateway meets | example |\n|---|---|---|---|\n")
+	for _, d := range All() {
+		fmt.Fprintf(&b, "| `%s` | %s | %s | `fault: %s` |\n", d.Name, d.Family, d.Summary, strings.ReplaceAll(d.Example, "|", `\|`))
+	}
+	return b.String()
 }

@@ -27,7 +27,7 @@ const usage = `gatecrash: fault injection for HTTP gateways
 Usage:
   gatecrash run [flags] SUITE.yaml...    run the suites against their gateways
   gatecrash validate SUITE.yaml...       check suite files; starts nothing
-  gatecrash faults [--json]              print the fault catalog
+  gatecrash faults [--json|--markdown]   print the fault catalog
   gatecrash version                      print the version
 
 Run "gatecrash COMMAND -h" for a command's flags.
@@ -114,12 +114,17 @@ func validateCmd(args []string, stdout, stderr io.Writer) int {
 }
 
 func faultsCmd(args []string, stdout, stderr io.Writer) int {
-	fs := newFlags("faults", "faults [--json]", "gatecrash faults --json", stderr)
+	fs := newFlags("faults", "faults [--json | --markdown]", "gatecrash faults --json", stderr)
 	asJSON := fs.Bool("json", false, "print the catalog as a JSON array")
+	asMarkdown := fs.Bool("markdown", false, "print the catalog as a Markdown table (the README's)")
 	if code, ok := parse(fs, args); !ok {
 		return code
 	}
 	all := faults.All()
+	if *asMarkdown {
+		fmt.Fprint(stdout, faults.Markdown())
+		return 0
+	}
 	if *asJSON {
 		type entry struct {
 			Name    string       `json:"name"`
