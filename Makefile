@@ -22,8 +22,12 @@ test:
 	$(GO) vet ./...
 	$(GO) test -race -count=1 -timeout 12m ./...
 
+# Benchmarks, each figure printed next to its baseline from the same run.
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem -count=1 ./...
+	@mkdir -p $(OUT)
+	$(GO) test -run '^$$' -bench . -benchmem -count=1 ./... | tee $(OUT)/bench.txt
+	@awk '/^BenchmarkOriginDirect/ { direct = $$3 } /^BenchmarkOriginThroughProxy/ { proxy = $$3 } \
+	  END { if (direct && proxy) printf "\nproxy path: %.0f ns/op against %.0f ns/op direct: %.2fx the time, %.0f%% of direct requests/s\n", proxy, direct, proxy / direct, 100 * direct / proxy }' $(OUT)/bench.txt
 
 lint:
 	@out=$$(gofmt -l $(GOFILES)); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi

@@ -74,7 +74,7 @@ type Recovery struct {
 // ObservedLine sums up the observation in one line, as the console shows it.
 func (s *Scenario) ObservedLine() string {
 	if s.Observed == nil {
-		return "nothing observed"
+		return "nothing"
 	}
 	line := s.Observed.String()
 	if s.Recovery != nil {
