@@ -57,11 +57,12 @@ type Builtin struct {
 	// so DNS and connect faults take effect on the next request.
 	KeepAlive bool
 
-	mu     sync.Mutex
-	logs   bytes.Buffer
-	ln     net.Listener
-	server *http.Server
-	wg     sync.WaitGroup
+	mu        sync.Mutex
+	logs      bytes.Buffer
+	ln        net.Listener
+	server    *http.Server
+	transport *http.Transport
+	wg        sync.WaitGroup
 }
 
 // Defaults of the builtin gateway.
@@ -134,7 +135,7 @@ func (b *Builtin) Start(_ context.Context, a Addresses) error {
 			http.Error(w, http.StatusText(status), status)
 		},
 	}
-	b.ln = ln
+	b.ln, b.transport = ln, transport
 	b.server = &http.Server{Handler: proxy, ErrorLog: logger, ReadHeaderTimeout: 10 * time.Second}
 	b.wg.Add(1)
 	go func() { defer b.wg.Done(); _ = b.server.Serve(ln) }()
@@ -158,6 +159,7 @@ func (b *Builtin) Stop() error {
 	}
 	err := b.server.Close()
 	b.wg.Wait()
+	b.transport.CloseIdleConnections()
 	return err
 }
 
@@ -167,8 +169,7 @@ func (b *Builtin) Stop() error {
 type Attached struct {
 	// Address is the gateway's URL, such as http://127.0.0.1:8080.
 	Address string
-	// Ready is checked at Start (nil: the gateway must answer any request
-	// within 5s).
+	// Ready is checked at Start (nil: any HTTP answer on / within 10s).
 	Ready *Readiness
 }
 

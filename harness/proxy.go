@@ -158,10 +158,16 @@ func ListenBlackhole(addr string) (*Blackhole, error) {
 		ln.Close()
 		return nil, fmt.Errorf("blackhole: shrink backlog on %s: %w", addr, err)
 	}
-	// Fill the queue until a connect no longer completes.
-	for range 16 {
-		c, err := net.DialTimeout("tcp", ln.Addr().String(), 150*time.Millisecond)
-		if ne, ok := err.(net.Error); ok && ne.Timeout() {
+	// Fill the queue until a connect no longer completes. The first connect
+	// must complete (the queue holds one), so a slow machine is not taken
+	// for a full queue.
+	for i := range 16 {
+		wait := 150 * time.Millisecond
+		if i == 0 {
+			wait = 5 * time.Second
+		}
+		c, err := net.DialTimeout("tcp", ln.Addr().String(), wait)
+		if ne, ok := err.(net.Error); ok && ne.Timeout() && i > 0 {
 			return bh, nil
 		}
 		if err != nil {

@@ -227,24 +227,23 @@ var _ = Describe("against nginx", func() {
 		tmp = GinkgoT().TempDir()
 	})
 
-	It("passes the nginx suite and leaves no process behind", func() {
+	It("passes the nginx suite and leaves no process or port behind", func() {
 		junit := filepath.Join(tmp, "junit.xml")
 		s := gatecrash(tmp, "run", "--junit", junit, nginxSuite)
-		groups := gatewayGroups(s)
+		run := watch(s, tmp)
 		Eventually(s, 2*time.Minute).Should(gexec.Exit(0))
 		Expect(string(s.Out.Contents())).To(ContainSubstring("6 passed, 0 failed"))
 		validateJUnit(junit)
-		Expect(groups).NotTo(BeEmpty(), "saw the gateway's process group")
-		for _, g := range groups {
-			Expect(processesInGroup(g)).To(BeEmpty())
-		}
+		run.expectReleased()
 	})
 
 	It("fails a wrong expectation with expected against observed and nginx's own error-log line", func() {
 		suite := withChange(nginxSuite, tmp, "status: 502\n      within: 500ms", "status: 503\n      within: 500ms")
 		junit := filepath.Join(tmp, "junit.xml")
 		s := gatecrash(tmp, "run", "--junit", junit, suite)
+		run := watch(s, tmp)
 		Eventually(s, 2*time.Minute).Should(gexec.Exit(1))
+		run.expectReleased()
 		Expect(s.Out).To(gbytes.Say(`FAIL  nginx reverse proxy / origin down answers 502 fast`))
 		Expect(s.Out).To(gbytes.Say(`expected status 503, observed status 502`))
 		Expect(s.Out).To(gbytes.Say(`gateway log \(nginx\):`))
@@ -258,37 +257,56 @@ var _ = Describe("against nginx", func() {
 	It("on Ctrl-C marks the scenario interrupted, writes the report and releases every process and port", func() {
 		junit := filepath.Join(tmp, "junit.xml")
 		s := gatecrash(tmp, "run", "--junit", junit, nginxSuite)
-		groups := gatewayGroups(s)
+		run := watch(s, tmp)
 		Eventually(s.Out, time.Minute).Should(gbytes.Say(`PASS  nginx reverse proxy / origin down`))
-		ports := renderedPorts(tmp)
 		// The second scenario waits 2s on a hung origin: interrupt it there.
 		s.Signal(syscall.SIGINT)
 		Eventually(s, time.Minute).Should(gexec.Exit(130))
 		Expect(string(s.Out.Contents())).To(MatchRegexp(`INTR  nginx reverse proxy / hung origin`))
 		validateJUnit(junit)
-		r := readJUnit(junit)
-		Expect(r.Errors).To(BeNumerically(">=", 1))
-		for _, g := range groups {
-			Expect(processesInGroup(g)).To(BeEmpty())
-		}
-		for _, p := range ports {
-			_, err := net.DialTimeout("tcp", p, time.Second)
-			Expect(err).To(MatchError(ContainSubstring("connection refused")), "port %s released", p)
-		}
+		Expect(readJUnit(junit).Errors).To(BeNumerically(">=", 1))
+		run.expectReleased()
 	})
 
 	It("leaves no gateway process when gatecrash itself is SIGKILLed", func() {
 		s := gatecrash(tmp, "run", nginxSuite)
-		groups := gatewayGroups(s)
+		run := watch(s, tmp)
 		Eventually(s.Out, time.Minute).Should(gbytes.Say(`PASS  nginx reverse proxy / origin down`))
 		s.Kill()
 		Eventually(s, time.Minute).Should(gexec.Exit())
-		Expect(groups).NotTo(BeEmpty())
-		for _, g := range groups {
+		// The supervisor gives nginx its stop grace (5s) before SIGKILL.
+		for _, g := range run.groups {
 			Eventually(func() []int { return processesInGroup(g) }, 20*time.Second, 100*time.Millisecond).Should(BeEmpty())
 		}
 	})
 })
+
+// startedRun is what a running gatecrash holds: its gateway's process
+// groups and the loopback ports it listens on.
+type startedRun struct {
+	groups []int
+	ports  []string
+}
+
+// watch waits until the session has started its nginx and notes its
+// process groups and ports.
+func watch(s *gexec.Session, tmp string) startedRun {
+	groups := gatewayGroups(s)
+	Expect(groups).NotTo(BeEmpty(), "saw the gateway's process group")
+	return startedRun{groups: groups, ports: renderedPorts(tmp)}
+}
+
+// expectReleased checks that no process of the gateway's groups is left and
+// that nothing listens on the run's ports any more.
+func (r startedRun) expectReleased() {
+	for _, g := range r.groups {
+		Expect(processesInGroup(g)).To(BeEmpty(), "process group %d is gone", g)
+	}
+	for _, p := range r.ports {
+		_, err := net.DialTimeout("tcp", p, time.Second)
+		Expect(err).To(MatchError(ContainSubstring("connection refused")), "port %s released", p)
+	}
+}
 
 // gatewayGroups waits until the session has started its gateway and returns
 // the process groups of its children (the supervisors of managed gateways).
@@ -350,10 +368,16 @@ func processesInGroup(pgid int) []int {
 // renderedPorts reads the addresses gatecrash rendered into the nginx
 // config in its work dir under tmp: gateway, origin (proxy) and DNS.
 func renderedPorts(tmp string) []string {
-	matches, _ := filepath.Glob(filepath.Join(tmp, "gatecrash-*", "nginx.conf"))
-	Expect(matches).To(HaveLen(1))
-	conf, err := os.ReadFile(matches[0])
-	Expect(err).NotTo(HaveOccurred())
+	var conf []byte
+	Eventually(func() error {
+		matches, _ := filepath.Glob(filepath.Join(tmp, "gatecrash-*", "nginx.conf"))
+		if len(matches) != 1 {
+			return fmt.Errorf("expected one rendered nginx.conf, found %d", len(matches))
+		}
+		var err error
+		conf, err = os.ReadFile(matches[0])
+		return err
+	}, time.Minute, 20*time.Millisecond).Should(Succeed())
 	var ports []string
 	for _, re := range []string{`listen (127\.0\.0\.1:\d+);`, `resolver (127\.0\.0\.1:\d+) `, `set \$origin "[^:]+:(\d+)"`} {
 		m := regexp.MustCompile(re).FindStringSubmatch(string(conf))
