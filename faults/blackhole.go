@@ -20,12 +20,13 @@ func init() {
 		Family:  FamilyFirewall,
 		Summary: "SYNs to the origin are silently dropped: the connect never completes",
 		Example: "blackhole",
+		Options: Scheduled,
 		New:     func() Fault { return &Blackhole{} },
 	})
 }
 
 // Inject swaps the origin's listener for a full accept queue.
-func (f *Blackhole) Inject(_ context.Context, env *harness.Environment) (Injection, error) {
+func (f *Blackhole) Inject(_ context.Context, env *harness.Environment, _ Options) (Injection, error) {
 	if err := env.Proxy.Blackhole(); err != nil {
 		return Injection{}, err
 	}

@@ -17,8 +17,10 @@ import (
 
 // Fault is one injectable failure.
 type Fault interface {
-	// Inject starts the fault in env. The returned Injection clears it.
-	Inject(ctx context.Context, env *harness.Environment) (Injection, error)
+	// Inject starts the fault in env, honouring the options it takes
+	// (selection, direction; the schedule is applied by the package's
+	// Inject). The returned Injection clears it.
+	Inject(ctx context.Context, env *harness.Environment, opts Options) (Injection, error)
 }
 
 // Validator is implemented by faults whose parameters need checking beyond
@@ -45,6 +47,8 @@ type Definition struct {
 	Summary string
 	// Example is a scenario's `fault:` value in YAML, using the parameters.
 	Example string
+	// Options are the common options the fault takes.
+	Options OptionSet
 	// New returns the fault with its default parameters.
 	New func() Fault
 }

@@ -21,6 +21,7 @@ func init() {
 		Family:  FamilyMalformed,
 		Summary: "the origin answers with bytes that are not HTTP, then closes",
 		Example: `{garbage: {bytes: "SSH-2.0-OpenSSH_9.2\r\n"}}`,
+		Options: Selective | Scheduled,
 		New:     func() Fault { return &Garbage{Bytes: "this is not an HTTP response\r\n\r\n"} },
 	})
 }
@@ -34,13 +35,12 @@ func (f *Garbage) Validate() error {
 }
 
 // Inject makes the origin answer every request with the bytes.
-func (f *Garbage) Inject(_ context.Context, env *harness.Environment) (Injection, error) {
-	env.Origin.SetBehavior(func(_ context.Context, conn net.Conn, o *harness.Origin) {
+func (f *Garbage) Inject(_ context.Context, env *harness.Environment, opts Options) (Injection, error) {
+	return originBehavior(env, opts, func(_ context.Context, conn net.Conn, o *harness.Origin) {
 		defer conn.Close()
 		if _, err := o.ReadRequest(conn); err != nil {
 			return
 		}
 		_, _ = conn.Write([]byte(f.Bytes))
-	})
-	return Injection{Clear: func() error { env.Origin.SetBehavior(nil); return nil }}, nil
+	}), nil
 }

@@ -17,16 +17,16 @@ func init() {
 		Family:  FamilySlowOrigin,
 		Summary: "the origin reads the request and never answers, holding the connection open",
 		Example: "hang",
+		Options: Selective | Scheduled,
 		New:     func() Fault { return &Hang{} },
 	})
 }
 
 // Inject makes the origin hold every new connection until the fault clears.
-func (f *Hang) Inject(_ context.Context, env *harness.Environment) (Injection, error) {
-	env.Origin.SetBehavior(func(ctx context.Context, conn net.Conn, o *harness.Origin) {
+func (f *Hang) Inject(_ context.Context, env *harness.Environment, opts Options) (Injection, error) {
+	return originBehavior(env, opts, func(ctx context.Context, conn net.Conn, o *harness.Origin) {
 		defer conn.Close()
 		_, _ = o.ReadRequest(conn)
 		<-ctx.Done()
-	})
-	return Injection{Clear: func() error { env.Origin.SetBehavior(nil); return nil }}, nil
+	}), nil
 }

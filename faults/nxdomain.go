@@ -17,17 +17,17 @@ func init() {
 		Family:  FamilyDNS,
 		Summary: "DNS answers NXDOMAIN for the origin's name: it does not exist",
 		Example: "nxdomain",
+		Options: Selective | Scheduled,
 		New:     func() Fault { return &NXDomain{} },
 	})
 }
 
 // Inject makes the DNS server answer NXDOMAIN.
-func (f *NXDomain) Inject(_ context.Context, env *harness.Environment) (Injection, error) {
-	env.DNS.SetAnswer(func(_ dns.ResponseWriter, req *dns.Msg) *dns.Msg {
+func (f *NXDomain) Inject(_ context.Context, env *harness.Environment, opts Options) (Injection, error) {
+	return dnsAnswer(env, opts, func(_ dns.ResponseWriter, req *dns.Msg) *dns.Msg {
 		m := new(dns.Msg)
 		m.SetRcode(req, dns.RcodeNameError)
 		m.Authoritative = true
 		return m
-	})
-	return Injection{Clear: func() error { env.DNS.SetAnswer(nil); return nil }}, nil
+	}), nil
 }

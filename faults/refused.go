@@ -16,12 +16,13 @@ func init() {
 		Family:  FamilyOriginDown,
 		Summary: "nothing listens on the origin's address: every connect is refused",
 		Example: "refused",
+		Options: Scheduled,
 		New:     func() Fault { return &Refused{} },
 	})
 }
 
 // Inject stops the origin's listener.
-func (f *Refused) Inject(_ context.Context, env *harness.Environment) (Injection, error) {
+func (f *Refused) Inject(_ context.Context, env *harness.Environment, _ Options) (Injection, error) {
 	env.Proxy.Down()
 	return Injection{Clear: env.Proxy.Up}, nil
 }

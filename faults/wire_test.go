@@ -32,7 +32,7 @@ var _ = Describe("faults on the wire", func() {
 	inject := func(ctx context.Context, name string) faults.Injection {
 		def, ok := faults.Lookup(name)
 		Expect(ok).To(BeTrue(), "fault %q is registered", name)
-		in, err := def.New().Inject(ctx, env)
+		in, err := faults.Inject(ctx, env, def.New(), faults.Options{})
 		Expect(err).NotTo(HaveOccurred())
 		DeferCleanup(in.Clear)
 		return in

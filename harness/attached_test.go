@@ -43,7 +43,7 @@ var _ = Describe("an attached gateway", func() {
 		req := harness.Request{Path: "/"}
 		Expect(env.Do(ctx, req)).To(match.HaveStatus(200))
 		Expect(env.Do(ctx, req).Attempts).To(Equal(1))
-		down, err := (&faults.Refused{}).Inject(ctx, env)
+		down, err := (&faults.Refused{}).Inject(ctx, env, faults.Options{})
 		Expect(err).NotTo(HaveOccurred())
 		Expect(env.Do(ctx, req)).To(match.HaveStatus(502))
 		Expect(down.Clear()).To(Succeed())

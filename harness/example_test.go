@@ -30,7 +30,7 @@ var _ = Describe("the Go API, with the builtin gateway", func() {
 	It("answers 502 fast while the origin is down, and 200 again once it is back", func(ctx SpecContext) {
 		Expect(env.Do(ctx, req)).To(match.HaveStatus(200))
 
-		down, err := (&faults.Refused{}).Inject(ctx, env)
+		down, err := (&faults.Refused{}).Inject(ctx, env, faults.Options{})
 		Expect(err).NotTo(HaveOccurred())
 		Expect(env.Do(ctx, req)).To(And(match.HaveStatus(502), match.AnswerWithin(500*time.Millisecond)))
 
@@ -40,7 +40,7 @@ var _ = Describe("the Go API, with the builtin gateway", func() {
 	})
 
 	It("answers 504 when the origin hangs, after its response timeout and not before", func(ctx SpecContext) {
-		hang, err := (&faults.Hang{}).Inject(ctx, env)
+		hang, err := (&faults.Hang{}).Inject(ctx, env, faults.Options{})
 		Expect(err).NotTo(HaveOccurred())
 		DeferCleanup(hang.Clear)
 		obs := env.Do(ctx, req)
@@ -50,7 +50,7 @@ var _ = Describe("the Go API, with the builtin gateway", func() {
 	})
 
 	It("answers 502 when DNS says the origin does not exist", func(ctx SpecContext) {
-		nx, err := (&faults.NXDomain{}).Inject(ctx, env)
+		nx, err := (&faults.NXDomain{}).Inject(ctx, env, faults.Options{})
 		Expect(err).NotTo(HaveOccurred())
 		DeferCleanup(nx.Clear)
 		Expect(env.Do(ctx, req)).To(match.HaveStatus(502))

@@ -170,12 +170,7 @@ func (o *Origin) acceptLoop() {
 		b, ctx := o.behavior, o.bctx
 		o.mu.Unlock()
 		if b == nil {
-			select {
-			case o.conns <- conn:
-			case <-o.done:
-				conn.Close()
-				return
-			}
+			o.Serve(conn)
 			continue
 		}
 		o.wg.Add(1)
@@ -202,6 +197,16 @@ func (o *Origin) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	w.WriteHeader(status)
 	_, _ = w.Write([]byte(route.Body))
+}
+
+// Serve serves plain HTTP on conn: what a behaviour does with the
+// connections it lets through.
+func (o *Origin) Serve(conn net.Conn) {
+	select {
+	case o.conns <- conn:
+	case <-o.done:
+		conn.Close()
+	}
 }
 
 // ReadRequest reads one HTTP request head from conn, counting it. Behaviours

@@ -108,6 +108,16 @@ func (p *Proxy) AddToxic(name, typ, stream string, toxicity float32, attributes 
 	return nil
 }
 
+// RemoveToxic removes the toxic named name.
+func (p *Proxy) RemoveToxic(name string) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if err := p.proxy.Toxics.RemoveToxic(context.Background(), name); err != nil {
+		return fmt.Errorf("proxy: remove toxic %s: %w", name, err)
+	}
+	return nil
+}
+
 // Reset removes every toxic and makes sure the proxy listens.
 func (p *Proxy) Reset() error {
 	p.mu.Lock()

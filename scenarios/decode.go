@@ -1,11 +1,13 @@
 package scenarios
 
 import (
+	"encoding"
 	"fmt"
 	"reflect"
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/goccy/go-yaml/ast"
 	"github.com/goccy/go-yaml/token"
@@ -53,7 +55,30 @@ type nodeDecoder interface {
 	decodeNode(d *decoder, node ast.Node, path string)
 }
 
-var nodeDecoderType = reflect.TypeFor[nodeDecoder]()
+var (
+	nodeDecoderType     = reflect.TypeFor[nodeDecoder]()
+	textUnmarshalerType = reflect.TypeFor[encoding.TextUnmarshaler]()
+	durationType        = reflect.TypeFor[time.Duration]()
+)
+
+// durationExpected is the message for a bad duration, wherever it is.
+const durationExpected = "expected a duration with a unit, such as 500ms, 2s or 1m"
+
+// parseDuration reads a duration as suites write it: with a unit, not negative.
+func parseDuration(node ast.Node) (time.Duration, string) {
+	s, ok := node.(*ast.StringNode)
+	if !ok {
+		return 0, fmt.Sprintf("%s; got %s", durationExpected, describe(node))
+	}
+	v, err := time.ParseDuration(s.Value)
+	if err != nil {
+		return 0, fmt.Sprintf("%s; got %q", durationExpected, s.Value)
+	}
+	if v < 0 {
+		return 0, fmt.Sprintf("expected a duration of zero or more; got %q", s.Value)
+	}
+	return v, ""
+}
 
 func (d *decoder) fail(node ast.Node, format string, args ...any) {
 	d.failAt(firstToken(node), format, args...)
@@ -137,6 +162,32 @@ func (d *decoder) decode(node ast.Node, v reflect.Value, path string) {
 			return
 		}
 		v.Addr().Interface().(nodeDecoder).decodeNode(d, node, path)
+		return
+	}
+	if v.Type() == durationType {
+		if isNull(node) {
+			return
+		}
+		dur, problem := parseDuration(node)
+		if problem != "" {
+			d.fail(node, "%s: %s", path, problem)
+			return
+		}
+		v.SetInt(int64(dur))
+		return
+	}
+	if v.Addr().Type().Implements(textUnmarshalerType) {
+		if isNull(node) {
+			return
+		}
+		scalar, ok := node.(ast.ScalarNode)
+		if !ok {
+			d.fail(node, "%s: expected a single value; got %s", path, describe(node))
+			return
+		}
+		if err := v.Addr().Interface().(encoding.TextUnmarshaler).UnmarshalText([]byte(fmt.Sprint(scalar.GetValue()))); err != nil {
+			d.fail(node, "%s: %v", path, err)
+		}
 		return
 	}
 	switch v.Kind() {

@@ -14,6 +14,7 @@ import (
 	"github.com/onsi/gomega"
 	"github.com/onsi/gomega/types"
 
+	"github.com/gatecrash/gatecrash/faults"
 	"github.com/gatecrash/gatecrash/harness"
 	"github.com/gatecrash/gatecrash/harness/match"
 	"github.com/gatecrash/gatecrash/reports"
@@ -212,7 +213,7 @@ func runScenario(ctx context.Context, env *harness.Environment, sc *Scenario, re
 		ginkgo.Fail(fmt.Sprintf("steady state: before injecting %s, expected a 2xx or 3xx answer, observed %s", sc.Fault.Name, steady))
 	}
 
-	inj, err := sc.Fault.Fault.Inject(ctx, env)
+	inj, err := faults.Inject(ctx, env, sc.Fault.Fault, sc.Fault.Options)
 	if err != nil {
 		harnessError("inject %s: %v", sc.Fault.Name, err)
 	}

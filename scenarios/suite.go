@@ -160,18 +160,9 @@ func (d Duration) String() string { return time.Duration(d).String() }
 func (d Duration) MarshalJSON() ([]byte, error) { return json.Marshal(d.String()) }
 
 func (d *Duration) decodeNode(dec *decoder, node ast.Node, path string) {
-	s, ok := node.(*ast.StringNode)
-	if !ok {
-		dec.fail(node, "%s: expected a duration with a unit, such as 500ms, 2s or 1m; got %s", path, describe(node))
-		return
-	}
-	v, err := time.ParseDuration(s.Value)
-	if err != nil {
-		dec.fail(node, "%s: expected a duration with a unit, such as 500ms, 2s or 1m; got %q", path, s.Value)
-		return
-	}
-	if v < 0 {
-		dec.fail(node, "%s: expected a duration of zero or more; got %q", path, s.Value)
+	v, problem := parseDuration(node)
+	if problem != "" {
+		dec.fail(node, "%s: %s", path, problem)
 		return
 	}
 	*d = Duration(v)
@@ -266,16 +257,18 @@ func (s *StatusSet) decodeNode(dec *decoder, node ast.Node, path string) {
 // FaultRef is a scenario's fault: a catalog name, alone (`fault: refused`)
 // or with parameters (`fault: {garbage: {bytes: "x"}}`).
 type FaultRef struct {
-	Name  string
-	Fault faults.Fault
+	Name    string
+	Fault   faults.Fault
+	Options faults.Options
 }
 
-// MarshalJSON writes the fault as {"name": ..., "params": ...}.
+// MarshalJSON writes the fault as {"name": ..., "params": ..., "options": ...}.
 func (f FaultRef) MarshalJSON() ([]byte, error) {
 	return json.Marshal(struct {
-		Name   string       `json:"name"`
-		Params faults.Fault `json:"params"`
-	}{f.Name, f.Fault})
+		Name    string         `json:"name"`
+		Params  faults.Fault   `json:"params"`
+		Options faults.Options `json:"options"`
+	}{f.Name, f.Fault, f.Options})
 }
 
 func (f *FaultRef) decodeNode(dec *decoder, node ast.Node, path string) {
@@ -303,20 +296,54 @@ func (f *FaultRef) decodeNode(dec *decoder, node ast.Node, path string) {
 		return
 	}
 	f.Fault = def.New()
+	at := path + "." + f.Name
 	before := len(dec.problems)
-	dec.decode(params, reflectValue(f.Fault), path+"."+f.Name)
+	ownParams, options := splitOptions(dec, params, def, at)
+	dec.decode(ownParams, reflectValue(f.Fault), at)
+	dec.decode(options, reflect.ValueOf(&f.Options).Elem(), at)
 	if len(dec.problems) > before {
 		return
 	}
+	place := params
+	if isNull(place) {
+		place = nameNode
+	}
+	if err := f.Options.Validate(); err != nil {
+		dec.fail(place, "%s: %v", at, err)
+	}
 	if v, ok := f.Fault.(faults.Validator); ok {
 		if err := v.Validate(); err != nil {
-			at := params
-			if isNull(at) {
-				at = nameNode
-			}
-			dec.fail(at, "%s.%s: %v", path, f.Name, err)
+			dec.fail(place, "%s: %v", at, err)
 		}
 	}
+}
+
+// splitOptions separates the common options in a fault's mapping from its
+// own parameters, and reports options the fault does not take.
+func splitOptions(dec *decoder, params ast.Node, def faults.Definition, at string) (own, options ast.Node) {
+	m, ok := params.(*ast.MappingNode)
+	if !ok {
+		return params, nil
+	}
+	common := structFields(reflect.TypeFor[faults.Options]())
+	var mine, opts []*ast.MappingValueNode
+	for _, kv := range m.Values {
+		key := keyString(kv)
+		if _, isOption := common[key]; !isOption {
+			mine = append(mine, kv)
+			continue
+		}
+		if !def.Options.Takes(key) {
+			takes := "no common options"
+			if names := def.Options.Names(); len(names) > 0 {
+				takes = "only " + strings.Join(names, ", ")
+			}
+			dec.fail(kv.Key, "%s: %s does not take %s; it takes %s", at, def.Name, key, takes)
+			continue
+		}
+		opts = append(opts, kv)
+	}
+	return ast.Mapping(m.Start, m.IsFlowStyle, mine...), ast.Mapping(m.Start, m.IsFlowStyle, opts...)
 }
 
 func reflectValue(f faults.Fault) reflect.Value { return reflect.ValueOf(f).Elem() }

@@ -1,0 +1,268 @@
+package faults
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"net"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/miekg/dns"
+
+	"github.com/gatecrash/gatecrash/harness"
+)
+
+// Options are what every fault takes where it makes sense, next to its own
+// parameters: `fault: {hang: {attempts: 1..2}}`.
+type Options struct {
+	// Probability hits each attempt with this probability, 0 to 1 (default 1).
+	Probability float64 `yaml:"probability" json:"probability,omitempty"`
+	// Attempts hits only these attempts, counted from 1 after the fault
+	// starts: 2 (only the second), 1..2 (the first two), 3.. (from the
+	// third on). "Fail the first two attempts, then succeed" is 1..2.
+	Attempts Attempts `yaml:"attempts" json:"attempts,omitempty"`
+	// After starts the fault this long after the scenario injects it.
+	After time.Duration `yaml:"after" json:"after,omitempty"`
+	// For ends the fault this long after it started.
+	For time.Duration `yaml:"for" json:"for,omitempty"`
+	// Direction is the stream a proxy-level fault acts on: downstream
+	// (origin to gateway, the default) or upstream (gateway to origin).
+	Direction string `yaml:"direction" json:"direction,omitempty"`
+}
+
+// Which options a fault takes; Definition.Options lists them.
+type OptionSet uint8
+
+// The groups of options.
+const (
+	// Selective faults hit some attempts: probability, attempts.
+	Selective OptionSet = 1 << iota
+	// Scheduled faults start late or end early: after, for.
+	Scheduled
+	// Directional faults act on one stream of the proxy: direction.
+	Directional
+)
+
+// Names lists the option fields of the set, as a suite writes them.
+func (s OptionSet) Names() []string {
+	var names []string
+	if s&Selective != 0 {
+		names = append(names, "probability", "attempts")
+	}
+	if s&Scheduled != 0 {
+		names = append(names, "after", "for")
+	}
+	if s&Directional != 0 {
+		names = append(names, "direction")
+	}
+	return names
+}
+
+// Takes reports whether the set includes the option field name.
+func (s OptionSet) Takes(name string) bool {
+	for _, n := range s.Names() {
+		if n == name {
+			return true
+		}
+	}
+	return false
+}
+
+// Validate checks the options' values.
+func (o Options) Validate() error {
+	if o.Probability < 0 || o.Probability > 1 {
+		return fmt.Errorf("probability: expected a number from 0 to 1; got %v", o.Probability)
+	}
+	switch o.Direction {
+	case "", "downstream", "upstream":
+	default:
+		return fmt.Errorf("direction: expected downstream or upstream; got %q", o.Direction)
+	}
+	return nil
+}
+
+// Attempts is a range of attempt numbers, counted from 1; the zero value
+// means every attempt.
+type Attempts struct {
+	From, To int // To 0: no end
+}
+
+// Includes reports whether attempt n (from 1) is in the range.
+func (a Attempts) Includes(n int) bool {
+	if a.From == 0 {
+		return true
+	}
+	return n >= a.From && (a.To == 0 || n <= a.To)
+}
+
+// String writes the range as a suite does: 2, 1..2, 3..
+func (a Attempts) String() string {
+	switch {
+	case a.From == 0:
+		return ""
+	case a.To == a.From:
+		return strconv.Itoa(a.From)
+	case a.To == 0:
+		return fmt.Sprintf("%d..", a.From)
+	}
+	return fmt.Sprintf("%d..%d", a.From, a.To)
+}
+
+// MarshalText writes the range as a suite does.
+func (a Attempts) MarshalText() ([]byte, error) { return []byte(a.String()), nil }
+
+// UnmarshalText reads 2, 1..2 or 3..
+func (a *Attempts) UnmarshalText(text []byte) error {
+	s := strings.TrimSpace(string(text))
+	bad := fmt.Errorf("expected an attempt number or range counted from 1, such as 2, 1..2 or 3..; got %q", s)
+	from, to, isRange := strings.Cut(s, "..")
+	f, err := strconv.Atoi(from)
+	if err != nil || f < 1 {
+		return bad
+	}
+	t := f
+	if isRange {
+		t = 0
+		if to != "" {
+			if t, err = strconv.Atoi(to); err != nil || t < f {
+				return bad
+			}
+		}
+	}
+	a.From, a.To = f, t
+	return nil
+}
+
+// selector decides, attempt by attempt, whether a fault hits.
+type selector struct {
+	opts Options
+	n    atomic.Int64
+	mu   sync.Mutex
+	rnd  *rand.Rand
+}
+
+func newSelector(opts Options) *selector {
+	return &selector{opts: opts, rnd: rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64()))}
+}
+
+// hit counts one attempt and reports whether the fault hits it.
+func (s *selector) hit() bool {
+	n := int(s.n.Add(1))
+	if !s.opts.Attempts.Includes(n) {
+		return false
+	}
+	p := s.opts.Probability
+	if p == 0 || p >= 1 {
+		return true
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.rnd.Float64() < p
+}
+
+// originBehavior makes the origin hand the connections the options select
+// to b and serve the others normally. Each connection is one attempt.
+func originBehavior(env *harness.Environment, opts Options, b harness.ConnBehavior) Injection {
+	sel := newSelector(opts)
+	env.Origin.SetBehavior(func(ctx context.Context, conn net.Conn, o *harness.Origin) {
+		if sel.hit() {
+			b(ctx, conn, o)
+			return
+		}
+		o.Serve(conn)
+	})
+	return Injection{Clear: func() error { env.Origin.SetBehavior(nil); return nil }}
+}
+
+// dnsAnswer makes the DNS server answer the queries the options select
+// with a; each query for the origin's name is one attempt.
+func dnsAnswer(env *harness.Environment, opts Options, a harness.DNSAnswer) Injection {
+	sel := newSelector(opts)
+	env.DNS.SetAnswer(func(w dns.ResponseWriter, req *dns.Msg) *dns.Msg {
+		if sel.hit() {
+			return a(w, req)
+		}
+		return nil
+	})
+	return Injection{Clear: func() error { env.DNS.SetAnswer(nil); return nil }}
+}
+
+// toxic adds a toxiproxy toxic on the stream the options name, hitting each
+// connection with the options' probability.
+func toxic(env *harness.Environment, opts Options, typ string, attributes any) (Injection, error) {
+	stream := opts.Direction
+	if stream == "" {
+		stream = "downstream"
+	}
+	toxicity := float32(1)
+	if opts.Probability > 0 {
+		toxicity = float32(opts.Probability)
+	}
+	name := typ + "_" + stream
+	if err := env.Proxy.AddToxic(name, typ, stream, toxicity, attributes); err != nil {
+		return Injection{}, err
+	}
+	return Injection{Clear: func() error { return env.Proxy.RemoveToxic(name) }}, nil
+}
+
+// Inject starts f with its options: selection and direction are the
+// fault's own business; the schedule (after, for) is applied here.
+func Inject(ctx context.Context, env *harness.Environment, f Fault, opts Options) (Injection, error) {
+	if opts.After == 0 && opts.For == 0 {
+		return f.Inject(ctx, env, opts)
+	}
+	s := &scheduled{}
+	start := func() {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if s.cleared {
+			return
+		}
+		in, err := f.Inject(ctx, env, opts)
+		s.inj, s.err = &in, err
+		if err == nil && opts.For > 0 {
+			s.stop = time.AfterFunc(opts.For, func() { _ = s.clear() })
+		}
+	}
+	if opts.After > 0 {
+		s.start = time.AfterFunc(opts.After, start)
+	} else {
+		start()
+		if s.err != nil {
+			return Injection{}, s.err
+		}
+	}
+	return Injection{Clear: s.clear, Method: "scheduled"}, nil
+}
+
+// scheduled is a fault that starts and ends on timers.
+type scheduled struct {
+	mu          sync.Mutex
+	start, stop *time.Timer
+	inj         *Injection
+	err         error
+	cleared     bool
+}
+
+func (s *scheduled) clear() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.start != nil {
+		s.start.Stop()
+	}
+	if s.stop != nil {
+		s.stop.Stop()
+	}
+	if s.cleared {
+		return nil
+	}
+	s.cleared = true
+	if s.inj != nil && s.inj.Clear != nil {
+		return s.inj.Clear()
+	}
+	return s.err
+}
