@@ -60,9 +60,14 @@ const (
 	FamilyDNS        = "DNS"
 	FamilyFirewall   = "firewall"
 	FamilyMalformed  = "malformed response"
+	FamilyTLS        = "TLS origin"
+	FamilyReuse      = "connection reuse"
+	FamilyErrors     = "origin errors"
 )
 
-var familyOrder = []string{FamilyOriginDown, FamilySlowOrigin, FamilyDNS, FamilyFirewall, FamilyMalformed}
+var familyOrder = []string{
+	FamilyOriginDown, FamilySlowOrigin, FamilyDNS, FamilyFirewall, FamilyMalformed, FamilyTLS, FamilyReuse, FamilyErrors,
+}
 
 var registry = map[string]Definition{}
 

@@ -35,6 +35,9 @@ type Config struct {
 	OriginName string
 	// DNSListen is the fake DNS server's address (default 127.0.0.1:0).
 	DNSListen string
+	// Instances is how many origins serve the routes, each behind its own
+	// proxy (default 1), for gateways balancing over several upstreams.
+	Instances int
 	// Gateway is the gateway under test (default: a Builtin with defaults).
 	Gateway Gateway
 	// WorkDir is the gateway's work dir (default: a new temporary directory,
@@ -44,9 +47,13 @@ type Config struct {
 
 // Environment is one running set of origin, DNS, proxy and gateway.
 type Environment struct {
+	// Origin and Proxy are the first origin and its proxy; Origins and
+	// Proxies hold every instance, in order.
 	Origin  *Origin
-	DNS     *DNS
 	Proxy   *Proxy
+	Origins []*Origin
+	Proxies []*Proxy
+	DNS     *DNS
 	Gateway Gateway
 
 	addrs      Addresses
@@ -73,15 +80,24 @@ func Start(ctx context.Context, cfg Config) (env *Environment, err error) {
 	}
 	name = strings.TrimSuffix(name, ".")
 
-	if env.Origin, err = StartOrigin("127.0.0.1:0", cfg.Routes); err != nil {
-		return env, err
+	for i := range max(cfg.Instances, 1) {
+		origin, err := StartOrigin("127.0.0.1:0", cfg.Routes)
+		if err != nil {
+			return env, err
+		}
+		env.closers = append(env.closers, origin.Close)
+		listen := "127.0.0.1:0"
+		if i == 0 {
+			listen = orDefault(cfg.OriginListen, listen)
+		}
+		proxy, err := StartProxy(listen, origin.Addr())
+		if err != nil {
+			return env, err
+		}
+		env.closers = append(env.closers, func() error { proxy.Close(); return nil })
+		env.Origins, env.Proxies = append(env.Origins, origin), append(env.Proxies, proxy)
 	}
-	env.closers = append(env.closers, env.Origin.Close)
-
-	if env.Proxy, err = StartProxy(orDefault(cfg.OriginListen, "127.0.0.1:0"), env.Origin.Addr()); err != nil {
-		return env, err
-	}
-	env.closers = append(env.closers, func() error { env.Proxy.Close(); return nil })
+	env.Origin, env.Proxy = env.Origins[0], env.Proxies[0]
 
 	proxyHost, proxyPort, _ := net.SplitHostPort(env.Proxy.Addr())
 	if env.DNS, err = StartDNS(orDefault(cfg.DNSListen, "127.0.0.1:0"), name, net.ParseIP(proxyHost)); err != nil {
@@ -119,8 +135,13 @@ func Start(ctx context.Context, cfg Config) (env *Environment, err error) {
 	env.addrs = Addresses{
 		Listen: listen, ListenHost: listenHost, ListenPort: listenPort,
 		Origin: env.Proxy.Addr(), OriginHost: proxyHost, OriginPort: proxyPort, OriginName: name,
+		Origins: make([]string, len(env.Proxies)), OriginPorts: make([]string, len(env.Proxies)),
 		DNS: env.DNS.Addr(), DNSHost: dnsHost, DNSPort: dnsPort,
 		WorkDir: workDir,
+	}
+	for i, p := range env.Proxies {
+		env.addrs.Origins[i] = p.Addr()
+		_, env.addrs.OriginPorts[i], _ = net.SplitHostPort(p.Addr())
 	}
 	if err = env.Gateway.Start(ctx, env.addrs); err != nil {
 		return env, err
@@ -142,18 +163,31 @@ func (e *Environment) Addresses() Addresses { return e.addrs }
 // Do sends req to the gateway and observes the answer, counting the
 // attempts that reached the origin meanwhile.
 func (e *Environment) Do(ctx context.Context, req Request) Observation {
-	reqs, conns := e.Origin.Requests(), e.Origin.Connections()
+	reqs, conns := e.counts()
 	obs := Do(ctx, e.Gateway.URL(), req)
-	obs.Attempts = e.Origin.Requests() - reqs
-	obs.Connections = e.Origin.Connections() - conns
+	reqsAfter, connsAfter := e.counts()
+	obs.Attempts, obs.Connections = reqsAfter-reqs, connsAfter-conns
 	return obs
+}
+
+// counts sums requests and connections over every origin.
+func (e *Environment) counts() (requests, connections int) {
+	for _, o := range e.Origins {
+		requests += o.Requests()
+		connections += o.Connections()
+	}
+	return requests, connections
 }
 
 // Reset returns origin, DNS and proxy to health, with counters at zero.
 func (e *Environment) Reset() error {
-	e.Origin.Reset()
 	e.DNS.Reset()
-	return e.Proxy.Reset()
+	var errs []error
+	for i, o := range e.Origins {
+		o.Reset()
+		errs = append(errs, e.Proxies[i].Reset())
+	}
+	return errors.Join(errs...)
 }
 
 // Close stops everything the environment started, last started first.

@@ -36,6 +36,9 @@ type Addresses struct {
 	// Origin is where the gateway reaches the origin (host:port), through the
 	// toxic proxy; OriginName resolves to OriginHost through DNS.
 	Origin, OriginHost, OriginPort, OriginName string
+	// Origins and OriginPorts list every origin instance (Origin is the
+	// first), all on OriginHost.
+	Origins, OriginPorts []string
 	// DNS is the fake DNS server (host:port, UDP and TCP).
 	DNS, DNSHost, DNSPort string
 	// WorkDir is the gateway's own directory for configs, logs and pid files.

@@ -96,6 +96,9 @@ func (s *Suite) validate(d *decoder) {
 			d.failPath(at+".status", "%s.status: expected a status code 100-599; got %d", at, r.Status)
 		}
 	}
+	if s.Origin.Instances < 0 || s.Origin.Instances > 16 {
+		d.failPath("origin.instances", "origin.instances: expected 1 to 16 origins; got %d", s.Origin.Instances)
+	}
 	checkLoopbackAddr(d, "origin.listen", s.Origin.Listen)
 	checkLoopbackAddr(d, "dns.listen", s.DNS.Listen)
 
@@ -184,6 +187,9 @@ func (s *Suite) validateGateway(d *decoder) {
 		if err := harness.CheckLoopbackURL(g.URL); err != nil {
 			d.failPath("gateway.url", "%v", err)
 		}
+		if s.Origin.Instances > 1 {
+			d.failPath("origin.instances", "origin.instances: an attached gateway reaches one origin, at origin.listen")
+		}
 		if s.Origin.Listen == "" || s.DNS.Listen == "" {
 			d.failPath("gateway.url", "gateway.url: an attached gateway needs the fixed addresses it was configured with: set origin.listen and dns.listen (127.0.0.1:port)")
 		}
@@ -228,6 +234,7 @@ func addressFields() string {
 var placeholderAddresses = harness.Addresses{
 	Listen: "127.0.0.1:1", ListenHost: "127.0.0.1", ListenPort: "1",
 	Origin: "127.0.0.1:2", OriginHost: "127.0.0.1", OriginPort: "2", OriginName: harness.DefaultOriginName,
+	Origins: []string{"127.0.0.1:2"}, OriginPorts: []string{"2"},
 	DNS: "127.0.0.1:3", DNSHost: "127.0.0.1", DNSPort: "3",
 	WorkDir: os.TempDir(),
 }
@@ -265,6 +272,7 @@ func (s *Suite) Managed() *harness.Managed {
 func (s *Suite) Config() harness.Config {
 	cfg := harness.Config{
 		Routes:       s.Origin.Routes,
+		Instances:    s.Origin.Instances,
 		OriginListen: s.Origin.Listen,
 		OriginName:   s.Origin.Name,
 		DNSListen:    s.DNS.Listen,

@@ -84,6 +84,9 @@ type OriginSpec struct {
 	Name string `yaml:"name" json:"name,omitempty"`
 	// Routes are what the origin serves (default: / answers 200).
 	Routes []harness.Route `yaml:"routes" json:"routes,omitempty"`
+	// Instances is how many origins serve the routes, each behind its own
+	// proxy, for a gateway that balances over several (default 1).
+	Instances int `yaml:"instances" json:"instances,omitempty"`
 }
 
 // DNSSpec configures the fake DNS server.
