@@ -5,7 +5,6 @@
 GO      ?= go
 BIN     := bin/gatecrash
 OUT     := out
-GOFILES := $(shell git ls-files '*.go' 2>/dev/null)
 
 .PHONY: all build run test bench lint docs clean
 
@@ -30,7 +29,7 @@ bench:
 	  END { if (direct && proxy) printf "\nproxy path: %.0f ns/op against %.0f ns/op direct: %.2fx the time, %.0f%% of direct requests/s\n", proxy, direct, proxy / direct, 100 * direct / proxy }' $(OUT)/bench.txt
 
 lint:
-	@out=$$(gofmt -l $(GOFILES)); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 
 # Regenerates the README's fault table from the registry.

@@ -19,8 +19,9 @@ import (
 // Options are what every fault takes where it makes sense, next to its own
 // parameters: `fault: {hang: {attempts: 1..2}}`.
 type Options struct {
-	// Probability hits each attempt with this probability, 0 to 1 (default 1).
-	Probability float64 `yaml:"probability" json:"probability,omitempty"`
+	// Probability hits each attempt with this probability, above 0 and at
+	// most 1 (default 1).
+	Probability *float64 `yaml:"probability" json:"probability,omitempty"`
 	// Attempts hits only these attempts, counted from 1 after the fault
 	// starts: 2 (only the second), 1..2 (the first two), 3.. (from the
 	// third on). "Fail the first two attempts, then succeed" is 1..2.
@@ -74,8 +75,8 @@ func (s OptionSet) Takes(name string) bool {
 
 // Validate checks the options' values.
 func (o Options) Validate() error {
-	if o.Probability < 0 || o.Probability > 1 {
-		return fmt.Errorf("probability: expected a number from 0 to 1; got %v", o.Probability)
+	if p := o.Probability; p != nil && (*p <= 0 || *p > 1) {
+		return fmt.Errorf("probability: expected a number above 0 and at most 1, such as 0.5; got %v", *p)
 	}
 	switch o.Direction {
 	case "", "downstream", "upstream":
@@ -156,12 +157,12 @@ func (s *selector) hit() bool {
 		return false
 	}
 	p := s.opts.Probability
-	if p == 0 || p >= 1 {
+	if p == nil || *p >= 1 {
 		return true
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.rnd.Float64() < p
+	return s.rnd.Float64() < *p
 }
 
 // originBehavior makes the origin hand the connections the options select
@@ -179,10 +180,20 @@ func originBehavior(env *harness.Environment, opts Options, b harness.ConnBehavi
 }
 
 // dnsAnswer makes the DNS server answer the queries the options select
-// with a; each query for the origin's name is one attempt.
+// with a. Each A query for the origin's name is one attempt; resolvers that
+// also ask for AAAA get the normal (empty) answer for it, so an attempt is
+// decided by one query and not by the order parallel queries arrive in.
+// With every attempt selected, all query types get a.
 func dnsAnswer(env *harness.Environment, opts Options, a harness.DNSAnswer) Injection {
 	sel := newSelector(opts)
+	everything := opts.Attempts.From == 0 && (opts.Probability == nil || *opts.Probability >= 1)
 	env.DNS.SetAnswer(func(w dns.ResponseWriter, req *dns.Msg) *dns.Msg {
+		if everything {
+			return a(w, req)
+		}
+		if req.Question[0].Qtype != dns.TypeA {
+			return nil
+		}
 		if sel.hit() {
 			return a(w, req)
 		}
@@ -199,8 +210,8 @@ func toxic(env *harness.Environment, opts Options, typ string, attributes any) (
 		stream = "downstream"
 	}
 	toxicity := float32(1)
-	if opts.Probability > 0 {
-		toxicity = float32(opts.Probability)
+	if opts.Probability != nil {
+		toxicity = float32(*opts.Probability)
 	}
 	name := typ + "_" + stream
 	if err := env.Proxy.AddToxic(name, typ, stream, toxicity, attributes); err != nil {
@@ -228,6 +239,7 @@ func Inject(ctx context.Context, env *harness.Environment, f Fault, opts Options
 			s.stop = time.AfterFunc(opts.For, func() { _ = s.clear() })
 		}
 	}
+	method := fmt.Sprintf("starts after %s", opts.After)
 	if opts.After > 0 {
 		s.start = time.AfterFunc(opts.After, start)
 	} else {
@@ -235,8 +247,12 @@ func Inject(ctx context.Context, env *harness.Environment, f Fault, opts Options
 		if s.err != nil {
 			return Injection{}, s.err
 		}
+		method = s.inj.Method
 	}
-	return Injection{Clear: s.clear, Method: "scheduled"}, nil
+	if opts.For > 0 {
+		method = strings.TrimPrefix(fmt.Sprintf("%s, ends after %s", method, opts.For), ", ")
+	}
+	return Injection{Clear: s.clear, Method: method}, nil
 }
 
 // scheduled is a fault that starts and ends on timers.

@@ -3,6 +3,7 @@ package faults_test
 import (
 	"time"
 
+	"github.com/miekg/dns"
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
@@ -33,7 +34,7 @@ var _ = Describe("common options", func() {
 	})
 
 	It("probability hits about that share of attempts", func(ctx SpecContext) {
-		in, err := faults.Inject(ctx, env, &faults.Garbage{Bytes: "nope"}, faults.Options{Probability: 0.5})
+		in, err := faults.Inject(ctx, env, &faults.Garbage{Bytes: "nope"}, faults.Options{Probability: ptr(0.5)})
 		Expect(err).NotTo(HaveOccurred())
 		DeferCleanup(in.Clear)
 		hit := 0
@@ -64,6 +65,29 @@ var _ = Describe("common options", func() {
 		Consistently(func() int { return direct(ctx).Status }, 500*time.Millisecond, 50*time.Millisecond).Should(Equal(200))
 	})
 
+	It("attempts 1..2 of a DNS fault hits the first two lookups, then the name resolves", func(ctx SpecContext) {
+		in, err := faults.Inject(ctx, env, &faults.NXDomain{}, faults.Options{Attempts: faults.Attempts{From: 1, To: 2}})
+		Expect(err).NotTo(HaveOccurred())
+		DeferCleanup(in.Clear)
+		lookup := func() int {
+			c := &dns.Client{Timeout: 2 * time.Second}
+			aaaa := new(dns.Msg)
+			aaaa.SetQuestion(dns.Fqdn(env.Addresses().OriginName), dns.TypeAAAA)
+			r, _, err := c.Exchange(aaaa, env.DNS.Addr())
+			Expect(err).NotTo(HaveOccurred())
+			Expect(r.Rcode).To(Equal(dns.RcodeSuccess), "AAAA queries are not attempts")
+			a := new(dns.Msg)
+			a.SetQuestion(dns.Fqdn(env.Addresses().OriginName), dns.TypeA)
+			r, _, err = c.Exchange(a, env.DNS.Addr())
+			Expect(err).NotTo(HaveOccurred())
+			return r.Rcode
+		}
+		Expect(lookup()).To(Equal(dns.RcodeNameError))
+		Expect(lookup()).To(Equal(dns.RcodeNameError))
+		Expect(lookup()).To(Equal(dns.RcodeSuccess))
+		Expect(lookup()).To(Equal(dns.RcodeSuccess))
+	})
+
 	It("parses attempt ranges", func() {
 		for text, want := range map[string]faults.Attempts{"2": {2, 2}, "1..2": {1, 2}, "3..": {3, 0}} {
 			var a faults.Attempts
@@ -77,3 +101,5 @@ var _ = Describe("common options", func() {
 		}
 	})
 })
+
+func ptr[T any](v T) *T { return &v }

@@ -5,7 +5,7 @@ import (
 	"errors"
 	"io"
 	"net"
-	"strings"
+	"reflect"
 	"time"
 
 	"github.com/miekg/dns"
@@ -124,11 +124,26 @@ var _ = Describe("faults on the wire", func() {
 })
 
 var _ = Describe("the catalog", func() {
-	It("gives every fault a family, summary and example", func() {
-		Expect(faults.All()).NotTo(BeEmpty())
-		for _, d := range faults.All() {
-			Expect(strings.TrimSpace(d.Summary)).NotTo(BeEmpty(), d.Name)
-			Expect(d.New()).NotTo(BeNil(), d.Name)
+	It("lists each fault once, grouped by known families, with fresh defaults from each constructor", func() {
+		families := []string{faults.FamilyOriginDown, faults.FamilySlowOrigin, faults.FamilyDNS, faults.FamilyFirewall,
+			faults.FamilyMalformed, faults.FamilyTLS, faults.FamilyReuse, faults.FamilyErrors}
+		rank := map[string]int{}
+		for i, f := range families {
+			rank[f] = i
 		}
+		seen := map[string]bool{}
+		last := 0
+		for _, d := range faults.All() {
+			r, known := rank[d.Family]
+			Expect(known).To(BeTrue(), "%s: unknown family %q", d.Name, d.Family)
+			Expect(r).To(BeNumerically(">=", last), "%s is listed with its family", d.Name)
+			last = r
+			Expect(seen[d.Name]).To(BeFalse(), d.Name)
+			seen[d.Name] = true
+			if reflect.TypeOf(d.New()).Elem().Size() > 0 { // zero-size values share an address
+				Expect(d.New()).NotTo(BeIdenticalTo(d.New()), "%s: each scenario gets its own parameters", d.Name)
+			}
+		}
+		Expect(faults.Names()).To(HaveLen(len(seen)))
 	})
 })

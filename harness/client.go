@@ -2,6 +2,7 @@ package harness
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -11,7 +12,6 @@ import (
 	"net/url"
 	"os"
 	"strings"
-	"sync"
 	"syscall"
 	"time"
 )
@@ -30,8 +30,13 @@ type Request struct {
 // that never answers cannot hang the run.
 const DefaultRequestTimeout = 30 * time.Second
 
-// maxBody caps how much of a body the client keeps.
-const maxBody = 16 << 20
+// maxBody caps how much of a body the client keeps (the rest is counted,
+// not kept), and maxHeader the status line and header block, so a gateway
+// that sends without end cannot exhaust memory.
+const (
+	maxBody   = 16 << 20
+	maxHeader = 1 << 20
+)
 
 // ErrorKind names why an answer was not a complete, valid HTTP response.
 type ErrorKind string
@@ -55,7 +60,9 @@ type Observation struct {
 	// Status is the HTTP status code, 0 when no valid status line arrived.
 	Status int         `json:"status"`
 	Header http.Header `json:"headers,omitempty"`
-	Body   []byte      `json:"-"`
+	// Body is the body as received, its first 16 MiB; BodyBytes counts all of it.
+	Body      []byte `json:"-"`
+	BodyBytes int64  `json:"body_bytes"`
 	// TTFB is the time to the first byte of the answer, zero when none came.
 	TTFB time.Duration `json:"ttfb_ns"`
 	// Total is the time until the answer was complete or failed.
@@ -144,24 +151,38 @@ func Do(ctx context.Context, baseURL string, req Request) Observation {
 	if err := hreq.Write(conn); err != nil {
 		return fail(classify(err, ErrReset), err)
 	}
-	fb := &firstByte{Conn: conn, start: obs.Start}
-	resp, err := http.ReadResponse(bufio.NewReader(fb), hreq)
-	if err != nil {
-		kind := classify(err, ErrInvalidHTTP)
-		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-			kind = ErrEmptyReply
-			if fb.n > 0 {
-				kind = ErrInvalidHTTP // a partial status line or header block
+	fb := &firstByte{Conn: conn, start: obs.Start, limit: maxHeader}
+	br := bufio.NewReader(fb)
+	var resp *http.Response
+	for {
+		resp, err = http.ReadResponse(br, hreq)
+		if err != nil {
+			kind := classify(err, ErrInvalidHTTP)
+			switch {
+			case errors.Is(err, errHeaderTooLarge):
+				kind = ErrInvalidHTTP
+			case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):
+				kind = ErrEmptyReply
+				if fb.n > 0 {
+					kind = ErrInvalidHTTP // a partial status line or header block
+				}
 			}
+			obs.TTFB = fb.ttfb()
+			return fail(kind, err)
 		}
-		obs.TTFB = fb.ttfb()
-		return fail(kind, err)
+		// 1xx answers (100 Continue, 103 Early Hints) precede the real one.
+		if resp.StatusCode < 100 || resp.StatusCode > 199 || resp.StatusCode == http.StatusSwitchingProtocols {
+			break
+		}
 	}
 	defer resp.Body.Close()
+	fb.limit = 0
 	obs.TTFB = fb.ttfb()
 	obs.Status = resp.StatusCode
 	obs.Header = resp.Header
-	obs.Body, err = io.ReadAll(io.LimitReader(resp.Body, maxBody))
+	var body bytes.Buffer
+	obs.BodyBytes, err = io.Copy(&capped{w: &body, left: maxBody}, resp.Body)
+	obs.Body = body.Bytes()
 	if err != nil {
 		kind := classify(err, ErrInvalidHTTP)
 		if errors.Is(err, io.ErrUnexpectedEOF) {
@@ -187,22 +208,49 @@ func classify(err error, fallback ErrorKind) ErrorKind {
 	return fallback
 }
 
-// firstByte notes when the first byte of the answer arrives.
+var errHeaderTooLarge = fmt.Errorf("status line and header block longer than %d bytes", maxHeader)
+
+// firstByte notes when the first byte of the answer arrives, and refuses to
+// read more than limit bytes while limit is set.
 type firstByte struct {
 	net.Conn
 	start time.Time
-	once  sync.Once
 	first time.Time
 	n     int
+	limit int
 }
 
 func (f *firstByte) Read(p []byte) (int, error) {
+	if f.limit > 0 {
+		if f.n >= f.limit {
+			return 0, errHeaderTooLarge
+		}
+		p = p[:min(len(p), f.limit-f.n)]
+	}
 	n, err := f.Conn.Read(p)
 	if n > 0 {
-		f.once.Do(func() { f.first = time.Now() })
+		if f.first.IsZero() {
+			f.first = time.Now()
+		}
 		f.n += n
 	}
 	return n, err
+}
+
+// capped keeps the first left bytes written to it and counts the rest.
+type capped struct {
+	w    io.Writer
+	left int
+}
+
+func (c *capped) Write(p []byte) (int, error) {
+	if keep := min(len(p), c.left); keep > 0 {
+		if _, err := c.w.Write(p[:keep]); err != nil {
+			return 0, err
+		}
+		c.left -= keep
+	}
+	return len(p), nil
 }
 
 func (f *firstByte) ttfb() time.Duration {

@@ -11,7 +11,9 @@ import (
 )
 
 // DNSAnswer decides the reply to one query for the origin's name. It returns
-// nil to fall back to the normal answer. Faults install one to break DNS.
+// nil for the normal answer. Faults install one to break DNS; one that must
+// send nothing at all (a timeout) blocks until it is done and returns its
+// own reply or the normal one.
 type DNSAnswer func(w dns.ResponseWriter, req *dns.Msg) *dns.Msg
 
 // DNS is the fake DNS server: UDP and TCP on one port, authoritative for the
@@ -146,13 +148,14 @@ func (d *DNS) ServeDNS(w dns.ResponseWriter, req *dns.Msg) {
 	d.queries++
 	answer := d.answer
 	d.mu.Unlock()
+	var m *dns.Msg
 	if answer != nil {
-		if m := answer(w, req); m != nil {
-			_ = w.WriteMsg(m)
-		}
-		return
+		m = answer(w, req)
 	}
-	_ = w.WriteMsg(d.Normal(req))
+	if m == nil {
+		m = d.Normal(req)
+	}
+	_ = w.WriteMsg(m)
 }
 
 // Normal is the healthy answer to req: an A record for the origin's name, no

@@ -106,12 +106,13 @@ func (b *Builtin) Start(_ context.Context, a Addresses) error {
 			if err != nil {
 				return nil, err
 			}
-			// A trailing dot keeps the resolver from trying search domains.
-			ips, err := resolver.LookupIPAddr(ctx, host+".")
+			// A trailing dot keeps the resolver from trying search domains;
+			// the origin is on IPv4 loopback, so only A records are asked for.
+			ips, err := resolver.LookupNetIP(ctx, "ip4", host+".")
 			if err != nil {
 				return nil, err
 			}
-			return dialer.DialContext(ctx, network, net.JoinHostPort(ips[0].IP.String(), port))
+			return dialer.DialContext(ctx, network, net.JoinHostPort(ips[0].String(), port))
 		},
 		ResponseHeaderTimeout: response,
 		DisableKeepAlives:     !b.KeepAlive,

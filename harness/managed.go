@@ -89,14 +89,26 @@ func (g *Managed) Render(a Addresses) (argv []string, files map[string][]byte, e
 	return argv, files, nil
 }
 
+// TemplateError is a template (a config file, or an element of the
+// command) that does not parse or render.
+type TemplateError struct {
+	// Name is the template file's path, or command[i] / env NAME.
+	Name string
+	Err  error
+}
+
+func (e *TemplateError) Error() string { return fmt.Sprintf("template %s: %v", e.Name, e.Err) }
+
+func (e *TemplateError) Unwrap() error { return e.Err }
+
 func renderTemplate(name, src string, a Addresses) (string, error) {
 	t, err := template.New(name).Option("missingkey=error").Parse(src)
 	if err != nil {
-		return "", fmt.Errorf("template %s: %w", name, err)
+		return "", &TemplateError{name, err}
 	}
 	var b strings.Builder
 	if err := t.Execute(&b, a); err != nil {
-		return "", fmt.Errorf("template %s: %w", name, err)
+		return "", &TemplateError{name, err}
 	}
 	return b.String(), nil
 }
@@ -135,6 +147,9 @@ func (g *Managed) Start(ctx context.Context, a Addresses) error {
 	out := lockedWriter{&g.mu, &g.output}
 	cmd.Stdout, cmd.Stderr = out, out
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGTERM}
+	// A gateway that daemonizes behind our back keeps the output pipe open;
+	// do not wait for it once the supervisor is gone.
+	cmd.WaitDelay = time.Second
 	g.cmd, g.done = cmd, make(chan struct{})
 
 	// Pdeathsig fires when the thread that started the child exits, so start
@@ -158,19 +173,31 @@ func (g *Managed) Start(ctx context.Context, a Addresses) error {
 	alive := func() error {
 		select {
 		case <-g.done:
-			return fmt.Errorf("gateway %s exited during start-up (%v); its output:\n%s", g.Name(), g.err, indent(g.Logs()))
+			return &exitedError{g.Name(), g.err, g.Logs()}
 		default:
 			return nil
 		}
 	}
 	if err := g.Ready.wait(ctx, g.url, alive); err != nil {
 		_ = g.Stop()
-		if strings.HasPrefix(err.Error(), "gateway ") {
+		var exited *exitedError
+		if errors.As(err, &exited) {
 			return err
 		}
 		return fmt.Errorf("gateway %s: %w; its output:\n%s", g.Name(), err, indent(g.Logs()))
 	}
 	return nil
+}
+
+// exitedError is a gateway that exited while it was starting.
+type exitedError struct {
+	name   string
+	err    error
+	output string
+}
+
+func (e *exitedError) Error() string {
+	return fmt.Sprintf("gateway %s exited during start-up (%v); its output:\n%s", e.name, e.err, indent(e.output))
 }
 
 func (g *Managed) grace() time.Duration {
@@ -215,7 +242,11 @@ func (g *Managed) Stop() error {
 	case <-g.done:
 	case <-time.After(g.grace() + 2*time.Second):
 		_ = syscall.Kill(-pgid, syscall.SIGKILL)
-		<-g.done
+		select {
+		case <-g.done:
+		case <-time.After(5 * time.Second):
+			return fmt.Errorf("gateway %s: supervisor %d did not exit after SIGKILL", g.Name(), pgid)
+		}
 	}
 	// Whatever the gateway forked and left behind goes too.
 	_ = syscall.Kill(-pgid, syscall.SIGKILL)
@@ -283,8 +314,12 @@ func supervise(argv []string) int {
 	killGroup := func() { _ = syscall.Kill(-os.Getpid(), syscall.SIGKILL) }
 	select {
 	case err := <-done:
+		// Workers the gateway forked would outlive it: end them, but let
+		// this process exit with the gateway's own status.
+		killGroupExceptSelf()
 		var exit *exec.ExitError
 		if errors.As(err, &exit) {
+			fmt.Fprintf(os.Stderr, "gatecrash: gateway %s exited: %v\n", filepath.Base(argv[0]), err)
 			return exit.ExitCode()
 		}
 		if err != nil {
@@ -299,6 +334,29 @@ func supervise(argv []string) int {
 		}
 		killGroup() // also ends this process
 		return 1
+	}
+}
+
+// killGroupExceptSelf SIGKILLs the other processes of this process group.
+func killGroupExceptSelf() {
+	self := os.Getpid()
+	for range 10 {
+		found := false
+		entries, _ := os.ReadDir("/proc")
+		for _, e := range entries {
+			var pid int
+			if _, err := fmt.Sscan(e.Name(), &pid); err != nil || pid == self {
+				continue
+			}
+			if pgid, err := syscall.Getpgid(pid); err == nil && pgid == self {
+				_ = syscall.Kill(pid, syscall.SIGKILL)
+				found = true
+			}
+		}
+		if !found {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }
 

@@ -176,6 +176,10 @@ func (o *Origin) acceptLoop() {
 		o.wg.Add(1)
 		go func() {
 			defer o.wg.Done()
+			// A behaviour blocked reading a silent client must still end
+			// when the fault clears or the origin stops.
+			stop := context.AfterFunc(ctx, func() { conn.Close() })
+			defer stop()
 			b(ctx, conn, o)
 		}()
 	}

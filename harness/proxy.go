@@ -190,9 +190,6 @@ func ListenBlackhole(addr string) (*Blackhole, error) {
 	return nil, fmt.Errorf("blackhole: accept queue on %s never filled", addr)
 }
 
-// Addr is the blackhole's address.
-func (b *Blackhole) Addr() string { return b.ln.Addr().String() }
-
 // Close releases the listener and the connections that filled its queue.
 func (b *Blackhole) Close() {
 	b.ln.Close()

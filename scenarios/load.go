@@ -12,6 +12,7 @@ import (
 	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
 	"github.com/goccy/go-yaml/parser"
+	gtypes "github.com/onsi/ginkgo/v2/types"
 
 	"github.com/gatecrash/gatecrash/harness"
 )
@@ -116,6 +117,11 @@ func (s *Suite) validate(d *decoder) {
 		} else {
 			names[sc.Name] = i
 		}
+		for j, label := range sc.Labels {
+			if _, err := gtypes.ValidateAndCleanupLabel(label, gtypes.CodeLocation{}); err != nil || strings.TrimSpace(label) == "" {
+				d.failPath(fmt.Sprintf("%s.labels[%d]", at, j), "%s.labels[%d]: expected a label without &|!,()/ such as slow or dns; got %q", at, j, label)
+			}
+		}
 		if sc.Fault.Fault == nil {
 			d.failPath(at, "%s: expected a fault from the catalog (see gatecrash faults)", at)
 		}
@@ -203,18 +209,21 @@ func (s *Suite) validateGateway(d *decoder) {
 			}
 		}
 		if _, _, err := m.Render(placeholderAddresses); err != nil {
-			// Point at the template that failed when we can tell which.
-			at := "gateway.command"
-			for i, t := range g.Templates {
-				if strings.Contains(err.Error(), filepath.Base(t)) {
-					at = fmt.Sprintf("gateway.templates[%d]", i)
+			at, problem := "gateway.command", err
+			var te *harness.TemplateError
+			if errors.As(err, &te) {
+				problem = te
+				for i, t := range m.Templates {
+					if t == te.Name {
+						at = fmt.Sprintf("gateway.templates[%d]", i)
+					}
 				}
 			}
 			hint := ""
 			if strings.Contains(err.Error(), "can't evaluate field") {
 				hint = "; templates can use " + addressFields()
 			}
-			d.failPath(at, "%s: %v%s", at, errors.Unwrap(err), hint)
+			d.failPath(at, "%s: %v%s", at, problem, hint)
 		}
 	}
 }
@@ -245,8 +254,8 @@ func checkLoopbackAddr(d *decoder, at, addr string) {
 	}
 	host, port, err := net.SplitHostPort(addr)
 	ip := net.ParseIP(host)
-	if err != nil || port == "" || ip == nil || !ip.IsLoopback() {
-		d.failPath(at, "%s: expected a loopback address with a port, such as 127.0.0.1:18080; got %q", at, addr)
+	if err != nil || port == "" || ip == nil || ip.To4() == nil || !ip.IsLoopback() {
+		d.failPath(at, "%s: expected an IPv4 loopback address with a port, such as 127.0.0.1:18080; got %q", at, addr)
 	}
 }
 
@@ -261,9 +270,7 @@ func (s *Suite) Managed() *harness.Managed {
 		}
 		m.Templates = append(m.Templates, t)
 	}
-	if g.Ready != nil {
-		m.Ready = &harness.Readiness{Path: g.Ready.HTTP, Status: g.Ready.Status, Within: g.Ready.Within.D()}
-	}
+	m.Ready = g.Ready.Harness()
 	return m
 }
 
@@ -282,11 +289,7 @@ func (s *Suite) Config() harness.Config {
 	case len(g.Command) > 0:
 		cfg.Gateway = s.Managed()
 	case g.URL != "":
-		a := &harness.Attached{Address: g.URL}
-		if g.Ready != nil {
-			a.Ready = &harness.Readiness{Path: g.Ready.HTTP, Status: g.Ready.Status, Within: g.Ready.Within.D()}
-		}
-		cfg.Gateway = a
+		cfg.Gateway = &harness.Attached{Address: g.URL, Ready: g.Ready.Harness()}
 	default:
 		b := &harness.Builtin{}
 		if g.Builtin != nil {

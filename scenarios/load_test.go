@@ -119,11 +119,14 @@ scenarios:
 		Entry("templates without command", "gateway: {templates: [a.tmpl]}\n", "gateway.templates: only a managed gateway (gateway.command) takes templates"),
 		Entry("attached gateway off loopback", "gateway: {url: \"http://10.0.0.1:80\"}\norigin: {listen: \"127.0.0.1:18080\"}\ndns: {listen: \"127.0.0.1:18053\"}\n", "gatecrash only sends traffic to loopback addresses"),
 		Entry("attached gateway without fixed addresses", "gateway: {url: \"http://127.0.0.1:8080\"}\n", "an attached gateway needs the fixed addresses"),
-		Entry("origin listen off loopback", "origin: {listen: \"0.0.0.0:80\"}\n", "origin.listen: expected a loopback address with a port"),
+		Entry("origin listen off loopback", "origin: {listen: \"0.0.0.0:80\"}\n", "origin.listen: expected an IPv4 loopback address with a port"),
+		Entry("origin listen on IPv6", "origin: {listen: \"[::1]:18080\"}\n", "origin.listen: expected an IPv4 loopback address with a port"),
+		Entry("a label Ginkgo cannot filter on", header+"  - {name: a, labels: [dns/slow], fault: hang, expect: {status: 502}}\n", `bad.yaml:3:24: scenarios[0].labels[0]: expected a label without &|!,()/ such as slow or dns; got "dns/slow"`),
 		Entry("anchors", "suite: &a x\n", "YAML anchors and aliases are not supported"),
 		Entry("an option the fault does not take", header+"  - {name: a, fault: {refused: {attempts: 1..2}}, expect: {status: 502}}\n", "scenarios[0].fault.refused: refused does not take attempts; it takes only after, for"),
 		Entry("a bad attempt range", header+"  - {name: a, fault: {hang: {attempts: 2..1}}, expect: {status: 502}}\n", "scenarios[0].fault.hang.attempts: expected an attempt number or range counted from 1, such as 2, 1..2 or 3..; got \"2..1\""),
-		Entry("a probability above 1", header+"  - {name: a, fault: {hang: {probability: 1.5}}, expect: {status: 502}}\n", "scenarios[0].fault.hang: probability: expected a number from 0 to 1; got 1.5"),
+		Entry("a probability above 1", header+"  - {name: a, fault: {hang: {probability: 1.5}}, expect: {status: 502}}\n", "scenarios[0].fault.hang: probability: expected a number above 0 and at most 1, such as 0.5; got 1.5"),
+		Entry("a probability of 0", header+"  - {name: a, fault: {hang: {probability: 0}}, expect: {status: 502}}\n", "probability: expected a number above 0 and at most 1"),
 		Entry("a bad schedule", header+"  - {name: a, fault: {hang: {after: soon}}, expect: {status: 502}}\n", "scenarios[0].fault.hang.after: expected a duration with a unit"),
 		Entry("missing template", "gateway: {command: [nginx], templates: [nope.tmpl]}\n", "bad.yaml:1:41: gateway.templates[0]: cannot read template nope.tmpl (templates are found next to the suite file): no such file or directory"),
 	)
@@ -132,8 +135,9 @@ scenarios:
 		s, err := scenarios.Parse("ok.yaml", []byte(header+"  - {name: a, fault: {garbage: {bytes: x, attempts: 1..2, probability: 0.5, after: 1s, for: 2s}}, expect: {status: 502}}\n"))
 		Expect(err).NotTo(HaveOccurred())
 		f := s.Scenarios[0].Fault
+		half := 0.5
 		Expect(f.Fault).To(Equal(&faults.Garbage{Bytes: "x"}))
-		Expect(f.Options).To(Equal(faults.Options{Probability: 0.5, Attempts: faults.Attempts{From: 1, To: 2}, After: time.Second, For: 2 * time.Second}))
+		Expect(f.Options).To(Equal(faults.Options{Probability: &half, Attempts: faults.Attempts{From: 1, To: 2}, After: time.Second, For: 2 * time.Second}))
 	})
 
 	It("finds template errors before anything starts", func() {

@@ -75,6 +75,14 @@ type ReadySpec struct {
 	Within Duration `yaml:"within" json:"within,omitempty"`
 }
 
+// Harness is the probe as the harness runs it (nil for none).
+func (r *ReadySpec) Harness() *harness.Readiness {
+	if r == nil {
+		return nil
+	}
+	return &harness.Readiness{Path: r.HTTP, Status: r.Status, Within: r.Within.D()}
+}
+
 // OriginSpec configures the fake origin.
 type OriginSpec struct {
 	// Listen fixes where the gateway reaches the origin (needed for an

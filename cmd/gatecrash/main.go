@@ -15,8 +15,11 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"regexp"
 	"runtime/debug"
 	"strings"
+
+	gtypes "github.com/onsi/ginkgo/v2/types"
 
 	"github.com/gatecrash/gatecrash/faults"
 	"github.com/gatecrash/gatecrash/scenarios"
@@ -91,6 +94,18 @@ func runCmd(args []string, stdout, stderr io.Writer) int {
 	}
 	opts.Focus = focus
 	opts.Out = stdout
+	if opts.LabelFilter != "" {
+		if _, err := gtypes.ParseLabelFilter(opts.LabelFilter); err != nil {
+			fmt.Fprintf(stderr, "gatecrash: --label-filter %q: %v\n", opts.LabelFilter, err)
+			return scenarios.ExitBadInput
+		}
+	}
+	for _, f := range focus {
+		if _, err := regexp.Compile(f); err != nil {
+			fmt.Fprintf(stderr, "gatecrash: --focus %q: expected a regular expression: %v\n", f, err)
+			return scenarios.ExitBadInput
+		}
+	}
 	suites, code := load(fs.Args(), stderr)
 	if suites == nil {
 		return code
@@ -173,6 +188,12 @@ func load(paths []string, stderr io.Writer) ([]*scenarios.Suite, int) {
 	if len(paths) == 0 {
 		fmt.Fprintln(stderr, "gatecrash: expected at least one suite file, such as scenarios/examples/builtin.yaml")
 		return nil, scenarios.ExitBadInput
+	}
+	for _, p := range paths {
+		if strings.HasPrefix(p, "-") {
+			fmt.Fprintf(stderr, "gatecrash: %s: flags go before the suite files, as in gatecrash run --junit out.xml suite.yaml\n", p)
+			return nil, scenarios.ExitBadInput
+		}
 	}
 	suites, err := scenarios.LoadAll(paths)
 	if err != nil {

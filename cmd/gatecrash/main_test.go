@@ -174,6 +174,22 @@ scenarios:
 		}
 	})
 
+	It("exits 2 on a bad flag, naming it", func() {
+		for _, c := range []struct {
+			args []string
+			want string
+		}{
+			{[]string{"--label-filter", "((", builtinSuite}, `--label-filter "((":`},
+			{[]string{"--focus", "(", builtinSuite}, `--focus "(": expected a regular expression`},
+			{[]string{builtinSuite, "-v"}, "-v: flags go before the suite files"},
+		} {
+			s := gatecrash(tmp, append([]string{"run"}, c.args...)...)
+			Eventually(s, time.Minute).Should(gexec.Exit(2))
+			Expect(string(s.Err.Contents())).To(ContainSubstring(c.want))
+			Expect(string(s.Out.Contents())).To(BeEmpty(), "nothing ran")
+		}
+	})
+
 	It("exits 2 when the gateway cannot start, with the reason", func() {
 		suite := withChange(nginxSuite, tmp, "command: [nginx,", "command: [gatecrash-no-such-gateway,")
 		s := gatecrash(tmp, "run", suite)

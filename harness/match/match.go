@@ -42,9 +42,6 @@ func (m observationMatcher) NegatedFailureMessage(actual any) string {
 	return fmt.Sprintf("expected not %s, observed %s", m.expected, describe(actual))
 }
 
-// Expected is the matcher's expectation in words, such as "status 502".
-func (m observationMatcher) Expected() string { return m.expected }
-
 func describe(actual any) string {
 	if obs, ok := actual.(harness.Observation); ok {
 		return obs.String()
@@ -102,7 +99,3 @@ func AnswerBetween(lo, hi time.Duration) types.GomegaMatcher {
 func BeValidHTTP() types.GomegaMatcher {
 	return observationMatcher{"a valid HTTP answer", harness.Observation.ValidHTTP}
 }
-
-// Describer is implemented by this package's matchers: the expectation in
-// words, for reports.
-type Describer interface{ Expected() string }
