@@ -159,6 +159,11 @@ func Do(ctx context.Context, baseURL string, req Request) Observation {
 	}
 	defer resp.Body.Close()
 	obs.TTFB = fb.ttfb()
+	// Go accepts any three digits; RFC 9110 allows only 100 to 599, so a
+	// relayed "999" is not a valid answer.
+	if resp.StatusCode < 100 || resp.StatusCode > 599 {
+		return fail(ErrInvalidHTTP, fmt.Errorf("invalid status code %d in %q: expected 100 to 599", resp.StatusCode, resp.Status))
+	}
 	obs.Status = resp.StatusCode
 	obs.Header = resp.Header
 	obs.Body, err = io.ReadAll(io.LimitReader(resp.Body, maxBody))
