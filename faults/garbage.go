@@ -3,7 +3,6 @@ package faults
 import (
 	"context"
 	"errors"
-	"net"
 
 	"github.com/gatecrash/gatecrash/harness"
 )
@@ -36,11 +35,5 @@ func (f *Garbage) Validate() error {
 
 // Inject makes the origin answer every request with the bytes.
 func (f *Garbage) Inject(_ context.Context, env *harness.Environment, opts Options) (Injection, error) {
-	return originBehavior(env, opts, func(_ context.Context, conn net.Conn, o *harness.Origin) {
-		defer conn.Close()
-		if _, err := o.ReadRequest(conn); err != nil {
-			return
-		}
-		_, _ = conn.Write([]byte(f.Bytes))
-	}), nil
+	return respond(env, opts, []byte(f.Bytes)), nil
 }

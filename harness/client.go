@@ -178,6 +178,11 @@ func Do(ctx context.Context, baseURL string, req Request) Observation {
 	defer resp.Body.Close()
 	fb.limit = 0
 	obs.TTFB = fb.ttfb()
+	// Go accepts any three digits; RFC 9110 allows only 100 to 599, so a
+	// relayed "999" is not a valid answer.
+	if resp.StatusCode < 100 || resp.StatusCode > 599 {
+		return fail(ErrInvalidHTTP, fmt.Errorf("invalid status code %d in %q: expected 100 to 599", resp.StatusCode, resp.Status))
+	}
 	obs.Status = resp.StatusCode
 	obs.Header = resp.Header
 	var body bytes.Buffer
