@@ -179,14 +179,16 @@ func originBehavior(env *harness.Environment, opts Options, b harness.ConnBehavi
 }
 
 // dnsAnswer makes the DNS server answer the queries the options select
-// with a; each query for the origin's name is one attempt.
+// with a (nil: no reply at all) and the others normally; each query for
+// the origin's name is one attempt.
 func dnsAnswer(env *harness.Environment, opts Options, a harness.DNSAnswer) Injection {
 	sel := newSelector(opts)
 	env.DNS.SetAnswer(func(w dns.ResponseWriter, req *dns.Msg) *dns.Msg {
 		if sel.hit() {
 			return a(w, req)
 		}
-		return nil
+		// The server sends nothing for nil, so answer normally here.
+		return env.DNS.Normal(req)
 	})
 	return Injection{Clear: func() error { env.DNS.SetAnswer(nil); return nil }}
 }

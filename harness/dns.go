@@ -11,7 +11,8 @@ import (
 )
 
 // DNSAnswer decides the reply to one query for the origin's name. It returns
-// nil to fall back to the normal answer. Faults install one to break DNS.
+// nil to send no reply at all (the query is dropped); Normal is the healthy
+// reply. Faults install one to break DNS.
 type DNSAnswer func(w dns.ResponseWriter, req *dns.Msg) *dns.Msg
 
 // DNS is the fake DNS server: UDP and TCP on one port, authoritative for the
