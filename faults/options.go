@@ -45,6 +45,10 @@ const (
 	Scheduled
 	// Directional faults act on one stream of the proxy: direction.
 	Directional
+	// Probabilistic faults hit a share of attempts but cannot count them:
+	// probability only. Toxics are such faults: toxiproxy draws each
+	// connection at random and gives no hook to number it.
+	Probabilistic
 )
 
 // Names lists the option fields of the set, as a suite writes them.
@@ -52,6 +56,8 @@ func (s OptionSet) Names() []string {
 	var names []string
 	if s&Selective != 0 {
 		names = append(names, "probability", "attempts")
+	} else if s&Probabilistic != 0 {
+		names = append(names, "probability")
 	}
 	if s&Scheduled != 0 {
 		names = append(names, "after", "for")
@@ -194,7 +200,8 @@ func dnsAnswer(env *harness.Environment, opts Options, a harness.DNSAnswer) Inje
 }
 
 // toxic adds a toxiproxy toxic on the stream the options name, hitting each
-// connection with the options' probability.
+// connection with the options' probability (toxiproxy's toxicity; attempts
+// cannot be honoured, so toxic faults declare Probabilistic).
 func toxic(env *harness.Environment, opts Options, typ string, attributes any) (Injection, error) {
 	stream := opts.Direction
 	if stream == "" {
@@ -208,7 +215,13 @@ func toxic(env *harness.Environment, opts Options, typ string, attributes any) (
 	if err := env.Proxy.AddToxic(name, typ, stream, toxicity, attributes); err != nil {
 		return Injection{}, err
 	}
-	return Injection{Clear: func() error { return env.Proxy.RemoveToxic(name) }}, nil
+	// Clearing twice must not fail on the toxic the first clear removed.
+	var once sync.Once
+	var err error
+	return Injection{Clear: func() error {
+		once.Do(func() { err = env.Proxy.RemoveToxic(name) })
+		return err
+	}}, nil
 }
 
 // Inject starts f with its options: selection and direction are the
