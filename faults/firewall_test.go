@@ -78,11 +78,29 @@ var _ = Describe("firewall faults on the wire", func() {
 		Expect(isTimeout(err)).To(BeTrue(), "nothing came back and the connection is open: %v", err)
 		Eventually(env.Origin.Requests).Should(Equal(2), "the request went through; the answer was dropped")
 
-		Expect(in.Clear()).To(Succeed())
-		_ = conn.SetReadDeadline(time.Now().Add(3 * time.Second))
-		n, err = br.Read(make([]byte, 1))
+		// The origin closes after answering a Connection: close request; the
+		// close is dropped as well.
+		closing, err := net.DialTimeout("tcp", env.Proxy.Addr(), time.Second)
+		Expect(err).NotTo(HaveOccurred())
+		defer closing.Close()
+		_, err = closing.Write([]byte("GET / HTTP/1.1\r\nHost: origin\r\nConnection: close\r\n\r\n"))
+		Expect(err).NotTo(HaveOccurred())
+		Eventually(env.Origin.Requests).Should(Equal(3))
+		_ = closing.SetReadDeadline(time.Now().Add(700 * time.Millisecond))
+		n, err = closing.Read(make([]byte, 1))
 		Expect(n).To(Equal(0))
-		Expect(err).To(MatchError(io.EOF), "clearing closed the connection it held")
+		Expect(isTimeout(err)).To(BeTrue(), "neither the answer nor the origin's close came through: %v", err)
+
+		Expect(in.Clear()).To(Succeed())
+		for _, held := range []struct {
+			conn net.Conn
+			r    io.Reader
+		}{{conn, br}, {closing, closing}} {
+			_ = held.conn.SetReadDeadline(time.Now().Add(3 * time.Second))
+			n, err = held.r.Read(make([]byte, 1))
+			Expect(n).To(Equal(0))
+			Expect(err).To(MatchError(io.EOF), "clearing closed the connections it held")
+		}
 		Expect(rawGetOK(env.Proxy.Addr())).To(HavePrefix("HTTP/1.1 200 OK\r\n"))
 	})
 
