@@ -46,6 +46,10 @@ const (
 	Scheduled
 	// Directional faults act on one stream of the proxy: direction.
 	Directional
+	// Probabilistic faults hit a share of attempts but cannot count them:
+	// probability only. Toxics are such faults: toxiproxy draws each
+	// connection at random and gives no hook to number it.
+	Probabilistic
 )
 
 // Names lists the option fields of the set, as a suite writes them.
@@ -53,6 +57,8 @@ func (s OptionSet) Names() []string {
 	var names []string
 	if s&Selective != 0 {
 		names = append(names, "probability", "attempts")
+	} else if s&Probabilistic != 0 {
+		names = append(names, "probability")
 	}
 	if s&Scheduled != 0 {
 		names = append(names, "after", "for")
@@ -180,10 +186,11 @@ func originBehavior(env *harness.Environment, opts Options, b harness.ConnBehavi
 }
 
 // dnsAnswer makes the DNS server answer the queries the options select
-// with a. Each A query for the origin's name is one attempt; resolvers that
-// also ask for AAAA get the normal (empty) answer for it, so an attempt is
-// decided by one query and not by the order parallel queries arrive in.
-// With every attempt selected, all query types get a.
+// with a (which returns nil to send no reply at all) and the others
+// normally. Each A query for the origin's name is one attempt; resolvers
+// that also ask for AAAA get the normal (empty) answer for it, so an
+// attempt is decided by one query and not by the order parallel queries
+// arrive in. With every attempt selected, all query types get a.
 func dnsAnswer(env *harness.Environment, opts Options, a harness.DNSAnswer) Injection {
 	sel := newSelector(opts)
 	everything := opts.Attempts.From == 0 && (opts.Probability == nil || *opts.Probability >= 1)
@@ -191,19 +198,18 @@ func dnsAnswer(env *harness.Environment, opts Options, a harness.DNSAnswer) Inje
 		if everything {
 			return a(w, req)
 		}
-		if req.Question[0].Qtype != dns.TypeA {
-			return nil
-		}
-		if sel.hit() {
+		if req.Question[0].Qtype == dns.TypeA && sel.hit() {
 			return a(w, req)
 		}
-		return nil
+		// The server sends nothing for nil, so answer normally here.
+		return env.DNS.Normal(req)
 	})
 	return Injection{Clear: func() error { env.DNS.SetAnswer(nil); return nil }}
 }
 
 // toxic adds a toxiproxy toxic on the stream the options name, hitting each
-// connection with the options' probability.
+// connection with the options' probability (toxiproxy's toxicity; attempts
+// cannot be honoured, so toxic faults declare Probabilistic).
 func toxic(env *harness.Environment, opts Options, typ string, attributes any) (Injection, error) {
 	stream := opts.Direction
 	if stream == "" {
@@ -217,7 +223,13 @@ func toxic(env *harness.Environment, opts Options, typ string, attributes any) (
 	if err := env.Proxy.AddToxic(name, typ, stream, toxicity, attributes); err != nil {
 		return Injection{}, err
 	}
-	return Injection{Clear: func() error { return env.Proxy.RemoveToxic(name) }}, nil
+	// Clearing twice must not fail on the toxic the first clear removed.
+	var once sync.Once
+	var err error
+	return Injection{Clear: func() error {
+		once.Do(func() { err = env.Proxy.RemoveToxic(name) })
+		return err
+	}}, nil
 }
 
 // Inject starts f with its options: selection and direction are the

@@ -11,9 +11,8 @@ import (
 )
 
 // DNSAnswer decides the reply to one query for the origin's name. It returns
-// nil for the normal answer. Faults install one to break DNS; one that must
-// send nothing at all (a timeout) blocks until it is done and returns its
-// own reply or the normal one.
+// nil to send no reply at all (the query is dropped); Normal is the healthy
+// reply. Faults install one to break DNS.
 type DNSAnswer func(w dns.ResponseWriter, req *dns.Msg) *dns.Msg
 
 // DNS is the fake DNS server: UDP and TCP on one port, authoritative for the
@@ -148,14 +147,13 @@ func (d *DNS) ServeDNS(w dns.ResponseWriter, req *dns.Msg) {
 	d.queries++
 	answer := d.answer
 	d.mu.Unlock()
-	var m *dns.Msg
 	if answer != nil {
-		m = answer(w, req)
+		if m := answer(w, req); m != nil {
+			_ = w.WriteMsg(m)
+		}
+		return
 	}
-	if m == nil {
-		m = d.Normal(req)
-	}
-	_ = w.WriteMsg(m)
+	_ = w.WriteMsg(d.Normal(req))
 }
 
 // Normal is the healthy answer to req: an A record for the origin's name, no
