@@ -47,7 +47,8 @@ type Addresses struct {
 
 // Builtin is the reference gateway shipped in gatecrash: a Go reverse proxy
 // that resolves the origin's name through the fake DNS server on every
-// request, with a connect timeout and a response timeout. It answers 502 when
+// request (A records; TCP after a truncated answer; a second try after
+// SERVFAIL or REFUSED), with a connect timeout and a response timeout. It answers 502 when
 // it cannot reach the origin or gets no valid answer, 504 when a timeout fires.
 type Builtin struct {
 	// ConnectTimeout bounds DNS resolution plus the TCP connect (default 1s).
@@ -90,13 +91,7 @@ func (b *Builtin) Start(_ context.Context, a Addresses) error {
 	if err != nil {
 		return fmt.Errorf("gateway builtin: listen on %s: %w", a.Listen, err)
 	}
-	resolver := &net.Resolver{
-		PreferGo: true,
-		Dial: func(ctx context.Context, network, _ string) (net.Conn, error) {
-			var d net.Dialer
-			return d.DialContext(ctx, network, a.DNS)
-		},
-	}
+	resolver := &resolver{server: a.DNS, attempts: 2}
 	dialer := &net.Dialer{}
 	transport := &http.Transport{
 		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
@@ -106,13 +101,11 @@ func (b *Builtin) Start(_ context.Context, a Addresses) error {
 			if err != nil {
 				return nil, err
 			}
-			// A trailing dot keeps the resolver from trying search domains;
-			// the origin is on IPv4 loopback, so only A records are asked for.
-			ips, err := resolver.LookupNetIP(ctx, "ip4", host+".")
+			ip, err := resolver.lookup(ctx, host)
 			if err != nil {
 				return nil, err
 			}
-			return dialer.DialContext(ctx, network, net.JoinHostPort(ips[0].String(), port))
+			return dialer.DialContext(ctx, network, net.JoinHostPort(ip.String(), port))
 		},
 		ResponseHeaderTimeout: response,
 		DisableKeepAlives:     !b.KeepAlive,
