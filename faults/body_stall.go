@@ -14,8 +14,9 @@ import (
 // it must not pass it on as if it were whole.
 //
 // nginx: proxy_read_timeout is a timeout between two successive reads; it
-// fires after the last byte that came, and by then nginx has usually sent
-// the client a 200 with the first bytes, so the client gets a truncated 200.
+// fires that long after the last byte that came, and nginx then sends
+// the client the 200 head with the declared length and closes: a truncated
+// 200 (see the nginx example suite).
 type BodyStall struct {
 	// Bytes is how many body bytes the origin sends before it stalls.
 	Bytes int `yaml:"bytes" json:"bytes"`

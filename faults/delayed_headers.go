@@ -13,8 +13,8 @@ import (
 // normally: a slow time to first byte. A gateway whose read timeout is
 // below the delay answers 504; above it, it passes the 200 on late.
 //
-// nginx: proxy_read_timeout runs from the request sent to the first byte
-// of the answer, so a delay above it gives 504 at the timeout.
+// nginx: proxy_read_timeout runs from the request sent, so a delay above
+// it gives 504 at the timeout, and no body has started yet.
 type DelayedHeaders struct {
 	// Delay is how long the origin waits after reading the request before
 	// it sends the first byte of its answer.

@@ -14,10 +14,11 @@ import (
 // read the gateway makes gets a little, so a timeout between two reads
 // never fires, while a timeout on the whole header block does.
 //
-// nginx: proxy_read_timeout is a timeout between two successive reads, not
-// for the whole header block: with a pause below it, nginx waits out the
-// whole dribble and answers 200 late. Go's ResponseHeaderTimeout (the
-// builtin gateway) bounds the whole header block and answers 504.
+// nginx: proxy_read_timeout is documented as a timeout between two
+// successive reads, but nginx 1.22 arms it once for the header block, when
+// the request is sent: a dribble longer than the timeout answers 504 even
+// with every pause below it. Go's ResponseHeaderTimeout (the builtin
+// gateway) also bounds the whole header block.
 type DribbledHeaders struct {
 	// Chunk is how many bytes of the status line and header block the
 	// origin sends at a time.

@@ -22,7 +22,8 @@ import (
 // nginx: proxy_read_timeout is a timeout between two successive reads. With
 // Content-Length, nginx has its answer before the delay starts; with a body
 // delimited by the close and a delay above the timeout, the timeout fires
-// after the whole body came, and nginx ends the client's answer there.
+// after the whole body came, and nginx ends the client's answer there, cut:
+// a truncated 200 (see the nginx example suite).
 type SlowClose struct {
 	// Delay is how long the origin holds the connection open after its
 	// answer, before it closes it.
