@@ -52,5 +52,5 @@ func (f *DuplicateContentLength) Validate() error {
 func (f *DuplicateContentLength) Inject(_ context.Context, env *harness.Environment, opts Options) (Injection, error) {
 	head := statusOK + "Content-Type: text/plain\r\nContent-Length: " + strconv.Itoa(f.First) +
 		"\r\nContent-Length: " + strconv.Itoa(f.Second) + "\r\n\r\n"
-	return respond(env, opts, []byte(head+filler(max(f.First, f.Second)))), nil
+	return respond(env, opts, []byte(head+digitFiller(max(f.First, f.Second)))), nil
 }

@@ -43,8 +43,8 @@ func withBody(extra, body string) []byte {
 		"Content-Length: " + strconv.Itoa(len(body)) + "\r\n\r\n" + body)
 }
 
-// filler is n bytes of repeated digits, easy to recognise on the wire.
-func filler(n int) string {
+// digitFiller is n bytes of repeated digits, easy to recognise on the wire.
+func digitFiller(n int) string {
 	const digits = "0123456789"
 	return strings.Repeat(digits, n/len(digits)+1)[:n]
 }

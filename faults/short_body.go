@@ -45,5 +45,5 @@ func (f *ShortBody) Validate() error {
 // Inject makes the origin answer every request with the short body.
 func (f *ShortBody) Inject(_ context.Context, env *harness.Environment, opts Options) (Injection, error) {
 	head := statusOK + "Content-Type: text/plain\r\nContent-Length: " + strconv.Itoa(f.Declared) + "\r\n\r\n"
-	return respond(env, opts, []byte(head+filler(f.Sent))), nil
+	return respond(env, opts, []byte(head+digitFiller(f.Sent))), nil
 }

@@ -2,10 +2,13 @@ package harness
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -238,3 +241,34 @@ func (l chanListener) Accept() (net.Conn, error) {
 
 func (l chanListener) Close() error   { return nil }
 func (l chanListener) Addr() net.Addr { return l.o.ln.Addr() }
+
+// Response is the answer the origin's routes give to req, as it serves them
+// normally (status, route headers, body with its Content-Length), for
+// behaviours that write a healthy answer themselves: late, or paced.
+func (o *Origin) Response(req *http.Request) *http.Response {
+	resp := &http.Response{
+		Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
+		Header:  http.Header{},
+		Request: req,
+	}
+	route, ok := o.routes[req.URL.Path]
+	body := route.Body
+	if !ok {
+		resp.StatusCode = http.StatusNotFound
+		body = "gatecrash origin: no route for " + req.URL.Path + "\n"
+		resp.Header.Set("Content-Type", "text/plain; charset=utf-8")
+		resp.Header.Set("X-Content-Type-Options", "nosniff")
+	} else {
+		resp.StatusCode = cmp.Or(route.Status, http.StatusOK)
+		for k, v := range route.Headers {
+			resp.Header.Set(k, v)
+		}
+		if resp.Header.Get("Content-Type") == "" && body != "" {
+			resp.Header.Set("Content-Type", http.DetectContentType([]byte(body)))
+		}
+	}
+	resp.Header.Set("Date", time.Now().UTC().Format(http.TimeFormat))
+	resp.ContentLength = int64(len(body))
+	resp.Body = io.NopCloser(strings.NewReader(body))
+	return resp
+}
