@@ -180,8 +180,9 @@ func (o *Origin) acceptLoop() {
 		go func() {
 			defer o.wg.Done()
 			// A behaviour blocked reading a silent client must still end
-			// when the fault clears or the origin stops.
-			stop := context.AfterFunc(ctx, func() { conn.Close() })
+			// when the fault clears or the origin stops: its reads fail from
+			// then on, while it may still write (a held answer goes out).
+			stop := context.AfterFunc(ctx, func() { _ = conn.SetReadDeadline(time.Now()) })
 			defer stop()
 			b(ctx, conn, o)
 		}()
