@@ -2,6 +2,7 @@ package faults
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
 	"math/rand/v2"
 	"net"
@@ -183,6 +184,29 @@ func originBehavior(env *harness.Environment, opts Options, b harness.ConnBehavi
 		o.Serve(conn)
 	})
 	return Injection{Clear: func() error { env.Origin.SetBehavior(nil); return nil }}
+}
+
+// tlsBehavior makes the origin's TLS endpoint hand the connections the
+// options select to b, before any TLS byte, and serve the others with its
+// good certificate. Each connection is one attempt.
+func tlsBehavior(env *harness.Environment, opts Options, b harness.TLSBehavior) Injection {
+	sel := newSelector(opts)
+	env.TLS.SetBehavior(func(ctx context.Context, conn net.Conn, t *harness.TLSOrigin) {
+		if sel.hit() {
+			b(ctx, conn, t)
+			return
+		}
+		t.ServeTLS(conn, nil)
+	})
+	return Injection{Clear: func() error { env.TLS.SetBehavior(nil); return nil }}
+}
+
+// tlsCertificate makes the TLS endpoint present cert on the connections the
+// options select.
+func tlsCertificate(env *harness.Environment, opts Options, cert tls.Certificate) Injection {
+	return tlsBehavior(env, opts, func(_ context.Context, conn net.Conn, t *harness.TLSOrigin) {
+		t.ServeTLS(conn, &cert)
+	})
 }
 
 // dnsAnswer makes the DNS server answer the queries the options select

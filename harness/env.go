@@ -17,6 +17,8 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 )
 
@@ -54,6 +56,8 @@ type Environment struct {
 	Origins []*Origin
 	Proxies []*Proxy
 	DNS     *DNS
+	// TLS serves the first origin's routes over HTTPS.
+	TLS     *TLSOrigin
 	Gateway Gateway
 
 	addrs      Addresses
@@ -126,6 +130,19 @@ func Start(ctx context.Context, cfg Config) (env *Environment, err error) {
 		return nil
 	})
 
+	// The TLS endpoint listens beside the proxy, where the origin's name
+	// resolves.
+	hosts := slices.Compact([]string{name, "127.0.0.1", proxyHost})
+	if env.TLS, err = StartTLSOrigin(net.JoinHostPort(proxyHost, "0"), env.Origin, hosts); err != nil {
+		return env, err
+	}
+	env.closers = append(env.closers, env.TLS.Close)
+	caFile := filepath.Join(workDir, "ca.pem")
+	if err = env.TLS.WriteCA(caFile); err != nil {
+		return env, err
+	}
+	_, tlsPort, _ := net.SplitHostPort(env.TLS.Addr())
+
 	listen, err := FreePort()
 	if err != nil {
 		return env, fmt.Errorf("gateway listen port: %w", err)
@@ -137,6 +154,7 @@ func Start(ctx context.Context, cfg Config) (env *Environment, err error) {
 		Origin: env.Proxy.Addr(), OriginHost: proxyHost, OriginPort: proxyPort, OriginName: name,
 		Origins: make([]string, len(env.Proxies)), OriginPorts: make([]string, len(env.Proxies)),
 		DNS: env.DNS.Addr(), DNSHost: dnsHost, DNSPort: dnsPort,
+		OriginTLS: env.TLS.Addr(), OriginTLSPort: tlsPort, CAFile: caFile,
 		WorkDir: workDir,
 	}
 	for i, p := range env.Proxies {
@@ -176,12 +194,14 @@ func (e *Environment) counts() (requests, connections int) {
 		requests += o.Requests()
 		connections += o.Connections()
 	}
+	connections += e.TLS.Connections()
 	return requests, connections
 }
 
 // Reset returns origin, DNS and proxy to health, with counters at zero.
 func (e *Environment) Reset() error {
 	e.DNS.Reset()
+	e.TLS.Reset()
 	var errs []error
 	for i, o := range e.Origins {
 		o.Reset()

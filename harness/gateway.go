@@ -3,6 +3,8 @@ package harness
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"log"
@@ -10,6 +12,7 @@ import (
 	"net/http"
 	"net/http/httputil"
 	"net/url"
+	"os"
 	"strings"
 	"sync"
 	"time"
@@ -41,6 +44,15 @@ type Addresses struct {
 	Origins, OriginPorts []string
 	// DNS is the fake DNS server (host:port, UDP and TCP).
 	DNS, DNSHost, DNSPort string
+	// OriginTLS is the origin's TLS endpoint (host:port, on OriginHost, not
+	// through the proxy): the same routes over HTTPS, with a certificate for
+	// OriginName and 127.0.0.1. A gateway reaches it as
+	// https://OriginName:OriginTLSPort.
+	OriginTLS, OriginTLSPort string
+	// CAFile is the PEM file of the CA that issued the TLS endpoint's
+	// certificate, made for this run and readable by all: what a gateway
+	// verifies the origin against.
+	CAFile string
 	// WorkDir is the gateway's own directory for configs, logs and pid files.
 	WorkDir string
 }
@@ -50,8 +62,15 @@ type Addresses struct {
 // request (A records; TCP after a truncated answer; a second try after
 // SERVFAIL or REFUSED), with a connect timeout and a response timeout. It answers 502 when
 // it cannot reach the origin or gets no valid answer, 504 when a timeout fires.
+//
+// Requests whose path starts with /tls/ go to the origin's TLS endpoint,
+// https://OriginName:OriginTLSPort, verifying its certificate against the
+// run's CA (CAFile) for OriginName. A failed handshake (certificate expired,
+// for another name or from an unknown CA, an answer that is not TLS) answers
+// 502; a handshake that does not complete within ConnectTimeout answers 504.
 type Builtin struct {
-	// ConnectTimeout bounds DNS resolution plus the TCP connect (default 1s).
+	// ConnectTimeout bounds DNS resolution plus the TCP connect (default
+	// 1s), and the TLS handshake after it.
 	ConnectTimeout time.Duration
 	// ResponseTimeout bounds the wait for the origin's response headers
 	// after the request was sent (default 2s).
@@ -61,12 +80,12 @@ type Builtin struct {
 	// so DNS and connect faults take effect on the next request.
 	KeepAlive bool
 
-	mu        sync.Mutex
-	logs      bytes.Buffer
-	ln        net.Listener
-	server    *http.Server
-	transport *http.Transport
-	wg        sync.WaitGroup
+	mu         sync.Mutex
+	logs       bytes.Buffer
+	ln         net.Listener
+	server     *http.Server
+	transports []*http.Transport
+	wg         sync.WaitGroup
 }
 
 // Defaults of the builtin gateway.
@@ -78,7 +97,8 @@ const (
 // Name is "builtin".
 func (b *Builtin) Name() string { return "builtin" }
 
-// Start listens on a.Listen and proxies to a.OriginName:a.OriginPort.
+// Start listens on a.Listen and proxies to a.OriginName:a.OriginPort, and
+// /tls/ paths to https://a.OriginName:a.OriginTLSPort.
 func (b *Builtin) Start(_ context.Context, a Addresses) error {
 	connect, response := b.ConnectTimeout, b.ResponseTimeout
 	if connect <= 0 {
@@ -86,6 +106,17 @@ func (b *Builtin) Start(_ context.Context, a Addresses) error {
 	}
 	if response <= 0 {
 		response = DefaultResponseTimeout
+	}
+	// Trust only the run's CA: with no CA file, no TLS origin verifies.
+	roots := x509.NewCertPool()
+	if a.CAFile != "" {
+		ca, err := os.ReadFile(a.CAFile)
+		if err != nil {
+			return fmt.Errorf("gateway builtin: %w", err)
+		}
+		if !roots.AppendCertsFromPEM(ca) {
+			return fmt.Errorf("gateway builtin: %s: no PEM certificate", a.CAFile)
+		}
 	}
 	ln, err := net.Listen("tcp", a.Listen)
 	if err != nil {
@@ -111,29 +142,42 @@ func (b *Builtin) Start(_ context.Context, a Addresses) error {
 		DisableKeepAlives:     !b.KeepAlive,
 		MaxIdleConnsPerHost:   16,
 		IdleConnTimeout:       30 * time.Second,
+		TLSHandshakeTimeout:   connect,
 	}
-	target := &url.URL{Scheme: "http", Host: net.JoinHostPort(a.OriginName, a.OriginPort)}
+	tlsTransport := transport.Clone()
+	tlsTransport.TLSClientConfig = &tls.Config{RootCAs: roots, ServerName: a.OriginName}
 	logger := log.New(lockedWriter{&b.mu, &b.logs}, "gateway builtin: ", log.LstdFlags|log.Lmicroseconds)
-	proxy := &httputil.ReverseProxy{
-		Rewrite: func(r *httputil.ProxyRequest) {
-			r.SetURL(target)
-			r.Out.Host = r.In.Host
-			r.SetXForwarded()
-		},
-		Transport: transport,
-		ErrorLog:  logger,
-		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
-			status := http.StatusBadGateway
-			var ne net.Error
-			if errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ne) && ne.Timeout() {
-				status = http.StatusGatewayTimeout
-			}
-			logger.Printf("%s %s: upstream error, answering %d: %v", r.Method, r.URL.Path, status, err)
-			http.Error(w, http.StatusText(status), status)
-		},
+	newProxy := func(target *url.URL, transport http.RoundTripper) *httputil.ReverseProxy {
+		return &httputil.ReverseProxy{
+			Rewrite: func(r *httputil.ProxyRequest) {
+				r.SetURL(target)
+				r.Out.Host = r.In.Host
+				r.SetXForwarded()
+			},
+			Transport: transport,
+			ErrorLog:  logger,
+			ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
+				status := http.StatusBadGateway
+				var ne net.Error
+				if errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ne) && ne.Timeout() {
+					status = http.StatusGatewayTimeout
+				}
+				logger.Printf("%s %s: upstream error, answering %d: %v", r.Method, r.URL.Path, status, err)
+				http.Error(w, http.StatusText(status), status)
+			},
+		}
 	}
-	b.ln, b.transport = ln, transport
-	b.server = &http.Server{Handler: proxy, ErrorLog: logger, ReadHeaderTimeout: 10 * time.Second}
+	plain := newProxy(&url.URL{Scheme: "http", Host: net.JoinHostPort(a.OriginName, a.OriginPort)}, transport)
+	secure := newProxy(&url.URL{Scheme: "https", Host: net.JoinHostPort(a.OriginName, a.OriginTLSPort)}, tlsTransport)
+	handler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/tls/") {
+			secure.ServeHTTP(w, r)
+			return
+		}
+		plain.ServeHTTP(w, r)
+	})
+	b.ln, b.transports = ln, []*http.Transport{transport, tlsTransport}
+	b.server = &http.Server{Handler: handler, ErrorLog: logger, ReadHeaderTimeout: 10 * time.Second}
 	b.wg.Add(1)
 	go func() { defer b.wg.Done(); _ = b.server.Serve(ln) }()
 	return nil
@@ -156,7 +200,9 @@ func (b *Builtin) Stop() error {
 	}
 	err := b.server.Close()
 	b.wg.Wait()
-	b.transport.CloseIdleConnections()
+	for _, t := range b.transports {
+		t.CloseIdleConnections()
+	}
 	return err
 }
 

@@ -53,6 +53,8 @@ type Origin struct {
 
 	mu       sync.Mutex
 	idle     map[net.Conn]bool // HTTP connections between requests
+	born     map[net.Conn]int  // HTTP connections, by the drains before them
+	drains   int
 	behavior ConnBehavior
 	cancel   context.CancelFunc // ends the current behaviour's context
 	bctx     context.Context
@@ -74,6 +76,7 @@ func StartOrigin(addr string, routes []Route) (*Origin, error) {
 		conns:  make(chan net.Conn),
 		done:   make(chan struct{}),
 		idle:   make(map[net.Conn]bool),
+		born:   make(map[net.Conn]int),
 	}
 	for _, r := range routes {
 		o.routes[r.Path] = r
@@ -121,18 +124,33 @@ func (o *Origin) SetBehavior(b ConnBehavior) {
 	}
 }
 
+// Drain closes every keep-alive connection open now as soon as it is idle:
+// at once if it is, after its answer in progress if not. The next request
+// then opens a new connection and meets a new fault.
+func (o *Origin) Drain() {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.drains++
+	for c := range o.idle {
+		c.Close()
+	}
+}
+
 func (o *Origin) connState(c net.Conn, state http.ConnState) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	switch state {
+	case http.StateNew:
+		o.born[c] = o.drains
 	case http.StateIdle:
-		if o.behavior != nil {
+		if o.behavior != nil || o.born[c] < o.drains {
 			c.Close()
 			return
 		}
 		o.idle[c] = true
 	case http.StateHijacked, http.StateClosed:
 		delete(o.idle, c)
+		delete(o.born, c)
 	default:
 		delete(o.idle, c)
 	}

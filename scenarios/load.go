@@ -245,6 +245,7 @@ var placeholderAddresses = harness.Addresses{
 	Origin: "127.0.0.1:2", OriginHost: "127.0.0.1", OriginPort: "2", OriginName: harness.DefaultOriginName,
 	Origins: []string{"127.0.0.1:2"}, OriginPorts: []string{"2"},
 	DNS: "127.0.0.1:3", DNSHost: "127.0.0.1", DNSPort: "3",
+	OriginTLS: "127.0.0.1:4", OriginTLSPort: "4", CAFile: filepath.Join(os.TempDir(), "ca.pem"),
 	WorkDir: os.TempDir(),
 }
 
