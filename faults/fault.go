@@ -9,8 +9,11 @@ package faults
 import (
 	"context"
 	"fmt"
+	"reflect"
 	"sort"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gatecrash/gatecrash/harness"
 )
@@ -120,9 +123,38 @@ func Names() []string {
 // Markdown is the catalog as a Markdown table, for the README.
 func Markdown() string {
 	var b strings.Builder
-	b.WriteString("| fault | family | what the gateway meets | example |\n|---|---|---|---|\n")
+	b.WriteString("| fault | family | what the gateway meets | parameters (defaults) | options | example |\n|---|---|---|---|---|---|\n")
+	cell := func(s string) string { return strings.ReplaceAll(s, "|", `\|`) }
 	for _, d := range All() {
-		fmt.Fprintf(&b, "| `%s` | %s | %s | `fault: %s` |\n", d.Name, d.Family, d.Summary, strings.ReplaceAll(d.Example, "|", `\|`))
+		params := Defaults(d.New())
+		if params == "" {
+			params = "none"
+		}
+		fmt.Fprintf(&b, "| `%s` | %s | %s | %s | %s | `fault: %s` |\n", d.Name, d.Family, cell(d.Summary),
+			cell(params), strings.Join(d.Options.Names(), ", "), cell(d.Example))
 	}
 	return b.String()
+}
+
+// Defaults lists a fault's parameters with their values, as a suite writes
+// them: "delay: 3s, chunk: 8".
+func Defaults(f Fault) string {
+	v := reflect.ValueOf(f).Elem()
+	var parts []string
+	for i := range v.NumField() {
+		field := v.Type().Field(i)
+		name, _, _ := strings.Cut(field.Tag.Get("yaml"), ",")
+		if !field.IsExported() || name == "" || name == "-" {
+			continue
+		}
+		value := v.Field(i).Interface()
+		switch x := value.(type) {
+		case string:
+			value = strconv.Quote(x)
+		case time.Duration:
+			value = x.String()
+		}
+		parts = append(parts, fmt.Sprintf("%s: %v", name, value))
+	}
+	return strings.Join(parts, ", ")
 }

@@ -160,13 +160,23 @@ func faultsCmd(args []string, stdout, stderr io.Writer) int {
 		}
 		return 0
 	}
+	width := 0
+	for _, d := range all {
+		width = max(width, len(d.Name))
+	}
 	family := ""
 	for _, d := range all {
 		if d.Family != family {
 			family = d.Family
 			fmt.Fprintf(stdout, "\n%s\n", family)
 		}
-		fmt.Fprintf(stdout, "  %-12s %s\n  %-12s fault: %s\n", d.Name, d.Summary, "", d.Example)
+		fmt.Fprintf(stdout, "  %-*s  %s\n  %-*s  fault: %s\n", width, d.Name, d.Summary, width, "", d.Example)
+		if defaults := faults.Defaults(d.New()); defaults != "" {
+			fmt.Fprintf(stdout, "  %-*s  defaults: %s\n", width, "", defaults)
+		}
+		if names := d.Options.Names(); len(names) > 0 {
+			fmt.Fprintf(stdout, "  %-*s  options: %s\n", width, "", strings.Join(names, ", "))
+		}
 	}
 	return 0
 }
