@@ -270,7 +270,7 @@ var _ = Describe("against nginx", func() {
 	It("fails a wrong expectation with expected against observed and nginx's own error-log line", func() {
 		suite := withChange(nginxSuite, tmp, "status: 502\n      within: 500ms", "status: 503\n      within: 500ms")
 		junit := filepath.Join(tmp, "junit.xml")
-		s := gatecrash(tmp, "run", "--junit", junit, suite)
+		s := gatecrash(tmp, "run", "--junit", junit, "--label-filter", "origin-down", suite)
 		run := watch(s, tmp)
 		Eventually(s, 2*time.Minute).Should(gexec.Exit(1))
 		run.expectReleased()
