@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -49,6 +50,13 @@ type Addresses struct {
 // that resolves the origin's name through the fake DNS server on every
 // request, with a connect timeout and a response timeout. It answers 502 when
 // it cannot reach the origin or gets no valid answer, 504 when a timeout fires.
+//
+// With several origin instances (Addresses.OriginPorts) it balances new
+// connections round-robin over them, and when a connect fails with an error
+// (refused, reset; not a timeout) it tries the next instance, once per
+// remaining instance, within the one connect timeout: nginx's
+// `proxy_next_upstream error` for connects. With one instance it connects
+// once, as before. A DNS failure is not retried: it is the same for all.
 type Builtin struct {
 	// ConnectTimeout bounds DNS resolution plus the TCP connect (default 1s).
 	ConnectTimeout time.Duration
@@ -97,12 +105,18 @@ func (b *Builtin) Start(_ context.Context, a Addresses) error {
 			return d.DialContext(ctx, network, a.DNS)
 		},
 	}
+	logger := log.New(lockedWriter{&b.mu, &b.logs}, "gateway builtin: ", log.LstdFlags|log.Lmicroseconds)
 	dialer := &net.Dialer{}
+	ports := a.OriginPorts
+	if len(ports) == 0 {
+		ports = []string{a.OriginPort}
+	}
+	var next atomic.Uint64 // round-robin over the instances
 	transport := &http.Transport{
 		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
 			ctx, cancel := context.WithTimeout(ctx, connect)
 			defer cancel()
-			host, port, err := net.SplitHostPort(addr)
+			host, _, err := net.SplitHostPort(addr)
 			if err != nil {
 				return nil, err
 			}
@@ -111,7 +125,20 @@ func (b *Builtin) Start(_ context.Context, a Addresses) error {
 			if err != nil {
 				return nil, err
 			}
-			return dialer.DialContext(ctx, network, net.JoinHostPort(ips[0].IP.String(), port))
+			first := int((next.Add(1) - 1) % uint64(len(ports)))
+			var conn net.Conn
+			for i := range ports {
+				n := (first + i) % len(ports)
+				conn, err = dialer.DialContext(ctx, network, net.JoinHostPort(ips[0].IP.String(), ports[n]))
+				var ne net.Error
+				if err == nil || ctx.Err() != nil || errors.As(err, &ne) && ne.Timeout() {
+					break
+				}
+				if i < len(ports)-1 {
+					logger.Printf("connect to origin instance %d failed, trying the next: %v", n+1, err)
+				}
+			}
+			return conn, err
 		},
 		ResponseHeaderTimeout: response,
 		DisableKeepAlives:     !b.KeepAlive,
@@ -119,7 +146,6 @@ func (b *Builtin) Start(_ context.Context, a Addresses) error {
 		IdleConnTimeout:       30 * time.Second,
 	}
 	target := &url.URL{Scheme: "http", Host: net.JoinHostPort(a.OriginName, a.OriginPort)}
-	logger := log.New(lockedWriter{&b.mu, &b.logs}, "gateway builtin: ", log.LstdFlags|log.Lmicroseconds)
 	proxy := &httputil.ReverseProxy{
 		Rewrite: func(r *httputil.ProxyRequest) {
 			r.SetURL(target)
