@@ -14,7 +14,7 @@ build:
 	$(GO) build -o $(BIN) ./cmd/gatecrash
 
 run: build
-	$(BIN) run --junit $(OUT)/junit.xml scenarios/examples/builtin.yaml
+	$(BIN) run --junit $(OUT)/junit.xml scenarios/examples/builtin.yaml scenarios/examples/builtin-*.yaml
 	@echo "JUnit report: $(OUT)/junit.xml"
 
 test:

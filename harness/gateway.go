@@ -15,6 +15,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -68,6 +69,13 @@ type Addresses struct {
 // run's CA (CAFile) for OriginName. A failed handshake (certificate expired,
 // for another name or from an unknown CA, an answer that is not TLS) answers
 // 502; a handshake that does not complete within ConnectTimeout answers 504.
+//
+// With several origin instances (Addresses.OriginPorts) it balances new
+// connections round-robin over them, and when a connect fails with an error
+// (refused, reset; not a timeout) it tries the next instance, once per
+// remaining instance, within the one connect timeout: nginx's
+// `proxy_next_upstream error` for connects. With one instance it connects
+// once. A DNS failure is not retried: it is the same for all.
 type Builtin struct {
 	// ConnectTimeout bounds DNS resolution plus the TCP connect (default
 	// 1s), and the TLS handshake after it.
@@ -123,7 +131,13 @@ func (b *Builtin) Start(_ context.Context, a Addresses) error {
 		return fmt.Errorf("gateway builtin: listen on %s: %w", a.Listen, err)
 	}
 	resolver := &resolver{server: a.DNS, attempts: 2}
+	logger := log.New(lockedWriter{&b.mu, &b.logs}, "gateway builtin: ", log.LstdFlags|log.Lmicroseconds)
 	dialer := &net.Dialer{}
+	instances := a.OriginPorts
+	if len(instances) == 0 {
+		instances = []string{a.OriginPort}
+	}
+	var next atomic.Uint64 // round-robin over the instances
 	transport := &http.Transport{
 		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
 			ctx, cancel := context.WithTimeout(ctx, connect)
@@ -136,7 +150,24 @@ func (b *Builtin) Start(_ context.Context, a Addresses) error {
 			if err != nil {
 				return nil, err
 			}
-			return dialer.DialContext(ctx, network, net.JoinHostPort(ip.String(), port))
+			ports := []string{port} // the TLS endpoint is one instance
+			if port == a.OriginPort {
+				ports = instances
+			}
+			first := int((next.Add(1) - 1) % uint64(len(ports)))
+			var conn net.Conn
+			for i := range ports {
+				n := (first + i) % len(ports)
+				conn, err = dialer.DialContext(ctx, network, net.JoinHostPort(ip.String(), ports[n]))
+				var ne net.Error
+				if err == nil || ctx.Err() != nil || errors.As(err, &ne) && ne.Timeout() {
+					break
+				}
+				if i < len(ports)-1 {
+					logger.Printf("connect to origin instance %d failed, trying the next: %v", n+1, err)
+				}
+			}
+			return conn, err
 		},
 		ResponseHeaderTimeout: response,
 		DisableKeepAlives:     !b.KeepAlive,
@@ -146,7 +177,6 @@ func (b *Builtin) Start(_ context.Context, a Addresses) error {
 	}
 	tlsTransport := transport.Clone()
 	tlsTransport.TLSClientConfig = &tls.Config{RootCAs: roots, ServerName: a.OriginName}
-	logger := log.New(lockedWriter{&b.mu, &b.logs}, "gateway builtin: ", log.LstdFlags|log.Lmicroseconds)
 	newProxy := func(target *url.URL, transport http.RoundTripper) *httputil.ReverseProxy {
 		return &httputil.ReverseProxy{
 			Rewrite: func(r *httputil.ProxyRequest) {

@@ -37,8 +37,15 @@ func DefaultRoutes() []Route {
 // connection open (a hang) must watch it.
 type ConnBehavior func(ctx context.Context, conn net.Conn, o *Origin)
 
+// RequestBehavior is offered each request the origin reads over HTTP before
+// a route answers it; n is the request's number on its connection, from 1.
+// It returns true when it took the request over (answered it, or hijacked
+// and closed the connection), false to let the route answer.
+type RequestBehavior func(w http.ResponseWriter, r *http.Request, n int) bool
+
 // Origin is the fake origin: a TCP listener that serves the suite's routes
-// over HTTP/1.1, or hands raw connections to a fault's behaviour. It counts
+// over HTTP/1.1, or hands raw connections (or requests) to a fault's
+// behaviour. It counts
 // every connection it accepts and every request it reads.
 type Origin struct {
 	ln     net.Listener
@@ -56,6 +63,7 @@ type Origin struct {
 	born     map[net.Conn]int  // HTTP connections, by the drains before them
 	drains   int
 	behavior ConnBehavior
+	requestB RequestBehavior
 	cancel   context.CancelFunc // ends the current behaviour's context
 	bctx     context.Context
 	closed   bool
@@ -86,6 +94,9 @@ func StartOrigin(addr string, routes []Route) (*Origin, error) {
 		Handler:           http.HandlerFunc(o.serveHTTP),
 		ReadHeaderTimeout: 10 * time.Second,
 		ConnState:         o.connState,
+		ConnContext: func(ctx context.Context, _ net.Conn) context.Context {
+			return context.WithValue(ctx, connRequestsKey{}, new(atomic.Int64))
+		},
 	}
 	o.wg.Add(2)
 	go func() { defer o.wg.Done(); _ = o.http.Serve(chanListener{o}) }()
@@ -136,6 +147,18 @@ func (o *Origin) Drain() {
 	}
 }
 
+// SetRequestBehavior offers every request the origin reads over HTTP to b
+// first; nil removes it. Unlike SetBehavior it leaves keep-alive connections
+// open: a fault can act on a connection's later requests.
+func (o *Origin) SetRequestBehavior(b RequestBehavior) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.requestB = b
+}
+
+// connRequestsKey keys the count of requests read on a connection.
+type connRequestsKey struct{}
+
 func (o *Origin) connState(c net.Conn, state http.ConnState) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
@@ -159,6 +182,7 @@ func (o *Origin) connState(c net.Conn, state http.ConnState) {
 // Reset clears any behaviour and zeroes the counters.
 func (o *Origin) Reset() {
 	o.SetBehavior(nil)
+	o.SetRequestBehavior(nil)
 	o.connections.Store(0)
 	o.requests.Store(0)
 }
@@ -209,6 +233,16 @@ func (o *Origin) acceptLoop() {
 
 func (o *Origin) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	o.requests.Add(1)
+	n := 0
+	if c, ok := r.Context().Value(connRequestsKey{}).(*atomic.Int64); ok {
+		n = int(c.Add(1))
+	}
+	o.mu.Lock()
+	b := o.requestB
+	o.mu.Unlock()
+	if b != nil && b(w, r, n) {
+		return
+	}
 	route, ok := o.routes[r.URL.Path]
 	if !ok {
 		http.Error(w, "gatecrash origin: no route for "+r.URL.Path, http.StatusNotFound)

@@ -232,7 +232,8 @@ var _ = Describe("gatecrash validate, faults, version", func() {
 
 		s = gatecrash(GinkgoT().TempDir(), "faults")
 		Eventually(s, time.Minute).Should(gexec.Exit(0))
-		Expect(s.Out).To(gbytes.Say(`origin down\n  refused `))
+		Expect(s.Out).To(gbytes.Say(`\norigin down\n`))
+		Expect(s.Out).To(gbytes.Say(`\n  refused +nothing listens`))
 	})
 
 	It("shows an example in each command's help", func() {
