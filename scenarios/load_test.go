@@ -131,6 +131,12 @@ scenarios:
 		Entry("missing template", "gateway: {command: [nginx], templates: [nope.tmpl]}\n", "bad.yaml:1:41: gateway.templates[0]: cannot read template nope.tmpl (templates are found next to the suite file): no such file or directory"),
 	)
 
+	It("reads a reason to skip a scenario", func() {
+		s, err := scenarios.Parse("ok.yaml", []byte(header+"  - {name: a, fault: nxdomain, skip: \"apache resolves through the system resolver only\", expect: {status: 502}}\n"))
+		Expect(err).NotTo(HaveOccurred())
+		Expect(s.Scenarios[0].Skip).To(Equal("apache resolves through the system resolver only"))
+	})
+
 	It("reads a fault's common options next to its parameters", func() {
 		s, err := scenarios.Parse("ok.yaml", []byte(header+"  - {name: a, fault: {garbage: {bytes: x, attempts: 1..2, probability: 0.5, after: 1s, for: 2s}}, expect: {status: 502}}\n"))
 		Expect(err).NotTo(HaveOccurred())

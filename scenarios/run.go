@@ -85,6 +85,9 @@ func Run(suites []*Suite, opts Options) int {
 					rec := newRecord(s, sc)
 					records[container+"\x00"+sc.Name] = rec
 					ginkgo.It(sc.Name, ginkgo.Label(sc.Labels...), func(ctx ginkgo.SpecContext) {
+						if sc.Skip != "" {
+							ginkgo.Skip("skipped: " + sc.Skip)
+						}
 						runScenario(ctx, env, sc, rec)
 					})
 				}

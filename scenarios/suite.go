@@ -111,6 +111,9 @@ type Scenario struct {
 	Fault   FaultRef    `yaml:"fault" json:"fault"`
 	Request RequestSpec `yaml:"request" json:"request"`
 	Expect  Expect      `yaml:"expect" json:"expect"`
+	// Skip, when set, is why the scenario does not run (say, a gateway
+	// that cannot be pointed at the fake DNS); it shows in every report.
+	Skip string `yaml:"skip" json:"skip,omitempty"`
 	// Pos is where the scenario starts in its file.
 	Pos Pos `yaml:"-" json:"-"`
 }
