@@ -1,7 +1,6 @@
 package harness
 
 import (
-	"bytes"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -29,6 +28,9 @@ type Gateway interface {
 	URL() string
 	// Logs is what the gateway has written so far (its output and logs).
 	Logs() string
+	// LogsSince is what the gateway wrote after mark (nil: since it
+	// started), and the mark to read on from: a scenario's window.
+	LogsSince(mark LogMark) (string, LogMark)
 	// Stop stops the gateway and releases everything it holds.
 	Stop() error
 }
@@ -88,8 +90,7 @@ type Builtin struct {
 	// so DNS and connect faults take effect on the next request.
 	KeepAlive bool
 
-	mu         sync.Mutex
-	logs       bytes.Buffer
+	logs       logSources
 	ln         net.Listener
 	server     *http.Server
 	transports []*http.Transport
@@ -131,7 +132,7 @@ func (b *Builtin) Start(_ context.Context, a Addresses) error {
 		return fmt.Errorf("gateway builtin: listen on %s: %w", a.Listen, err)
 	}
 	resolver := &resolver{server: a.DNS, attempts: 2}
-	logger := log.New(lockedWriter{&b.mu, &b.logs}, "gateway builtin: ", log.LstdFlags|log.Lmicroseconds)
+	logger := log.New(&b.logs, "gateway builtin: ", log.LstdFlags|log.Lmicroseconds)
 	dialer := &net.Dialer{}
 	instances := a.OriginPorts
 	if len(instances) == 0 {
@@ -217,11 +218,10 @@ func (b *Builtin) Start(_ context.Context, a Addresses) error {
 func (b *Builtin) URL() string { return "http://" + b.ln.Addr().String() }
 
 // Logs is the gateway's error log.
-func (b *Builtin) Logs() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.logs.String()
-}
+func (b *Builtin) Logs() string { return b.logs.all() }
+
+// LogsSince is the error log written after mark.
+func (b *Builtin) LogsSince(mark LogMark) (string, LogMark) { return b.logs.since(mark) }
 
 // Stop closes the listener and every connection.
 func (b *Builtin) Stop() error {
@@ -244,6 +244,11 @@ type Attached struct {
 	Address string
 	// Ready is checked at Start (nil: any HTTP answer on / within 10s).
 	Ready *Readiness
+	// LogFiles are the gateway's log files on this machine, read into
+	// failure reports.
+	LogFiles []string
+
+	logs logSources
 }
 
 // Name is the gateway's URL.
@@ -254,14 +259,18 @@ func (g *Attached) Start(ctx context.Context, _ Addresses) error {
 	if err := CheckLoopbackURL(g.Address); err != nil {
 		return err
 	}
+	g.logs.files = g.LogFiles
 	return g.Ready.wait(ctx, g.Address, func() error { return nil })
 }
 
 // URL is the gateway's URL.
 func (g *Attached) URL() string { return strings.TrimSuffix(g.Address, "/") }
 
-// Logs is empty: gatecrash does not see an attached gateway's logs.
-func (g *Attached) Logs() string { return "" }
+// Logs is what the gateway's log files hold.
+func (g *Attached) Logs() string { return g.logs.all() }
+
+// LogsSince is what the log files gained after mark.
+func (g *Attached) LogsSince(mark LogMark) (string, LogMark) { return g.logs.since(mark) }
 
 // Stop does nothing: the gateway is not gatecrash's.
 func (g *Attached) Stop() error { return nil }
@@ -335,15 +344,4 @@ func (r *Readiness) wait(ctx context.Context, base string, alive func() error) e
 		wantText = fmt.Sprintf("status %d", want)
 	}
 	return fmt.Errorf("readiness probe %s%s: expected %s within %s, last saw %s", base, path, wantText, within, last)
-}
-
-type lockedWriter struct {
-	mu *sync.Mutex
-	w  *bytes.Buffer
-}
-
-func (l lockedWriter) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.w.Write(p)
 }

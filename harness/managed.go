@@ -1,7 +1,6 @@
 package harness
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -12,7 +11,6 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
-	"sync"
 	"syscall"
 	"text/template"
 	"time"
@@ -40,14 +38,16 @@ type Managed struct {
 	// StopGrace is how long a gateway has to exit after SIGTERM before it is
 	// killed (default 5s).
 	StopGrace time.Duration
+	// LogFiles are log files the gateway writes (templates; relative to the
+	// work dir), read into failure reports with its output.
+	LogFiles []string
 
 	url  string
 	cmd  *exec.Cmd
 	done chan struct{} // closed when the process has exited
 	err  error         // how it exited, valid after done
 
-	mu     sync.Mutex
-	output bytes.Buffer
+	logs logSources
 }
 
 // Name is the label or the command's base name.
@@ -144,8 +144,17 @@ func (g *Managed) Start(ctx context.Context, a Addresses) error {
 		}
 		cmd.Env = append(cmd.Env, k+"="+out)
 	}
-	out := lockedWriter{&g.mu, &g.output}
-	cmd.Stdout, cmd.Stderr = out, out
+	for _, f := range g.LogFiles {
+		path, err := renderTemplate("logs", f, a)
+		if err != nil {
+			return fmt.Errorf("gateway %s: %w", g.Name(), err)
+		}
+		if !filepath.IsAbs(path) {
+			path = filepath.Join(a.WorkDir, path)
+		}
+		g.logs.files = append(g.logs.files, path)
+	}
+	cmd.Stdout, cmd.Stderr = &g.logs, &g.logs
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGTERM}
 	// A gateway that daemonizes behind our back keeps the output pipe open;
 	// do not wait for it once the supervisor is gone.
@@ -210,12 +219,11 @@ func (g *Managed) grace() time.Duration {
 // URL is the gateway's address.
 func (g *Managed) URL() string { return g.url }
 
-// Logs is what the gateway wrote to stdout and stderr.
-func (g *Managed) Logs() string {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	return g.output.String()
-}
+// Logs is what the gateway wrote to stdout, stderr and its log files.
+func (g *Managed) Logs() string { return g.logs.all() }
+
+// LogsSince is what the gateway wrote after mark.
+func (g *Managed) LogsSince(mark LogMark) (string, LogMark) { return g.logs.since(mark) }
 
 // Alive reports whether the gateway process is still running.
 func (g *Managed) Alive() bool {

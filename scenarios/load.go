@@ -185,6 +185,9 @@ func (s *Suite) validateGateway(d *decoder) {
 	if mode == "builtin" && g.Ready != nil {
 		d.failPath("gateway.ready", "gateway.ready: the builtin gateway needs no readiness probe; it is for command or url")
 	}
+	if mode == "builtin" && len(g.Logs) > 0 {
+		d.failPath("gateway.logs", "gateway.logs: the builtin gateway's log is always attached; logs is for command or url")
+	}
 	if g.Ready != nil && g.Ready.HTTP != "" && !strings.HasPrefix(g.Ready.HTTP, "/") {
 		d.failPath("gateway.ready.http", "gateway.ready.http: expected a path starting with /; got %q", g.Ready.HTTP)
 	}
@@ -264,7 +267,7 @@ func checkLoopbackAddr(d *decoder, at, addr string) {
 // against the suite's directory.
 func (s *Suite) Managed() *harness.Managed {
 	g := s.Gateway
-	m := &harness.Managed{Label: g.Name, Command: g.Command, Env: g.Env, StopGrace: g.StopGrace.D()}
+	m := &harness.Managed{Label: g.Name, Command: g.Command, Env: g.Env, StopGrace: g.StopGrace.D(), LogFiles: g.Logs}
 	for _, t := range g.Templates {
 		if !filepath.IsAbs(t) {
 			t = filepath.Join(s.Dir, t)
@@ -290,7 +293,14 @@ func (s *Suite) Config() harness.Config {
 	case len(g.Command) > 0:
 		cfg.Gateway = s.Managed()
 	case g.URL != "":
-		cfg.Gateway = &harness.Attached{Address: g.URL, Ready: g.Ready.Harness()}
+		a := &harness.Attached{Address: g.URL, Ready: g.Ready.Harness()}
+		for _, f := range g.Logs {
+			if !filepath.IsAbs(f) {
+				f = filepath.Join(s.Dir, f)
+			}
+			a.LogFiles = append(a.LogFiles, f)
+		}
+		cfg.Gateway = a
 	default:
 		b := &harness.Builtin{}
 		if g.Builtin != nil {

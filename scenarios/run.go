@@ -208,8 +208,8 @@ func finish(rec *reports.Scenario, r ginkgo.SpecReport, afterInterrupt bool) {
 // that were not met.
 func runScenario(ctx context.Context, env *harness.Environment, sc *Scenario, rec *reports.Scenario) {
 	rec.Start = time.Now()
-	logFrom := len(env.Gateway.Logs())
-	defer func() { rec.GatewayLog = env.Gateway.Logs()[logFrom:] }()
+	_, logMark := env.Gateway.LogsSince(nil)
+	defer func() { rec.GatewayLog, _ = env.Gateway.LogsSince(logMark) }()
 	harnessError := func(format string, args ...any) {
 		rec.State = reports.Errored
 		ginkgo.Fail(fmt.Sprintf(format, args...))

@@ -54,6 +54,10 @@ type GatewaySpec struct {
 	Ready *ReadySpec `yaml:"ready" json:"ready,omitempty"`
 	// StopGrace is how long a managed gateway has to exit after SIGTERM.
 	StopGrace Duration `yaml:"stop_grace" json:"stop_grace,omitempty"`
+	// Logs are the gateway's log files, attached to failures with its
+	// output: relative to the work dir (templates) for a managed gateway,
+	// to the suite file for an attached one.
+	Logs []string `yaml:"logs" json:"logs,omitempty"`
 	// URL is the address of an attached gateway that is already running.
 	URL string `yaml:"url" json:"url,omitempty"`
 }
