@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -310,6 +311,19 @@ func (s *Suite) Config() harness.Config {
 		cfg.Gateway = b
 	}
 	return cfg
+}
+
+// MissingGateway is the managed gateway's command when it is not
+// installed (not found in PATH), and "" otherwise.
+func (s *Suite) MissingGateway() string {
+	if len(s.Gateway.Command) == 0 {
+		return ""
+	}
+	name := s.Gateway.Command[0]
+	if _, err := exec.LookPath(name); err != nil {
+		return name
+	}
+	return ""
 }
 
 // GatewayName names the suite's gateway for reports.

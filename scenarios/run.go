@@ -38,6 +38,9 @@ type Options struct {
 	Focus []string
 	// Verbose also prints Ginkgo's own report.
 	Verbose bool
+	// SkipMissingGateways skips the suites whose gateway command is not
+	// installed, with that reason, instead of failing the run (exit 2).
+	SkipMissingGateways bool
 	// Out receives the console lines.
 	Out io.Writer
 }
@@ -65,10 +68,17 @@ func Run(suites []*Suite, opts Options) int {
 	ginkgo.Describe("gatecrash", func() {
 		for si, s := range suites {
 			container := fmt.Sprintf("%s [%d]", s.Name, si)
+			skipAll := ""
+			if missing := s.MissingGateway(); missing != "" && opts.SkipMissingGateways {
+				skipAll = fmt.Sprintf("gateway command %s is not installed (--skip-missing-gateways)", missing)
+			}
 			ginkgo.Describe(container, ginkgo.Ordered, ginkgo.ContinueOnFailure, func() {
 				var env *harness.Environment
 				var envErr error
 				ginkgo.BeforeAll(func(ctx ginkgo.SpecContext) {
+					if skipAll != "" {
+						return
+					}
 					env, envErr = harness.Start(ctx, s.Config())
 					if envErr != nil {
 						envFailed.Store(true)
@@ -85,6 +95,9 @@ func Run(suites []*Suite, opts Options) int {
 					rec := newRecord(s, sc)
 					records[container+"\x00"+sc.Name] = rec
 					ginkgo.It(sc.Name, ginkgo.Label(sc.Labels...), func(ctx ginkgo.SpecContext) {
+						if skipAll != "" {
+							ginkgo.Skip(skipAll)
+						}
 						if sc.Skip != "" {
 							ginkgo.Skip("skipped: " + sc.Skip)
 						}

@@ -65,6 +65,9 @@ type junitReport struct {
 			Error *struct {
 				Message string `xml:"message,attr"`
 			} `xml:"error"`
+			Skipped *struct {
+				Message string `xml:"message,attr"`
+			} `xml:"skipped"`
 			SystemOut string `xml:"system-out"`
 			SystemErr string `xml:"system-err"`
 		} `xml:"testcase"`
@@ -204,11 +207,19 @@ scenarios:
 		}
 	})
 
-	It("exits 2 when the gateway cannot start, with the reason", func() {
+	It("exits 2 when the gateway cannot start, with the reason, or skips it when asked to", func() {
 		suite := withChange(nginxSuite, tmp, "command: [nginx,", "command: [gatecrash-no-such-gateway,")
 		s := gatecrash(tmp, "run", suite)
 		Eventually(s, time.Minute).Should(gexec.Exit(2))
 		Expect(string(s.Out.Contents())).To(ContainSubstring(`command "gatecrash-no-such-gateway": exec: "gatecrash-no-such-gateway": executable file not found`))
+
+		junit := filepath.Join(tmp, "junit.xml")
+		s = gatecrash(tmp, "run", "--skip-missing-gateways", "--junit", junit, suite)
+		Eventually(s, time.Minute).Should(gexec.Exit(0))
+		Expect(s.Out).To(gbytes.Say(`SKIP  nginx reverse proxy / origin down answers 502 fast \(gateway command gatecrash-no-such-gateway is not installed`))
+		n := scenarioCount(nginxSuite)
+		Expect(string(s.Out.Contents())).To(ContainSubstring(fmt.Sprintf("%d scenarios: 0 passed, 0 failed, 0 errors, %d skipped", n, n)))
+		Expect(readJUnit(junit).Suites[0].Cases[0].Skipped).NotTo(BeNil())
 	})
 })
 
