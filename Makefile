@@ -6,7 +6,7 @@ GO      ?= go
 BIN     := bin/gatecrash
 OUT     := out
 
-.PHONY: all build run test bench lint docs clean
+.PHONY: all build run test bench lint docs fuzz clean
 
 all: build
 
@@ -31,6 +31,13 @@ bench:
 lint:
 	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
+
+# Fuzzes the suite loader and the client's reading of answers, briefly;
+# findings land in testdata/fuzz and then run with every go test.
+FUZZTIME ?= 15s
+fuzz:
+	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime $(FUZZTIME) ./scenarios/
+	$(GO) test -run '^$$' -fuzz FuzzClientAnswer -fuzztime $(FUZZTIME) ./harness/
 
 # Regenerates the README's fault table from the registry.
 docs:
