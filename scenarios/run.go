@@ -38,6 +38,9 @@ type Options struct {
 	Focus []string
 	// Verbose also prints Ginkgo's own report.
 	Verbose bool
+	// Timeout bounds the whole run (default 1h); scenarios still running
+	// when it passes are reported as stopped by it.
+	Timeout time.Duration
 	// SkipMissingGateways skips the suites whose gateway command is not
 	// installed, with that reason, instead of failing the run (exit 2).
 	SkipMissingGateways bool
@@ -63,7 +66,7 @@ func Run(suites []*Suite, opts Options) int {
 	var envFailed atomic.Bool
 	var results []*reports.Scenario
 	records := map[string]*reports.Scenario{}
-	interrupted := false
+	interrupted := false // by the user or the run's timeout
 
 	ginkgo.Describe("gatecrash", func() {
 		for si, s := range suites {
@@ -94,7 +97,7 @@ func Run(suites []*Suite, opts Options) int {
 					sc := &s.Scenarios[ci]
 					rec := newRecord(s, sc)
 					records[container+"\x00"+sc.Name] = rec
-					ginkgo.It(sc.Name, ginkgo.Label(sc.Labels...), func(ctx ginkgo.SpecContext) {
+					ginkgo.It(sc.Name, ginkgo.Label(sc.Labels...), ginkgo.SpecTimeout(sc.Deadline()), func(ctx ginkgo.SpecContext) {
 						if skipAll != "" {
 							ginkgo.Skip(skipAll)
 						}
@@ -117,7 +120,7 @@ func Run(suites []*Suite, opts Options) int {
 			return
 		}
 		finish(rec, r, interrupted)
-		interrupted = interrupted || rec.State == reports.Interrupted
+		interrupted = interrupted || rec.State == reports.Interrupted || strings.HasPrefix(rec.Failure, "stopped:")
 		results = append(results, rec)
 		reports.Console(out, rec)
 	})
@@ -132,7 +135,10 @@ func Run(suites []*Suite, opts Options) int {
 	suiteConfig, reporterConfig := ginkgo.GinkgoConfiguration()
 	suiteConfig.LabelFilter = opts.LabelFilter
 	suiteConfig.FocusStrings = opts.Focus
-	suiteConfig.Timeout = 24 * time.Hour
+	suiteConfig.Timeout = opts.Timeout
+	if suiteConfig.Timeout <= 0 {
+		suiteConfig.Timeout = time.Hour
+	}
 	reporterConfig.Verbose = opts.Verbose
 	reporterConfig.NoColor = true
 	gomega.RegisterFailHandler(ginkgo.Fail)
@@ -145,7 +151,7 @@ func Run(suites []*Suite, opts Options) int {
 		return ExitBadInput
 	}
 	switch {
-	case interrupted:
+	case anyState(results, reports.Interrupted):
 		return ExitInterrupted
 	case envFailed.Load() || anyState(results, reports.Errored):
 		return ExitBadInput
@@ -200,10 +206,16 @@ func finish(rec *reports.Scenario, r ginkgo.SpecReport, afterInterrupt bool) {
 		switch {
 		case rec.Failure != "":
 		case afterInterrupt:
-			rec.Failure = "not run: the run was interrupted"
+			rec.Failure = "not run: the run was interrupted or timed out"
 		default:
 			rec.Failure = "not selected by --label-filter or --focus"
 		}
+	case r.State.Is(gtypes.SpecStateTimedout) && strings.Contains(r.Failure.Message, "suite timeout"):
+		rec.State = reports.Errored
+		rec.Failure = "stopped: the run's --timeout was reached"
+	case r.State.Is(gtypes.SpecStateTimedout):
+		rec.State = reports.Failed
+		rec.Failure = fmt.Sprintf("the scenario did not finish within its deadline (%s): the gateway kept gatecrash waiting", harness.Round(r.RunTime))
 	case r.State.Is(gtypes.SpecStateInterrupted | gtypes.SpecStateAborted):
 		rec.State = reports.Interrupted
 		rec.Failure = "interrupted: " + r.Failure.Message

@@ -122,6 +122,21 @@ type Scenario struct {
 	Pos Pos `yaml:"-" json:"-"`
 }
 
+// Deadline bounds a whole scenario, however the gateway behaves: the steady
+// state and the observed request each within their timeout, the wait
+// before the request, recovery, and a margin for injecting and clearing.
+func (sc *Scenario) Deadline() time.Duration {
+	request := sc.Request.Timeout.D()
+	if request <= 0 {
+		request = harness.DefaultRequestTimeout
+	}
+	d := 2*request + sc.Request.After.D() + 30*time.Second
+	if r := sc.Expect.Recovers; r != nil {
+		d += r.Within.D()
+	}
+	return d
+}
+
 // RequestSpec is the request the client sends through the gateway.
 type RequestSpec struct {
 	Method  string            `yaml:"method" json:"method,omitempty"`

@@ -18,6 +18,7 @@ import (
 	"regexp"
 	"runtime/debug"
 	"strings"
+	"time"
 
 	gtypes "github.com/onsi/ginkgo/v2/types"
 
@@ -89,6 +90,7 @@ func runCmd(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&opts.LabelFilter, "label-filter", "", "run only scenarios whose labels match this Ginkgo label `expression`, such as 'dns && !slow'")
 	fs.Var(&focus, "focus", "run only scenarios whose name matches this `regexp` (repeatable)")
 	fs.BoolVar(&opts.Verbose, "v", false, "also print Ginkgo's own detailed report")
+	fs.DurationVar(&opts.Timeout, "timeout", time.Hour, "stop the run after this `duration`; scenarios still running are reported as stopped (exit 2)")
 	fs.BoolVar(&opts.SkipMissingGateways, "skip-missing-gateways", false, "skip the suites whose gateway command is not installed, instead of exiting 2")
 	if code, ok := parse(fs, args); !ok {
 		return code

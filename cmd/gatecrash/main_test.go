@@ -191,6 +191,17 @@ scenarios:
 		}
 	})
 
+	It("stops at --timeout: the running scenario is reported as stopped, the rest as not run, the report written", func() {
+		junit := filepath.Join(tmp, "junit.xml")
+		s := gatecrash(tmp, "run", "--timeout", "1500ms", "--junit", junit, builtinSuite)
+		Eventually(s, time.Minute).Should(gexec.Exit(2))
+		Expect(s.Out).To(gbytes.Say(`ERR   builtin reference gateway / hung origin`))
+		Expect(s.Out).To(gbytes.Say(`stopped: the run's --timeout was reached`))
+		Expect(s.Out).To(gbytes.Say(`SKIP  .*\(not run: the run was interrupted or timed out\)`))
+		validateJUnit(junit)
+		Expect(readJUnit(junit).Errors).To(Equal(1))
+	})
+
 	It("exits 2 on a bad flag, naming it", func() {
 		for _, c := range []struct {
 			args []string
@@ -307,6 +318,17 @@ var _ = Describe("against nginx", func() {
 		Expect(string(s.Out.Contents())).To(MatchRegexp(`INTR  nginx reverse proxy / hung origin`))
 		validateJUnit(junit)
 		Expect(readJUnit(junit).Errors).To(BeNumerically(">=", 1))
+		run.expectReleased()
+	})
+
+	It("on SIGTERM does the same as on Ctrl-C", func() {
+		junit := filepath.Join(tmp, "junit.xml")
+		s := gatecrash(tmp, "run", "--junit", junit, nginxSuite)
+		run := watch(s, tmp)
+		Eventually(s.Out, time.Minute).Should(gbytes.Say(`PASS  nginx reverse proxy / origin down`))
+		s.Terminate()
+		Eventually(s, time.Minute).Should(gexec.Exit(130))
+		validateJUnit(junit)
 		run.expectReleased()
 	})
 
