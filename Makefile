@@ -6,7 +6,7 @@ GO      ?= go
 BIN     := bin/gatecrash
 OUT     := out
 
-.PHONY: all build run test bench lint docs fuzz clean
+.PHONY: all build run test bench lint docs fuzz soak clean
 
 all: build
 
@@ -38,6 +38,11 @@ FUZZTIME ?= 15s
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime $(FUZZTIME) ./scenarios/
 	$(GO) test -run '^$$' -fuzz FuzzClientAnswer -fuzztime $(FUZZTIME) ./harness/
+
+# Runs the example suites again and again with a busy core and prints runs
+# and flakes per scenario: make soak SOAK_MINUTES=20.
+soak:
+	SOAK_MINUTES=$(or $(SOAK_MINUTES),10) SOAK_RUNS=$(or $(SOAK_RUNS),1000) bash .ci/soak
 
 # Regenerates the README's fault table from the registry.
 docs:
