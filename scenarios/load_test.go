@@ -18,8 +18,12 @@ scenarios:
 `
 
 var _ = Describe("loading suites", func() {
-	It("loads the examples", func() {
-		for _, f := range []string{"examples/builtin.yaml", "examples/nginx/suite.yaml"} {
+	It("loads every example suite", func() {
+		files, _ := filepath.Glob("examples/*.yaml")
+		more, _ := filepath.Glob("examples/*/*.yaml")
+		files = append(files, more...)
+		Expect(len(files)).To(BeNumerically(">=", 8))
+		for _, f := range files {
 			s, err := scenarios.Load(f)
 			Expect(err).NotTo(HaveOccurred(), f)
 			Expect(s.Scenarios).NotTo(BeEmpty())
