@@ -40,6 +40,9 @@ func (f *BodyStall) Validate() error {
 	if f.Bytes < 0 {
 		return errors.New("bytes: expected a number of body bytes, 0 or more")
 	}
+	if f.Bytes > 64<<20 {
+		return errors.New("bytes: expected at most 64 MiB sent before the stall")
+	}
 	if f.ContentLength <= f.Bytes {
 		return errors.New("content_length: expected more than bytes (otherwise the body is complete and nothing stalls)")
 	}

@@ -25,5 +25,5 @@ func init() {
 
 // Inject makes the DNS server drop the queries, over UDP and TCP alike.
 func (f *DNSTimeout) Inject(_ context.Context, env *harness.Environment, opts Options) (Injection, error) {
-	return dnsAnswer(env, opts, func(dns.ResponseWriter, *dns.Msg) *dns.Msg { return nil }), nil
+	return dnsAnswer(env, opts, func(context.Context, dns.ResponseWriter, *dns.Msg) *dns.Msg { return nil }), nil
 }

@@ -42,8 +42,8 @@ func init() {
 
 // Validate wants at least a byte at a time and a pause.
 func (f *DribbledHeaders) Validate() error {
-	if f.Chunk < 1 {
-		return errors.New("chunk: expected a number of bytes, 1 or more")
+	if f.Chunk < 1 || f.Chunk > 64 {
+		return errors.New("chunk: expected 1 to 64 bytes per write (a header block is about 130 bytes; a larger chunk would not dribble)")
 	}
 	if f.Interval <= 0 {
 		return errors.New("interval: expected a pause above zero between chunks, such as 200ms")

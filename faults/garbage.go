@@ -3,6 +3,7 @@ package faults
 import (
 	"context"
 	"errors"
+	"strings"
 
 	"github.com/gatecrash/gatecrash/harness"
 )
@@ -29,6 +30,9 @@ func init() {
 func (f *Garbage) Validate() error {
 	if f.Bytes == "" {
 		return errors.New("bytes: expected at least one byte (an empty answer is the empty-reply fault)")
+	}
+	if strings.HasPrefix(f.Bytes, "HTTP/") {
+		return errors.New("bytes: expected bytes that are not an HTTP status line (invalid_status and the other malformed faults cover broken HTTP)")
 	}
 	return nil
 }

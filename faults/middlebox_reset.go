@@ -29,10 +29,16 @@ func init() {
 	})
 }
 
-// Validate rejects timeouts toxiproxy cannot express (whole milliseconds).
+// Validate rejects timeouts toxiproxy cannot express (whole milliseconds)
+// and long ones.
 func (f *MiddleboxReset) Validate() error {
 	if f.Timeout%time.Millisecond != 0 {
 		return errors.New("timeout: expected whole milliseconds, such as 500ms")
+	}
+	// toxiproxy's reset_peer waits out its timeout even while the toxic is
+	// removed, holding the proxy: keep clearing quick.
+	if f.Timeout < 0 || f.Timeout > 2*time.Second {
+		return errors.New("timeout: expected 0 to 2s before the reset")
 	}
 	return nil
 }

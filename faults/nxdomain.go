@@ -24,7 +24,7 @@ func init() {
 
 // Inject makes the DNS server answer NXDOMAIN.
 func (f *NXDomain) Inject(_ context.Context, env *harness.Environment, opts Options) (Injection, error) {
-	return dnsAnswer(env, opts, func(_ dns.ResponseWriter, req *dns.Msg) *dns.Msg {
+	return dnsAnswer(env, opts, func(_ context.Context, _ dns.ResponseWriter, req *dns.Msg) *dns.Msg {
 		m := new(dns.Msg)
 		m.SetRcode(req, dns.RcodeNameError)
 		m.Authoritative = true

@@ -90,6 +90,9 @@ func (o Options) Validate() error {
 	default:
 		return fmt.Errorf("direction: expected downstream or upstream; got %q", o.Direction)
 	}
+	if o.After < 0 || o.For < 0 {
+		return fmt.Errorf("after, for: expected durations of zero or more")
+	}
 	return nil
 }
 
@@ -218,12 +221,12 @@ func tlsCertificate(env *harness.Environment, opts Options, cert tls.Certificate
 func dnsAnswer(env *harness.Environment, opts Options, a harness.DNSAnswer) Injection {
 	sel := newSelector(opts)
 	everything := opts.Attempts.From == 0 && (opts.Probability == nil || *opts.Probability >= 1)
-	env.DNS.SetAnswer(func(w dns.ResponseWriter, req *dns.Msg) *dns.Msg {
+	env.DNS.SetAnswer(func(ctx context.Context, w dns.ResponseWriter, req *dns.Msg) *dns.Msg {
 		if everything {
-			return a(w, req)
+			return a(ctx, w, req)
 		}
 		if req.Question[0].Qtype == dns.TypeA && sel.hit() {
-			return a(w, req)
+			return a(ctx, w, req)
 		}
 		// The server sends nothing for nil, so answer normally here.
 		return env.DNS.Normal(req)
@@ -258,7 +261,19 @@ func toxic(env *harness.Environment, opts Options, typ string, attributes any) (
 
 // Inject starts f with its options: selection and direction are the
 // fault's own business; the schedule (after, for) is applied here.
+//
+// The fault's parameters and the options are validated first, so a Go
+// caller cannot start a fault a suite would have rejected. When ctx ends,
+// a scheduled fault is cleared with it.
 func Inject(ctx context.Context, env *harness.Environment, f Fault, opts Options) (Injection, error) {
+	if err := opts.Validate(); err != nil {
+		return Injection{}, err
+	}
+	if v, ok := f.(Validator); ok {
+		if err := v.Validate(); err != nil {
+			return Injection{}, err
+		}
+	}
 	if opts.After == 0 && opts.For == 0 {
 		return f.Inject(ctx, env, opts)
 	}
@@ -288,6 +303,8 @@ func Inject(ctx context.Context, env *harness.Environment, f Fault, opts Options
 	if opts.For > 0 {
 		method = strings.TrimPrefix(fmt.Sprintf("%s, ends after %s", method, opts.For), ", ")
 	}
+	// The run ending (an interrupt) ends the schedule too.
+	context.AfterFunc(ctx, func() { _ = s.clear() })
 	return Injection{Clear: s.clear, Method: method}, nil
 }
 
@@ -298,6 +315,7 @@ type scheduled struct {
 	inj         *Injection
 	err         error
 	cleared     bool
+	clearErr    error // what clearing returned, for every later call
 }
 
 func (s *scheduled) clear() error {
@@ -310,11 +328,12 @@ func (s *scheduled) clear() error {
 		s.stop.Stop()
 	}
 	if s.cleared {
-		return nil
+		return s.clearErr
 	}
 	s.cleared = true
+	s.clearErr = s.err
 	if s.inj != nil && s.inj.Clear != nil {
-		return s.inj.Clear()
+		s.clearErr = s.inj.Clear()
 	}
-	return s.err
+	return s.clearErr
 }

@@ -49,12 +49,12 @@ var _ = Describe("common options", func() {
 	})
 
 	It("after and for start the fault late and end it early", func(ctx SpecContext) {
-		in, err := faults.Inject(ctx, env, &faults.Refused{}, faults.Options{After: 300 * time.Millisecond, For: 400 * time.Millisecond})
+		in, err := faults.Inject(ctx, env, &faults.Refused{}, faults.Options{After: 2 * time.Second, For: 2 * time.Second})
 		Expect(err).NotTo(HaveOccurred())
 		DeferCleanup(in.Clear)
 		Expect(direct(ctx).Status).To(Equal(200), "not started yet")
-		Eventually(func() harness.ErrorKind { return direct(ctx).ErrorKind }, 5*time.Second, 20*time.Millisecond).Should(Equal(harness.ErrRefused))
-		Eventually(func() int { return direct(ctx).Status }, 5*time.Second, 20*time.Millisecond).Should(Equal(200), "ended by itself")
+		Eventually(func() harness.ErrorKind { return direct(ctx).ErrorKind }, 10*time.Second, 20*time.Millisecond).Should(Equal(harness.ErrRefused))
+		Eventually(func() int { return direct(ctx).Status }, 10*time.Second, 20*time.Millisecond).Should(Equal(200), "ended by itself")
 		Expect(in.Clear()).To(Succeed())
 	})
 

@@ -54,7 +54,7 @@ func (f *RecordChange) Inject(_ context.Context, env *harness.Environment, opts 
 	if err != nil {
 		return Injection{}, fmt.Errorf("record_change: serve the origin on its new address: %w", err)
 	}
-	in := dnsAnswer(env, opts, func(_ dns.ResponseWriter, req *dns.Msg) *dns.Msg {
+	in := dnsAnswer(env, opts, func(_ context.Context, _ dns.ResponseWriter, req *dns.Msg) *dns.Msg {
 		return withAddress(env.DNS.Normal(req), ip)
 	})
 	env.Proxy.Down()

@@ -3,7 +3,6 @@ package faults
 import (
 	"context"
 	"errors"
-	"sync"
 	"time"
 
 	"github.com/miekg/dns"
@@ -40,21 +39,13 @@ func (f *SlowDNS) Validate() error {
 // Inject makes the DNS server hold each answer for the delay. Clearing
 // sends the answers still held at once.
 func (f *SlowDNS) Inject(_ context.Context, env *harness.Environment, opts Options) (Injection, error) {
-	cleared := make(chan struct{})
-	var once sync.Once
-	in := dnsAnswer(env, opts, func(_ dns.ResponseWriter, req *dns.Msg) *dns.Msg {
+	return dnsAnswer(env, opts, func(ctx context.Context, _ dns.ResponseWriter, req *dns.Msg) *dns.Msg {
 		t := time.NewTimer(f.Delay)
 		defer t.Stop()
 		select {
 		case <-t.C:
-		case <-cleared:
+		case <-ctx.Done(): // cleared, reset or stopped: answer now
 		}
 		return env.DNS.Normal(req)
-	})
-	clear := in.Clear
-	in.Clear = func() error {
-		once.Do(func() { close(cleared) })
-		return clear()
-	}
-	return in, nil
+	}), nil
 }

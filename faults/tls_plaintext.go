@@ -2,7 +2,9 @@ package faults
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
+	"io"
 	"net"
 	"time"
 
@@ -36,6 +38,9 @@ func (f *TLSPlaintext) Validate() error {
 	if f.Bytes == "" {
 		return errors.New("bytes: expected at least one byte, such as an HTTP/1.1 400 response")
 	}
+	if f.Bytes[0] >= 20 && f.Bytes[0] <= 24 {
+		return errors.New("bytes: expected bytes that do not start like a TLS record (content type 20-24)")
+	}
 	return nil
 }
 
@@ -45,9 +50,16 @@ func (f *TLSPlaintext) Inject(_ context.Context, env *harness.Environment, opts 
 		stop := context.AfterFunc(ctx, func() { conn.Close() })
 		defer stop()
 		defer conn.Close()
-		// Answer once the client has spoken, as an HTTP server does.
+		// Answer once the client has spoken, as an HTTP server does, and
+		// read its whole first record (a ClientHello with post-quantum key
+		// shares may come in pieces): closing with unread bytes would send
+		// an RST that can destroy the answer.
 		_ = conn.SetReadDeadline(time.Now().Add(10 * time.Second))
-		if _, err := conn.Read(make([]byte, 4096)); err != nil {
+		header := make([]byte, 5)
+		if _, err := io.ReadFull(conn, header); err != nil {
+			return
+		}
+		if _, err := io.CopyN(io.Discard, conn, int64(binary.BigEndian.Uint16(header[3:5]))); err != nil {
 			return
 		}
 		_, _ = conn.Write([]byte(f.Bytes))

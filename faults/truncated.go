@@ -47,7 +47,7 @@ func (f *Truncated) Inject(_ context.Context, env *harness.Environment, opts Opt
 		return Injection{}, err
 	}
 	sel := newSelector(opts)
-	env.DNS.SetAnswer(func(w dns.ResponseWriter, req *dns.Msg) *dns.Msg {
+	env.DNS.SetAnswer(func(ctx context.Context, w dns.ResponseWriter, req *dns.Msg) *dns.Msg {
 		if _, tcp := w.RemoteAddr().(*net.TCPAddr); tcp {
 			switch f.TCP {
 			case "servfail":
@@ -59,9 +59,10 @@ func (f *Truncated) Inject(_ context.Context, env *harness.Environment, opts Opt
 			}
 			return env.DNS.Normal(req)
 		}
-		// Only UDP queries count as attempts: the TCP retry belongs to the
-		// truncated one.
-		if !sel.hit() {
+		// Only UDP queries for A records count as attempts: the TCP retry
+		// belongs to the truncated one, and AAAA queries are not attempts
+		// (as for every DNS fault).
+		if req.Question[0].Qtype != dns.TypeA || !sel.hit() {
 			return env.DNS.Normal(req)
 		}
 		m := new(dns.Msg)

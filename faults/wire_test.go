@@ -88,11 +88,9 @@ var _ = Describe("faults on the wire", func() {
 	It("blackhole: the connect is still pending after a connect timeout, and completes once cleared", func(ctx SpecContext) {
 		in := inject(ctx, "blackhole")
 		Expect(in.Method).To(ContainSubstring("unprivileged"))
-		start := time.Now()
 		_, err := net.DialTimeout("tcp", env.Proxy.Addr(), 500*time.Millisecond)
 		var ne net.Error
 		Expect(errors.As(err, &ne) && ne.Timeout()).To(BeTrue(), "timed out, not refused: %v", err)
-		Expect(time.Since(start)).To(BeNumerically(">=", 500*time.Millisecond))
 		Expect(in.Clear()).To(Succeed())
 		out, err := rawGet(env.Proxy.Addr(), 5*time.Second)
 		Expect(err).NotTo(HaveOccurred())

@@ -61,7 +61,7 @@ func (f *WrongAddress) Inject(_ context.Context, env *harness.Environment, opts 
 		c.Close()
 		return Injection{}, fmt.Errorf("wrong_address: %s accepts connections, so it is not a dead address; choose another address", target)
 	}
-	return dnsAnswer(env, opts, func(_ dns.ResponseWriter, req *dns.Msg) *dns.Msg {
+	return dnsAnswer(env, opts, func(_ context.Context, _ dns.ResponseWriter, req *dns.Msg) *dns.Msg {
 		return withAddress(env.DNS.Normal(req), ip)
 	}), nil
 }

@@ -1,6 +1,7 @@
 package harness
 
 import (
+	"context"
 	"fmt"
 	"net"
 	"strings"
@@ -13,7 +14,7 @@ import (
 // DNSAnswer decides the reply to one query for the origin's name. It returns
 // nil to send no reply at all (the query is dropped); Normal is the healthy
 // reply. Faults install one to break DNS.
-type DNSAnswer func(w dns.ResponseWriter, req *dns.Msg) *dns.Msg
+type DNSAnswer func(ctx context.Context, w dns.ResponseWriter, req *dns.Msg) *dns.Msg
 
 // DNS is the fake DNS server: UDP and TCP on one port, authoritative for the
 // origin's name, which it resolves to the address the gateway should reach.
@@ -26,6 +27,8 @@ type DNS struct {
 
 	mu      sync.Mutex
 	answer  DNSAnswer
+	actx    context.Context    // ends when the answer is replaced or the server stops
+	cancel  context.CancelFunc // ends actx
 	queries int
 }
 
@@ -37,6 +40,7 @@ const DNSTTL = 1
 // both UDP and TCP) answering name with ip.
 func StartDNS(addr, name string, ip net.IP) (*DNS, error) {
 	d := &DNS{name: dns.Fqdn(strings.ToLower(name)), ip: ip, ttl: DNSTTL}
+	d.actx, d.cancel = context.WithCancel(context.Background())
 	// UDP and TCP must share the port number; with port 0, take the UDP
 	// port first and retry when TCP finds it taken.
 	var lastErr error
@@ -104,22 +108,27 @@ func (d *DNS) Queries() int {
 }
 
 // SetAnswer installs a to decide replies; nil restores normal answers.
+// The context an answer gets ends when it is replaced, so an answer that
+// holds a reply back (a slow DNS) lets go of it.
 func (d *DNS) SetAnswer(a DNSAnswer) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	d.cancel()
+	d.actx, d.cancel = context.WithCancel(context.Background())
 	d.answer = a
 }
 
 // Reset restores normal answers and zeroes the query count.
 func (d *DNS) Reset() {
+	d.SetAnswer(nil)
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	d.answer = nil
 	d.queries = 0
 }
 
-// Close stops both servers.
+// Close stops both servers; answers held back are let go first.
 func (d *DNS) Close() error {
+	d.SetAnswer(nil)
 	err1 := d.udp.Shutdown()
 	err2 := d.tcp.Shutdown()
 	if err1 != nil {
@@ -145,10 +154,10 @@ func (d *DNS) ServeDNS(w dns.ResponseWriter, req *dns.Msg) {
 	}
 	d.mu.Lock()
 	d.queries++
-	answer := d.answer
+	answer, ctx := d.answer, d.actx
 	d.mu.Unlock()
 	if answer != nil {
-		if m := answer(w, req); m != nil {
+		if m := answer(ctx, w, req); m != nil {
 			_ = w.WriteMsg(m)
 		}
 		return

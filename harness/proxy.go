@@ -130,6 +130,8 @@ func (p *Proxy) Reset() error {
 func (p *Proxy) Close() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	// Toxics that hold connections (drop) let go only when removed.
+	p.proxy.Toxics.ResetToxics(context.Background())
 	p.proxy.Stop()
 	p.closeBlackhole()
 }
