@@ -22,7 +22,7 @@ var _ = Describe("loading suites", func() {
 		files, _ := filepath.Glob("examples/*.yaml")
 		more, _ := filepath.Glob("examples/*/*.yaml")
 		files = append(files, more...)
-		Expect(len(files)).To(BeNumerically(">=", 7))
+		Expect(len(files)).To(BeNumerically(">=", 9))
 		for _, f := range files {
 			s, err := scenarios.Load(f)
 			Expect(err).NotTo(HaveOccurred(), f)

@@ -292,6 +292,9 @@ var realGateways = []realGateway{
 	{"caddy", "caddy", "../../scenarios/examples/caddy/suite.yaml", "status: 502\n      within: 500ms", "status: 503\n      within: 500ms",
 		"expected status 503, observed status 502", `connect: connection refused`},
 	{"caddy", "caddy", "../../scenarios/examples/caddy/instances.yaml", "", "", "", ""},
+	{"haproxy", "haproxy", "../../scenarios/examples/haproxy/suite.yaml", "status: 503\n      within: 500ms", "status: 502\n      within: 500ms",
+		"expected status 502, observed status 503", `gw origin/origin 0/0/-1/-1/\d+ 503 \d+ - - SC--`},
+	{"haproxy", "haproxy", "../../scenarios/examples/haproxy/instances.yaml", "", "", "", ""},
 }
 
 var _ = Describe("against real gateways", func() {
