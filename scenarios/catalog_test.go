@@ -46,17 +46,34 @@ var _ = Describe("the example suites", func() {
 		}
 		Expect(missing).To(BeEmpty(), "faults without a builtin example scenario")
 	})
+})
 
-	It("exercise every family of the catalog against nginx", func() {
-		families := map[string]bool{}
-		for _, s := range load("examples/nginx/*.yaml") {
-			for _, sc := range s.Scenarios {
-				def, _ := faults.Lookup(sc.Fault.Name)
-				families[def.Family] = true
+var _ = Describe("each real gateway's example suite", func() {
+	for _, gw := range []string{"nginx", "haproxy", "caddy", "apache"} {
+		It(gw+" covers every family and the faults CI must show", func() {
+			files, _ := filepath.Glob("examples/" + gw + "/*.yaml")
+			suites, err := scenarios.LoadAll(files)
+			Expect(err).NotTo(HaveOccurred())
+			used, families := map[string]bool{}, map[string]bool{}
+			for _, s := range suites {
+				for _, sc := range s.Scenarios {
+					used[sc.Fault.Name] = true
+					def, _ := faults.Lookup(sc.Fault.Name)
+					families[def.Family] = true
+				}
 			}
-		}
-		for _, d := range faults.All() {
-			Expect(families).To(HaveKey(d.Family), "no nginx scenario for the %s family", d.Family)
-		}
-	})
+			for _, d := range faults.All() {
+				Expect(families).To(HaveKey(d.Family), "%s: no scenario for the %s family", gw, d.Family)
+			}
+			Expect(used).To(HaveKey("refused"))
+			Expect(used).To(HaveKey("hang"))
+			Expect(used).To(HaveKey("delayed_headers"))
+			Expect(used).To(HaveKey("nxdomain"), "a DNS failure (skipped with a reason where the gateway cannot use the fake DNS)")
+			Expect(used).To(HaveKey("blackhole"))
+			Expect(used).To(Or(HaveKey("reset_after_request"), HaveKey("reset_mid_body")))
+			Expect(used).To(HaveKey("empty_reply"))
+			Expect(used).To(HaveKey("garbage"))
+			Expect(used).To(Or(HaveKey("short_body"), HaveKey("chunked_cut"), HaveKey("body_stall")), "a truncated body")
+		})
+	}
 })
