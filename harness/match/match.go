@@ -24,6 +24,8 @@ import (
 type observationMatcher struct {
 	expected string
 	match    func(harness.Observation) bool
+	// observed describes what was observed; nil: the observation's String.
+	observed func(harness.Observation) string
 }
 
 func (m observationMatcher) Match(actual any) (bool, error) {
@@ -35,11 +37,18 @@ func (m observationMatcher) Match(actual any) (bool, error) {
 }
 
 func (m observationMatcher) FailureMessage(actual any) string {
-	return fmt.Sprintf("expected %s, observed %s", m.expected, describe(actual))
+	return fmt.Sprintf("expected %s, observed %s", m.expected, m.describe(actual))
 }
 
 func (m observationMatcher) NegatedFailureMessage(actual any) string {
-	return fmt.Sprintf("expected not %s, observed %s", m.expected, describe(actual))
+	return fmt.Sprintf("expected not %s, observed %s", m.expected, m.describe(actual))
+}
+
+func (m observationMatcher) describe(actual any) string {
+	if obs, ok := actual.(harness.Observation); ok && m.observed != nil {
+		return m.observed(obs)
+	}
+	return describe(actual)
 }
 
 func describe(actual any) string {
@@ -68,14 +77,14 @@ func HaveStatus(codes ...int) types.GomegaMatcher {
 // HaveStatusMatching matches an answer whose status satisfies ok; desc says
 // which statuses those are ("502 or 5xx").
 func HaveStatusMatching(desc string, ok func(status int) bool) types.GomegaMatcher {
-	return observationMatcher{"status " + desc, func(o harness.Observation) bool {
+	return observationMatcher{expected: "status " + desc, match: func(o harness.Observation) bool {
 		return o.Status != 0 && ok(o.Status)
 	}}
 }
 
 // AnswerWithin matches an exchange that ended (answered or failed) within d.
 func AnswerWithin(d time.Duration) types.GomegaMatcher {
-	return observationMatcher{"an answer within " + d.String(), func(o harness.Observation) bool {
+	return observationMatcher{expected: "an answer within " + d.String(), match: func(o harness.Observation) bool {
 		return o.Total <= d
 	}}
 }
@@ -83,19 +92,119 @@ func AnswerWithin(d time.Duration) types.GomegaMatcher {
 // TakeAtLeast matches an exchange that lasted at least d: a timeout fired
 // rather than a shortcut.
 func TakeAtLeast(d time.Duration) types.GomegaMatcher {
-	return observationMatcher{"an answer after at least " + d.String(), func(o harness.Observation) bool {
+	return observationMatcher{expected: "an answer after at least " + d.String(), match: func(o harness.Observation) bool {
 		return o.Total >= d
 	}}
 }
 
 // AnswerBetween matches an exchange that lasted between lo and hi.
 func AnswerBetween(lo, hi time.Duration) types.GomegaMatcher {
-	return observationMatcher{fmt.Sprintf("an answer between %s and %s", lo, hi), func(o harness.Observation) bool {
+	return observationMatcher{expected: fmt.Sprintf("an answer between %s and %s", lo, hi), match: func(o harness.Observation) bool {
 		return o.Total >= lo && o.Total <= hi
 	}}
 }
 
 // BeValidHTTP matches a complete, well-formed HTTP answer.
 func BeValidHTTP() types.GomegaMatcher {
-	return observationMatcher{"a valid HTTP answer", harness.Observation.ValidHTTP}
+	return observationMatcher{expected: "a valid HTTP answer", match: harness.Observation.ValidHTTP}
+}
+
+// NotHaveStatusMatching matches an exchange whose status does not satisfy
+// bad; desc says which statuses those are. An exchange without a status
+// (no valid answer) matches: add BeValidHTTP to require one.
+func NotHaveStatusMatching(desc string, bad func(status int) bool) types.GomegaMatcher {
+	return observationMatcher{expected: "a status other than " + desc, match: func(o harness.Observation) bool {
+		return o.Status == 0 || !bad(o.Status)
+	}}
+}
+
+// HaveAttempts matches an exchange whose request reached the origin exactly
+// n times (harness.Observation.Attempts). When attempts may have gone
+// unseen (Observation.Uncounted, as when nothing accepts the connects), the
+// count is not observable and it does not match: it never guesses.
+func HaveAttempts(n int) types.GomegaMatcher { return HaveAttemptsBetween(n, n) }
+
+// HaveAttemptsBetween matches an exchange whose request reached the origin
+// at least lo and at most hi times (hi < 0: no upper bound). The attempts
+// seen are a lower bound when some may have gone unseen: "at least lo" is
+// judged on them, an upper bound is then not observable and fails.
+func HaveAttemptsBetween(lo, hi int) types.GomegaMatcher {
+	return observationMatcher{expected: AttemptsText(lo, hi),
+		match: func(o harness.Observation) bool {
+			if o.Attempts < lo {
+				return false
+			}
+			if hi < 0 {
+				return true
+			}
+			return o.Uncounted == "" && o.Attempts <= hi
+		},
+		observed: DescribeAttempts,
+	}
+}
+
+// AttemptsText says what an attempts bound expects, as messages write it.
+func AttemptsText(lo, hi int) string {
+	plural := func(n int) string {
+		if n == 1 {
+			return "1 attempt"
+		}
+		return fmt.Sprintf("%d attempts", n)
+	}
+	switch {
+	case lo == hi:
+		return plural(lo) + " at the origin"
+	case hi < 0:
+		return "at least " + plural(lo) + " at the origin"
+	case lo <= 0:
+		return "at most " + plural(hi) + " at the origin"
+	}
+	return fmt.Sprintf("%d to %d attempts at the origin", lo, hi)
+}
+
+// DescribeAttempts says how many attempts the origin saw for an exchange,
+// on how many connections, and why it may be more.
+func DescribeAttempts(o harness.Observation) string {
+	read := 0
+	for _, a := range o.Upstream {
+		if a.RequestRead {
+			read++
+		}
+	}
+	text := fmt.Sprintf("%d attempts at the origin (%d requests read, %d new connections)", o.Attempts, read, o.Connections)
+	if o.Attempts == 1 {
+		text = fmt.Sprintf("1 attempt at the origin (%d requests read, %d new connections)", read, o.Connections)
+	}
+	if o.Uncounted != "" {
+		text = fmt.Sprintf("at least %s; the exact count is not observable: %s", text, o.Uncounted)
+	}
+	return text + ", answered " + o.String()
+}
+
+// HaveIntactBody matches an exchange whose body is the origin's whole body,
+// byte for byte, in a valid answer (harness.BodyIntact).
+func HaveIntactBody() types.GomegaMatcher {
+	return observationMatcher{expected: "the origin's body intact",
+		match: func(o harness.Observation) bool {
+			return o.Integrity != nil && o.Integrity.Verdict == harness.BodyIntact
+		},
+		observed: DescribeIntegrity,
+	}
+}
+
+// HaveDamagedBody matches an exchange that relayed the origin's body cut
+// short or changed (harness.BodyTruncated, harness.BodyAltered): a finding
+// a suite pins.
+func HaveDamagedBody() types.GomegaMatcher {
+	return observationMatcher{expected: "the origin's body relayed cut or changed",
+		match: func(o harness.Observation) bool {
+			return o.Integrity != nil && (o.Integrity.Verdict == harness.BodyTruncated || o.Integrity.Verdict == harness.BodyAltered)
+		},
+		observed: DescribeIntegrity,
+	}
+}
+
+// DescribeIntegrity says what became of the origin's body.
+func DescribeIntegrity(o harness.Observation) string {
+	return o.Integrity.String() + ", answered " + o.String()
 }

@@ -1,0 +1,144 @@
+package harness_test
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	"github.com/gatecrash/gatecrash/faults"
+	"github.com/gatecrash/gatecrash/harness"
+	"github.com/gatecrash/gatecrash/harness/match"
+)
+
+// start starts an environment with gw and the default routes.
+func start(ctx context.Context, gw harness.Gateway) *harness.Environment {
+	env, err := harness.Start(ctx, harness.Config{Gateway: gw})
+	Expect(err).NotTo(HaveOccurred())
+	DeferCleanup(env.Close)
+	return env
+}
+
+// inject injects f until the spec ends.
+func inject(ctx context.Context, env *harness.Environment, f faults.Fault, opts faults.Options) {
+	in, err := faults.Inject(ctx, env, f, opts)
+	Expect(err).NotTo(HaveOccurred())
+	DeferCleanup(in.Clear)
+}
+
+// concurrently sends n requests at once and returns their observations.
+func concurrently(ctx context.Context, env *harness.Environment, n int, req harness.Request) []harness.Observation {
+	out := make([]harness.Observation, n)
+	var wg sync.WaitGroup
+	for i := range out {
+		wg.Go(func() { out[i] = env.Do(ctx, req) })
+	}
+	wg.Wait()
+	return out
+}
+
+var req = harness.Request{Path: "/", Timeout: 10 * time.Second}
+
+var _ = Describe("upstream attempts, tied to the client's request by its id", func() {
+	It("counts each request's own attempts exactly, with many in flight", func(ctx SpecContext) {
+		env := start(ctx, &harness.Builtin{})
+		inject(ctx, env, &faults.DelayedHeaders{Delay: 300 * time.Millisecond}, faults.Options{})
+		for _, obs := range concurrently(ctx, env, 12, req) {
+			Expect(obs).To(match.HaveStatus(200))
+			Expect(obs.Attempts).To(Equal(1))
+			Expect(obs.Uncounted).To(BeEmpty())
+			Expect(obs.Upstream).To(HaveLen(1))
+			Expect(obs.Upstream[0].Tagged).To(BeTrue())
+			Expect(obs.Upstream[0].RequestRead).To(BeTrue())
+		}
+	})
+
+	It("counts the builtin gateway's retries of a reset origin: 3 attempts with 2 retries, each tagged", func(ctx SpecContext) {
+		env := start(ctx, &harness.Builtin{Retries: 2})
+		inject(ctx, env, &faults.ResetAfterRequest{}, faults.Options{})
+		for _, obs := range concurrently(ctx, env, 6, req) {
+			Expect(obs).To(match.HaveStatus(502))
+			Expect(obs).To(match.HaveAttempts(3))
+			Expect(obs.Connections).To(Equal(3))
+			Expect(obs.Uncounted).To(BeEmpty())
+		}
+		Expect(env.Gateway.Logs()).To(ContainSubstring("retrying (retry 2 of 2)"))
+	})
+
+	It("does not retry a POST", func(ctx SpecContext) {
+		env := start(ctx, &harness.Builtin{Retries: 2})
+		inject(ctx, env, &faults.ResetAfterRequest{}, faults.Options{})
+		obs := env.Do(ctx, harness.Request{Method: "POST", Body: "order=42", Timeout: 10 * time.Second})
+		Expect(obs).To(match.HaveStatus(502))
+		Expect(obs).To(match.HaveAttempts(1))
+	})
+
+	It("recovers when a retry meets a healthy origin: fail the first two attempts, then succeed", func(ctx SpecContext) {
+		env := start(ctx, &harness.Builtin{Retries: 2})
+		inject(ctx, env, &faults.ResetAfterRequest{}, faults.Options{Attempts: faults.Attempts{From: 1, To: 2}})
+		obs := env.Do(ctx, req)
+		Expect(obs).To(match.HaveStatus(200))
+		Expect(obs).To(match.HaveAttempts(3))
+		Expect(obs.Integrity.Verdict).To(Equal(harness.BodyIntact))
+	})
+
+	It("attributes connections that carried no request when only one request was in flight", func(ctx SpecContext) {
+		env := start(ctx, &harness.Builtin{Retries: 2})
+		inject(ctx, env, &faults.ResetOnAccept{}, faults.Options{})
+		obs := env.Do(ctx, req)
+		Expect(obs).To(match.HaveStatus(502))
+		Expect(obs).To(match.HaveAttempts(3))
+		for _, a := range obs.Upstream {
+			Expect(a.Tagged).To(BeFalse())
+			Expect(a.RequestRead).To(BeFalse())
+		}
+	})
+
+	It("says attempts went uncounted, rather than guess, when such connections come with several requests in flight", func(ctx SpecContext) {
+		env := start(ctx, &harness.Builtin{Retries: 2})
+		inject(ctx, env, &faults.ResetOnAccept{}, faults.Options{})
+		for _, obs := range concurrently(ctx, env, 6, req) {
+			Expect(obs).To(match.HaveStatus(502))
+			Expect(obs.Uncounted).To(ContainSubstring("carried no request id"))
+			Expect(match.HaveAttempts(3).Match(obs)).To(BeFalse())
+			Expect(match.HaveAttempts(3).FailureMessage(obs)).To(ContainSubstring("not observable"))
+		}
+	})
+
+	It("says attempts are not observable when nothing accepts the connects", func(ctx SpecContext) {
+		env := start(ctx, &harness.Builtin{Retries: 2})
+		inject(ctx, env, &faults.Refused{}, faults.Options{})
+		obs := env.Do(ctx, req)
+		Expect(obs).To(match.HaveStatus(502))
+		Expect(obs.Attempts).To(BeZero())
+		Expect(obs.Uncounted).To(ContainSubstring("refused or dropped connects"))
+		Expect(match.HaveAttempts(1).Match(obs)).To(BeFalse())
+		Expect(match.HaveAttemptsBetween(0, 0).Match(obs)).To(BeFalse(), "a bound above cannot be judged")
+		Expect(match.HaveAttemptsBetween(0, -1).Match(obs)).To(BeTrue(), "at least 0 holds whatever went unseen")
+	})
+})
+
+var _ = Describe("body integrity: the origin knows what it sent", func() {
+	DescribeTable("judges the body the client got against it",
+		func(ctx SpecContext, f faults.Fault, verdict harness.Verdict, silent bool) {
+			env := start(ctx, &harness.Builtin{})
+			if f != nil {
+				inject(ctx, env, f, faults.Options{})
+			}
+			obs := env.Do(ctx, harness.Request{Path: "/", Timeout: 3 * time.Second})
+			Expect(obs.Integrity).NotTo(BeNil())
+			Expect(obs.Integrity.Verdict).To(Equal(verdict), obs.Integrity.String())
+			Expect(obs.Integrity.Silent).To(Equal(silent), obs.Integrity.String())
+		},
+		Entry("a healthy answer", nil, harness.BodyIntact, false),
+		Entry("a slow body, passed on whole", &faults.SlowBody{BytesPerSecond: 64 << 10, BodySize: 16 << 10}, harness.BodyIntact, false),
+		Entry("the origin's own 503", &faults.OriginError{Status: 503}, harness.BodyIntact, false),
+		Entry("a chunked stream cut by the origin, cut where the client sees it", &faults.ChunkedCut{Body: "hello"}, harness.BodyTruncated, false),
+		Entry("a body cut late by a reset", &faults.ResetMidBody{Bytes: 10000, Length: 20000}, harness.BodyTruncated, false),
+		Entry("a refused connect: the gateway's own 502", &faults.Refused{}, harness.BodyReplaced, false),
+		Entry("garbage: the gateway's own 502", &faults.Garbage{Bytes: "nope\r\n"}, harness.BodyReplaced, false),
+		Entry("an early reset: no answer at all", &faults.ResetMidBody{Bytes: 100, Length: 1000}, harness.BodyNoAnswer, false),
+	)
+})
