@@ -39,6 +39,22 @@ type Gateway interface {
 	Stop() error
 }
 
+// Liveness is a gateway that can tell whether it is still running.
+type Liveness interface {
+	// Alive reports whether the gateway still runs.
+	Alive() bool
+}
+
+// GatewayAlive reports whether the gateway under test is still running:
+// for a managed gateway, its process; for the builtin one, its server; for
+// an attached one, whether its address still accepts a connection.
+func (e *Environment) GatewayAlive() bool {
+	if l, ok := e.Gateway.(Liveness); ok {
+		return l.Alive()
+	}
+	return false
+}
+
 // Addresses are the environment's addresses, as config templates see them.
 type Addresses struct {
 	// Listen is where the gateway should listen (host:port).
@@ -109,6 +125,7 @@ type Builtin struct {
 	server     *http.Server
 	transports []*http.Transport
 	wg         sync.WaitGroup
+	stopped    atomic.Bool
 }
 
 // Defaults of the builtin gateway.
@@ -245,11 +262,15 @@ func (b *Builtin) Logs() string { return b.logs.all() }
 // LogsSince is the error log written after mark.
 func (b *Builtin) LogsSince(mark LogMark) (string, LogMark) { return b.logs.since(mark) }
 
+// Alive reports whether the gateway was started and not stopped.
+func (b *Builtin) Alive() bool { return b.server != nil && !b.stopped.Load() }
+
 // Stop closes the listener and every connection.
 func (b *Builtin) Stop() error {
 	if b.server == nil {
 		return nil
 	}
+	b.stopped.Store(true)
 	err := b.server.Close()
 	b.wg.Wait()
 	for _, t := range b.transports {
@@ -296,6 +317,21 @@ func (g *Attached) LogsSince(mark LogMark) (string, LogMark) { return g.logs.sin
 
 // Stop does nothing: the gateway is not gatecrash's.
 func (g *Attached) Stop() error { return nil }
+
+// Alive reports whether the gateway's address accepts a connection within
+// a second: gatecrash does not own its process.
+func (g *Attached) Alive() bool {
+	u, err := url.Parse(g.Address)
+	if err != nil {
+		return false
+	}
+	c, err := net.DialTimeout("tcp", u.Host, time.Second)
+	if err != nil {
+		return false
+	}
+	c.Close()
+	return true
+}
 
 // CheckLoopbackURL refuses gateway URLs off this machine: gatecrash only
 // sends traffic to loopback.

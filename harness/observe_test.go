@@ -142,3 +142,40 @@ var _ = Describe("body integrity: the origin knows what it sent", func() {
 		Entry("an early reset: no answer at all", &faults.ResetMidBody{Bytes: 100, Length: 1000}, harness.BodyNoAnswer, false),
 	)
 })
+
+var _ = Describe("a load through the gateway (vegeta's constant rate)", func() {
+	It("reports every request's outcome: statuses, success ratio, latency percentiles", func(ctx SpecContext) {
+		env := start(ctx, &harness.Builtin{})
+		inject(ctx, env, &faults.Flapping{Down: 200 * time.Millisecond, Up: 200 * time.Millisecond}, faults.Options{})
+		res, err := env.Load(ctx, harness.Load{Rate: 100, Duration: time.Second, Request: harness.Request{Path: "/", Timeout: 5 * time.Second}})
+		Expect(err).NotTo(HaveOccurred())
+		Expect(res.Planned).To(Equal(100))
+		// A loaded machine may send a few late, never more than planned.
+		Expect(res.Requests).To(BeNumerically("~", 100, 10))
+		Expect(res.Statuses).To(HaveKey("200"))
+		Expect(res.Statuses).To(HaveKey("502"))
+		Expect(res.SuccessRatio).To(BeNumerically(">", 0.1))
+		Expect(res.SuccessRatio).To(BeNumerically("<", 0.9))
+		Expect(res.StatusShare(func(s int) bool { return s == 200 || s == 502 })).To(BeNumerically("~", 1, 0.05))
+		Expect(res.Latency.P50).To(BeNumerically(">", 0))
+		Expect(res.Latency.P99).To(BeNumerically(">=", res.Latency.P50))
+		Expect(res.Unanswered(5 * time.Second)).To(BeZero())
+		Expect(res.Unanswered(0)).To(Equal(res.Requests))
+		Expect(res.OriginRequests).To(Equal(res.Statuses["200"]), "each 200 is one request the origin read")
+		Expect(res.String()).To(MatchRegexp(`^100/s for 1s: \d+ of 100 requests sent, [\d.]+% success \(200: \d+, 502: \d+\), p50 `))
+	})
+
+	It("is bounded: rate, duration and per-request timeout, and only to loopback", func(ctx SpecContext) {
+		for _, l := range []harness.Load{
+			{Rate: 0, Duration: time.Second},
+			{Rate: harness.MaxLoadRate + 1, Duration: time.Second},
+			{Rate: 10, Duration: 0},
+			{Rate: 10, Duration: harness.MaxLoadDuration + time.Second},
+			{Rate: 10, Duration: time.Second, Request: harness.Request{Timeout: time.Hour}},
+		} {
+			Expect(l.Validate()).To(HaveOccurred(), "%+v", l)
+		}
+		_, err := harness.RunLoad(ctx, "http://10.0.0.1:80", harness.Load{Rate: 1, Duration: time.Second}, nil)
+		Expect(err).To(MatchError(ContainSubstring("loopback")))
+	})
+})
