@@ -9,7 +9,10 @@
 package match
 
 import (
+	"bytes"
 	"fmt"
+	"net/http"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -207,4 +210,89 @@ func HaveDamagedBody() types.GomegaMatcher {
 // DescribeIntegrity says what became of the origin's body.
 func DescribeIntegrity(o harness.Observation) string {
 	return o.Integrity.String() + ", answered " + o.String()
+}
+
+// headerValue is a header's values joined as RFC 9110 combines them.
+func headerValue(o harness.Observation, name string) (string, bool) {
+	vs, ok := o.Header[http.CanonicalHeaderKey(name)]
+	return strings.Join(vs, ", "), ok
+}
+
+func describeHeader(name string) func(harness.Observation) string {
+	return func(o harness.Observation) string {
+		if v, ok := headerValue(o, name); ok {
+			return fmt.Sprintf("%s: %q, answered %s", http.CanonicalHeaderKey(name), v, o)
+		}
+		return fmt.Sprintf("no %s header, answered %s", http.CanonicalHeaderKey(name), o)
+	}
+}
+
+// HaveHeader matches an answer that has the header name.
+func HaveHeader(name string) types.GomegaMatcher {
+	return observationMatcher{expected: "a " + http.CanonicalHeaderKey(name) + " header",
+		match:    func(o harness.Observation) bool { _, ok := headerValue(o, name); return ok },
+		observed: describeHeader(name)}
+}
+
+// NotHaveHeader matches an answer without the header name (an exchange
+// without a valid answer has none).
+func NotHaveHeader(name string) types.GomegaMatcher {
+	return observationMatcher{expected: "no " + http.CanonicalHeaderKey(name) + " header",
+		match:    func(o harness.Observation) bool { _, ok := headerValue(o, name); return !ok },
+		observed: describeHeader(name)}
+}
+
+// HaveHeaderValue matches an answer whose header name is value (several
+// fields of the name joined with ", ").
+func HaveHeaderValue(name, value string) types.GomegaMatcher {
+	return observationMatcher{expected: fmt.Sprintf("%s: %q", http.CanonicalHeaderKey(name), value),
+		match:    func(o harness.Observation) bool { v, ok := headerValue(o, name); return ok && v == value },
+		observed: describeHeader(name)}
+}
+
+// HaveHeaderMatching matches an answer whose header name matches re.
+func HaveHeaderMatching(name string, re *regexp.Regexp) types.GomegaMatcher {
+	return observationMatcher{expected: fmt.Sprintf("%s matching %s", http.CanonicalHeaderKey(name), re),
+		match:    func(o harness.Observation) bool { v, ok := headerValue(o, name); return ok && re.MatchString(v) },
+		observed: describeHeader(name)}
+}
+
+// bodyShown is how much of a body a message quotes.
+const bodyShown = 200
+
+func describeBody(o harness.Observation) string {
+	b := o.Body
+	more := ""
+	if len(b) > bodyShown {
+		b, more = b[:bodyShown], fmt.Sprintf("... (%d bytes)", o.BodyBytes)
+	}
+	return fmt.Sprintf("body %q%s, answered %s", b, more, o)
+}
+
+// HaveBodyContaining matches an answer whose body contains s.
+func HaveBodyContaining(s string) types.GomegaMatcher {
+	return observationMatcher{expected: fmt.Sprintf("a body containing %q", s),
+		match:    func(o harness.Observation) bool { return bytes.Contains(o.Body, []byte(s)) },
+		observed: describeBody}
+}
+
+// NotHaveBodyContaining matches an answer whose body does not contain s.
+func NotHaveBodyContaining(s string) types.GomegaMatcher {
+	return observationMatcher{expected: fmt.Sprintf("a body without %q", s),
+		match:    func(o harness.Observation) bool { return !bytes.Contains(o.Body, []byte(s)) },
+		observed: describeBody}
+}
+
+// HaveBodyMatching matches an answer whose body matches re.
+func HaveBodyMatching(re *regexp.Regexp) types.GomegaMatcher {
+	return observationMatcher{expected: fmt.Sprintf("a body matching %s", re),
+		match:    func(o harness.Observation) bool { return re.Match(o.Body) },
+		observed: describeBody}
+}
+
+// HaveBody matches an answer whose whole body is s.
+func HaveBody(s string) types.GomegaMatcher {
+	return observationMatcher{expected: fmt.Sprintf("the body %q", s),
+		match:    func(o harness.Observation) bool { return o.BodyBytes == int64(len(s)) && string(o.Body) == s },
+		observed: describeBody}
 }
