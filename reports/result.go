@@ -88,8 +88,11 @@ func (s *Scenario) ObservedLine() string {
 		line = s.Observed.String()
 		if s.checked("attempts") {
 			line += fmt.Sprintf(", %d attempts", s.Observed.Attempts)
+			if s.Observed.Attempts == 1 {
+				line = strings.TrimSuffix(line, "s")
+			}
 			if s.Observed.Uncounted != "" {
-				line += " or more"
+				line += " or more (not all observable)"
 			}
 		}
 		if s.checked("body_intact") && s.Observed.Integrity != nil {

@@ -306,6 +306,9 @@ func runScenario(ctx context.Context, env *harness.Environment, sc *Scenario, re
 		}
 	}
 	alive := env.GatewayAlive()
+	if sc.Expect.GatewayAlive != nil {
+		alive = staysAlive(ctx, env)
+	}
 	rec.GatewayAlive = &alive
 	judge(onGateway, alive)
 	if len(failures) > 0 {
@@ -344,6 +347,25 @@ func awaitRecovery(ctx context.Context, env *harness.Environment, req harness.Re
 		Polls:     polls,
 		Last:      last.String(),
 	}
+}
+
+// aliveGrace is how long a gateway must keep running for gateway_alive: a
+// process that crashed on the fault takes a moment to be seen gone.
+const aliveGrace = 300 * time.Millisecond
+
+// staysAlive reports whether the gateway keeps running for aliveGrace.
+func staysAlive(ctx context.Context, env *harness.Environment) bool {
+	deadline := time.Now().Add(aliveGrace)
+	for env.GatewayAlive() {
+		if time.Now().After(deadline) || ctx.Err() != nil {
+			return true
+		}
+		select {
+		case <-time.After(25 * time.Millisecond):
+		case <-ctx.Done():
+		}
+	}
+	return false
 }
 
 // logWait is how long a log expectation waits for the gateway's log line:
