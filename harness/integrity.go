@@ -88,7 +88,7 @@ func judgeBody(obs Observation, answers []*Answer, known bool) *Integrity {
 	// finished, what its head declared when it did not.
 	want, wantText := origin.Sent, fmt.Sprintf("the %d bytes the origin sent", origin.Sent)
 	if !origin.Complete && origin.Declared > origin.Sent {
-		want, wantText = origin.Declared, fmt.Sprintf("the %d bytes the origin declared (it sent %d)", origin.Declared, origin.Sent)
+		want, wantText = origin.Declared, fmt.Sprintf("the %d bytes the origin declared, of which it sent %d", origin.Declared, origin.Sent)
 	}
 	switch {
 	case obs.BodyBytes < want:
