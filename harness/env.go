@@ -220,7 +220,7 @@ const dnsCacheAllowance = time.Minute
 
 // settleTime is how long an observation waits, at most, for connections
 // without a request yet to show whose they are.
-const settleTime = 300 * time.Millisecond
+const settleTime = time.Second
 
 // observeUpstream fills in the attempts the origins saw for obs's request
 // between from and to, and judges the body against their answers.

@@ -1,7 +1,6 @@
 package harness
 
 import (
-	"bufio"
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
@@ -296,21 +295,47 @@ func (w *wireAnswer) body(p []byte) {
 	w.hash.Write(p)
 }
 
-// parseHead reads the status and the body's framing from the head.
+// parseHead reads the status and the body's framing from the head. It
+// reads only what decides them, in one pass: a fault's head may be
+// megabytes long, and the origin notes it before sending it.
 func (w *wireAnswer) parseHead() {
-	resp, err := http.ReadResponse(bufio.NewReader(bytes.NewReader(w.head)), &http.Request{Method: w.method})
-	if err != nil || resp.StatusCode < 100 || resp.StatusCode > 599 {
+	head := w.head[:len(w.head)-4]
+	line, rest, _ := bytes.Cut(head, []byte("\r\n"))
+	status, ok := statusCode(line)
+	if !ok {
 		w.state = wireInvalid
 		return
 	}
-	w.status = resp.StatusCode
+	length, chunked := int64(-1), false
+	for len(rest) > 0 {
+		line, rest, _ = bytes.Cut(rest, []byte("\r\n"))
+		name, value, ok := bytes.Cut(line, []byte(":"))
+		if !ok {
+			w.state = wireInvalid // a header line without a colon
+			return
+		}
+		value = bytes.TrimSpace(value)
+		switch {
+		case bytes.EqualFold(name, []byte("Content-Length")):
+			n, err := strconv.ParseInt(string(value), 10, 64)
+			if err != nil || n < 0 || length >= 0 && n != length {
+				w.state = wireInvalid // a bad or conflicting length
+				return
+			}
+			length = n
+		case bytes.EqualFold(name, []byte("Transfer-Encoding")):
+			codings := bytes.Split(value, []byte(","))
+			chunked = bytes.EqualFold(bytes.TrimSpace(codings[len(codings)-1]), []byte("chunked"))
+		}
+	}
+	w.status = status
 	switch {
-	case w.method == http.MethodHead || resp.StatusCode == http.StatusNoContent || resp.StatusCode == http.StatusNotModified || resp.StatusCode < 200:
+	case w.method == http.MethodHead || status == http.StatusNoContent || status == http.StatusNotModified || status < 200:
 		w.state, w.complete, w.declared = wireDone, true, 0
-	case len(resp.TransferEncoding) > 0 && resp.TransferEncoding[len(resp.TransferEncoding)-1] == "chunked":
+	case chunked: // Transfer-Encoding wins over Content-Length (RFC 9112)
 		w.state = wireChunkSize
-	case resp.ContentLength >= 0:
-		w.declared, w.left = resp.ContentLength, resp.ContentLength
+	case length >= 0:
+		w.declared, w.left = length, length
 		w.state = wireLength
 		if w.left == 0 {
 			w.state, w.complete = wireDone, true
@@ -318,6 +343,20 @@ func (w *wireAnswer) parseHead() {
 	default:
 		w.state = wireClose
 	}
+}
+
+// statusCode reads the code of a status line such as "HTTP/1.1 200 OK";
+// ok is false for anything else, or a code outside 100 to 599.
+func statusCode(line []byte) (int, bool) {
+	rest, ok := bytes.CutPrefix(line, []byte("HTTP/1."))
+	if !ok || len(rest) < 5 || (rest[0] != '0' && rest[0] != '1') || rest[1] != ' ' || len(rest) > 5 && rest[5] != ' ' {
+		return 0, false
+	}
+	code, err := strconv.Atoi(string(rest[2:5]))
+	if err != nil || code < 100 || code > 599 {
+		return 0, false
+	}
+	return code, true
 }
 
 // endLine handles one line of the chunked framing.

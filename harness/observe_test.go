@@ -128,6 +128,9 @@ var _ = Describe("body integrity: the origin knows what it sent", func() {
 				inject(ctx, env, f, faults.Options{})
 			}
 			obs := env.Do(ctx, harness.Request{Path: "/", Timeout: 3 * time.Second})
+			if _, refused := f.(*faults.Refused); !refused {
+				Expect(obs.Uncounted).To(BeEmpty())
+			}
 			Expect(obs.Integrity).NotTo(BeNil())
 			Expect(obs.Integrity.Verdict).To(Equal(verdict), obs.Integrity.String())
 			Expect(obs.Integrity.Silent).To(Equal(silent), obs.Integrity.String())
@@ -140,6 +143,10 @@ var _ = Describe("body integrity: the origin knows what it sent", func() {
 		Entry("a refused connect: the gateway's own 502", &faults.Refused{}, harness.BodyReplaced, false),
 		Entry("garbage: the gateway's own 502", &faults.Garbage{Bytes: "nope\r\n"}, harness.BodyReplaced, false),
 		Entry("an early reset: no answer at all", &faults.ResetMidBody{Bytes: 100, Length: 1000}, harness.BodyNoAnswer, false),
+		Entry("a 64 KiB header block, relayed", &faults.OversizedHeaders{Size: 64 << 10}, harness.BodyIntact, false),
+		Entry("Content-Length and chunked: the chunked body wins, relayed", &faults.ContentLengthAndChunked{ContentLength: 3, Body: "hello"}, harness.BodyIntact, false),
+		Entry("a header without a colon: the gateway's own 502", &faults.HeaderWithoutColon{Line: "X-Broken"}, harness.BodyReplaced, false),
+		Entry("a close-delimited body after a slow close, relayed", &faults.SlowClose{Delay: 100 * time.Millisecond, CloseDelimited: true}, harness.BodyIntact, false),
 	)
 })
 
