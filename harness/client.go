@@ -88,6 +88,11 @@ type Observation struct {
 	// accepted for it (not kept-alive ones).
 	Attempts    int `json:"attempts"`
 	Connections int `json:"connections"`
+	// Unaccepted counts the connects to the origin's address that nothing
+	// accepted (refused, dropped, or sent elsewhere by DNS), included in
+	// Attempts: counted from the SYNs seen on loopback where gatecrash has
+	// the privileges (CAP_NET_RAW) and the request was alone in flight.
+	Unaccepted int `json:"unaccepted_connects,omitempty"`
 	// Uncounted, when set, says why attempts may have gone unseen, so that
 	// Attempts is only a lower bound: connects refused or dropped where
 	// nothing accepts them, an address elsewhere, untagged attempts while

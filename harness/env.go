@@ -12,12 +12,14 @@
 package harness
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"net"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"slices"
@@ -49,6 +51,10 @@ type Config struct {
 	// WorkDir is the gateway's work dir (default: a new temporary directory,
 	// removed by Close).
 	WorkDir string
+	// Unprivileged keeps gatecrash from using privileges it may have: it
+	// then counts no connects that nothing accepts, as an unprivileged user
+	// cannot (see Observation.Unaccepted).
+	Unprivileged bool
 }
 
 // Environment is one running set of origin, DNS, proxy and gateway.
@@ -72,6 +78,10 @@ type Environment struct {
 	clients clients
 	idBase  string
 	ids     atomic.Int64
+	// syns counts the connects to the origin's port that nothing accepts,
+	// where privileges allow; synErr says why not otherwise.
+	syns   *synWatch
+	synErr error
 }
 
 // Start brings an environment up, all on loopback. On error, whatever had
@@ -111,6 +121,18 @@ func Start(ctx context.Context, cfg Config) (env *Environment, err error) {
 		env.Origins, env.Proxies = append(env.Origins, origin), append(env.Proxies, proxy)
 	}
 	env.Origin, env.Proxy = env.Origins[0], env.Proxies[0]
+	env.synErr = errors.New("not asked for (Config.Unprivileged)")
+	if !cfg.Unprivileged {
+		var ports []uint16
+		for _, p := range env.Proxies {
+			if ap, err := netip.ParseAddrPort(p.Addr()); err == nil {
+				ports = append(ports, ap.Port())
+			}
+		}
+		if env.syns, env.synErr = watchSYNs(ports); env.syns != nil {
+			env.closers = append(env.closers, env.syns.Close)
+		}
+	}
 
 	proxyHost, proxyPort, _ := net.SplitHostPort(env.Proxy.Addr())
 	if env.DNS, err = StartDNS(orDefault(cfg.DNSListen, "127.0.0.1:0"), name, net.ParseIP(proxyHost)); err != nil {
@@ -264,16 +286,67 @@ func (e *Environment) observeUpstream(obs *Observation, from, to time.Time) {
 	if untagged > 0 {
 		reasons = append(reasons, fmt.Sprintf("%d upstream attempts carried no request id (a connection closed before its request, or a gateway that drops the %s header) while several requests were in flight", untagged, RequestIDHeader))
 	}
+	var blind []string
 	for i, p := range e.Proxies {
 		if p.DownDuring(from, to) {
-			reasons = append(reasons, fmt.Sprintf("origin %d's address refused or dropped connects during the request: nothing accepts them to count", i+1))
+			blind = append(blind, fmt.Sprintf("origin %d's address refused or dropped connects during the request", i+1))
 		}
 	}
 	if addr, ok := e.DNS.ElsewhereSince(from.Add(-dnsCacheAllowance)); ok {
-		reasons = append(reasons, fmt.Sprintf("DNS sent the origin's name to %s, where connects are not seen", addr))
+		blind = append(blind, fmt.Sprintf("DNS sent the origin's name to %s", addr))
+	}
+	if len(blind) > 0 && !e.countUnaccepted(obs, from, to) {
+		how := "nothing accepts those connects to count them"
+		if e.syns == nil {
+			how += fmt.Sprintf(" (counting them needs CAP_NET_RAW: %v)", e.synErr)
+		}
+		reasons = append(reasons, strings.Join(blind, "; ")+": "+how)
 	}
 	obs.Uncounted = strings.Join(reasons, "; ")
 	obs.Integrity = judgeBody(*obs, answers, untagged == 0)
+}
+
+// countUnaccepted adds to obs the connects to the origin's port that
+// nothing accepted between from and to, counted from the SYNs on loopback:
+// all of them, less those the origin accepted. It reports whether it could:
+// it needs the privileged watch, and obs's request alone in flight.
+func (e *Environment) countUnaccepted(obs *Observation, from, to time.Time) bool {
+	if e.syns == nil || !e.syns.syncTo(to) {
+		return false
+	}
+	syns := e.syns.between(from, to)
+	accepted := 0
+	for i, a := range obs.Upstream {
+		if a.Endpoint == "http" && !a.Reused && isFirstOnConn(obs.Upstream[:i+1], a) {
+			accepted++
+		}
+	}
+	if slices.ContainsFunc(syns, func(s synEvent) bool { return e.clients.at(s.at) != 1 }) || len(syns) < accepted {
+		return false
+	}
+	// Each accepted connection answers the last SYN before its accept;
+	// the SYNs left over are the connects nothing accepted.
+	used := make([]bool, len(syns))
+	for i, a := range obs.Upstream {
+		if a.Endpoint != "http" || a.Reused || !isFirstOnConn(obs.Upstream[:i+1], a) {
+			continue
+		}
+		for j := len(syns) - 1; j >= 0; j-- {
+			if !used[j] && syns[j].at.Sub(from) <= a.Accepted {
+				used[j] = true
+				break
+			}
+		}
+	}
+	for j, s := range syns {
+		if !used[j] && obs.Unaccepted < len(syns)-accepted {
+			obs.Upstream = append(obs.Upstream, Attempt{Endpoint: "unaccepted", Accepted: s.at.Sub(from)})
+			obs.Unaccepted++
+		}
+	}
+	slices.SortStableFunc(obs.Upstream, func(a, b Attempt) int { return cmp.Compare(a.firstSeen(), b.firstSeen()) })
+	obs.Attempts += obs.Unaccepted
+	return true
 }
 
 // isFirstOnConn reports whether a is the first attempt listed on its
@@ -291,6 +364,9 @@ func isFirstOnConn(list []Attempt, a Attempt) bool {
 // the origins' journals empty.
 func (e *Environment) Reset() error {
 	e.clients.reset()
+	if e.syns != nil {
+		e.syns.reset()
+	}
 	e.DNS.Reset()
 	e.TLS.Reset()
 	var errs []error

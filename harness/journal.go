@@ -399,7 +399,9 @@ func (w *wireAnswer) answer() *Answer {
 // connection it accepted on which no request arrived.
 type Attempt struct {
 	// Endpoint is where it arrived: "http", the origin's port behind the
-	// toxic proxy, or "tls", its TLS endpoint.
+	// toxic proxy, or "tls", its TLS endpoint; "unaccepted" is a connect to
+	// the origin's address that nothing accepted, seen as its SYN on
+	// loopback (Accepted is then when it was sent).
 	Endpoint string `json:"endpoint"`
 	// Instance is the origin instance, from 1.
 	Instance int `json:"instance"`
@@ -421,6 +423,15 @@ type Attempt struct {
 	Tagged bool `json:"tagged"`
 	// Answer is what the origin sent back, when it sent anything.
 	Answer *Answer `json:"answer,omitempty"`
+}
+
+// firstSeen is when the attempt was first seen: its request, or its
+// connection when no request was read on a new one.
+func (a Attempt) firstSeen() time.Duration {
+	if a.RequestRead && (a.Reused || a.Request < a.Accepted) {
+		return a.Request
+	}
+	return a.Accepted
 }
 
 // event is an attempt with the times it is judged by.

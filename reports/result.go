@@ -164,6 +164,9 @@ func (s *Scenario) Properties() [][2]string {
 			add("observed.attempts_uncounted", o.Uncounted)
 		}
 		add("observed.connections", o.Connections)
+		if o.Unaccepted > 0 {
+			add("observed.unaccepted_connects", o.Unaccepted)
+		}
 		if len(o.Upstream) > 0 {
 			addJSON("observed.upstream", o.Upstream)
 		}

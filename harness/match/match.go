@@ -174,9 +174,13 @@ func DescribeAttempts(o harness.Observation) string {
 			read++
 		}
 	}
-	text := fmt.Sprintf("%d attempts at the origin (%d requests read, %d new connections)", o.Attempts, read, o.Connections)
+	detail := fmt.Sprintf("%d requests read, %d new connections", read, o.Connections)
+	if o.Unaccepted > 0 {
+		detail += fmt.Sprintf(", %d connects nothing accepted", o.Unaccepted)
+	}
+	text := fmt.Sprintf("%d attempts at the origin (%s)", o.Attempts, detail)
 	if o.Attempts == 1 {
-		text = fmt.Sprintf("1 attempt at the origin (%d requests read, %d new connections)", read, o.Connections)
+		text = fmt.Sprintf("1 attempt at the origin (%s)", detail)
 	}
 	if o.Uncounted != "" {
 		text = fmt.Sprintf("at least %s; the exact count is not observable: %s", text, o.Uncounted)
