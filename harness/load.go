@@ -193,17 +193,19 @@ func RunLoad(ctx context.Context, baseURL string, l Load, nextID func() string) 
 		return nil
 	}
 	dialer := &net.Dialer{Timeout: timeout, Control: loopbackOnly}
+	transport := &http.Transport{
+		DialContext:         dialer.DialContext,
+		MaxIdleConnsPerHost: maxLoadWorkers,
+		DisableCompression:  true, // the answer as the gateway sent it
+	}
 	client := &http.Client{
 		Timeout: timeout,
-		Transport: &http.Transport{
-			DialContext:         dialer.DialContext,
-			MaxIdleConnsPerHost: maxLoadWorkers,
-			DisableCompression:  true, // the answer as the gateway sent it
-		},
+		// Requests in flight end with ctx too, not only new ones.
+		Transport: withContext{ctx, transport},
 		// A redirect is the gateway's answer, not a step to follow.
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
-	defer client.CloseIdleConnections()
+	defer transport.CloseIdleConnections()
 	attacker := vegeta.NewAttacker(
 		vegeta.Client(client),
 		vegeta.Workers(uint64(min(l.Rate, 50))),
@@ -259,6 +261,17 @@ func (e *Environment) Load(ctx context.Context, l Load) (LoadResult, error) {
 		res.OriginConnections += conns
 	}
 	return res, err
+}
+
+// withContext sends each request with ctx, so that ending ctx ends the
+// requests in flight as well.
+type withContext struct {
+	ctx  context.Context
+	next http.RoundTripper
+}
+
+func (w withContext) RoundTrip(r *http.Request) (*http.Response, error) {
+	return w.next.RoundTrip(r.WithContext(w.ctx))
 }
 
 // loopbackOnly refuses to connect anywhere but loopback: a load never
