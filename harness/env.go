@@ -295,12 +295,10 @@ func (e *Environment) observeUpstream(obs *Observation, from, to time.Time) {
 	if addr, ok := e.DNS.ElsewhereSince(from.Add(-dnsCacheAllowance)); ok {
 		blind = append(blind, fmt.Sprintf("DNS sent the origin's name to %s", addr))
 	}
-	if len(blind) > 0 && !e.countUnaccepted(obs, from, to) {
-		how := "nothing accepts those connects to count them"
-		if e.syns == nil {
-			how += fmt.Sprintf(" (counting them needs CAP_NET_RAW: %v)", e.synErr)
+	if len(blind) > 0 {
+		if why := e.countUnaccepted(obs, from, to); why != "" {
+			reasons = append(reasons, strings.Join(blind, "; ")+": "+why)
 		}
-		reasons = append(reasons, strings.Join(blind, "; ")+": "+how)
 	}
 	obs.Uncounted = strings.Join(reasons, "; ")
 	obs.Integrity = judgeBody(*obs, answers, untagged == 0)
@@ -308,11 +306,14 @@ func (e *Environment) observeUpstream(obs *Observation, from, to time.Time) {
 
 // countUnaccepted adds to obs the connects to the origin's port that
 // nothing accepted between from and to, counted from the SYNs on loopback:
-// all of them, less those the origin accepted. It reports whether it could:
-// it needs the privileged watch, and obs's request alone in flight.
-func (e *Environment) countUnaccepted(obs *Observation, from, to time.Time) bool {
-	if e.syns == nil || !e.syns.syncTo(to) {
-		return false
+// all of them, less those the origin accepted. It needs the privileged
+// watch, and obs's request alone in flight; otherwise it says why not.
+func (e *Environment) countUnaccepted(obs *Observation, from, to time.Time) (whyNot string) {
+	switch {
+	case e.syns == nil:
+		return fmt.Sprintf("nothing accepts those connects to count them (counting their SYNs needs CAP_NET_RAW: %v)", e.synErr)
+	case !e.syns.syncTo(to):
+		return "the SYNs on loopback were not read in time to count those connects"
 	}
 	syns := e.syns.between(from, to)
 	accepted := 0
@@ -321,8 +322,11 @@ func (e *Environment) countUnaccepted(obs *Observation, from, to time.Time) bool
 			accepted++
 		}
 	}
-	if slices.ContainsFunc(syns, func(s synEvent) bool { return e.clients.at(s.at) != 1 }) || len(syns) < accepted {
-		return false
+	if slices.ContainsFunc(syns, func(s synEvent) bool { return e.clients.at(s.at) != 1 }) {
+		return "their SYNs carry no request id and several requests were in flight"
+	}
+	if len(syns) < accepted {
+		return fmt.Sprintf("%d SYNs on loopback for %d connections the origin accepted: the count does not add up", len(syns), accepted)
 	}
 	// Each accepted connection answers the last SYN before its accept;
 	// the SYNs left over are the connects nothing accepted.
@@ -346,7 +350,7 @@ func (e *Environment) countUnaccepted(obs *Observation, from, to time.Time) bool
 	}
 	slices.SortStableFunc(obs.Upstream, func(a, b Attempt) int { return cmp.Compare(a.firstSeen(), b.firstSeen()) })
 	obs.Attempts += obs.Unaccepted
-	return true
+	return ""
 }
 
 // isFirstOnConn reports whether a is the first attempt listed on its

@@ -116,7 +116,7 @@ var _ = Describe("upstream attempts, tied to the client's request by its id", fu
 		obs := env.Do(ctx, req)
 		Expect(obs).To(match.HaveStatus(502))
 		Expect(obs.Attempts).To(BeZero())
-		Expect(obs.Uncounted).To(ContainSubstring("origin 1's address refused or dropped connects during the request: nothing accepts those connects to count them (counting them needs CAP_NET_RAW"))
+		Expect(obs.Uncounted).To(ContainSubstring("origin 1's address refused or dropped connects during the request: nothing accepts those connects to count them (counting their SYNs needs CAP_NET_RAW"))
 		Expect(match.HaveAttempts(1).Match(obs)).To(BeFalse())
 		Expect(match.HaveAttemptsBetween(0, 0).Match(obs)).To(BeFalse(), "a bound above cannot be judged")
 		Expect(match.HaveAttemptsBetween(0, -1).Match(obs)).To(BeTrue(), "at least 0 holds whatever went unseen")
