@@ -46,7 +46,9 @@ type RequestBehavior func(w http.ResponseWriter, r *http.Request, n int) bool
 // Origin is the fake origin: a TCP listener that serves the suite's routes
 // over HTTP/1.1, or hands raw connections (or requests) to a fault's
 // behaviour. It counts
-// every connection it accepts and every request it reads.
+// every connection it accepts and every request it reads, and notes each in
+// its journal with the client's request id (RequestIDHeader) and the answer
+// it sent, so observations tie attempts and bodies to the client's request.
 type Origin struct {
 	ln     net.Listener
 	routes map[string]Route
