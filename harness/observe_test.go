@@ -2,6 +2,8 @@ package harness_test
 
 import (
 	"context"
+	"io"
+	"net/http"
 	"os"
 	"sync"
 	"time"
@@ -221,6 +223,30 @@ var _ = Describe("a load through the gateway (vegeta's constant rate)", func() {
 		Expect(res.Unanswered(0)).To(Equal(res.Requests))
 		Expect(res.OriginRequests).To(BeNumerically(">=", res.Statuses["200"]), "each 200 is a request the origin read")
 		Expect(res.String()).To(MatchRegexp(`^100/s for 1s: \d+ of 100 requests sent, [\d.]+% success \(200: \d+, 502: \d+\), p50 `))
+	})
+
+	It("sends any method, headers and body, each request tagged with its own id", func(ctx SpecContext) {
+		env := start(ctx, &harness.Builtin{})
+		var mu sync.Mutex
+		ids := map[string]bool{}
+		env.Origin.SetRequestBehavior(func(w http.ResponseWriter, r *http.Request, _ int) bool {
+			body, _ := io.ReadAll(r.Body)
+			defer GinkgoRecover()
+			Expect(r.Method).To(Equal("PUT"))
+			Expect(r.Header.Get("X-Order")).To(Equal("42"))
+			Expect(string(body)).To(Equal(`{"qty":1}`))
+			mu.Lock()
+			ids[r.Header.Get(harness.RequestIDHeader)] = true
+			mu.Unlock()
+			return false
+		})
+		res, err := env.Load(ctx, harness.Load{Rate: 50, Duration: 500 * time.Millisecond, Request: harness.Request{
+			Method: "PUT", Path: "/", Headers: map[string]string{"X-Order": "42"}, Body: `{"qty":1}`, Timeout: 5 * time.Second}})
+		Expect(err).NotTo(HaveOccurred())
+		Expect(res.Statuses).To(Equal(map[string]int{"200": res.Requests}))
+		Expect(res.SuccessRatio).To(Equal(1.0))
+		Expect(ids).To(HaveLen(res.Requests), "one id per request")
+		Expect(res.OriginRequests).To(Equal(res.Requests))
 	})
 
 	It("is bounded: rate, duration and per-request timeout, and only to loopback", func(ctx SpecContext) {
