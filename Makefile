@@ -14,8 +14,8 @@ build:
 	$(GO) build -o $(BIN) ./cmd/gatecrash
 
 run: build
-	$(BIN) run --junit $(OUT)/junit.xml scenarios/examples/builtin.yaml scenarios/examples/builtin-*.yaml
-	@echo "JUnit report: $(OUT)/junit.xml"
+	$(BIN) run --junit $(OUT)/junit.xml --json $(OUT)/report.json scenarios/examples/builtin.yaml scenarios/examples/builtin-*.yaml
+	@echo "JUnit report: $(OUT)/junit.xml, JSON report: $(OUT)/report.json"
 
 test:
 	$(GO) vet ./...

@@ -54,10 +54,11 @@ func (f *BodyStall) Validate() error {
 func (f *BodyStall) Inject(_ context.Context, env *harness.Environment, opts Options) (Injection, error) {
 	return originBehavior(env, opts, func(ctx context.Context, conn net.Conn, o *harness.Origin) {
 		defer conn.Close()
-		if _, err := o.ReadRequest(conn); err != nil {
+		req, err := o.ReadRequest(conn)
+		if err != nil {
 			return
 		}
-		if _, err := conn.Write(append(madeUpHead(f.ContentLength), filler(f.Bytes)...)); err != nil {
+		if _, err := o.AnswerTo(req, conn).Write(append(madeUpHead(f.ContentLength), filler(f.Bytes)...)); err != nil {
 			return
 		}
 		<-ctx.Done()

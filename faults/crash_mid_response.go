@@ -40,8 +40,8 @@ func (f *CrashMidResponse) Inject(_ context.Context, env *harness.Environment, o
 	return originBehavior(env, opts, func(ctx context.Context, conn net.Conn, o *harness.Origin) {
 		defer closeOnDone(ctx, conn)()
 		defer conn.Close()
-		if readWholeRequest(conn, o) {
-			_ = writePartialResponse(conn, f.Length, f.Bytes)
+		if req := readWholeRequest(conn, o); req != nil {
+			_ = writePartialResponse(o.AnswerTo(req, conn), f.Length, f.Bytes)
 		}
 	}), nil
 }

@@ -53,6 +53,6 @@ func (f *DelayedHeaders) Inject(_ context.Context, env *harness.Environment, opt
 			cleared(conn)
 		}
 		head, body := wireBytes(o.Response(req))
-		_, _ = conn.Write(append(head, body...))
+		_, _ = o.AnswerTo(req, conn).Write(append(head, body...))
 	}), nil
 }

@@ -61,8 +61,9 @@ func (f *DribbledHeaders) Inject(_ context.Context, env *harness.Environment, op
 			return
 		}
 		head, body := wireBytes(o.Response(req))
+		w := o.AnswerTo(req, conn)
 		for len(head) > f.Chunk {
-			if _, err := conn.Write(head[:f.Chunk]); err != nil {
+			if _, err := w.Write(head[:f.Chunk]); err != nil {
 				return
 			}
 			head = head[f.Chunk:]
@@ -73,6 +74,6 @@ func (f *DribbledHeaders) Inject(_ context.Context, env *harness.Environment, op
 		}
 		// The last chunk and the body go out together: the body is not
 		// what this fault slows down.
-		_, _ = conn.Write(append(head, body...))
+		_, _ = w.Write(append(head, body...))
 	}), nil
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/http"
 	"strings"
 	"sync"
 
@@ -17,14 +18,17 @@ import (
 
 // readWholeRequest reads the request head and body, so that closing the
 // connection afterwards sends a FIN: Linux answers the close of a socket
-// with unread data by an RST, which is another fault.
-func readWholeRequest(conn net.Conn, o *harness.Origin) bool {
+// with unread data by an RST, which is another fault. It returns nil when
+// the request did not arrive whole.
+func readWholeRequest(conn net.Conn, o *harness.Origin) *http.Request {
 	req, err := o.ReadRequest(conn)
 	if err != nil {
-		return false
+		return nil
 	}
-	_, err = io.Copy(io.Discard, io.LimitReader(req.Body, 16<<20))
-	return err == nil
+	if _, err = io.Copy(io.Discard, io.LimitReader(req.Body, 16<<20)); err != nil {
+		return nil
+	}
+	return req
 }
 
 // resetConn closes conn with an RST: SO_LINGER 0 makes the close abort the
@@ -70,11 +74,12 @@ func withResets(env *harness.Environment, inject func() Injection) (Injection, e
 }
 
 // writePartialResponse writes a 200 whose head declares length body bytes,
-// then the first n of them, in one write: with TCP_NODELAY (Go's default)
-// they leave at once, before whatever close follows.
-func writePartialResponse(conn net.Conn, length, n int) error {
+// then the first n of them, in one write to w (the origin's AnswerTo the
+// request): with TCP_NODELAY (Go's default) they leave at once, before
+// whatever close follows.
+func writePartialResponse(w io.Writer, length, n int) error {
 	head := fmt.Sprintf("HTTP/1.1 200 OK\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: %d\r\n\r\n", length)
-	_, err := conn.Write(append([]byte(head), bodyFiller(n)...))
+	_, err := w.Write(append([]byte(head), bodyFiller(n)...))
 	return err
 }
 

@@ -58,8 +58,8 @@ func (f *OriginError) Inject(_ context.Context, env *harness.Environment, opts O
 	return originBehavior(env, opts, func(ctx context.Context, conn net.Conn, o *harness.Origin) {
 		defer closeOnDone(ctx, conn)()
 		defer conn.Close()
-		if readWholeRequest(conn, o) {
-			_, _ = conn.Write(answer)
+		if req := readWholeRequest(conn, o); req != nil {
+			_, _ = o.AnswerTo(req, conn).Write(answer)
 		}
 	}), nil
 }

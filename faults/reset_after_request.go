@@ -27,7 +27,7 @@ func (f *ResetAfterRequest) Inject(_ context.Context, env *harness.Environment, 
 	return withResets(env, func() Injection {
 		return originBehavior(env, opts, func(ctx context.Context, conn net.Conn, o *harness.Origin) {
 			defer closeOnDone(ctx, conn)()
-			if readWholeRequest(conn, o) {
+			if readWholeRequest(conn, o) != nil {
 				resetConn(conn)
 				return
 			}

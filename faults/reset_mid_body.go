@@ -39,7 +39,7 @@ func (f *ResetMidBody) Inject(_ context.Context, env *harness.Environment, opts 
 	return withResets(env, func() Injection {
 		return originBehavior(env, opts, func(ctx context.Context, conn net.Conn, o *harness.Origin) {
 			defer closeOnDone(ctx, conn)()
-			if readWholeRequest(conn, o) && writePartialResponse(conn, f.Length, f.Bytes) == nil {
+			if req := readWholeRequest(conn, o); req != nil && writePartialResponse(o.AnswerTo(req, conn), f.Length, f.Bytes) == nil {
 				resetConn(conn)
 				return
 			}

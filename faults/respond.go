@@ -29,7 +29,7 @@ func respond(env *harness.Environment, opts Options, answer []byte) Injection {
 			return
 		}
 		_, _ = io.Copy(io.Discard, io.LimitReader(req.Body, maxDrain))
-		_, _ = conn.Write(answer)
+		_, _ = o.AnswerTo(req, conn).Write(answer)
 	})
 }
 

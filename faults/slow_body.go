@@ -64,10 +64,12 @@ func (f *SlowBody) Validate() error {
 func (f *SlowBody) Inject(_ context.Context, env *harness.Environment, opts Options) (Injection, error) {
 	return originBehavior(env, opts, func(ctx context.Context, conn net.Conn, o *harness.Origin) {
 		defer conn.Close()
-		if _, err := o.ReadRequest(conn); err != nil {
+		req, err := o.ReadRequest(conn)
+		if err != nil {
 			return
 		}
-		if _, err := conn.Write(madeUpHead(f.BodySize)); err != nil {
+		w := o.AnswerTo(req, conn)
+		if _, err := w.Write(madeUpHead(f.BodySize)); err != nil {
 			return
 		}
 		body := filler(f.BodySize)
@@ -82,7 +84,7 @@ func (f *SlowBody) Inject(_ context.Context, env *harness.Environment, opts Opti
 				cleared(conn)
 				n = len(body) - sent
 			}
-			if _, err := conn.Write(body[sent : sent+n]); err != nil {
+			if _, err := w.Write(body[sent : sent+n]); err != nil {
 				return
 			}
 			sent += n

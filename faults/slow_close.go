@@ -67,7 +67,7 @@ func (f *SlowClose) Inject(_ context.Context, env *harness.Environment, opts Opt
 			resp.ContentLength = -1
 		}
 		head, body := wireBytes(resp)
-		if _, err := conn.Write(append(head, body...)); err != nil {
+		if _, err := o.AnswerTo(req, conn).Write(append(head, body...)); err != nil {
 			return
 		}
 		pause(ctx, f.Delay)

@@ -4,6 +4,9 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -24,6 +27,9 @@ type Request struct {
 	Body    string
 	// Timeout bounds the whole exchange; zero means DefaultRequestTimeout.
 	Timeout time.Duration
+	// ID, when set, is sent in the RequestIDHeader so the origin can tie
+	// its upstream attempts to this request (Environment.Do sets it).
+	ID string
 }
 
 // DefaultRequestTimeout bounds a request that names no timeout, so a gateway
@@ -60,9 +66,11 @@ type Observation struct {
 	// Status is the HTTP status code, 0 when no valid status line arrived.
 	Status int         `json:"status"`
 	Header http.Header `json:"headers,omitempty"`
-	// Body is the body as received, its first 16 MiB; BodyBytes counts all of it.
-	Body      []byte `json:"-"`
-	BodyBytes int64  `json:"body_bytes"`
+	// Body is the body as received, its first 16 MiB; BodyBytes counts all
+	// of it and BodySHA256 is the hash (hex) of all of it.
+	Body       []byte `json:"-"`
+	BodyBytes  int64  `json:"body_bytes"`
+	BodySHA256 string `json:"body_sha256,omitempty"`
 	// TTFB is the time to the first byte of the answer, zero when none came.
 	TTFB time.Duration `json:"ttfb_ns"`
 	// Total is the time until the answer was complete or failed.
@@ -71,11 +79,49 @@ type Observation struct {
 	// both are empty when it was.
 	ErrorKind ErrorKind `json:"error_kind,omitempty"`
 	Error     string    `json:"error,omitempty"`
-	// Attempts is how many requests reached the origin during the exchange,
-	// and Connections how many connections it accepted.
+	// ID is the request id the client sent (RequestIDHeader), "" when none.
+	ID string `json:"request_id,omitempty"`
+	// Attempts is how many upstream attempts the origin saw for this
+	// request: the requests it read tagged with its id, and the connections
+	// (or untagged requests) it accepted while this was the only request in
+	// flight. Connections is how many of those arrived on connections
+	// accepted for it (not kept-alive ones).
 	Attempts    int `json:"attempts"`
 	Connections int `json:"connections"`
+	// Unaccepted counts the connects to the origin's address that nothing
+	// accepted (refused, dropped, or sent elsewhere by DNS), included in
+	// Attempts: counted from the SYNs seen on loopback where gatecrash has
+	// the privileges (CAP_NET_RAW) and the request was alone in flight.
+	Unaccepted int `json:"unaccepted_connects,omitempty"`
+	// Uncounted, when set, says why attempts may have gone unseen, so that
+	// Attempts is only a lower bound: connects refused or dropped where
+	// nothing accepts them, an address elsewhere, untagged attempts while
+	// several requests were in flight. Empty: Attempts is exact.
+	Uncounted string `json:"attempts_uncounted,omitempty"`
+	// Upstream lists the attempts, in the order they happened.
+	Upstream []Attempt `json:"upstream,omitempty"`
+	// Integrity says whether the body the client got is the body the
+	// origin sent (Environment.Do judges it; empty from a bare Do).
+	Integrity *Integrity `json:"body_integrity,omitempty"`
 }
+
+// MarshalJSON writes the observation with its verdict on validity
+// (valid_http) and the start of its body (body_excerpt).
+func (o Observation) MarshalJSON() ([]byte, error) {
+	type plain Observation
+	excerpt := o.Body
+	if len(excerpt) > maxExcerpt {
+		excerpt = excerpt[:maxExcerpt]
+	}
+	return json.Marshal(struct {
+		plain
+		ValidHTTP   bool   `json:"valid_http"`
+		BodyExcerpt string `json:"body_excerpt,omitempty"`
+	}{plain(o), o.ValidHTTP(), string(excerpt)})
+}
+
+// maxExcerpt is how much of a body reports show.
+const maxExcerpt = 1024
 
 // ValidHTTP reports whether a complete, well-formed HTTP response arrived.
 func (o Observation) ValidHTTP() bool { return o.Status != 0 && o.ErrorKind == "" }
@@ -136,6 +182,10 @@ func Do(ctx context.Context, baseURL string, req Request) Observation {
 		hreq.Host = req.Headers["Host"]
 	}
 	hreq.Header.Set("User-Agent", "gatecrash")
+	if req.ID != "" {
+		hreq.Header.Set(RequestIDHeader, req.ID)
+		obs.ID = req.ID
+	}
 	hreq.Close = true
 
 	dialer := net.Dialer{Deadline: deadline}
@@ -186,8 +236,10 @@ func Do(ctx context.Context, baseURL string, req Request) Observation {
 	obs.Status = resp.StatusCode
 	obs.Header = resp.Header
 	var body bytes.Buffer
-	obs.BodyBytes, err = io.Copy(&capped{w: &body, left: maxBody}, resp.Body)
+	sum := sha256.New()
+	obs.BodyBytes, err = io.Copy(io.MultiWriter(&capped{w: &body, left: maxBody}, sum), resp.Body)
 	obs.Body = body.Bytes()
+	obs.BodySHA256 = hex.EncodeToString(sum.Sum(nil))
 	if err != nil {
 		kind := classify(err, ErrInvalidHTTP)
 		if errors.Is(err, io.ErrUnexpectedEOF) {

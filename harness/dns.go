@@ -30,6 +30,10 @@ type DNS struct {
 	actx    context.Context    // ends when the answer is replaced or the server stops
 	cancel  context.CancelFunc // ends actx
 	queries int
+	// elsewhere is the last time the server resolved the origin's name to
+	// another address than ip, and that address.
+	elsewhere     time.Time
+	elsewhereAddr string
 }
 
 // DNSTTL is the TTL of the fake DNS server's answers: short, so gateways that
@@ -118,12 +122,38 @@ func (d *DNS) SetAnswer(a DNSAnswer) {
 	d.answer = a
 }
 
-// Reset restores normal answers and zeroes the query count.
+// Reset restores normal answers, zeroes the query count and forgets the
+// other addresses it gave out.
 func (d *DNS) Reset() {
 	d.SetAnswer(nil)
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.queries = 0
+	d.elsewhere, d.elsewhereAddr = time.Time{}, ""
+}
+
+// ElsewhereSince reports whether the server resolved the origin's name to
+// another address than its own at t or later, and the last such address:
+// a gateway that connects there is not seen at the origin.
+func (d *DNS) ElsewhereSince(t time.Time) (string, bool) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.elsewhere.IsZero() || d.elsewhere.Before(t) {
+		return "", false
+	}
+	return d.elsewhereAddr, true
+}
+
+// noteElsewhere notes an answer that sends the origin's name elsewhere.
+func (d *DNS) noteElsewhere(m *dns.Msg) {
+	for _, rr := range m.Answer {
+		if a, ok := rr.(*dns.A); ok && !a.A.Equal(d.ip) {
+			d.mu.Lock()
+			d.elsewhere, d.elsewhereAddr = time.Now(), a.A.String()
+			d.mu.Unlock()
+			return
+		}
+	}
 }
 
 // Close stops both servers; answers held back are let go first.
@@ -158,6 +188,7 @@ func (d *DNS) ServeDNS(w dns.ResponseWriter, req *dns.Msg) {
 	d.mu.Unlock()
 	if answer != nil {
 		if m := answer(ctx, w, req); m != nil {
+			d.noteElsewhere(m)
 			_ = w.WriteMsg(m)
 		}
 		return

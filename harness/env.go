@@ -12,14 +12,20 @@
 package harness
 
 import (
+	"cmp"
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"net"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync/atomic"
+	"time"
 )
 
 // DefaultOriginName is the DNS name of the origin when a suite names none.
@@ -45,6 +51,10 @@ type Config struct {
 	// WorkDir is the gateway's work dir (default: a new temporary directory,
 	// removed by Close).
 	WorkDir string
+	// Unprivileged keeps gatecrash from using privileges it may have: it
+	// then counts no connects that nothing accepts, as an unprivileged user
+	// cannot (see Observation.Unaccepted).
+	Unprivileged bool
 }
 
 // Environment is one running set of origin, DNS, proxy and gateway.
@@ -63,12 +73,21 @@ type Environment struct {
 	addrs      Addresses
 	ownWorkDir bool
 	closers    []func() error
+
+	// clients are the requests in flight through the gateway; ids tag them.
+	clients clients
+	idBase  string
+	ids     atomic.Int64
+	// syns counts the connects to the origin's port that nothing accepts,
+	// where privileges allow; synErr says why not otherwise.
+	syns   *synWatch
+	synErr error
 }
 
 // Start brings an environment up, all on loopback. On error, whatever had
 // started is released again.
 func Start(ctx context.Context, cfg Config) (env *Environment, err error) {
-	env = &Environment{Gateway: cfg.Gateway}
+	env = &Environment{Gateway: cfg.Gateway, idBase: newIDBase()}
 	if env.Gateway == nil {
 		env.Gateway = &Builtin{}
 	}
@@ -102,6 +121,18 @@ func Start(ctx context.Context, cfg Config) (env *Environment, err error) {
 		env.Origins, env.Proxies = append(env.Origins, origin), append(env.Proxies, proxy)
 	}
 	env.Origin, env.Proxy = env.Origins[0], env.Proxies[0]
+	env.synErr = errors.New("not asked for (Config.Unprivileged)")
+	if !cfg.Unprivileged {
+		var ports []uint16
+		for _, p := range env.Proxies {
+			if ap, err := netip.ParseAddrPort(p.Addr()); err == nil {
+				ports = append(ports, ap.Port())
+			}
+		}
+		if env.syns, env.synErr = watchSYNs(ports); env.syns != nil {
+			env.closers = append(env.closers, env.syns.Close)
+		}
+	}
 
 	proxyHost, proxyPort, _ := net.SplitHostPort(env.Proxy.Addr())
 	if env.DNS, err = StartDNS(orDefault(cfg.DNSListen, "127.0.0.1:0"), name, net.ParseIP(proxyHost)); err != nil {
@@ -178,28 +209,168 @@ func orDefault(s, def string) string {
 // Addresses are the environment's addresses.
 func (e *Environment) Addresses() Addresses { return e.addrs }
 
-// Do sends req to the gateway and observes the answer, counting the
-// attempts that reached the origin meanwhile.
+// newIDBase is the start of this environment's request ids: random, so
+// ids differ between environments and runs.
+func newIDBase() string {
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// NewRequestID is a request id of this environment, unique in it.
+func (e *Environment) NewRequestID() string {
+	return fmt.Sprintf("%s-%d", e.idBase, e.ids.Add(1))
+}
+
+// Do sends req to the gateway, tagged with a new request id, and observes
+// the answer: what the client got, the upstream attempts the origin saw for
+// it (tied to it by the id, however many requests are in flight), and
+// whether the body the client got is the one the origin sent.
 func (e *Environment) Do(ctx context.Context, req Request) Observation {
-	reqs, conns := e.counts()
+	req.ID = e.NewRequestID()
+	inFlight := e.clients.begin(1)
 	obs := Do(ctx, e.Gateway.URL(), req)
-	reqsAfter, connsAfter := e.counts()
-	obs.Attempts, obs.Connections = reqsAfter-reqs, connsAfter-conns
+	e.clients.end(inFlight)
+	e.observeUpstream(&obs, inFlight.start, inFlight.end)
 	return obs
 }
 
-// counts sums requests and connections over every origin.
-func (e *Environment) counts() (requests, connections int) {
-	for _, o := range e.Origins {
-		requests += o.Requests()
-		connections += o.Connections()
+// dnsCacheAllowance is how long before a request an answer of the DNS
+// server that sent the origin's name elsewhere may still be in a
+// gateway's cache.
+const dnsCacheAllowance = time.Minute
+
+// settleTime is how long an observation waits, at most, for connections
+// without a request yet to show whose they are.
+const settleTime = time.Second
+
+// observeUpstream fills in the attempts the origins saw for obs's request
+// between from and to, and judges the body against their answers.
+func (e *Environment) observeUpstream(obs *Observation, from, to time.Time) {
+	var evs []event
+	var reasons []string
+	// A connection accepted while other requests were in flight, on which
+	// no request has arrived yet, is most often another request's whose
+	// request is on its way: give those a moment to show whose they are.
+	for waited := time.Duration(0); ; waited += 5 * time.Millisecond {
+		evs, reasons = evs[:0], reasons[:0]
+		for i, o := range e.Origins {
+			got, overflow := o.journal.attempts(obs.ID, i+1, from, to)
+			evs = append(evs, got...)
+			if overflow {
+				reasons = append(reasons, fmt.Sprintf("origin %d's journal is full (%d connections since the scenario began)", i+1, journalCap))
+			}
+		}
+		if waited >= settleTime || !slices.ContainsFunc(evs, func(ev event) bool { return !ev.RequestRead && e.clients.at(ev.at) != 1 }) {
+			break
+		}
+		time.Sleep(5 * time.Millisecond)
 	}
-	connections += e.TLS.Connections()
-	return requests, connections
+	slices.SortStableFunc(evs, func(a, b event) int { return a.at.Compare(b.at) })
+	untagged := 0
+	var answers []*Answer
+	for _, ev := range evs {
+		if !ev.tagged {
+			if n := e.clients.at(ev.at); n != 1 {
+				untagged++
+				continue
+			}
+		}
+		obs.Upstream = append(obs.Upstream, ev.Attempt)
+		obs.Attempts++
+		if ev.fresh && (!ev.RequestRead || isFirstOnConn(obs.Upstream, ev.Attempt)) {
+			obs.Connections++
+		}
+		answers = append(answers, ev.Answer)
+	}
+	if untagged > 0 {
+		reasons = append(reasons, fmt.Sprintf("%d upstream attempts carried no request id (a connection closed before its request, or a gateway that drops the %s header) while several requests were in flight", untagged, RequestIDHeader))
+	}
+	var blind []string
+	for i, p := range e.Proxies {
+		if p.DownDuring(from, to) {
+			blind = append(blind, fmt.Sprintf("origin %d's address refused or dropped connects during the request", i+1))
+		}
+	}
+	if addr, ok := e.DNS.ElsewhereSince(from.Add(-dnsCacheAllowance)); ok {
+		blind = append(blind, fmt.Sprintf("DNS sent the origin's name to %s", addr))
+	}
+	if len(blind) > 0 {
+		if why := e.countUnaccepted(obs, from, to); why != "" {
+			reasons = append(reasons, strings.Join(blind, "; ")+": "+why)
+		}
+	}
+	obs.Uncounted = strings.Join(reasons, "; ")
+	obs.Integrity = judgeBody(*obs, answers, untagged == 0)
 }
 
-// Reset returns origin, DNS and proxy to health, with counters at zero.
+// countUnaccepted adds to obs the connects to the origin's port that
+// nothing accepted between from and to, counted from the SYNs on loopback:
+// all of them, less those the origin accepted. It needs the privileged
+// watch, and obs's request alone in flight; otherwise it says why not.
+func (e *Environment) countUnaccepted(obs *Observation, from, to time.Time) (whyNot string) {
+	switch {
+	case e.syns == nil:
+		return fmt.Sprintf("nothing accepts those connects to count them (counting their SYNs needs CAP_NET_RAW: %v)", e.synErr)
+	case !e.syns.syncTo(to):
+		return "the SYNs on loopback were not read in time to count those connects"
+	}
+	syns := e.syns.between(from, to)
+	accepted := 0
+	for i, a := range obs.Upstream {
+		if a.Endpoint == "http" && !a.Reused && isFirstOnConn(obs.Upstream[:i+1], a) {
+			accepted++
+		}
+	}
+	if slices.ContainsFunc(syns, func(s synEvent) bool { return e.clients.at(s.at) != 1 }) {
+		return "their SYNs carry no request id and several requests were in flight"
+	}
+	if len(syns) < accepted {
+		return fmt.Sprintf("%d SYNs on loopback for %d connections the origin accepted: the count does not add up", len(syns), accepted)
+	}
+	// Each accepted connection answers the last SYN before its accept;
+	// the SYNs left over are the connects nothing accepted.
+	used := make([]bool, len(syns))
+	for i, a := range obs.Upstream {
+		if a.Endpoint != "http" || a.Reused || !isFirstOnConn(obs.Upstream[:i+1], a) {
+			continue
+		}
+		for j := len(syns) - 1; j >= 0; j-- {
+			if !used[j] && syns[j].at.Sub(from) <= a.Accepted {
+				used[j] = true
+				break
+			}
+		}
+	}
+	for j, s := range syns {
+		if !used[j] && obs.Unaccepted < len(syns)-accepted {
+			obs.Upstream = append(obs.Upstream, Attempt{Endpoint: "unaccepted", Accepted: s.at.Sub(from)})
+			obs.Unaccepted++
+		}
+	}
+	slices.SortStableFunc(obs.Upstream, func(a, b Attempt) int { return cmp.Compare(a.firstSeen(), b.firstSeen()) })
+	obs.Attempts += obs.Unaccepted
+	return ""
+}
+
+// isFirstOnConn reports whether a is the first attempt listed on its
+// connection: a connection counts once, however many requests it carried.
+func isFirstOnConn(list []Attempt, a Attempt) bool {
+	for _, b := range list[:len(list)-1] {
+		if b.Instance == a.Instance && b.Connection == a.Connection {
+			return false
+		}
+	}
+	return true
+}
+
+// Reset returns origin, DNS and proxy to health, with counters at zero and
+// the origins' journals empty.
 func (e *Environment) Reset() error {
+	e.clients.reset()
+	if e.syns != nil {
+		e.syns.reset()
+	}
 	e.DNS.Reset()
 	e.TLS.Reset()
 	var errs []error

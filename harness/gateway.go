@@ -1,20 +1,24 @@
 package harness
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"io"
 	"log"
 	"net"
 	"net/http"
+	"net/http/httptrace"
 	"net/http/httputil"
 	"net/url"
 	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 )
 
@@ -33,6 +37,22 @@ type Gateway interface {
 	LogsSince(mark LogMark) (string, LogMark)
 	// Stop stops the gateway and releases everything it holds.
 	Stop() error
+}
+
+// Liveness is a gateway that can tell whether it is still running.
+type Liveness interface {
+	// Alive reports whether the gateway still runs.
+	Alive() bool
+}
+
+// GatewayAlive reports whether the gateway under test is still running:
+// for a managed gateway, its process; for the builtin one, its server; for
+// an attached one, whether its address still accepts a connection.
+func (e *Environment) GatewayAlive() bool {
+	if l, ok := e.Gateway.(Liveness); ok {
+		return l.Alive()
+	}
+	return false
 }
 
 // Addresses are the environment's addresses, as config templates see them.
@@ -78,6 +98,13 @@ type Addresses struct {
 // remaining instance, within the one connect timeout: nginx's
 // `proxy_next_upstream error` for connects. With one instance it connects
 // once. A DNS failure is not retried: it is the same for all.
+//
+// With Retries, a failed attempt that is safe to repeat is tried again, up
+// to Retries more times: the request's method is idempotent (GET, HEAD,
+// OPTIONS, TRACE, PUT, DELETE) and the attempt failed before the origin
+// sent a byte of its answer, because the connect failed (refused, reset;
+// not a timeout), or the connection was reset or closed with no answer.
+// A timeout, a DNS failure or a broken answer is not retried.
 type Builtin struct {
 	// ConnectTimeout bounds DNS resolution plus the TCP connect (default
 	// 1s), and the TLS handshake after it.
@@ -89,12 +116,16 @@ type Builtin struct {
 	// nginx: each request then resolves the origin's name and connects anew,
 	// so DNS and connect faults take effect on the next request.
 	KeepAlive bool
+	// Retries is how many more times a failed attempt that is safe to
+	// repeat is tried (default 0: one attempt).
+	Retries int
 
 	logs       logSources
 	ln         net.Listener
 	server     *http.Server
 	transports []*http.Transport
 	wg         sync.WaitGroup
+	stopped    atomic.Bool
 }
 
 // Defaults of the builtin gateway.
@@ -140,7 +171,12 @@ func (b *Builtin) Start(_ context.Context, a Addresses) error {
 	}
 	var next atomic.Uint64 // round-robin over the instances
 	transport := &http.Transport{
-		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+		DialContext: func(ctx context.Context, network, addr string) (conn net.Conn, err error) {
+			defer func() {
+				if err == nil {
+					conn = &countingConn{Conn: conn}
+				}
+			}()
 			ctx, cancel := context.WithTimeout(ctx, connect)
 			defer cancel()
 			host, port, err := net.SplitHostPort(addr)
@@ -156,7 +192,6 @@ func (b *Builtin) Start(_ context.Context, a Addresses) error {
 				ports = instances
 			}
 			first := int((next.Add(1) - 1) % uint64(len(ports)))
-			var conn net.Conn
 			for i := range ports {
 				n := (first + i) % len(ports)
 				conn, err = dialer.DialContext(ctx, network, net.JoinHostPort(ip.String(), ports[n]))
@@ -178,14 +213,18 @@ func (b *Builtin) Start(_ context.Context, a Addresses) error {
 	}
 	tlsTransport := transport.Clone()
 	tlsTransport.TLSClientConfig = &tls.Config{RootCAs: roots, ServerName: a.OriginName}
-	newProxy := func(target *url.URL, transport http.RoundTripper) *httputil.ReverseProxy {
+	newProxy := func(target *url.URL, transport *http.Transport) *httputil.ReverseProxy {
+		var rt http.RoundTripper = transport
+		if b.Retries > 0 {
+			rt = &retrying{next: transport, retries: b.Retries, logger: logger}
+		}
 		return &httputil.ReverseProxy{
 			Rewrite: func(r *httputil.ProxyRequest) {
 				r.SetURL(target)
 				r.Out.Host = r.In.Host
 				r.SetXForwarded()
 			},
-			Transport: transport,
+			Transport: rt,
 			ErrorLog:  logger,
 			ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
 				status := http.StatusBadGateway
@@ -223,11 +262,15 @@ func (b *Builtin) Logs() string { return b.logs.all() }
 // LogsSince is the error log written after mark.
 func (b *Builtin) LogsSince(mark LogMark) (string, LogMark) { return b.logs.since(mark) }
 
+// Alive reports whether the gateway was started and not stopped.
+func (b *Builtin) Alive() bool { return b.server != nil && !b.stopped.Load() }
+
 // Stop closes the listener and every connection.
 func (b *Builtin) Stop() error {
 	if b.server == nil {
 		return nil
 	}
+	b.stopped.Store(true)
 	err := b.server.Close()
 	b.wg.Wait()
 	for _, t := range b.transports {
@@ -274,6 +317,21 @@ func (g *Attached) LogsSince(mark LogMark) (string, LogMark) { return g.logs.sin
 
 // Stop does nothing: the gateway is not gatecrash's.
 func (g *Attached) Stop() error { return nil }
+
+// Alive reports whether the gateway's address accepts a connection within
+// a second: gatecrash does not own its process.
+func (g *Attached) Alive() bool {
+	u, err := url.Parse(g.Address)
+	if err != nil {
+		return false
+	}
+	c, err := net.DialTimeout("tcp", u.Host, time.Second)
+	if err != nil {
+		return false
+	}
+	c.Close()
+	return true
+}
 
 // CheckLoopbackURL refuses gateway URLs off this machine: gatecrash only
 // sends traffic to loopback.
@@ -344,4 +402,113 @@ func (r *Readiness) wait(ctx context.Context, base string, alive func() error) e
 		wantText = fmt.Sprintf("status %d", want)
 	}
 	return fmt.Errorf("readiness probe %s%s: expected %s within %s, last saw %s", base, path, wantText, within, last)
+}
+
+// countingConn counts the bytes read from the origin on a connection, so a
+// failed attempt can tell whether any byte of an answer had arrived.
+type countingConn struct {
+	net.Conn
+	read atomic.Int64
+}
+
+func (c *countingConn) Read(p []byte) (int, error) {
+	n, err := c.Conn.Read(p)
+	c.read.Add(int64(n))
+	return n, err
+}
+
+// maxRetryBody is the largest request body the builtin gateway keeps to
+// send again; a request with a longer one is not retried.
+const maxRetryBody = 1 << 20
+
+// retrying is the builtin gateway's retry of failed attempts that are safe
+// to repeat (see Builtin.Retries).
+type retrying struct {
+	next    http.RoundTripper
+	retries int
+	logger  *log.Logger
+}
+
+// RoundTrip sends req, and again after a failure that is safe to retry.
+func (r *retrying) RoundTrip(req *http.Request) (*http.Response, error) {
+	if !idempotent(req.Method) {
+		return r.next.RoundTrip(req)
+	}
+	body, ok := replayableBody(req)
+	if !ok {
+		return r.next.RoundTrip(req)
+	}
+	for attempt := 1; ; attempt++ {
+		var used *countingConn
+		var before int64
+		trace := &httptrace.ClientTrace{GotConn: func(info httptrace.GotConnInfo) {
+			c := info.Conn
+			if tc, ok := c.(interface{ NetConn() net.Conn }); ok {
+				c = tc.NetConn()
+			}
+			if cc, ok := c.(*countingConn); ok {
+				used, before = cc, cc.read.Load()
+			}
+		}}
+		out := req.Clone(httptrace.WithClientTrace(req.Context(), trace))
+		if body != nil {
+			out.Body = io.NopCloser(bytes.NewReader(body))
+		}
+		resp, err := r.next.RoundTrip(out)
+		if err == nil || attempt > r.retries || req.Context().Err() != nil || !retryable(err, used, before) {
+			return resp, err
+		}
+		r.logger.Printf("%s %s: attempt %d failed before any answer, retrying (retry %d of %d): %v",
+			req.Method, req.URL.Path, attempt, attempt, r.retries, err)
+	}
+}
+
+// idempotent reports whether a request with this method may be sent twice.
+func idempotent(method string) bool {
+	switch method {
+	case http.MethodGet, http.MethodHead, http.MethodOptions, http.MethodTrace, http.MethodPut, http.MethodDelete:
+		return true
+	}
+	return false
+}
+
+// replayableBody reads req's body so it can be sent again; ok is false when
+// it is too long to keep (and the request is sent once, as it is).
+func replayableBody(req *http.Request) (body []byte, ok bool) {
+	if req.Body == nil || req.Body == http.NoBody {
+		return nil, true
+	}
+	data, err := io.ReadAll(io.LimitReader(req.Body, maxRetryBody+1))
+	if err != nil {
+		return nil, false
+	}
+	if len(data) > maxRetryBody {
+		req.Body = io.NopCloser(io.MultiReader(bytes.NewReader(data), req.Body))
+		return nil, false
+	}
+	req.Body = io.NopCloser(bytes.NewReader(data))
+	return data, true
+}
+
+// retryable reports whether a failed attempt may be repeated: a connect
+// error (not a timeout, not DNS), or a reset or close before the origin
+// sent a byte on the connection used.
+func retryable(err error, used *countingConn, before int64) bool {
+	var ne net.Error
+	var dnsErr *dnsError
+	switch {
+	case errors.As(err, &dnsErr):
+		return false
+	case errors.As(err, &ne) && ne.Timeout(), errors.Is(err, context.DeadlineExceeded):
+		return false
+	}
+	var op *net.OpError
+	if errors.As(err, &op) && op.Op == "dial" {
+		return true
+	}
+	if used == nil || used.read.Load() != before {
+		return false // no connection, or some answer had arrived: not "no answer"
+	}
+	return errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) || errors.Is(err, io.EOF) ||
+		errors.Is(err, io.ErrUnexpectedEOF) || strings.Contains(err.Error(), "server closed")
 }

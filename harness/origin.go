@@ -46,7 +46,9 @@ type RequestBehavior func(w http.ResponseWriter, r *http.Request, n int) bool
 // Origin is the fake origin: a TCP listener that serves the suite's routes
 // over HTTP/1.1, or hands raw connections (or requests) to a fault's
 // behaviour. It counts
-// every connection it accepts and every request it reads.
+// every connection it accepts and every request it reads, and notes each in
+// its journal with the client's request id (RequestIDHeader) and the answer
+// it sent, so observations tie attempts and bodies to the client's request.
 type Origin struct {
 	ln     net.Listener
 	routes map[string]Route
@@ -57,6 +59,7 @@ type Origin struct {
 
 	connections atomic.Int64
 	requests    atomic.Int64
+	journal     *journal
 
 	mu       sync.Mutex
 	idle     map[net.Conn]bool // HTTP connections between requests
@@ -79,12 +82,13 @@ func StartOrigin(addr string, routes []Route) (*Origin, error) {
 		routes = DefaultRoutes()
 	}
 	o := &Origin{
-		ln:     ln,
-		routes: make(map[string]Route, len(routes)),
-		conns:  make(chan net.Conn),
-		done:   make(chan struct{}),
-		idle:   make(map[net.Conn]bool),
-		born:   make(map[net.Conn]int),
+		ln:      ln,
+		routes:  make(map[string]Route, len(routes)),
+		conns:   make(chan net.Conn),
+		done:    make(chan struct{}),
+		idle:    make(map[net.Conn]bool),
+		born:    make(map[net.Conn]int),
+		journal: newJournal(),
 	}
 	for _, r := range routes {
 		o.routes[r.Path] = r
@@ -94,7 +98,8 @@ func StartOrigin(addr string, routes []Route) (*Origin, error) {
 		Handler:           http.HandlerFunc(o.serveHTTP),
 		ReadHeaderTimeout: 10 * time.Second,
 		ConnState:         o.connState,
-		ConnContext: func(ctx context.Context, _ net.Conn) context.Context {
+		ConnContext: func(ctx context.Context, c net.Conn) context.Context {
+			ctx = context.WithValue(ctx, connKey{}, c)
 			return context.WithValue(ctx, connRequestsKey{}, new(atomic.Int64))
 		},
 	}
@@ -156,8 +161,13 @@ func (o *Origin) SetRequestBehavior(b RequestBehavior) {
 	o.requestB = b
 }
 
-// connRequestsKey keys the count of requests read on a connection.
-type connRequestsKey struct{}
+// connRequestsKey keys the count of requests read on a connection, connKey
+// the connection itself, reqEntryKey a request's entry in the journal.
+type (
+	connRequestsKey struct{}
+	connKey         struct{}
+	reqEntryKey     struct{}
+)
 
 func (o *Origin) connState(c net.Conn, state http.ConnState) {
 	o.mu.Lock()
@@ -174,17 +184,22 @@ func (o *Origin) connState(c net.Conn, state http.ConnState) {
 	case http.StateHijacked, http.StateClosed:
 		delete(o.idle, c)
 		delete(o.born, c)
+		if state == http.StateClosed {
+			o.journal.forget(c)
+		}
 	default:
 		delete(o.idle, c)
 	}
 }
 
-// Reset clears any behaviour and zeroes the counters.
+// Reset clears any behaviour, zeroes the counters and empties the journal
+// of attempts.
 func (o *Origin) Reset() {
 	o.SetBehavior(nil)
 	o.SetRequestBehavior(nil)
 	o.connections.Store(0)
 	o.requests.Store(0)
+	o.journal.reset()
 }
 
 // Close stops the origin and releases every connection it holds.
@@ -211,6 +226,7 @@ func (o *Origin) acceptLoop() {
 			return
 		}
 		o.connections.Add(1)
+		o.journal.accept(conn, "http")
 		o.mu.Lock()
 		b, ctx := o.behavior, o.bctx
 		o.mu.Unlock()
@@ -231,8 +247,11 @@ func (o *Origin) acceptLoop() {
 	}
 }
 
-func (o *Origin) serveHTTP(w http.ResponseWriter, r *http.Request) {
+func (o *Origin) serveHTTP(hw http.ResponseWriter, r *http.Request) {
 	o.requests.Add(1)
+	conn, _ := r.Context().Value(connKey{}).(net.Conn)
+	w := &answerRecorder{ResponseWriter: hw, journal: o.journal, entry: o.journal.request(conn, r)}
+	defer w.finish()
 	n := 0
 	if c, ok := r.Context().Value(connRequestsKey{}).(*atomic.Int64); ok {
 		n = int(c.Add(1))
@@ -269,15 +288,93 @@ func (o *Origin) Serve(conn net.Conn) {
 	}
 }
 
-// ReadRequest reads one HTTP request head from conn, counting it. Behaviours
-// use it to answer only after the gateway has sent its request.
+// ReadRequest reads one HTTP request head from conn, counting it and noting
+// it in the origin's journal under the client's request id. Behaviours use
+// it to answer only after the gateway has sent its request, and write their
+// answer through AnswerTo.
 func (o *Origin) ReadRequest(conn net.Conn) (*http.Request, error) {
 	req, err := http.ReadRequest(bufio.NewReader(conn))
 	if err != nil {
 		return nil, err
 	}
 	o.CountRequest()
-	return req, nil
+	entry := o.journal.request(conn, req)
+	return req.WithContext(context.WithValue(req.Context(), reqEntryKey{}, entry)), nil
+}
+
+// AnswerTo is where a behaviour writes its answer to req (read with
+// ReadRequest): every byte is noted as sent to req before it is written to
+// w, so the origin knows what it sent, however broken, and a client's body
+// can be checked against it.
+func (o *Origin) AnswerTo(req *http.Request, w io.Writer) io.Writer {
+	entry, _ := req.Context().Value(reqEntryKey{}).(*reqEntry)
+	return &answerWriter{w: w, journal: o.journal, entry: entry}
+}
+
+// answerWriter notes a behaviour's answer bytes, then writes them.
+type answerWriter struct {
+	w       io.Writer
+	journal *journal
+	entry   *reqEntry
+}
+
+func (a *answerWriter) Write(p []byte) (int, error) {
+	a.journal.wire(a.entry, p)
+	return a.w.Write(p)
+}
+
+// answerRecorder notes what the HTTP server answers a request: the status,
+// the body's bytes, and whether the handler finished it.
+type answerRecorder struct {
+	http.ResponseWriter
+	journal  *journal
+	entry    *reqEntry
+	wrote    bool
+	hijacked bool
+}
+
+func (a *answerRecorder) WriteHeader(status int) {
+	if !a.wrote && status >= 200 {
+		a.wrote = true
+		a.journal.header(a.entry, status)
+	}
+	a.ResponseWriter.WriteHeader(status)
+}
+
+func (a *answerRecorder) Write(p []byte) (int, error) {
+	if !a.wrote {
+		a.WriteHeader(http.StatusOK)
+	}
+	a.journal.body(a.entry, p)
+	return a.ResponseWriter.Write(p)
+}
+
+// Flush passes on to the server's writer.
+func (a *answerRecorder) Flush() {
+	if f, ok := a.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+// Hijack hands the connection to a request behaviour: the server sends
+// nothing more for this request.
+func (a *answerRecorder) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	hj, ok := a.ResponseWriter.(http.Hijacker)
+	if !ok {
+		return nil, nil, http.ErrNotSupported
+	}
+	a.hijacked = true
+	return hj.Hijack()
+}
+
+func (a *answerRecorder) finish() {
+	if a.hijacked {
+		return
+	}
+	if !a.wrote {
+		a.WriteHeader(http.StatusOK)
+	}
+	a.journal.finish(a.entry)
 }
 
 // chanListener feeds the connections that carry plain HTTP to http.Server.

@@ -24,6 +24,47 @@ type Proxy struct {
 	mu        sync.Mutex
 	proxy     *toxiproxy.Proxy
 	blackhole *Blackhole
+	// downs are the times the proxy accepted nothing (down or blackholed),
+	// since the last Reset; the last has a zero end while it lasts.
+	downs []downSpan
+}
+
+// downSpan is a time the proxy accepted no connection.
+type downSpan struct{ start, end time.Time }
+
+// maxDownSpans bounds the history of a flapping proxy.
+const maxDownSpans = 4096
+
+// wentDown notes that the proxy stops accepting now.
+func (p *Proxy) wentDown() {
+	if n := len(p.downs); n > 0 && p.downs[n-1].end.IsZero() {
+		return
+	}
+	if len(p.downs) >= maxDownSpans {
+		p.downs = p.downs[len(p.downs)/2:]
+	}
+	p.downs = append(p.downs, downSpan{start: time.Now()})
+}
+
+// cameUp notes that the proxy accepts again.
+func (p *Proxy) cameUp() {
+	if n := len(p.downs); n > 0 && p.downs[n-1].end.IsZero() {
+		p.downs[n-1].end = time.Now()
+	}
+}
+
+// DownDuring reports whether the proxy accepted nothing at some moment
+// between from and to: connects then were refused or dropped, and no
+// attempt of the gateway's in that time can be seen at the origin.
+func (p *Proxy) DownDuring(from, to time.Time) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, d := range p.downs {
+		if !d.start.After(to) && (d.end.IsZero() || !d.end.Before(from)) {
+			return true
+		}
+	}
+	return false
 }
 
 // StartProxy starts a proxy listening on listen and forwarding to upstream.
@@ -46,6 +87,7 @@ func (p *Proxy) Down() {
 	defer p.mu.Unlock()
 	p.proxy.Stop()
 	p.closeBlackhole()
+	p.wentDown()
 }
 
 // Up makes the proxy listen on Addr again, ending a blackhole.
@@ -54,6 +96,7 @@ func (p *Proxy) Up() error {
 	defer p.mu.Unlock()
 	p.closeBlackhole()
 	if p.proxy.Enabled {
+		p.cameUp()
 		return nil
 	}
 	var err error
@@ -61,6 +104,7 @@ func (p *Proxy) Up() error {
 	// between, so retry briefly before calling it lost.
 	for range 50 {
 		if err = p.proxy.Start(); err == nil {
+			p.cameUp()
 			return nil
 		}
 		time.Sleep(20 * time.Millisecond)
@@ -76,6 +120,7 @@ func (p *Proxy) Blackhole() error {
 	defer p.mu.Unlock()
 	p.proxy.Stop()
 	p.closeBlackhole()
+	p.wentDown()
 	bh, err := ListenBlackhole(p.addr)
 	if err != nil {
 		return err
@@ -118,12 +163,19 @@ func (p *Proxy) RemoveToxic(name string) error {
 	return nil
 }
 
-// Reset removes every toxic and makes sure the proxy listens.
+// Reset removes every toxic, makes sure the proxy listens and forgets when
+// it was down.
 func (p *Proxy) Reset() error {
 	p.mu.Lock()
 	p.proxy.Toxics.ResetToxics(context.Background())
 	p.mu.Unlock()
-	return p.Up()
+	err := p.Up()
+	p.mu.Lock()
+	if err == nil {
+		p.downs = nil
+	}
+	p.mu.Unlock()
+	return err
 }
 
 // Close stops the proxy for good.

@@ -247,6 +247,7 @@ func (t *TLSOrigin) acceptLoop() {
 			return
 		}
 		t.connections.Add(1)
+		t.origin.journal.accept(conn, "tls")
 		t.mu.Lock()
 		b, ctx := t.behavior, t.bctx
 		t.mu.Unlock()

@@ -2,6 +2,7 @@ package reports_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"encoding/xml"
 	"os"
 	"os/exec"
@@ -111,5 +112,91 @@ ERR   b / errored  [blackhole]  expected nothing | observed nothing  (0s)
 
 5 scenarios: 1 passed, 1 failed, 1 errors, 1 skipped, 1 interrupted
 `))
+	})
+})
+
+// observed is a scenario with every kind of observation.
+func observed() []*reports.Scenario {
+	alive := true
+	obs := &harness.Observation{
+		Status: 200, Total: 5 * time.Millisecond, TTFB: time.Millisecond, ID: "abc-1",
+		Header: map[string][]string{"Content-Type": {"text/plain"}}, Body: []byte("hello"), BodyBytes: 5, BodySHA256: "2cf2",
+		Attempts: 3, Connections: 3,
+		Upstream: []harness.Attempt{{Endpoint: "http", Instance: 1, Connection: 1, RequestRead: true, Tagged: true}},
+		Integrity: &harness.Integrity{Verdict: harness.BodyTruncated, Silent: true, Received: 5,
+			Origin: &harness.Answer{Status: 200, Declared: 10, Sent: 5}, Detail: "received 5 of the 10 bytes"},
+	}
+	load := &harness.LoadResult{Rate: 200, Duration: 5 * time.Second, Planned: 1000, Requests: 1000, Answered: 990,
+		SuccessRatio: 0.5, Statuses: map[string]int{"200": 500, "502": 490, "none": 10}, Errors: map[string]int{"reset": 10},
+		Latency: harness.Latency{P50: time.Millisecond, P99: 20 * time.Millisecond, Max: 30 * time.Millisecond}}
+	return []*reports.Scenario{
+		{Suite: "a", File: "a.yaml", Name: "one", Gateway: "builtin", Fault: "body_stall", Expected: "the origin's body intact",
+			Steady: &harness.Observation{Status: 200}, Observed: obs, GatewayAlive: &alive,
+			Checks:   []reports.Check{{Name: "attempts", Expected: "1 attempt", Observed: "3 attempts"}, {Name: "body_intact"}},
+			Recovery: &reports.Recovery{Expected: "status 200 within 2s", Recovered: true, After: 30 * time.Millisecond, Polls: 2, Last: "status 200 in 1ms"},
+			State:    reports.Failed, Failure: "expected 1 attempt"},
+		{Suite: "a", File: "a.yaml", Name: "two", Gateway: "builtin", Fault: "flapping", Load: load, GatewayLog: "a\nb\n", State: reports.Passed},
+	}
+}
+
+var _ = Describe("every observation", func() {
+	It("is a JUnit property, under a stable name", func() {
+		props := map[string]string{}
+		for _, s := range observed() {
+			for _, p := range s.Properties() {
+				props[s.Name+": "+p[0]] = p[1]
+			}
+		}
+		Expect(props).To(HaveKeyWithValue("one: steady.status", "200"))
+		Expect(props).To(HaveKeyWithValue("one: observed.request_id", "abc-1"))
+		Expect(props).To(HaveKeyWithValue("one: observed.attempts", "3"))
+		Expect(props).To(HaveKeyWithValue("one: observed.attempts_exact", "true"))
+		Expect(props).To(HaveKeyWithValue("one: observed.connections", "3"))
+		Expect(props).To(HaveKeyWithValue("one: observed.upstream", `[{"endpoint":"http","instance":1,"connection":1,"accepted_ns":0,"reused":false,"request_read":true,"request_ns":0,"tagged":true}]`))
+		Expect(props).To(HaveKeyWithValue("one: observed.headers", `{"Content-Type":["text/plain"]}`))
+		Expect(props).To(HaveKeyWithValue("one: observed.body_bytes", "5"))
+		Expect(props).To(HaveKeyWithValue("one: observed.body_sha256", "2cf2"))
+		Expect(props).To(HaveKeyWithValue("one: observed.body_excerpt", "hello"))
+		Expect(props).To(HaveKeyWithValue("one: observed.body_integrity", "truncated"))
+		Expect(props).To(HaveKeyWithValue("one: observed.valid_http", "true"))
+		Expect(props).To(HaveKeyWithValue("one: recovery.seconds", "0.0300"))
+		Expect(props).To(HaveKeyWithValue("one: recovery.polls", "2"))
+		Expect(props).To(HaveKeyWithValue("one: gateway.alive", "true"))
+		Expect(props).To(HaveKeyWithValue("one: check.attempts", "expected 1 attempt, observed 3 attempts"))
+		Expect(props).To(HaveKeyWithValue("two: load.requests", "1000"))
+		Expect(props).To(HaveKeyWithValue("two: load.success_ratio", "0.5000"))
+		Expect(props).To(HaveKeyWithValue("two: load.statuses", `{"200":500,"502":490,"none":10}`))
+		Expect(props).To(HaveKeyWithValue("two: load.errors", `{"reset":10}`))
+		Expect(props).To(HaveKeyWithValue("two: load.latency.p50_seconds", "0.001000"))
+		Expect(props).To(HaveKeyWithValue("two: load.latency.p99_seconds", "0.020000"))
+		Expect(props).To(HaveKeyWithValue("two: gateway.log_lines", "2"))
+	})
+
+	It("is in the JSON report, with totals", func() {
+		path := filepath.Join(GinkgoT().TempDir(), "out", "report.json")
+		Expect(reports.WriteJSON(path, observed())).To(Succeed())
+		data, err := os.ReadFile(path)
+		Expect(err).NotTo(HaveOccurred())
+		var r map[string]any
+		Expect(json.Unmarshal(data, &r)).To(Succeed())
+		Expect(r["format"]).To(Equal("gatecrash-report/1"))
+		Expect(r["summary"]).To(Equal(map[string]any{"scenarios": 2.0, "passed": 1.0, "failed": 1.0, "errors": 0.0, "skipped": 0.0, "interrupted": 0.0}))
+		one := r["scenarios"].([]any)[0].(map[string]any)
+		obs := one["observed"].(map[string]any)
+		Expect(obs).To(HaveKeyWithValue("valid_http", true))
+		Expect(obs).To(HaveKeyWithValue("body_excerpt", "hello"))
+		Expect(obs).To(HaveKeyWithValue("attempts", 3.0))
+		Expect(obs["body_integrity"]).To(HaveKeyWithValue("silent", true))
+		Expect(one["recovery"]).To(HaveKeyWithValue("after_ns", 30e6))
+		Expect(one).To(HaveKeyWithValue("gateway_alive", true))
+		two := r["scenarios"].([]any)[1].(map[string]any)
+		Expect(two["load"]).To(HaveKeyWithValue("success_ratio", 0.5))
+		Expect(two["load"].(map[string]any)["latency"]).To(HaveKeyWithValue("p99_ns", 20e6))
+	})
+
+	It("sums a load up in the console line, and a count of attempts when they were asserted", func() {
+		s := observed()
+		Expect(s[0].ObservedLine()).To(Equal("status 200 in 5ms, 3 attempts, body truncated, recovered after 30ms"))
+		Expect(s[1].ObservedLine()).To(Equal("load 200/s for 5s: 1000 of 1000 requests sent, 50.0% success (200: 500, 502: 490, none: 10), p50 1ms, p99 20ms, max 30ms"))
 	})
 })

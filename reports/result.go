@@ -6,6 +6,7 @@ package reports
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/gatecrash/gatecrash/harness"
@@ -44,8 +45,12 @@ type Scenario struct {
 	// Steady is the request before the fault, Observed the one during it.
 	Steady   *harness.Observation `json:"steady,omitempty"`
 	Observed *harness.Observation `json:"observed,omitempty"`
-	Checks   []Check              `json:"checks,omitempty"`
-	Recovery *Recovery            `json:"recovery,omitempty"`
+	// Load is what a load scenario observed instead of one request.
+	Load     *harness.LoadResult `json:"load,omitempty"`
+	Checks   []Check             `json:"checks,omitempty"`
+	Recovery *Recovery           `json:"recovery,omitempty"`
+	// GatewayAlive is whether the gateway still ran at the scenario's end.
+	GatewayAlive *bool `json:"gateway_alive,omitempty"`
 	// GatewayLog is what the gateway wrote while the scenario ran.
 	GatewayLog string `json:"gateway_log,omitempty"`
 
@@ -68,15 +73,34 @@ type Recovery struct {
 	Expected  string        `json:"expected"`
 	Recovered bool          `json:"recovered"`
 	After     time.Duration `json:"after_ns"`
-	Last      string        `json:"last"`
+	// Polls is how many requests it took.
+	Polls int    `json:"polls"`
+	Last  string `json:"last"`
 }
 
 // ObservedLine sums up the observation in one line, as the console shows it.
 func (s *Scenario) ObservedLine() string {
-	if s.Observed == nil {
+	var line string
+	switch {
+	case s.Load != nil:
+		line = "load " + s.Load.String()
+	case s.Observed != nil:
+		line = s.Observed.String()
+		if s.checked("attempts") {
+			line += fmt.Sprintf(", %d attempts", s.Observed.Attempts)
+			if s.Observed.Attempts == 1 {
+				line = strings.TrimSuffix(line, "s")
+			}
+			if s.Observed.Uncounted != "" {
+				line += " or more (not all observable)"
+			}
+		}
+		if s.checked("body_intact") && s.Observed.Integrity != nil {
+			line += ", body " + string(s.Observed.Integrity.Verdict)
+		}
+	default:
 		return "nothing"
 	}
-	line := s.Observed.String()
 	if s.Recovery != nil {
 		if s.Recovery.Recovered {
 			line += fmt.Sprintf(", recovered after %s", harness.Round(s.Recovery.After))
@@ -84,40 +108,127 @@ func (s *Scenario) ObservedLine() string {
 			line += fmt.Sprintf(", not recovered after %s (last: %s)", harness.Round(s.Recovery.After), s.Recovery.Last)
 		}
 	}
+	if s.GatewayAlive != nil && !*s.GatewayAlive {
+		line += ", gateway no longer running"
+	}
 	return line
 }
 
-// Properties are the scenario's fault, parameters, expectations and
-// observed values as name/value pairs, for JUnit.
-func (s *Scenario) Properties() [][2]string {
-	props := [][2]string{{"fault", s.Fault}}
-	if params, err := json.Marshal(s.Params); err == nil && s.Params != nil && string(params) != "{}" {
-		props = append(props, [2]string{"fault.params", string(params)})
-	}
-	if s.Method != "" {
-		props = append(props, [2]string{"fault.method", s.Method})
-	}
-	props = append(props, [2]string{"gateway", s.Gateway}, [2]string{"expected", s.Expected})
-	if o := s.Observed; o != nil {
-		props = append(props,
-			[2]string{"observed.status", fmt.Sprint(o.Status)},
-			[2]string{"observed.seconds", fmt.Sprintf("%.4f", o.Total.Seconds())},
-			[2]string{"observed.ttfb_seconds", fmt.Sprintf("%.4f", o.TTFB.Seconds())},
-			[2]string{"observed.valid_http", fmt.Sprint(o.ValidHTTP())},
-			[2]string{"observed.attempts", fmt.Sprint(o.Attempts)},
-		)
-		if o.ErrorKind != "" {
-			props = append(props, [2]string{"observed.error", string(o.ErrorKind) + ": " + o.Error})
+// checked reports whether the scenario has a check named name.
+func (s *Scenario) checked(name string) bool {
+	for _, c := range s.Checks {
+		if c.Name == name {
+			return true
 		}
 	}
+	return false
+}
+
+// Properties are the scenario's fault, parameters, expectations and every
+// observed value as name/value pairs, for JUnit. The names are stable; the
+// README lists them.
+func (s *Scenario) Properties() [][2]string {
+	props := [][2]string{{"fault", s.Fault}}
+	add := func(name string, value any) { props = append(props, [2]string{name, fmt.Sprint(value)}) }
+	addJSON := func(name string, value any) {
+		if data, err := json.Marshal(value); err == nil {
+			add(name, string(data))
+		}
+	}
+	if params, err := json.Marshal(s.Params); err == nil && s.Params != nil && string(params) != "{}" {
+		add("fault.params", string(params))
+	}
+	if s.Method != "" {
+		add("fault.method", s.Method)
+	}
+	add("gateway", s.Gateway)
+	add("expected", s.Expected)
+	if o := s.Steady; o != nil {
+		add("steady.status", o.Status)
+		add("steady.seconds", seconds4(o.Total))
+	}
+	if o := s.Observed; o != nil {
+		add("observed.status", o.Status)
+		add("observed.seconds", seconds4(o.Total))
+		add("observed.ttfb_seconds", seconds4(o.TTFB))
+		add("observed.valid_http", o.ValidHTTP())
+		if o.ErrorKind != "" {
+			add("observed.error", string(o.ErrorKind)+": "+o.Error)
+		}
+		if o.ID != "" {
+			add("observed.request_id", o.ID)
+		}
+		add("observed.attempts", o.Attempts)
+		add("observed.attempts_exact", o.Uncounted == "")
+		if o.Uncounted != "" {
+			add("observed.attempts_uncounted", o.Uncounted)
+		}
+		add("observed.connections", o.Connections)
+		if o.Unaccepted > 0 {
+			add("observed.unaccepted_connects", o.Unaccepted)
+		}
+		if len(o.Upstream) > 0 {
+			addJSON("observed.upstream", o.Upstream)
+		}
+		if len(o.Header) > 0 {
+			addJSON("observed.headers", o.Header)
+		}
+		add("observed.body_bytes", o.BodyBytes)
+		if o.BodySHA256 != "" {
+			add("observed.body_sha256", o.BodySHA256)
+		}
+		if len(o.Body) > 0 {
+			add("observed.body_excerpt", excerpt(o.Body))
+		}
+		if in := o.Integrity; in != nil {
+			add("observed.body_integrity", in.Verdict)
+			add("observed.body_integrity_detail", in.Detail)
+		}
+	}
+	if l := s.Load; l != nil {
+		add("load.rate", l.Rate)
+		add("load.duration_seconds", seconds4(l.Duration))
+		add("load.planned", l.Planned)
+		add("load.requests", l.Requests)
+		add("load.answered", l.Answered)
+		add("load.success_ratio", fmt.Sprintf("%.4f", l.SuccessRatio))
+		addJSON("load.statuses", l.Statuses)
+		if len(l.Errors) > 0 {
+			addJSON("load.errors", l.Errors)
+		}
+		for _, p := range []string{"min", "mean", "p50", "p90", "p95", "p99", "max"} {
+			d, _ := l.Latency.Percentile(p)
+			add("load.latency."+p+"_seconds", fmt.Sprintf("%.6f", d.Seconds()))
+		}
+		add("load.wall_seconds", seconds4(l.Wall))
+		add("load.origin_requests", l.OriginRequests)
+		add("load.origin_connections", l.OriginConnections)
+	}
 	if r := s.Recovery; r != nil {
-		props = append(props,
-			[2]string{"recovery.recovered", fmt.Sprint(r.Recovered)},
-			[2]string{"recovery.seconds", fmt.Sprintf("%.4f", r.After.Seconds())},
-		)
+		add("recovery.recovered", r.Recovered)
+		add("recovery.seconds", seconds4(r.After))
+		add("recovery.polls", r.Polls)
+		add("recovery.last", r.Last)
+	}
+	if s.GatewayAlive != nil {
+		add("gateway.alive", *s.GatewayAlive)
+	}
+	if s.GatewayLog != "" {
+		add("gateway.log_lines", strings.Count(strings.TrimRight(s.GatewayLog, "\n"), "\n")+1)
 	}
 	for _, c := range s.Checks {
-		props = append(props, [2]string{"check." + c.Name, fmt.Sprintf("expected %s, observed %s", c.Expected, c.Observed)})
+		add("check."+c.Name, fmt.Sprintf("expected %s, observed %s", c.Expected, c.Observed))
 	}
 	return props
+}
+
+func seconds4(d time.Duration) string { return fmt.Sprintf("%.4f", d.Seconds()) }
+
+// excerpt is the start of a body as text, for a property.
+func excerpt(b []byte) string {
+	const n = 200
+	if len(b) > n {
+		return strings.ToValidUTF8(string(b[:n]), "\uFFFD") + "..."
+	}
+	return strings.ToValidUTF8(string(b), "\uFFFD")
 }

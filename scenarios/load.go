@@ -132,27 +132,8 @@ func (s *Suite) validate(d *decoder) {
 		if m := sc.Request.Method; m != "" && strings.ContainsAny(m, " \t\r\n/:") {
 			d.failPath(at+".request.method", "%s.request.method: expected an HTTP method such as GET; got %q", at, m)
 		}
-		sc.Expect.validate(d, at+".expect")
-	}
-}
-
-func (e *Expect) validate(d *decoder, at string) {
-	if len(e.Status) == 0 && e.Within == 0 && e.AtLeast == 0 && len(e.Between) == 0 && e.ValidHTTP == nil && e.Recovers == nil {
-		d.failPath(at, "%s: expected at least one assertion: status, within, at_least, between, valid_http or recovers", at)
-	}
-	if len(e.Between) != 0 && (len(e.Between) != 2 || e.Between[0] >= e.Between[1]) {
-		d.failPath(at+".between", "%s.between: expected two durations, the shorter first, such as [1.9s, 2.5s]", at)
-	}
-	if e.Within != 0 && e.AtLeast != 0 && e.AtLeast >= e.Within {
-		d.failPath(at+".at_least", "%s.at_least: expected less than within (%s); got %s", at, e.Within, e.AtLeast)
-	}
-	if r := e.Recovers; r != nil {
-		if r.Within <= 0 {
-			d.failPath(at+".recovers", "%s.recovers.within: expected how long recovery may take, such as 2s", at)
-		}
-		if len(r.Status) == 0 {
-			r.Status = StatusSet{{Code: 200}}
-		}
+		sc.validateLoad(d, at)
+		sc.Expect.validate(d, at+".expect", sc.Load != nil)
 	}
 }
 
@@ -182,6 +163,9 @@ func (s *Suite) validateGateway(d *decoder) {
 				d.failPath("gateway."+field, "gateway.%s: only a managed gateway (gateway.command) takes %s", field, field)
 			}
 		}
+	}
+	if b := g.Builtin; b != nil && (b.Retries < 0 || b.Retries > 10) {
+		d.failPath("gateway.builtin.retries", "gateway.builtin.retries: expected 0 to 10 more tries of a failed attempt; got %d", b.Retries)
 	}
 	if mode == "builtin" && g.Ready != nil {
 		d.failPath("gateway.ready", "gateway.ready: the builtin gateway needs no readiness probe; it is for command or url")
@@ -307,6 +291,7 @@ func (s *Suite) Config() harness.Config {
 		if g.Builtin != nil {
 			b.ConnectTimeout, b.ResponseTimeout = g.Builtin.ConnectTimeout.D(), g.Builtin.ResponseTimeout.D()
 			b.KeepAlive = g.Builtin.KeepAlive
+			b.Retries = g.Builtin.Retries
 		}
 		cfg.Gateway = b
 	}

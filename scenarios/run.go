@@ -2,6 +2,7 @@ package scenarios
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -12,7 +13,6 @@ import (
 	"github.com/onsi/ginkgo/v2/formatter"
 	gtypes "github.com/onsi/ginkgo/v2/types"
 	"github.com/onsi/gomega"
-	"github.com/onsi/gomega/types"
 
 	"github.com/gatecrash/gatecrash/faults"
 	"github.com/gatecrash/gatecrash/harness"
@@ -32,6 +32,9 @@ const (
 type Options struct {
 	// JUnit is the path of the JUnit report ("" for none).
 	JUnit string
+	// JSON is the path of the JSON report, every observation of every
+	// scenario ("" for none).
+	JSON string
 	// LabelFilter selects scenarios by label, in Ginkgo's label syntax.
 	LabelFilter string
 	// Focus runs only scenarios whose names match one of these regexps.
@@ -129,6 +132,9 @@ func Run(suites []*Suite, opts Options) int {
 	ginkgo.ReportAfterSuite("gatecrash reports", func(gtypes.Report) {
 		if opts.JUnit != "" {
 			reportErr = reports.WriteJUnit(opts.JUnit, results)
+		}
+		if opts.JSON != "" {
+			reportErr = errors.Join(reportErr, reports.WriteJSON(opts.JSON, results))
 		}
 	})
 
@@ -268,14 +274,31 @@ func runScenario(ctx context.Context, env *harness.Environment, sc *Scenario, re
 		case <-ctx.Done():
 		}
 	}
-	obs := env.Do(ctx, req)
-	rec.Observed = &obs
-
 	var failures []string
 	g := gomega.NewGomega(func(message string, _ ...int) { failures = append(failures, message) })
-	for _, c := range sc.Expect.checks() {
-		ok := g.Expect(obs).To(c.matcher)
-		rec.Checks = append(rec.Checks, reports.Check{Name: c.name, Expected: c.expected, Observed: c.observed(obs), Passed: ok})
+	checks := sc.Expect.checks()
+	judge := func(on subject, actual any) {
+		for _, c := range checks {
+			if c.on == on {
+				ok := g.Expect(actual).To(c.matcher)
+				rec.Checks = append(rec.Checks, reports.Check{Name: c.name, Expected: c.expected, Observed: c.observed(actual), Passed: ok})
+			}
+		}
+	}
+	if sc.Load != nil {
+		res, err := env.Load(ctx, sc.Load.Harness(sc.Request))
+		if err != nil {
+			harnessError("load: %v", err)
+		}
+		rec.Load = &res
+		judge(onLoad, res)
+	} else {
+		obs := env.Do(ctx, req)
+		rec.Observed = &obs
+		judge(onRequest, obs)
+	}
+	if len(sc.Expect.LogMatches) > 0 {
+		judge(onLog, awaitLog(ctx, env, logMark, sc.Expect.LogMatches))
 	}
 
 	if ctx.Err() != nil {
@@ -294,6 +317,12 @@ func runScenario(ctx context.Context, env *harness.Environment, sc *Scenario, re
 			failures = append(failures, fmt.Sprintf("expected recovery to %s, observed %s", rec.Recovery.Expected, recoveryObserved(rec.Recovery)))
 		}
 	}
+	alive := env.GatewayAlive()
+	if sc.Expect.GatewayAlive != nil {
+		alive = staysAlive(ctx, env)
+	}
+	rec.GatewayAlive = &alive
+	judge(onGateway, alive)
 	if len(failures) > 0 {
 		ginkgo.Fail(strings.Join(failures, "\n"))
 	}
@@ -311,9 +340,11 @@ func awaitRecovery(ctx context.Context, env *harness.Environment, req harness.Re
 	deadline := start.Add(within)
 	var last harness.Observation
 	want := match.HaveStatusMatching(r.Status.String(), r.Status.Matches)
+	polls := 0
 	ok := g.Eventually(ctx, func() harness.Observation {
 		req.Timeout = max(time.Until(deadline), time.Millisecond)
 		last = env.Do(ctx, req)
+		polls++
 		return last
 	}).WithTimeout(within).WithPolling(recoveryPoll).Should(want)
 	after := time.Since(start)
@@ -325,7 +356,53 @@ func awaitRecovery(ctx context.Context, env *harness.Environment, req harness.Re
 		Expected:  fmt.Sprintf("status %s within %s", r.Status, r.Within),
 		Recovered: ok,
 		After:     after,
+		Polls:     polls,
 		Last:      last.String(),
+	}
+}
+
+// aliveGrace is how long a gateway must keep running for gateway_alive: a
+// process that crashed on the fault takes a moment to be seen gone.
+const aliveGrace = 300 * time.Millisecond
+
+// staysAlive reports whether the gateway keeps running for aliveGrace.
+func staysAlive(ctx context.Context, env *harness.Environment) bool {
+	deadline := time.Now().Add(aliveGrace)
+	for env.GatewayAlive() {
+		if time.Now().After(deadline) || ctx.Err() != nil {
+			return true
+		}
+		select {
+		case <-time.After(25 * time.Millisecond):
+		case <-ctx.Done():
+		}
+	}
+	return false
+}
+
+// logWait is how long a log expectation waits for the gateway's log line:
+// a gateway may write it just after its answer, a log file a moment later.
+const logWait = time.Second
+
+// awaitLog returns the gateway's log since mark once every pattern has a
+// matching line, or after logWait.
+func awaitLog(ctx context.Context, env *harness.Environment, mark harness.LogMark, patterns []string) string {
+	deadline := time.Now().Add(logWait)
+	for {
+		window, _ := env.Gateway.LogsSince(mark)
+		all := true
+		for _, p := range patterns {
+			if ok, _ := match.HaveLogLine(mustCompile(p)).Match(window); !ok {
+				all = false
+			}
+		}
+		if all || time.Now().After(deadline) || ctx.Err() != nil {
+			return window
+		}
+		select {
+		case <-time.After(50 * time.Millisecond):
+		case <-ctx.Done():
+		}
 	}
 }
 
@@ -334,62 +411,4 @@ func recoveryObserved(r *reports.Recovery) string {
 		return fmt.Sprintf("recovered after %s", harness.Round(r.After))
 	}
 	return fmt.Sprintf("not recovered after %s, last saw %s", harness.Round(r.After), r.Last)
-}
-
-// check is one expectation as a Gomega matcher.
-type check struct {
-	name, expected string
-	matcher        types.GomegaMatcher
-	observed       func(harness.Observation) string
-}
-
-func observedStatus(o harness.Observation) string { return o.String() }
-
-func observedTime(o harness.Observation) string {
-	return "answered in " + harness.Round(o.Total).String()
-}
-
-func (e *Expect) checks() []check {
-	var cs []check
-	if len(e.Status) > 0 {
-		cs = append(cs, check{"status", "status " + e.Status.String(),
-			match.HaveStatusMatching(e.Status.String(), e.Status.Matches), observedStatus})
-	}
-	if e.Within > 0 {
-		cs = append(cs, check{"within", "within " + e.Within.String(), match.AnswerWithin(e.Within.D()), observedTime})
-	}
-	if e.AtLeast > 0 {
-		cs = append(cs, check{"at_least", "at least " + e.AtLeast.String(), match.TakeAtLeast(e.AtLeast.D()), observedTime})
-	}
-	if len(e.Between) == 2 {
-		cs = append(cs, check{"between", fmt.Sprintf("between %s and %s", e.Between[0], e.Between[1]),
-			match.AnswerBetween(e.Between[0].D(), e.Between[1].D()), observedTime})
-	}
-	if e.ValidHTTP != nil {
-		m, expected := match.BeValidHTTP(), "a valid HTTP answer"
-		if !*e.ValidHTTP {
-			m, expected = gomega.Not(m), "no valid HTTP answer"
-		}
-		cs = append(cs, check{"valid_http", expected, m, observedValidity})
-	}
-	return cs
-}
-
-func observedValidity(o harness.Observation) string {
-	if o.ValidHTTP() {
-		return "a valid HTTP answer, " + o.String()
-	}
-	return o.String()
-}
-
-// String is the expectations in one line, as the console shows them.
-func (e *Expect) String() string {
-	var parts []string
-	for _, c := range e.checks() {
-		parts = append(parts, c.expected)
-	}
-	if r := e.Recovers; r != nil {
-		parts = append(parts, fmt.Sprintf("recovers %s within %s", r.Status, r.Within))
-	}
-	return strings.Join(parts, ", ")
 }

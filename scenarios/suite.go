@@ -67,6 +67,9 @@ type BuiltinSpec struct {
 	ConnectTimeout  Duration `yaml:"connect_timeout" json:"connect_timeout,omitempty"`
 	ResponseTimeout Duration `yaml:"response_timeout" json:"response_timeout,omitempty"`
 	KeepAlive       bool     `yaml:"keepalive" json:"keepalive,omitempty"`
+	// Retries is how many more times a failed attempt that is safe to
+	// repeat is tried (harness.Builtin.Retries), 0 to 10.
+	Retries int `yaml:"retries" json:"retries,omitempty"`
 }
 
 // ReadySpec is a readiness probe.
@@ -114,7 +117,10 @@ type Scenario struct {
 	Labels  []string    `yaml:"labels" json:"labels,omitempty"`
 	Fault   FaultRef    `yaml:"fault" json:"fault"`
 	Request RequestSpec `yaml:"request" json:"request"`
-	Expect  Expect      `yaml:"expect" json:"expect"`
+	// Load, when set, sends the request at a constant rate for a duration
+	// during the fault instead of once.
+	Load   *LoadSpec `yaml:"load" json:"load,omitempty"`
+	Expect Expect    `yaml:"expect" json:"expect"`
 	// Skip, when set, is why the scenario does not run (say, a gateway
 	// that cannot be pointed at the fake DNS); it shows in every report.
 	Skip string `yaml:"skip" json:"skip,omitempty"`
@@ -153,31 +159,6 @@ type RequestSpec struct {
 // Harness is the request as the harness sends it.
 func (r RequestSpec) Harness() harness.Request {
 	return harness.Request{Method: r.Method, Path: r.Path, Headers: r.Headers, Body: r.Body, Timeout: r.Timeout.D()}
-}
-
-// Expect is what the gateway must do while the fault is in effect.
-type Expect struct {
-	// Status is the status code, a class like 5xx, or a list of them.
-	Status StatusSet `yaml:"status" json:"status,omitempty"`
-	// Within: the answer is complete within this time.
-	Within Duration `yaml:"within" json:"within,omitempty"`
-	// AtLeast: the answer takes at least this long (a timeout fired, not a shortcut).
-	AtLeast Duration `yaml:"at_least" json:"at_least,omitempty"`
-	// Between: the answer is complete between the two times.
-	Between []Duration `yaml:"between" json:"between,omitempty"`
-	// ValidHTTP: whether the client gets a complete, valid HTTP answer
-	// (false records a gateway that relays garbage or drops the connection).
-	ValidHTTP *bool `yaml:"valid_http" json:"valid_http,omitempty"`
-	// Recovers: after the fault clears, the gateway answers this within a bound.
-	Recovers *Recovery `yaml:"recovers" json:"recovers,omitempty"`
-}
-
-// Recovery is the bound on getting healthy again after the fault clears.
-type Recovery struct {
-	// Status is what the gateway must answer again (default 200).
-	Status StatusSet `yaml:"status" json:"status,omitempty"`
-	// Within is how long it may take.
-	Within Duration `yaml:"within" json:"within"`
 }
 
 // Duration is a time.Duration written as in Go: 500ms, 2s, 1m30s.

@@ -83,10 +83,11 @@ func newFlags(name, synopsis, example string, stderr io.Writer) *flag.FlagSet {
 
 func runCmd(args []string, stdout, stderr io.Writer) int {
 	fs := newFlags("run", "run [flags] SUITE.yaml...",
-		"gatecrash run --junit out/junit.xml --label-filter dns scenarios/examples/builtin.yaml", stderr)
+		"gatecrash run --junit out/junit.xml --json out/report.json --label-filter dns scenarios/examples/builtin.yaml", stderr)
 	var opts scenarios.Options
 	var focus stringList
 	fs.StringVar(&opts.JUnit, "junit", "", "write a JUnit XML report to this `path`")
+	fs.StringVar(&opts.JSON, "json", "", "write a JSON report with every observation to this `path`")
 	fs.StringVar(&opts.LabelFilter, "label-filter", "", "run only scenarios whose labels match this Ginkgo label `expression`, such as 'dns && !slow'")
 	fs.Var(&focus, "focus", "run only scenarios whose name matches this `regexp` (repeatable)")
 	fs.BoolVar(&opts.Verbose, "v", false, "also print Ginkgo's own detailed report")

@@ -9,7 +9,10 @@
 package match
 
 import (
+	"bytes"
 	"fmt"
+	"net/http"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -24,6 +27,8 @@ import (
 type observationMatcher struct {
 	expected string
 	match    func(harness.Observation) bool
+	// observed describes what was observed; nil: the observation's String.
+	observed func(harness.Observation) string
 }
 
 func (m observationMatcher) Match(actual any) (bool, error) {
@@ -35,11 +40,18 @@ func (m observationMatcher) Match(actual any) (bool, error) {
 }
 
 func (m observationMatcher) FailureMessage(actual any) string {
-	return fmt.Sprintf("expected %s, observed %s", m.expected, describe(actual))
+	return fmt.Sprintf("expected %s, observed %s", m.expected, m.describe(actual))
 }
 
 func (m observationMatcher) NegatedFailureMessage(actual any) string {
-	return fmt.Sprintf("expected not %s, observed %s", m.expected, describe(actual))
+	return fmt.Sprintf("expected not %s, observed %s", m.expected, m.describe(actual))
+}
+
+func (m observationMatcher) describe(actual any) string {
+	if obs, ok := actual.(harness.Observation); ok && m.observed != nil {
+		return m.observed(obs)
+	}
+	return describe(actual)
 }
 
 func describe(actual any) string {
@@ -68,14 +80,14 @@ func HaveStatus(codes ...int) types.GomegaMatcher {
 // HaveStatusMatching matches an answer whose status satisfies ok; desc says
 // which statuses those are ("502 or 5xx").
 func HaveStatusMatching(desc string, ok func(status int) bool) types.GomegaMatcher {
-	return observationMatcher{"status " + desc, func(o harness.Observation) bool {
+	return observationMatcher{expected: "status " + desc, match: func(o harness.Observation) bool {
 		return o.Status != 0 && ok(o.Status)
 	}}
 }
 
 // AnswerWithin matches an exchange that ended (answered or failed) within d.
 func AnswerWithin(d time.Duration) types.GomegaMatcher {
-	return observationMatcher{"an answer within " + d.String(), func(o harness.Observation) bool {
+	return observationMatcher{expected: "an answer within " + d.String(), match: func(o harness.Observation) bool {
 		return o.Total <= d
 	}}
 }
@@ -83,19 +95,208 @@ func AnswerWithin(d time.Duration) types.GomegaMatcher {
 // TakeAtLeast matches an exchange that lasted at least d: a timeout fired
 // rather than a shortcut.
 func TakeAtLeast(d time.Duration) types.GomegaMatcher {
-	return observationMatcher{"an answer after at least " + d.String(), func(o harness.Observation) bool {
+	return observationMatcher{expected: "an answer after at least " + d.String(), match: func(o harness.Observation) bool {
 		return o.Total >= d
 	}}
 }
 
 // AnswerBetween matches an exchange that lasted between lo and hi.
 func AnswerBetween(lo, hi time.Duration) types.GomegaMatcher {
-	return observationMatcher{fmt.Sprintf("an answer between %s and %s", lo, hi), func(o harness.Observation) bool {
+	return observationMatcher{expected: fmt.Sprintf("an answer between %s and %s", lo, hi), match: func(o harness.Observation) bool {
 		return o.Total >= lo && o.Total <= hi
 	}}
 }
 
 // BeValidHTTP matches a complete, well-formed HTTP answer.
 func BeValidHTTP() types.GomegaMatcher {
-	return observationMatcher{"a valid HTTP answer", harness.Observation.ValidHTTP}
+	return observationMatcher{expected: "a valid HTTP answer", match: harness.Observation.ValidHTTP}
+}
+
+// NotHaveStatusMatching matches an exchange whose status does not satisfy
+// bad; desc says which statuses those are. An exchange without a status
+// (no valid answer) matches: add BeValidHTTP to require one.
+func NotHaveStatusMatching(desc string, bad func(status int) bool) types.GomegaMatcher {
+	return observationMatcher{expected: "a status other than " + desc, match: func(o harness.Observation) bool {
+		return o.Status == 0 || !bad(o.Status)
+	}}
+}
+
+// HaveAttempts matches an exchange whose request reached the origin exactly
+// n times (harness.Observation.Attempts). When attempts may have gone
+// unseen (Observation.Uncounted, as when nothing accepts the connects), the
+// count is not observable and it does not match: it never guesses.
+func HaveAttempts(n int) types.GomegaMatcher { return HaveAttemptsBetween(n, n) }
+
+// HaveAttemptsBetween matches an exchange whose request reached the origin
+// at least lo and at most hi times (hi < 0: no upper bound). The attempts
+// seen are a lower bound when some may have gone unseen: "at least lo" is
+// judged on them, an upper bound is then not observable and fails.
+func HaveAttemptsBetween(lo, hi int) types.GomegaMatcher {
+	return observationMatcher{expected: AttemptsText(lo, hi),
+		match: func(o harness.Observation) bool {
+			if o.Attempts < lo {
+				return false
+			}
+			if hi < 0 {
+				return true
+			}
+			return o.Uncounted == "" && o.Attempts <= hi
+		},
+		observed: DescribeAttempts,
+	}
+}
+
+// AttemptsText says what an attempts bound expects, as messages write it.
+func AttemptsText(lo, hi int) string {
+	plural := func(n int) string {
+		if n == 1 {
+			return "1 attempt"
+		}
+		return fmt.Sprintf("%d attempts", n)
+	}
+	switch {
+	case lo == hi:
+		return plural(lo) + " at the origin"
+	case hi < 0:
+		return "at least " + plural(lo) + " at the origin"
+	case lo <= 0:
+		return "at most " + plural(hi) + " at the origin"
+	}
+	return fmt.Sprintf("%d to %d attempts at the origin", lo, hi)
+}
+
+// DescribeAttempts says how many attempts the origin saw for an exchange,
+// on how many connections, and why it may be more.
+func DescribeAttempts(o harness.Observation) string {
+	read := 0
+	for _, a := range o.Upstream {
+		if a.RequestRead {
+			read++
+		}
+	}
+	detail := fmt.Sprintf("%d requests read, %d new connections", read, o.Connections)
+	if o.Unaccepted > 0 {
+		detail += fmt.Sprintf(", %d connects nothing accepted", o.Unaccepted)
+	}
+	text := fmt.Sprintf("%d attempts at the origin (%s)", o.Attempts, detail)
+	if o.Attempts == 1 {
+		text = fmt.Sprintf("1 attempt at the origin (%s)", detail)
+	}
+	if o.Uncounted != "" {
+		text = fmt.Sprintf("at least %s; the exact count is not observable: %s", text, o.Uncounted)
+	}
+	return text + ", answered " + o.String()
+}
+
+// HaveIntactBody matches an exchange whose body is the origin's whole body,
+// byte for byte, in a valid answer (harness.BodyIntact).
+func HaveIntactBody() types.GomegaMatcher {
+	return observationMatcher{expected: "the origin's body intact",
+		match: func(o harness.Observation) bool {
+			return o.Integrity != nil && o.Integrity.Verdict == harness.BodyIntact
+		},
+		observed: DescribeIntegrity,
+	}
+}
+
+// HaveDamagedBody matches an exchange that relayed the origin's body cut
+// short or changed (harness.BodyTruncated, harness.BodyAltered): a finding
+// a suite pins.
+func HaveDamagedBody() types.GomegaMatcher {
+	return observationMatcher{expected: "the origin's body relayed cut or changed",
+		match: func(o harness.Observation) bool {
+			return o.Integrity != nil && (o.Integrity.Verdict == harness.BodyTruncated || o.Integrity.Verdict == harness.BodyAltered)
+		},
+		observed: DescribeIntegrity,
+	}
+}
+
+// DescribeIntegrity says what became of the origin's body.
+func DescribeIntegrity(o harness.Observation) string {
+	return o.Integrity.String() + ", answered " + o.String()
+}
+
+// headerValue is a header's values joined as RFC 9110 combines them.
+func headerValue(o harness.Observation, name string) (string, bool) {
+	vs, ok := o.Header[http.CanonicalHeaderKey(name)]
+	return strings.Join(vs, ", "), ok
+}
+
+func describeHeader(name string) func(harness.Observation) string {
+	return func(o harness.Observation) string {
+		if v, ok := headerValue(o, name); ok {
+			return fmt.Sprintf("%s: %q, answered %s", http.CanonicalHeaderKey(name), v, o)
+		}
+		return fmt.Sprintf("no %s header, answered %s", http.CanonicalHeaderKey(name), o)
+	}
+}
+
+// HaveHeader matches an answer that has the header name.
+func HaveHeader(name string) types.GomegaMatcher {
+	return observationMatcher{expected: "a " + http.CanonicalHeaderKey(name) + " header",
+		match:    func(o harness.Observation) bool { _, ok := headerValue(o, name); return ok },
+		observed: describeHeader(name)}
+}
+
+// NotHaveHeader matches an answer without the header name (an exchange
+// without a valid answer has none).
+func NotHaveHeader(name string) types.GomegaMatcher {
+	return observationMatcher{expected: "no " + http.CanonicalHeaderKey(name) + " header",
+		match:    func(o harness.Observation) bool { _, ok := headerValue(o, name); return !ok },
+		observed: describeHeader(name)}
+}
+
+// HaveHeaderValue matches an answer whose header name is value (several
+// fields of the name joined with ", ").
+func HaveHeaderValue(name, value string) types.GomegaMatcher {
+	return observationMatcher{expected: fmt.Sprintf("%s: %q", http.CanonicalHeaderKey(name), value),
+		match:    func(o harness.Observation) bool { v, ok := headerValue(o, name); return ok && v == value },
+		observed: describeHeader(name)}
+}
+
+// HaveHeaderMatching matches an answer whose header name matches re.
+func HaveHeaderMatching(name string, re *regexp.Regexp) types.GomegaMatcher {
+	return observationMatcher{expected: fmt.Sprintf("%s matching %s", http.CanonicalHeaderKey(name), re),
+		match:    func(o harness.Observation) bool { v, ok := headerValue(o, name); return ok && re.MatchString(v) },
+		observed: describeHeader(name)}
+}
+
+// bodyShown is how much of a body a message quotes.
+const bodyShown = 200
+
+func describeBody(o harness.Observation) string {
+	b := o.Body
+	more := ""
+	if len(b) > bodyShown {
+		b, more = b[:bodyShown], fmt.Sprintf("... (%d bytes)", o.BodyBytes)
+	}
+	return fmt.Sprintf("body %q%s, answered %s", b, more, o)
+}
+
+// HaveBodyContaining matches an answer whose body contains s.
+func HaveBodyContaining(s string) types.GomegaMatcher {
+	return observationMatcher{expected: fmt.Sprintf("a body containing %q", s),
+		match:    func(o harness.Observation) bool { return bytes.Contains(o.Body, []byte(s)) },
+		observed: describeBody}
+}
+
+// NotHaveBodyContaining matches an answer whose body does not contain s.
+func NotHaveBodyContaining(s string) types.GomegaMatcher {
+	return observationMatcher{expected: fmt.Sprintf("a body without %q", s),
+		match:    func(o harness.Observation) bool { return !bytes.Contains(o.Body, []byte(s)) },
+		observed: describeBody}
+}
+
+// HaveBodyMatching matches an answer whose body matches re.
+func HaveBodyMatching(re *regexp.Regexp) types.GomegaMatcher {
+	return observationMatcher{expected: fmt.Sprintf("a body matching %s", re),
+		match:    func(o harness.Observation) bool { return re.Match(o.Body) },
+		observed: describeBody}
+}
+
+// HaveBody matches an answer whose whole body is s.
+func HaveBody(s string) types.GomegaMatcher {
+	return observationMatcher{expected: fmt.Sprintf("the body %q", s),
+		match:    func(o harness.Observation) bool { return o.BodyBytes == int64(len(s)) && string(o.Body) == s },
+		observed: describeBody}
 }

@@ -1,0 +1,560 @@
+package harness
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"hash"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// RequestIDHeader is the header in which the client tags every request it
+// sends through the gateway with an id of its own. The origin reads it on
+// each upstream request, so every attempt is tied to the client request that
+// caused it however many are in flight. Gateways pass such headers on by
+// default.
+const RequestIDHeader = "X-Gatecrash-Request"
+
+// journalCap bounds how many connections a journal notes between resets;
+// past it the journal only counts, and observations say attempts went
+// uncounted.
+const journalCap = 1 << 17
+
+// maxAnswerHead bounds the status line and header block the journal keeps
+// of an answer a fault writes, to parse it.
+const maxAnswerHead = 16 << 20
+
+// journal is an origin's record of what reached it since the last reset:
+// each connection it accepted (on its plain port or its TLS endpoint), each
+// request read on it with the client's request id, and the answer it sent.
+type journal struct {
+	mu       sync.Mutex
+	conns    []*connEntry
+	byConn   map[net.Conn]*connEntry
+	n        int  // connections numbered since the reset
+	overflow bool // journalCap was reached
+}
+
+// connEntry is one connection the origin accepted.
+type connEntry struct {
+	n        int
+	endpoint string
+	accepted time.Time // zero: accepted before the last reset
+	reqs     []*reqEntry
+}
+
+// reqEntry is one request the origin read, and its answer.
+type reqEntry struct {
+	conn   *connEntry
+	id     string
+	method string
+	read   time.Time
+	// An answer is known either from the HTTP server's writes (status,
+	// body hash and count; complete when the handler returned) or from the
+	// raw bytes a fault wrote, parsed as they go (wire).
+	answered bool
+	status   int
+	sent     int64
+	hash     hash.Hash
+	complete bool
+	wire     *wireAnswer
+}
+
+func newJournal() *journal { return &journal{byConn: map[net.Conn]*connEntry{}} }
+
+// reset forgets everything; connections still open are noted again, as
+// accepted before the reset, when they carry a request.
+func (j *journal) reset() {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	j.conns, j.byConn, j.n, j.overflow = nil, map[net.Conn]*connEntry{}, 0, false
+}
+
+// accept notes a connection the origin accepted on endpoint.
+func (j *journal) accept(conn net.Conn, endpoint string) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	j.add(conn, endpoint, time.Now())
+}
+
+func (j *journal) add(conn net.Conn, endpoint string, at time.Time) *connEntry {
+	if len(j.conns) >= journalCap {
+		j.overflow = true
+		return nil
+	}
+	j.n++
+	e := &connEntry{n: j.n, endpoint: endpoint, accepted: at}
+	j.conns = append(j.conns, e)
+	j.byConn[conn] = e
+	return e
+}
+
+// request notes a request read on conn and returns its entry (nil when the
+// journal is full).
+func (j *journal) request(conn net.Conn, r *http.Request) *reqEntry {
+	if tc, ok := conn.(interface{ NetConn() net.Conn }); ok {
+		conn = tc.NetConn() // a TLS connection is noted by its TCP one
+	}
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	e := j.byConn[conn]
+	if e == nil {
+		endpoint := "http"
+		if r.TLS != nil {
+			endpoint = "tls"
+		}
+		// Open since before the reset (a gateway's pooled connection).
+		if e = j.add(conn, endpoint, time.Time{}); e == nil {
+			return nil
+		}
+	}
+	re := &reqEntry{conn: e, id: r.Header.Get(RequestIDHeader), method: r.Method, read: time.Now()}
+	e.reqs = append(e.reqs, re)
+	return re
+}
+
+// forget drops conn from the lookup table once it is closed.
+func (j *journal) forget(conn net.Conn) {
+	if tc, ok := conn.(interface{ NetConn() net.Conn }); ok {
+		conn = tc.NetConn()
+	}
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	delete(j.byConn, conn)
+}
+
+// header notes the status the HTTP server answers re with.
+func (j *journal) header(re *reqEntry, status int) {
+	if re == nil {
+		return
+	}
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if !re.answered {
+		re.answered, re.status, re.hash = true, status, sha256.New()
+	}
+}
+
+// body notes body bytes the HTTP server sends for re.
+func (j *journal) body(re *reqEntry, p []byte) {
+	if re == nil || re.method == http.MethodHead {
+		return
+	}
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	re.sent += int64(len(p))
+	re.hash.Write(p)
+}
+
+// finish notes that the HTTP server's handler for re returned normally.
+func (j *journal) finish(re *reqEntry) {
+	if re == nil {
+		return
+	}
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	re.complete = re.answered
+}
+
+// wire notes raw answer bytes a fault writes for re, before they go out.
+func (j *journal) wire(re *reqEntry, p []byte) {
+	if re == nil {
+		return
+	}
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if re.wire == nil {
+		re.wire = &wireAnswer{method: re.method, hash: sha256.New(), declared: -1}
+	}
+	re.wire.write(p)
+}
+
+// Answer is what the origin sent in reply to one request, as it knows it.
+type Answer struct {
+	// Status is the code of the status line it sent; 0 when what it sent
+	// was not a valid HTTP head (garbage, HTTP/0.9, a cut header block).
+	Status int `json:"status"`
+	// Declared is the body length the head declared (Content-Length), -1
+	// when it declared none (chunked, or ended by the close).
+	Declared int64 `json:"declared"`
+	// Sent counts the body bytes sent, SHA256 is their hash (hex).
+	Sent   int64  `json:"sent"`
+	SHA256 string `json:"sha256"`
+	// Complete says the body was whole: as long as declared, or ended by
+	// its last chunk, or by the close that delimits it.
+	Complete bool `json:"complete"`
+}
+
+func (re *reqEntry) answer() *Answer {
+	switch {
+	case re.wire != nil:
+		return re.wire.answer()
+	case re.answered:
+		a := &Answer{Status: re.status, Declared: -1, Sent: re.sent, Complete: re.complete,
+			SHA256: hex.EncodeToString(re.hash.Sum(nil))}
+		if re.complete {
+			a.Declared = re.sent
+		}
+		return a
+	}
+	return nil
+}
+
+// wireAnswer parses the raw bytes of an answer as a fault writes them, a
+// piece at a time, keeping only the head: the body is counted and hashed,
+// its chunked framing decoded on the way.
+type wireAnswer struct {
+	method   string
+	head     []byte
+	state    wireState
+	status   int
+	declared int64
+	left     int64 // bytes left of the declared body or of the current chunk
+	line     []byte
+	sent     int64
+	hash     hash.Hash
+	complete bool
+}
+
+type wireState int
+
+const (
+	wireHead      wireState = iota // reading the status line and header block
+	wireLength                     // a body of a declared length
+	wireClose                      // a body ended by the close
+	wireChunkSize                  // a chunk-size line
+	wireChunkData                  // chunk data
+	wireChunkCRLF                  // the CRLF after chunk data
+	wireTrailer                    // the trailer section after the last chunk
+	wireDone                       // the body is complete
+	wireInvalid                    // not valid HTTP: nothing more is parsed
+)
+
+func (w *wireAnswer) write(p []byte) {
+	for len(p) > 0 {
+		switch w.state {
+		case wireHead:
+			w.head = append(w.head, p...)
+			p = nil
+			i := bytes.Index(w.head, []byte("\r\n\r\n"))
+			if i < 0 {
+				if len(w.head) > maxAnswerHead {
+					w.state = wireInvalid
+				}
+				continue
+			}
+			rest := w.head[i+4:]
+			w.head = w.head[:i+4]
+			w.parseHead()
+			p = rest
+		case wireLength:
+			n := min(int64(len(p)), w.left)
+			w.body(p[:n])
+			w.left -= n
+			p = p[n:]
+			if w.left == 0 {
+				w.state, w.complete = wireDone, true
+			}
+		case wireClose:
+			w.body(p)
+			p = nil
+		case wireChunkData:
+			n := min(int64(len(p)), w.left)
+			w.body(p[:n])
+			w.left -= n
+			p = p[n:]
+			if w.left == 0 {
+				w.state = wireChunkCRLF
+			}
+		case wireChunkSize, wireChunkCRLF, wireTrailer:
+			i := bytes.IndexByte(p, '\n')
+			if i < 0 {
+				w.line = append(w.line, p...)
+				p = nil
+				if len(w.line) > 4096 {
+					w.state = wireInvalid
+				}
+				continue
+			}
+			line := strings.TrimRight(string(append(w.line, p[:i]...)), "\r")
+			w.line, p = w.line[:0], p[i+1:]
+			w.endLine(line)
+		default: // done or invalid: the rest is not part of the answer
+			p = nil
+		}
+	}
+}
+
+func (w *wireAnswer) body(p []byte) {
+	w.sent += int64(len(p))
+	w.hash.Write(p)
+}
+
+// parseHead reads the status and the body's framing from the head. It
+// reads only what decides them, in one pass: a fault's head may be
+// megabytes long, and the origin notes it before sending it.
+func (w *wireAnswer) parseHead() {
+	head := w.head[:len(w.head)-4]
+	line, rest, _ := bytes.Cut(head, []byte("\r\n"))
+	status, ok := statusCode(line)
+	if !ok {
+		w.state = wireInvalid
+		return
+	}
+	length, chunked := int64(-1), false
+	for len(rest) > 0 {
+		line, rest, _ = bytes.Cut(rest, []byte("\r\n"))
+		name, value, ok := bytes.Cut(line, []byte(":"))
+		if !ok {
+			w.state = wireInvalid // a header line without a colon
+			return
+		}
+		value = bytes.TrimSpace(value)
+		switch {
+		case bytes.EqualFold(name, []byte("Content-Length")):
+			n, err := strconv.ParseInt(string(value), 10, 64)
+			if err != nil || n < 0 || length >= 0 && n != length {
+				w.state = wireInvalid // a bad or conflicting length
+				return
+			}
+			length = n
+		case bytes.EqualFold(name, []byte("Transfer-Encoding")):
+			codings := bytes.Split(value, []byte(","))
+			chunked = bytes.EqualFold(bytes.TrimSpace(codings[len(codings)-1]), []byte("chunked"))
+		}
+	}
+	w.status = status
+	switch {
+	case w.method == http.MethodHead || status == http.StatusNoContent || status == http.StatusNotModified || status < 200:
+		w.state, w.complete, w.declared = wireDone, true, 0
+	case chunked: // Transfer-Encoding wins over Content-Length (RFC 9112)
+		w.state = wireChunkSize
+	case length >= 0:
+		w.declared, w.left = length, length
+		w.state = wireLength
+		if w.left == 0 {
+			w.state, w.complete = wireDone, true
+		}
+	default:
+		w.state = wireClose
+	}
+}
+
+// statusCode reads the code of a status line such as "HTTP/1.1 200 OK";
+// ok is false for anything else, or a code outside 100 to 599.
+func statusCode(line []byte) (int, bool) {
+	rest, ok := bytes.CutPrefix(line, []byte("HTTP/1."))
+	if !ok || len(rest) < 5 || (rest[0] != '0' && rest[0] != '1') || rest[1] != ' ' || len(rest) > 5 && rest[5] != ' ' {
+		return 0, false
+	}
+	code, err := strconv.Atoi(string(rest[2:5]))
+	if err != nil || code < 100 || code > 599 {
+		return 0, false
+	}
+	return code, true
+}
+
+// endLine handles one line of the chunked framing.
+func (w *wireAnswer) endLine(line string) {
+	switch w.state {
+	case wireChunkSize:
+		size, _, _ := strings.Cut(line, ";")
+		n, err := strconv.ParseInt(strings.TrimSpace(size), 16, 64)
+		switch {
+		case err != nil || n < 0:
+			w.state = wireInvalid
+		case n == 0:
+			w.state = wireTrailer
+		default:
+			w.state, w.left = wireChunkData, n
+		}
+	case wireChunkCRLF:
+		if line != "" {
+			w.state = wireInvalid
+			return
+		}
+		w.state = wireChunkSize
+	case wireTrailer:
+		if line == "" {
+			w.state, w.complete = wireDone, true
+		}
+	}
+}
+
+func (w *wireAnswer) answer() *Answer {
+	if w.status == 0 {
+		return &Answer{Declared: -1}
+	}
+	complete := w.complete || w.state == wireClose
+	return &Answer{Status: w.status, Declared: w.declared, Sent: w.sent, Complete: complete,
+		SHA256: hex.EncodeToString(w.hash.Sum(nil))}
+}
+
+// Attempt is one upstream attempt the origin saw: a request it read, or a
+// connection it accepted on which no request arrived.
+type Attempt struct {
+	// Endpoint is where it arrived: "http", the origin's port behind the
+	// toxic proxy, or "tls", its TLS endpoint; "unaccepted" is a connect to
+	// the origin's address that nothing accepted, seen as its SYN on
+	// loopback (Accepted is then when it was sent).
+	Endpoint string `json:"endpoint"`
+	// Instance is the origin instance, from 1.
+	Instance int `json:"instance"`
+	// Connection numbers the connection at that instance since the
+	// scenario began, from 1.
+	Connection int `json:"connection"`
+	// Accepted is when the connection was accepted, counted from the start
+	// of the client's request; Reused says it was accepted before it (a
+	// kept-alive connection).
+	Accepted time.Duration `json:"accepted_ns"`
+	Reused   bool          `json:"reused"`
+	// RequestRead says a request was read on the connection for this
+	// attempt, Request when, from the start of the client's request.
+	RequestRead bool          `json:"request_read"`
+	Request     time.Duration `json:"request_ns"`
+	// Tagged says the request carried the client's request id; an untagged
+	// attempt (a connection without a request, a request without the id) is
+	// counted only when the client's request was the only one in flight.
+	Tagged bool `json:"tagged"`
+	// Answer is what the origin sent back, when it sent anything.
+	Answer *Answer `json:"answer,omitempty"`
+}
+
+// firstSeen is when the attempt was first seen: its request, or its
+// connection when no request was read on a new one.
+func (a Attempt) firstSeen() time.Duration {
+	if a.RequestRead && (a.Reused || a.Request < a.Accepted) {
+		return a.Request
+	}
+	return a.Accepted
+}
+
+// event is an attempt with the times it is judged by.
+type event struct {
+	Attempt
+	at     time.Time // when it happened: the request read, or the accept
+	fresh  bool      // the connection was accepted at or after from
+	tagged bool
+}
+
+// attempts lists what the journal holds for the request id between from
+// and to: every request tagged with id, whenever it came, and the untagged
+// requests and request-less connections of the window, for the caller to
+// attribute. overflow says the journal stopped noting.
+func (j *journal) attempts(id string, instance int, from, to time.Time) (evs []event, overflow bool) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	in := func(t time.Time) bool { return !t.Before(from) && !t.After(to) }
+	for _, c := range j.conns {
+		fresh := !c.accepted.IsZero() && !c.accepted.Before(from)
+		base := Attempt{Endpoint: c.endpoint, Instance: instance, Connection: c.n, Reused: !fresh}
+		if !c.accepted.IsZero() {
+			base.Accepted = c.accepted.Sub(from)
+		}
+		if len(c.reqs) == 0 {
+			if fresh && in(c.accepted) {
+				evs = append(evs, event{Attempt: base, at: c.accepted, fresh: true})
+			}
+			continue
+		}
+		for _, r := range c.reqs {
+			tagged := r.id != "" && r.id == id
+			if !tagged && (r.id != "" || !in(r.read)) {
+				continue // another client's request, or outside the window
+			}
+			a := base
+			a.RequestRead, a.Request, a.Tagged = true, r.read.Sub(from), tagged
+			a.Answer = r.answer()
+			evs = append(evs, event{Attempt: a, at: r.read, fresh: fresh, tagged: tagged})
+		}
+	}
+	return evs, j.overflow
+}
+
+// counts is how many requests read and connections accepted in the window,
+// whatever their tags: the load's totals.
+func (j *journal) counts(from, to time.Time) (requests, connections int) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	in := func(t time.Time) bool { return !t.Before(from) && !t.After(to) }
+	for _, c := range j.conns {
+		if in(c.accepted) {
+			connections++
+		}
+		for _, r := range c.reqs {
+			if in(r.read) {
+				requests++
+			}
+		}
+	}
+	return requests, connections
+}
+
+// clients notes the client requests in flight through the gateway, so an
+// untagged upstream event can be tied to the one request that can have
+// caused it, and to none when several could have.
+type clients struct {
+	mu    sync.Mutex
+	spans []*span
+}
+
+// span is a client request (or a load: weight 2, many at once) in flight
+// from start to end (zero while it is).
+type span struct {
+	start, end time.Time
+	weight     int
+}
+
+// begin notes a request in flight from now; end it with c.end.
+func (c *clients) begin(weight int) *span {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	now := time.Now()
+	// Spans that ended long ago cannot hold an event still asked about.
+	kept := c.spans[:0]
+	for _, s := range c.spans {
+		if s.end.IsZero() || now.Sub(s.end) < 10*time.Minute {
+			kept = append(kept, s)
+		}
+	}
+	c.spans = kept
+	s := &span{start: now, weight: weight}
+	c.spans = append(c.spans, s)
+	return s
+}
+
+func (c *clients) end(s *span) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	s.end = time.Now()
+}
+
+// at is how many client requests were in flight at t.
+func (c *clients) at(t time.Time) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	n := 0
+	for _, s := range c.spans {
+		if !t.Before(s.start) && (s.end.IsZero() || !t.After(s.end)) {
+			n += s.weight
+		}
+	}
+	return n
+}
+
+func (c *clients) reset() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	kept := c.spans[:0]
+	for _, s := range c.spans {
+		if s.end.IsZero() {
+			kept = append(kept, s)
+		}
+	}
+	c.spans = kept
+}

@@ -1,0 +1,331 @@
+package harness
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	vegeta "github.com/tsenart/vegeta/v12/lib"
+)
+
+// Load is a constant arrival rate of one request through the gateway for a
+// duration, sent with vegeta's attacker: requests go out on schedule
+// whether or not earlier ones were answered, as real traffic does.
+type Load struct {
+	// Rate is how many requests start each second, 1 to MaxLoadRate.
+	Rate int
+	// Duration is how long requests keep starting, up to MaxLoadDuration.
+	Duration time.Duration
+	// Request is what each request sends; its Timeout bounds each one
+	// (default DefaultRequestTimeout).
+	Request Request
+}
+
+// The bounds of a load: gatecrash loads a gateway on this machine to see
+// how it fails, not to benchmark it.
+const (
+	MaxLoadRate     = 1000
+	MaxLoadDuration = time.Minute
+	// maxLoadWorkers bounds the requests in flight at once; past it the
+	// schedule slips and the result says fewer were sent than planned.
+	maxLoadWorkers = 1000
+	// maxLoadErrors bounds how many distinct errors a result lists.
+	maxLoadErrors = 10
+)
+
+// Validate checks the load's bounds.
+func (l Load) Validate() error {
+	if l.Rate < 1 || l.Rate > MaxLoadRate {
+		return fmt.Errorf("rate: expected 1 to %d requests per second; got %d", MaxLoadRate, l.Rate)
+	}
+	if l.Duration <= 0 || l.Duration > MaxLoadDuration {
+		return fmt.Errorf("duration: expected a duration above 0 and at most %s; got %s", MaxLoadDuration, l.Duration)
+	}
+	if l.Request.Timeout < 0 || l.Request.Timeout > DefaultRequestTimeout {
+		return fmt.Errorf("timeout: expected at most %s per request under load; got %s", DefaultRequestTimeout, l.Request.Timeout)
+	}
+	return nil
+}
+
+// LoadResult is what a load observed: how many requests went out and how
+// they were answered.
+type LoadResult struct {
+	// Rate and Duration are the load asked for; Planned is Rate × Duration.
+	Rate     int           `json:"rate"`
+	Duration time.Duration `json:"duration_ns"`
+	Planned  int           `json:"planned"`
+	// Requests is how many were sent, Answered how many got a valid answer
+	// with a status.
+	Requests int `json:"requests"`
+	Answered int `json:"answered"`
+	// SuccessRatio is the share of the requests sent answered 2xx or 3xx.
+	SuccessRatio float64 `json:"success_ratio"`
+	// Statuses counts the answers by status code; "none" counts the
+	// requests that got no valid answer.
+	Statuses map[string]int `json:"statuses"`
+	// Errors counts the requests without a valid answer by what went wrong
+	// (at most 10 kinds, the rest under "other").
+	Errors map[string]int `json:"errors,omitempty"`
+	// Latency is the time from each request's start to its outcome.
+	Latency Latency `json:"latency"`
+	// Wall is the time from the first request's start to the last outcome.
+	Wall time.Duration `json:"wall_ns"`
+	// OriginRequests and OriginConnections are what reached the origins
+	// during the load: requests read, connections accepted.
+	OriginRequests    int `json:"origin_requests"`
+	OriginConnections int `json:"origin_connections"`
+
+	latencies []time.Duration // every request's, sorted
+	timeouts  int             // requests abandoned at their timeout
+}
+
+// Latency are latency percentiles (vegeta's t-digest estimates) with the
+// exact minimum, mean and maximum.
+type Latency struct {
+	Min  time.Duration `json:"min_ns"`
+	Mean time.Duration `json:"mean_ns"`
+	P50  time.Duration `json:"p50_ns"`
+	P90  time.Duration `json:"p90_ns"`
+	P95  time.Duration `json:"p95_ns"`
+	P99  time.Duration `json:"p99_ns"`
+	Max  time.Duration `json:"max_ns"`
+}
+
+// Percentile is the latency at p ("p50", "p90", "p95", "p99", "max", "mean").
+func (l Latency) Percentile(p string) (time.Duration, bool) {
+	switch p {
+	case "min":
+		return l.Min, true
+	case "mean":
+		return l.Mean, true
+	case "p50":
+		return l.P50, true
+	case "p90":
+		return l.P90, true
+	case "p95":
+		return l.P95, true
+	case "p99":
+		return l.P99, true
+	case "max":
+		return l.Max, true
+	}
+	return 0, false
+}
+
+// Unanswered counts the requests that had no outcome (an answer or a
+// failure) within d of their start, those abandoned at their timeout
+// included.
+func (r LoadResult) Unanswered(d time.Duration) int {
+	i := sort.Search(len(r.latencies), func(i int) bool { return r.latencies[i] > d })
+	return max(len(r.latencies)-i, r.timeouts)
+}
+
+// StatusShare is the share of the requests sent whose status satisfies ok.
+func (r LoadResult) StatusShare(ok func(status int) bool) float64 {
+	if r.Requests == 0 {
+		return 0
+	}
+	n := 0
+	for code, count := range r.Statuses {
+		if s, err := strconv.Atoi(code); err == nil && ok(s) {
+			n += count
+		}
+	}
+	return float64(n) / float64(r.Requests)
+}
+
+// StatusLine lists the statuses as "200: 520, 502: 480, none: 3", in order.
+func (r LoadResult) StatusLine() string {
+	codes := make([]string, 0, len(r.Statuses))
+	for c := range r.Statuses {
+		codes = append(codes, c)
+	}
+	slices.Sort(codes) // "none" after the digits
+	parts := make([]string, len(codes))
+	for i, c := range codes {
+		parts[i] = fmt.Sprintf("%s: %d", c, r.Statuses[c])
+	}
+	return strings.Join(parts, ", ")
+}
+
+// String sums the load up in one line.
+func (r LoadResult) String() string {
+	return fmt.Sprintf("%d/s for %s: %d of %d requests sent, %.1f%% success (%s), p50 %s, p99 %s, max %s",
+		r.Rate, r.Duration, r.Requests, r.Planned, 100*r.SuccessRatio, r.StatusLine(),
+		Round(r.Latency.P50), Round(r.Latency.P99), Round(r.Latency.Max))
+}
+
+// RunLoad sends l to the gateway at baseURL (a loopback address), each
+// request tagged with an id from nextID (nil: none), and collects every
+// outcome. It stops early, with what it has, when ctx ends.
+func RunLoad(ctx context.Context, baseURL string, l Load, nextID func() string) (LoadResult, error) {
+	if err := l.Validate(); err != nil {
+		return LoadResult{}, err
+	}
+	if err := CheckLoopbackURL(baseURL); err != nil {
+		return LoadResult{}, err
+	}
+	timeout := l.Request.Timeout
+	if timeout <= 0 {
+		timeout = DefaultRequestTimeout
+	}
+	method := cmp.Or(l.Request.Method, http.MethodGet)
+	target := strings.TrimSuffix(baseURL, "/") + cmp.Or(l.Request.Path, "/")
+	header := http.Header{"User-Agent": {"gatecrash"}}
+	for k, v := range l.Request.Headers {
+		header.Set(k, v)
+	}
+	body := []byte(l.Request.Body)
+	targeter := func(t *vegeta.Target) error {
+		t.Method, t.URL, t.Body = method, target, body
+		t.Header = header.Clone()
+		if nextID != nil {
+			t.Header.Set(RequestIDHeader, nextID())
+		}
+		return nil
+	}
+	dialer := &net.Dialer{Timeout: timeout, Control: loopbackOnly}
+	transport := &http.Transport{
+		DialContext:         dialer.DialContext,
+		MaxIdleConnsPerHost: maxLoadWorkers,
+		DisableCompression:  true, // the answer as the gateway sent it
+	}
+	client := &http.Client{
+		Timeout: timeout,
+		// Requests in flight end with ctx too, not only new ones.
+		Transport: withContext{ctx, transport},
+		// A redirect is the gateway's answer, not a step to follow.
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
+	defer transport.CloseIdleConnections()
+	attacker := vegeta.NewAttacker(
+		vegeta.Client(client),
+		vegeta.Workers(uint64(min(l.Rate, 50))),
+		vegeta.MaxWorkers(maxLoadWorkers),
+		vegeta.MaxBody(0), // bodies are read and counted, not kept
+	)
+	stop := context.AfterFunc(ctx, func() { attacker.Stop() })
+	defer stop()
+
+	res := LoadResult{Rate: l.Rate, Duration: l.Duration, Planned: int(float64(l.Rate) * l.Duration.Seconds()),
+		Statuses: map[string]int{}}
+	var metrics vegeta.Metrics
+	pacer := vegeta.ConstantPacer{Freq: l.Rate, Per: time.Second}
+	errs := map[string]int{}
+	for r := range attacker.Attack(targeter, pacer, l.Duration, "gatecrash") {
+		metrics.Add(r)
+		res.latencies = append(res.latencies, r.Latency)
+		if r.Code == 0 {
+			res.Statuses["none"]++
+			kind := loadErrorKind(r.Error)
+			if kind == ErrTimeout {
+				res.timeouts++
+			}
+			errs[string(kind)]++
+			continue
+		}
+		res.Answered++
+		res.Statuses[strconv.Itoa(int(r.Code))]++
+	}
+	metrics.Close()
+	res.Requests = int(metrics.Requests)
+	res.SuccessRatio = metrics.Success
+	res.Latency = Latency{Min: metrics.Latencies.Min, Mean: metrics.Latencies.Mean, P50: metrics.Latencies.P50,
+		P90: metrics.Latencies.P90, P95: metrics.Latencies.P95, P99: metrics.Latencies.P99, Max: metrics.Latencies.Max}
+	if !metrics.Earliest.IsZero() {
+		res.Wall = metrics.End.Sub(metrics.Earliest)
+	}
+	slices.Sort(res.latencies)
+	res.Errors = topErrors(errs)
+	return res, nil
+}
+
+// Load sends l through the gateway, each request tagged with an id of this
+// environment, and adds what reached the origins meanwhile. While it runs,
+// untagged upstream attempts are not attributed to any request.
+func (e *Environment) Load(ctx context.Context, l Load) (LoadResult, error) {
+	inFlight := e.clients.begin(2)
+	res, err := RunLoad(ctx, e.Gateway.URL(), l, e.NewRequestID)
+	e.clients.end(inFlight)
+	for _, o := range e.Origins {
+		reqs, conns := o.journal.counts(inFlight.start, inFlight.end)
+		res.OriginRequests += reqs
+		res.OriginConnections += conns
+	}
+	return res, err
+}
+
+// withContext sends each request with ctx, so that ending ctx ends the
+// requests in flight as well.
+type withContext struct {
+	ctx  context.Context
+	next http.RoundTripper
+}
+
+func (w withContext) RoundTrip(r *http.Request) (*http.Response, error) {
+	return w.next.RoundTrip(r.WithContext(w.ctx))
+}
+
+// loopbackOnly refuses to connect anywhere but loopback: a load never
+// leaves the machine.
+func loopbackOnly(_, address string, _ syscall.RawConn) error {
+	host, _, err := net.SplitHostPort(address)
+	if err != nil {
+		return err
+	}
+	if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() {
+		return fmt.Errorf("load: %s is not a loopback address; gatecrash only loads gateways on this machine", address)
+	}
+	return nil
+}
+
+// loadErrorKind names what went wrong with a request of a load, from the
+// error text vegeta keeps.
+func loadErrorKind(text string) ErrorKind {
+	switch t := strings.ToLower(text); {
+	case strings.Contains(t, "timeout"), strings.Contains(t, "deadline exceeded"):
+		return ErrTimeout
+	case strings.Contains(t, "connection refused"):
+		return ErrRefused
+	case strings.Contains(t, "connection reset"), strings.Contains(t, "broken pipe"):
+		return ErrReset
+	case strings.Contains(t, "unexpected eof") && !strings.Contains(t, "server closed"):
+		return ErrTruncated
+	case strings.Contains(t, "eof"), strings.Contains(t, "server closed"):
+		return ErrEmptyReply
+	case strings.Contains(t, "malformed"), strings.Contains(t, "invalid"), strings.Contains(t, "bad "):
+		return ErrInvalidHTTP
+	case strings.Contains(t, "context canceled"):
+		return ErrInterrupted
+	}
+	return ErrConnect
+}
+
+// topErrors keeps the most frequent error kinds, the rest as "other".
+func topErrors(errs map[string]int) map[string]int {
+	if len(errs) == 0 {
+		return nil
+	}
+	kinds := make([]string, 0, len(errs))
+	for k := range errs {
+		kinds = append(kinds, k)
+	}
+	slices.SortFunc(kinds, func(a, b string) int { return errs[b] - errs[a] })
+	out := map[string]int{}
+	for i, k := range kinds {
+		if i < maxLoadErrors {
+			out[k] = errs[k]
+		} else {
+			out["other"] += errs[k]
+		}
+	}
+	return out
+}

@@ -1,0 +1,64 @@
+package reports
+
+import (
+	"encoding/json"
+	"fmt"
+)
+
+// JSONFormat names the JSON report's format and its version; a change that
+// renames or removes a field gets a new version.
+const JSONFormat = "gatecrash-report/1"
+
+// jsonReport is the JSON report: every scenario record, with totals.
+type jsonReport struct {
+	Format    string      `json:"format"`
+	Summary   jsonSummary `json:"summary"`
+	Scenarios []*Scenario `json:"scenarios"`
+}
+
+type jsonSummary struct {
+	Scenarios   int `json:"scenarios"`
+	Passed      int `json:"passed"`
+	Failed      int `json:"failed"`
+	Errors      int `json:"errors"`
+	Skipped     int `json:"skipped"`
+	Interrupted int `json:"interrupted"`
+}
+
+// JSON renders results, in their order, with every observation of each.
+func JSON(results []*Scenario) ([]byte, error) {
+	r := jsonReport{Format: JSONFormat, Scenarios: results}
+	if r.Scenarios == nil {
+		r.Scenarios = []*Scenario{}
+	}
+	for _, s := range results {
+		r.Summary.Scenarios++
+		switch s.State {
+		case Passed:
+			r.Summary.Passed++
+		case Failed:
+			r.Summary.Failed++
+		case Errored:
+			r.Summary.Errors++
+		case Skipped:
+			r.Summary.Skipped++
+		case Interrupted:
+			r.Summary.Interrupted++
+		}
+	}
+	data, err := json.MarshalIndent(r, "", "  ")
+	if err != nil {
+		return nil, err
+	}
+	return append(data, '\n'), nil
+}
+
+// WriteJSON writes the JSON report to path, through a temporary file so a
+// reader never sees half a report.
+func WriteJSON(path string, results []*Scenario) error {
+	data, err := JSON(results)
+	if err != nil {
+		return fmt.Errorf("json report: %w", err)
+	}
+	return writeFile(path, data)
+}

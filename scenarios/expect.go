@@ -1,0 +1,571 @@
+package scenarios
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"reflect"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/goccy/go-yaml/ast"
+	"github.com/onsi/gomega"
+	"github.com/onsi/gomega/types"
+
+	"github.com/gatecrash/gatecrash/harness"
+	"github.com/gatecrash/gatecrash/harness/match"
+)
+
+// Expect is what the gateway must do while the fault is in effect. The
+// first group judges the one request of a scenario, the second the
+// requests of a load together, the last any scenario.
+type Expect struct {
+	// Status is the status code, a class like 5xx, or a list of them.
+	Status StatusSet `yaml:"status" json:"status,omitempty"`
+	// NotStatus: the status is none of these (an answer without a status
+	// passes; add valid_http: true to require one).
+	NotStatus StatusSet `yaml:"not_status" json:"not_status,omitempty"`
+	// Within: the answer is complete within this time.
+	Within Duration `yaml:"within" json:"within,omitempty"`
+	// AtLeast: the answer takes at least this long (a timeout fired, not a shortcut).
+	AtLeast Duration `yaml:"at_least" json:"at_least,omitempty"`
+	// Between: the answer is complete between the two times.
+	Between []Duration `yaml:"between" json:"between,omitempty"`
+	// ValidHTTP: whether the client gets a complete, valid HTTP answer
+	// (false records a gateway that relays garbage or drops the connection).
+	ValidHTTP *bool `yaml:"valid_http" json:"valid_http,omitempty"`
+	// Headers are assertions on the answer's headers.
+	Headers *HeadersExpect `yaml:"headers" json:"headers,omitempty"`
+	// Body are assertions on the answer's body.
+	Body *BodyExpect `yaml:"body" json:"body,omitempty"`
+	// BodyIntact: true, the client got the origin's whole body byte for
+	// byte in a valid answer; false, the gateway relayed the origin's body
+	// cut short or changed (a finding to pin).
+	BodyIntact *bool `yaml:"body_intact" json:"body_intact,omitempty"`
+	// Attempts bounds how many upstream attempts the origin saw for the
+	// request: a number, or {min: N, max: M}.
+	Attempts *AttemptsExpect `yaml:"attempts" json:"attempts,omitempty"`
+
+	// SuccessRatio: at least this share (0 to 1) of a load's requests are
+	// answered 2xx or 3xx.
+	SuccessRatio *float64 `yaml:"success_ratio" json:"success_ratio,omitempty"`
+	// Statuses: every request of a load is answered with one of these.
+	Statuses StatusSet `yaml:"statuses" json:"statuses,omitempty"`
+	// StatusRatio bounds the share of a load's requests answered with a
+	// status or class: {502: [0.2, 0.8]}.
+	StatusRatio StatusRatios `yaml:"status_ratio" json:"status_ratio,omitempty"`
+	// Latency bounds a load's latency percentiles.
+	Latency *LatencyExpect `yaml:"latency" json:"latency,omitempty"`
+	// UnansweredAfter: no request of a load is still without an answer (or
+	// a failure) this long after it started.
+	UnansweredAfter Duration `yaml:"unanswered_after" json:"unanswered_after,omitempty"`
+
+	// LogMatches: the gateway's log since the scenario began has a line
+	// matching each of these regular expressions.
+	LogMatches Strings `yaml:"log_matches" json:"log_matches,omitempty"`
+	// GatewayAlive: whether the gateway still runs at the end of the
+	// scenario (a managed gateway's process, the builtin's server, an
+	// attached gateway's address).
+	GatewayAlive *bool `yaml:"gateway_alive" json:"gateway_alive,omitempty"`
+	// Recovers: after the fault clears, the gateway answers this within a bound.
+	Recovers *Recovery `yaml:"recovers" json:"recovers,omitempty"`
+}
+
+// Recovery is the bound on getting healthy again after the fault clears.
+type Recovery struct {
+	// Status is what the gateway must answer again (default 200).
+	Status StatusSet `yaml:"status" json:"status,omitempty"`
+	// Within is how long it may take.
+	Within Duration `yaml:"within" json:"within"`
+}
+
+// HeadersExpect are assertions on the answer's headers. Names are matched
+// case-insensitively; several fields of one name are joined with ", ".
+type HeadersExpect struct {
+	Present []string          `yaml:"present" json:"present,omitempty"`
+	Absent  []string          `yaml:"absent" json:"absent,omitempty"`
+	Equals  map[string]string `yaml:"equals" json:"equals,omitempty"`
+	Matches map[string]string `yaml:"matches" json:"matches,omitempty"`
+}
+
+// BodyExpect are assertions on the answer's body (its first 16 MiB).
+type BodyExpect struct {
+	Contains    Strings `yaml:"contains" json:"contains,omitempty"`
+	NotContains Strings `yaml:"not_contains" json:"not_contains,omitempty"`
+	Matches     Strings `yaml:"matches" json:"matches,omitempty"`
+	Equals      *string `yaml:"equals" json:"equals,omitempty"`
+}
+
+// LatencyExpect are upper bounds on a load's latency percentiles.
+type LatencyExpect struct {
+	P50  Duration `yaml:"p50" json:"p50,omitempty"`
+	P90  Duration `yaml:"p90" json:"p90,omitempty"`
+	P95  Duration `yaml:"p95" json:"p95,omitempty"`
+	P99  Duration `yaml:"p99" json:"p99,omitempty"`
+	Max  Duration `yaml:"max" json:"max,omitempty"`
+	Mean Duration `yaml:"mean" json:"mean,omitempty"`
+}
+
+// bounds lists the set bounds as (percentile name, bound), in order.
+func (l *LatencyExpect) bounds() [][2]any {
+	var out [][2]any
+	for _, b := range []struct {
+		name string
+		d    Duration
+	}{{"p50", l.P50}, {"p90", l.P90}, {"p95", l.P95}, {"p99", l.P99}, {"max", l.Max}, {"mean", l.Mean}} {
+		if b.d > 0 {
+			out = append(out, [2]any{b.name, b.d})
+		}
+	}
+	return out
+}
+
+// LoadSpec is a constant arrival rate of the scenario's request for a
+// duration, sent during the fault.
+type LoadSpec struct {
+	// Rate is how many requests start each second, 1 to 1000.
+	Rate int `yaml:"rate" json:"rate"`
+	// Duration is how long requests keep starting, up to 1m.
+	Duration Duration `yaml:"duration" json:"duration"`
+}
+
+// Harness is the load as the harness sends it, with req as each request.
+func (l *LoadSpec) Harness(req RequestSpec) harness.Load {
+	return harness.Load{Rate: l.Rate, Duration: l.Duration.D(), Request: req.Harness()}
+}
+
+// Strings is one string or a list of them.
+type Strings []string
+
+func (s *Strings) decodeNode(dec *decoder, node ast.Node, path string) {
+	items := []ast.Node{node}
+	if seq, ok := node.(*ast.SequenceNode); ok {
+		items = seq.Values
+	}
+	for _, item := range items {
+		scalar, ok := unwrap(item).(ast.ScalarNode)
+		if !ok || isNull(item) {
+			dec.fail(item, "%s: expected a string or a list of strings; got %s", path, describe(unwrap(item)))
+			continue
+		}
+		*s = append(*s, fmt.Sprint(scalar.GetValue()))
+	}
+}
+
+// AttemptsExpect bounds the upstream attempts: Min to Max (Max -1: no
+// upper bound).
+type AttemptsExpect struct {
+	Min, Max int
+}
+
+// String writes the bound as messages do: 3 attempts, at least 2 attempts.
+func (a AttemptsExpect) String() string { return match.AttemptsText(a.Min, a.Max) }
+
+// MarshalJSON writes {"min": N, "max": M}, without max when there is none.
+func (a AttemptsExpect) MarshalJSON() ([]byte, error) {
+	out := map[string]int{"min": a.Min}
+	if a.Max >= 0 {
+		out["max"] = a.Max
+	}
+	return json.Marshal(out)
+}
+
+const attemptsExpected = "expected a number of attempts such as 3, or {min: 1, max: 3}"
+
+func (a *AttemptsExpect) decodeNode(dec *decoder, node ast.Node, path string) {
+	switch n := node.(type) {
+	case *ast.IntegerNode:
+		var v int
+		dec.decode(n, reflect.ValueOf(&v).Elem(), path)
+		a.Min, a.Max = v, v
+	case *ast.MappingNode:
+		var b struct {
+			Min *int `yaml:"min"`
+			Max *int `yaml:"max"`
+		}
+		before := len(dec.problems)
+		dec.decode(n, reflect.ValueOf(&b).Elem(), path)
+		if len(dec.problems) > before {
+			return
+		}
+		if b.Min == nil && b.Max == nil {
+			dec.fail(node, "%s: %s; got neither min nor max", path, attemptsExpected)
+			return
+		}
+		a.Min, a.Max = 0, -1
+		if b.Min != nil {
+			a.Min = *b.Min
+		}
+		if b.Max != nil {
+			a.Max = *b.Max
+		}
+	default:
+		dec.fail(node, "%s: %s; got %s", path, attemptsExpected, describe(node))
+	}
+}
+
+// StatusRatios bound the shares of a load's answers by status.
+type StatusRatios []StatusRatio
+
+// StatusRatio bounds the share of a load's requests answered with Status
+// (one code or class) to Min..Max (0 to 1).
+type StatusRatio struct {
+	Status   StatusSet
+	Min, Max float64
+}
+
+// MarshalJSON writes the ratios as a suite does: {"502": [0.2, 0.8]}.
+func (r StatusRatios) MarshalJSON() ([]byte, error) {
+	out := map[string][2]float64{}
+	for _, s := range r {
+		out[s.Status.String()] = [2]float64{s.Min, s.Max}
+	}
+	return json.Marshal(out)
+}
+
+const ratioExpected = "expected a mapping of a status or class to the bounds of its share, such as {502: [0.2, 0.8]}"
+
+func (r *StatusRatios) decodeNode(dec *decoder, node ast.Node, path string) {
+	m, ok := node.(*ast.MappingNode)
+	if !ok {
+		dec.fail(node, "%s: %s; got %s", path, ratioExpected, describe(node))
+		return
+	}
+	for _, kv := range m.Values {
+		at := path + "." + keyString(kv)
+		var s StatusRatio
+		before := len(dec.problems)
+		s.Status.decodeNode(dec, unwrap(kv.Key), at)
+		var bounds []float64
+		dec.decode(kv.Value, reflect.ValueOf(&bounds).Elem(), at)
+		if len(dec.problems) > before {
+			continue
+		}
+		if len(bounds) != 2 || bounds[0] < 0 || bounds[0] > bounds[1] || bounds[1] > 1 {
+			dec.fail(kv.Value, "%s: expected two shares from 0 to 1, the smaller first, such as [0.2, 0.8]", at)
+			continue
+		}
+		s.Min, s.Max = bounds[0], bounds[1]
+		*r = append(*r, s)
+	}
+}
+
+// validateLoad checks the scenario's load against the harness's bounds.
+func (sc *Scenario) validateLoad(d *decoder, at string) {
+	if sc.Load == nil {
+		return
+	}
+	if err := sc.Load.Harness(sc.Request).Validate(); err != nil {
+		field := "load"
+		if strings.HasPrefix(err.Error(), "timeout") {
+			field = "request.timeout"
+		}
+		d.failPath(at+"."+field, "%s.%s: %v", at, field, err)
+	}
+}
+
+// fieldsSet lists the yaml names of the fields of e set, among names.
+func (e *Expect) fieldsSet(names ...string) []string {
+	v := reflect.ValueOf(e).Elem()
+	fields := structFields(v.Type())
+	var set []string
+	for _, n := range names {
+		if !v.Field(fields[n]).IsZero() {
+			set = append(set, n)
+		}
+	}
+	return set
+}
+
+// The fields of Expect by what they judge.
+var (
+	requestFields = []string{"status", "not_status", "within", "at_least", "between", "valid_http", "headers", "body", "body_intact", "attempts"}
+	loadFields    = []string{"success_ratio", "statuses", "status_ratio", "latency", "unanswered_after"}
+	anyFields     = []string{"log_matches", "gateway_alive", "recovers"}
+)
+
+func (e *Expect) validate(d *decoder, at string, load bool) {
+	perRequest, perLoad := e.fieldsSet(requestFields...), e.fieldsSet(loadFields...)
+	if len(perRequest)+len(perLoad)+len(e.fieldsSet(anyFields...)) == 0 {
+		names := requestFields
+		if load {
+			names = loadFields
+		}
+		d.failPath(at, "%s: expected at least one assertion: %s", at, strings.Join(slices.Concat(names, anyFields), ", "))
+	}
+	if load {
+		for _, f := range perRequest {
+			d.failPath(at+"."+f, "%s.%s: a load scenario judges its requests together; expected %s", at, f, strings.Join(slices.Concat(loadFields, anyFields), ", "))
+		}
+	} else {
+		for _, f := range perLoad {
+			d.failPath(at+"."+f, "%s.%s: judges a load: add load: {rate: N, duration: D} to the scenario", at, f)
+		}
+	}
+	if len(e.Between) != 0 && (len(e.Between) != 2 || e.Between[0] >= e.Between[1]) {
+		d.failPath(at+".between", "%s.between: expected two durations, the shorter first, such as [1.9s, 2.5s]", at)
+	}
+	if e.Within != 0 && e.AtLeast != 0 && e.AtLeast >= e.Within {
+		d.failPath(at+".at_least", "%s.at_least: expected less than within (%s); got %s", at, e.Within, e.AtLeast)
+	}
+	if a := e.Attempts; a != nil && (a.Min < 0 || a.Max >= 0 && a.Max < a.Min) {
+		d.failPath(at+".attempts", "%s.attempts: %s, 0 or more, min not above max; got min %d, max %d", at, attemptsExpected, a.Min, a.Max)
+	}
+	if h := e.Headers; h != nil {
+		for _, name := range slices.Concat(h.Present, h.Absent, keys(h.Equals), keys(h.Matches)) {
+			if !validHeaderName(name) {
+				d.failPath(at+".headers", "%s.headers: expected header names such as Cache-Control; got %q", at, name)
+			}
+		}
+		for name, re := range h.Matches {
+			checkRegexp(d, at+".headers.matches."+name, re)
+		}
+	}
+	if b := e.Body; b != nil {
+		for i, re := range b.Matches {
+			checkRegexp(d, fmt.Sprintf("%s.body.matches[%d]", at, i), re)
+		}
+	}
+	for i, re := range e.LogMatches {
+		checkRegexp(d, fmt.Sprintf("%s.log_matches[%d]", at, i), re)
+	}
+	if r := e.SuccessRatio; r != nil && (*r < 0 || *r > 1) {
+		d.failPath(at+".success_ratio", "%s.success_ratio: expected a share from 0 to 1, such as 0.95; got %v", at, *r)
+	}
+	if l := e.Latency; l != nil && len(l.bounds()) == 0 {
+		d.failPath(at+".latency", "%s.latency: expected at least one bound of p50, p90, p95, p99, max or mean, such as {p99: 500ms}", at)
+	}
+	if r := e.Recovers; r != nil {
+		if r.Within <= 0 {
+			d.failPath(at+".recovers", "%s.recovers.within: expected how long recovery may take, such as 2s", at)
+		}
+		if len(r.Status) == 0 {
+			r.Status = StatusSet{{Code: 200}}
+		}
+	}
+}
+
+func keys(m map[string]string) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// validHeaderName reports whether name is an HTTP field name (a token).
+func validHeaderName(name string) bool {
+	if name == "" {
+		return false
+	}
+	for _, c := range name {
+		if c <= ' ' || c >= 0x7f || strings.ContainsRune(`"(),/:;<=>?@[\]{}`, c) {
+			return false
+		}
+	}
+	return true
+}
+
+func checkRegexp(d *decoder, at, re string) {
+	if _, err := regexp.Compile(re); err != nil {
+		d.failPath(at, "%s: expected a regular expression (Go RE2 syntax); %v", at, err)
+	}
+}
+
+// subject is what a check judges.
+type subject int
+
+const (
+	onRequest subject = iota // the scenario's request: a harness.Observation
+	onLoad                   // the scenario's load: a harness.LoadResult
+	onLog                    // the gateway's log window: a string
+	onGateway                // whether the gateway still runs: a bool
+)
+
+// check is one expectation as a Gomega matcher.
+type check struct {
+	name, expected string
+	on             subject
+	matcher        types.GomegaMatcher
+	observed       func(any) string
+}
+
+// onObs adapts a description of an observation to any subject.
+func onObs(f func(harness.Observation) string) func(any) string {
+	return func(a any) string { return f(a.(harness.Observation)) }
+}
+
+func observedStatus(o harness.Observation) string { return o.String() }
+
+func observedTime(o harness.Observation) string {
+	return "answered in " + harness.Round(o.Total).String()
+}
+
+func observedValidity(o harness.Observation) string {
+	if o.ValidHTTP() {
+		return "a valid HTTP answer, " + o.String()
+	}
+	return o.String()
+}
+
+// mustCompile compiles a regular expression validated when the suite was
+// loaded; one that does not compile matches nothing.
+func mustCompile(re string) *regexp.Regexp {
+	r, err := regexp.Compile(re)
+	if err != nil {
+		return regexp.MustCompile(`[^\x00-\x{10FFFF}]`)
+	}
+	return r
+}
+
+// checks are the expectations in order, each with what it judges.
+func (e *Expect) checks() []check {
+	var cs []check
+	add := func(name, expected string, on subject, m types.GomegaMatcher, observed func(any) string) {
+		cs = append(cs, check{name, expected, on, m, observed})
+	}
+	if len(e.Status) > 0 {
+		add("status", "status "+e.Status.String(), onRequest, match.HaveStatusMatching(e.Status.String(), e.Status.Matches), onObs(observedStatus))
+	}
+	if len(e.NotStatus) > 0 {
+		add("not_status", "a status other than "+e.NotStatus.String(), onRequest,
+			match.NotHaveStatusMatching(e.NotStatus.String(), e.NotStatus.Matches), onObs(observedStatus))
+	}
+	if e.Within > 0 {
+		add("within", "within "+e.Within.String(), onRequest, match.AnswerWithin(e.Within.D()), onObs(observedTime))
+	}
+	if e.AtLeast > 0 {
+		add("at_least", "at least "+e.AtLeast.String(), onRequest, match.TakeAtLeast(e.AtLeast.D()), onObs(observedTime))
+	}
+	if len(e.Between) == 2 {
+		add("between", fmt.Sprintf("between %s and %s", e.Between[0], e.Between[1]), onRequest,
+			match.AnswerBetween(e.Between[0].D(), e.Between[1].D()), onObs(observedTime))
+	}
+	if e.ValidHTTP != nil {
+		m, expected := match.BeValidHTTP(), "a valid HTTP answer"
+		if !*e.ValidHTTP {
+			m, expected = gomega.Not(m), "no valid HTTP answer"
+		}
+		add("valid_http", expected, onRequest, m, onObs(observedValidity))
+	}
+	if h := e.Headers; h != nil {
+		header := func(name string) func(any) string {
+			return onObs(func(o harness.Observation) string {
+				if v, ok := o.Header[http.CanonicalHeaderKey(name)]; ok {
+					return fmt.Sprintf("%s: %q", http.CanonicalHeaderKey(name), strings.Join(v, ", "))
+				}
+				return "no " + http.CanonicalHeaderKey(name) + " header, " + o.String()
+			})
+		}
+		for _, n := range h.Present {
+			add("headers.present", "a "+http.CanonicalHeaderKey(n)+" header", onRequest, match.HaveHeader(n), header(n))
+		}
+		for _, n := range h.Absent {
+			add("headers.absent", "no "+http.CanonicalHeaderKey(n)+" header", onRequest, match.NotHaveHeader(n), header(n))
+		}
+		for _, n := range keys(h.Equals) {
+			add("headers.equals", fmt.Sprintf("%s: %q", http.CanonicalHeaderKey(n), h.Equals[n]), onRequest, match.HaveHeaderValue(n, h.Equals[n]), header(n))
+		}
+		for _, n := range keys(h.Matches) {
+			add("headers.matches", fmt.Sprintf("%s matching %s", http.CanonicalHeaderKey(n), h.Matches[n]), onRequest,
+				match.HaveHeaderMatching(n, mustCompile(h.Matches[n])), header(n))
+		}
+	}
+	if b := e.Body; b != nil {
+		body := onObs(func(o harness.Observation) string {
+			shown, more := o.Body, ""
+			if len(shown) > 200 {
+				shown, more = shown[:200], fmt.Sprintf("... (%d bytes)", o.BodyBytes)
+			}
+			return fmt.Sprintf("body %q%s", shown, more)
+		})
+		for _, s := range b.Contains {
+			add("body.contains", fmt.Sprintf("a body containing %q", s), onRequest, match.HaveBodyContaining(s), body)
+		}
+		for _, s := range b.NotContains {
+			add("body.not_contains", fmt.Sprintf("a body without %q", s), onRequest, match.NotHaveBodyContaining(s), body)
+		}
+		for _, re := range b.Matches {
+			add("body.matches", "a body matching "+re, onRequest, match.HaveBodyMatching(mustCompile(re)), body)
+		}
+		if b.Equals != nil {
+			add("body.equals", fmt.Sprintf("the body %q", *b.Equals), onRequest, match.HaveBody(*b.Equals), body)
+		}
+	}
+	if e.BodyIntact != nil {
+		m, expected := match.HaveIntactBody(), "the origin's body intact"
+		if !*e.BodyIntact {
+			m, expected = match.HaveDamagedBody(), "the origin's body relayed cut or changed"
+		}
+		add("body_intact", expected, onRequest, m, onObs(func(o harness.Observation) string { return o.Integrity.String() }))
+	}
+	if a := e.Attempts; a != nil {
+		add("attempts", a.String(), onRequest, match.HaveAttemptsBetween(a.Min, a.Max), onObs(match.DescribeAttempts))
+	}
+	e.loadChecks(add)
+	for _, re := range e.LogMatches {
+		r := mustCompile(re)
+		add("log_matches", "a gateway log line matching "+re, onLog, match.HaveLogLine(r), func(a any) string { return match.DescribeLog(a, r) })
+	}
+	if e.GatewayAlive != nil {
+		expected := "the gateway still running"
+		if !*e.GatewayAlive {
+			expected = "the gateway no longer running"
+		}
+		add("gateway_alive", expected, onGateway, match.BeRunning(*e.GatewayAlive), describeAlive)
+	}
+	return cs
+}
+
+// loadChecks adds the expectations on a load.
+func (e *Expect) loadChecks(add func(name, expected string, on subject, m types.GomegaMatcher, observed func(any) string)) {
+	load := func(f func(harness.LoadResult) string) func(any) string {
+		return func(a any) string { return f(a.(harness.LoadResult)) }
+	}
+	summary := load(harness.LoadResult.String)
+	if r := e.SuccessRatio; r != nil {
+		add("success_ratio", fmt.Sprintf("a success ratio of at least %.1f%%", 100**r), onLoad, match.HaveSuccessRatio(*r), summary)
+	}
+	if len(e.Statuses) > 0 {
+		add("statuses", "every answer with status "+e.Statuses.String(), onLoad,
+			match.HaveOnlyStatuses(e.Statuses.String(), e.Statuses.Matches), summary)
+	}
+	for _, s := range e.StatusRatio {
+		add("status_ratio", fmt.Sprintf("%.1f%% to %.1f%% of the answers with status %s", 100*s.Min, 100*s.Max, s.Status), onLoad,
+			match.HaveStatusShare(s.Status.String(), s.Status.Matches, s.Min, s.Max), summary)
+	}
+	if l := e.Latency; l != nil {
+		for _, b := range l.bounds() {
+			p, d := b[0].(string), b[1].(Duration)
+			add("latency."+p, fmt.Sprintf("a %s latency of at most %s", p, d), onLoad, match.HaveLatencyAtMost(p, d.D()), summary)
+		}
+	}
+	if e.UnansweredAfter > 0 {
+		d := e.UnansweredAfter.D()
+		add("unanswered_after", "no request unanswered after "+e.UnansweredAfter.String(), onLoad, match.LeaveNoneUnansweredAfter(d),
+			load(func(r harness.LoadResult) string {
+				return fmt.Sprintf("%d of %d requests unanswered after %s (max %s)", r.Unanswered(d), r.Requests, e.UnansweredAfter, harness.Round(r.Latency.Max))
+			}))
+	}
+}
+
+func describeAlive(a any) string {
+	if alive, _ := a.(bool); alive {
+		return "the gateway still running"
+	}
+	return "the gateway no longer running"
+}
+
+// String is the expectations in one line, as the console shows them.
+func (e *Expect) String() string {
+	var parts []string
+	for _, c := range e.checks() {
+		parts = append(parts, c.expected)
+	}
+	if r := e.Recovers; r != nil {
+		parts = append(parts, fmt.Sprintf("recovers %s within %s", r.Status, r.Within))
+	}
+	return strings.Join(parts, ", ")
+}
