@@ -42,6 +42,8 @@ type Scenario struct {
 	Method string `json:"fault_method,omitempty"`
 	// Expected is the scenario's expectations in one line.
 	Expected string `json:"expected"`
+	// Request is what the client sent (secret headers redacted).
+	Request *Request `json:"request,omitempty"`
 	// Steady is the request before the fault, Observed the one during it.
 	Steady   *harness.Observation `json:"steady,omitempty"`
 	Observed *harness.Observation `json:"observed,omitempty"`

@@ -123,6 +123,7 @@ func Run(suites []*Suite, opts Options) int {
 			return
 		}
 		finish(rec, r, interrupted)
+		rec.Redact()
 		interrupted = interrupted || rec.State == reports.Interrupted || strings.HasPrefix(rec.Failure, "stopped:")
 		results = append(results, rec)
 		reports.Console(out, rec)
@@ -192,6 +193,7 @@ func newRecord(s *Suite, sc *Scenario) *reports.Scenario {
 		Fault:    sc.Fault.Name,
 		Params:   sc.Fault.Fault,
 		Expected: sc.Expect.String(),
+		Request:  reports.NewRequest(sc.Request.Method, sc.Request.Path, sc.Request.Headers, sc.Request.Body),
 		State:    reports.Skipped,
 	}
 }
