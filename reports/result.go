@@ -29,6 +29,8 @@ const (
 
 // Scenario is everything known about one scenario's run.
 type Scenario struct {
+	// Order is the scenario's place in the run, in file order.
+	Order   int      `json:"order"`
 	Suite   string   `json:"suite"`
 	File    string   `json:"file"`
 	Line    int      `json:"line"`

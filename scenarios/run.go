@@ -184,6 +184,7 @@ func (t *runT) Fail() { t.failed = true }
 
 func newRecord(s *Suite, sc *Scenario) *reports.Scenario {
 	return &reports.Scenario{
+		Order:    sc.Order,
 		Suite:    s.Name,
 		File:     s.File,
 		Line:     sc.Pos.Line,

@@ -124,6 +124,9 @@ type Scenario struct {
 	// Skip, when set, is why the scenario does not run (say, a gateway
 	// that cannot be pointed at the fake DNS); it shows in every report.
 	Skip string `yaml:"skip" json:"skip,omitempty"`
+	// Order is the scenario's place in the whole run, in file order (see
+	// Number); reports of slices are merged by it.
+	Order int `yaml:"-" json:"-"`
 	// Pos is where the scenario starts in its file.
 	Pos Pos `yaml:"-" json:"-"`
 }

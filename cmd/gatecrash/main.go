@@ -23,6 +23,7 @@ import (
 	gtypes "github.com/onsi/ginkgo/v2/types"
 
 	"github.com/gatecrash/gatecrash/faults"
+	"github.com/gatecrash/gatecrash/reports"
 	"github.com/gatecrash/gatecrash/scenarios"
 )
 
@@ -32,6 +33,7 @@ Usage:
   gatecrash run [flags] SUITE.yaml...    run the suites against their gateways
   gatecrash validate SUITE.yaml...       check suite files; starts nothing
   gatecrash faults [--json|--markdown]   print the fault catalog
+  gatecrash merge [flags] REPORT.json... merge the JSON reports of shards
   gatecrash version                      print the version
 
 Run "gatecrash COMMAND -h" for a command's flags.
@@ -54,6 +56,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return validateCmd(args[1:], stdout, stderr)
 	case "faults":
 		return faultsCmd(args[1:], stdout, stderr)
+	case "merge":
+		return mergeCmd(args[1:], stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "gatecrash", version())
 		return 0
@@ -93,8 +97,30 @@ func runCmd(args []string, stdout, stderr io.Writer) int {
 	fs.BoolVar(&opts.Verbose, "v", false, "also print Ginkgo's own detailed report")
 	fs.DurationVar(&opts.Timeout, "timeout", time.Hour, "stop the run after this `duration`; scenarios still running are reported as stopped (exit 2)")
 	fs.BoolVar(&opts.SkipMissingGateways, "skip-missing-gateways", false, "skip the suites whose gateway command is not installed, instead of exiting 2")
+	workers := fs.Int("p", 1, "run the scenarios in `N` parallel workers, each with its own environment and gateway")
+	shard := fs.String("shard", "", "run only slice `i/n` of the scenarios (for CI matrices; merge the JSON reports with gatecrash merge)")
+	worker := fs.String("worker", "", "internal: the slice `k/n` a worker of -p runs")
 	if code, ok := parse(fs, args); !ok {
 		return code
+	}
+	var shardPart, workerPart scenarios.Slice
+	for _, f := range []struct {
+		name, value string
+		part        *scenarios.Slice
+	}{{"--shard", *shard, &shardPart}, {"--worker", *worker, &workerPart}} {
+		if f.value == "" {
+			continue
+		}
+		p, err := scenarios.ParseSlice(f.value)
+		if err != nil {
+			fmt.Fprintf(stderr, "gatecrash: %s: %v\n", f.name, err)
+			return scenarios.ExitBadInput
+		}
+		*f.part = p
+	}
+	if *workers < 1 || *workers > 64 {
+		fmt.Fprintf(stderr, "gatecrash: -p: expected 1 to 64 workers; got %d\n", *workers)
+		return scenarios.ExitBadInput
 	}
 	opts.Focus = focus
 	opts.Out = stdout
@@ -114,7 +140,11 @@ func runCmd(args []string, stdout, stderr io.Writer) int {
 	if suites == nil {
 		return code
 	}
-	return scenarios.Run(suites, opts)
+	if *workers > 1 && *worker == "" {
+		return scenarios.RunParallel(fs.Args(), opts, *shard, *workers)
+	}
+	scenarios.Number(suites)
+	return scenarios.Run(scenarios.Take(scenarios.Take(suites, shardPart), workerPart), opts)
 }
 
 func validateCmd(args []string, stdout, stderr io.Writer) int {
@@ -183,6 +213,44 @@ func faultsCmd(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	return 0
+}
+
+func mergeCmd(args []string, stdout, stderr io.Writer) int {
+	fs := newFlags("merge", "merge [--junit PATH] [--json PATH] REPORT.json...",
+		"gatecrash merge --junit out/junit.xml --json out/report.json shard-*.json", stderr)
+	junit := fs.String("junit", "", "write the merged JUnit XML report to this `path`")
+	jsonOut := fs.String("json", "", "write the merged JSON report to this `path`")
+	if code, ok := parse(fs, args); !ok {
+		return code
+	}
+	if fs.NArg() == 0 {
+		fmt.Fprintln(stderr, "gatecrash merge: expected the JSON reports of the shards (gatecrash run --shard i/n --json ...)")
+		return scenarios.ExitBadInput
+	}
+	var parts [][]*reports.Scenario
+	for _, path := range fs.Args() {
+		part, err := reports.ReadJSON(path)
+		if err != nil {
+			fmt.Fprintf(stderr, "gatecrash merge: %v\n", err)
+			return scenarios.ExitBadInput
+		}
+		parts = append(parts, part)
+	}
+	results := reports.Merge(parts...)
+	reports.Summary(stdout, results)
+	if *junit != "" {
+		if err := reports.WriteJUnit(*junit, results); err != nil {
+			fmt.Fprintf(stderr, "gatecrash merge: %v\n", err)
+			return scenarios.ExitBadInput
+		}
+	}
+	if *jsonOut != "" {
+		if err := reports.WriteJSON(*jsonOut, results); err != nil {
+			fmt.Fprintf(stderr, "gatecrash merge: %v\n", err)
+			return scenarios.ExitBadInput
+		}
+	}
+	return scenarios.ExitCode(results)
 }
 
 // parse parses flags; ok is false when the command must end with code.

@@ -1,0 +1,71 @@
+package main_test
+
+import (
+	"fmt"
+	"path/filepath"
+	"regexp"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+	"github.com/onsi/gomega/gexec"
+)
+
+const parallelSuite = "../../scenarios/examples/parallel.yaml"
+
+var _ = Describe("parallel workers and shards", func() {
+	var tmp string
+	BeforeEach(func() { tmp = GinkgoT().TempDir() })
+
+	It("-p 8 runs the 16 one-second scenarios side by side: whole lines, one merged report in file order", func() {
+		junit := filepath.Join(tmp, "junit.xml")
+		start := time.Now()
+		s := gatecrash(tmp, "run", "-p", "8", "--junit", junit, parallelSuite)
+		Eventually(s, 2*time.Minute).Should(gexec.Exit(0))
+		took := time.Since(start)
+		out := string(s.Out.Contents())
+		Expect(regexp.MustCompile(`(?m)^PASS  parallel example, 16 one-second scenarios / hung origin \d\d answers 504 after 1s  \[hang\] .*\)$`).FindAllString(out, -1)).To(HaveLen(16), "whole lines")
+		Expect(out).To(ContainSubstring("16 scenarios: 16 passed, 0 failed"))
+		// One worker takes 16s; eight, about 2s. A loaded machine gets slack.
+		Expect(took).To(BeNumerically("<", 10*time.Second))
+		validateJUnit(junit)
+		r := readJUnit(junit)
+		Expect(r.Suites).To(HaveLen(1))
+		for i, c := range r.Suites[0].Cases {
+			Expect(c.Name).To(Equal(fmt.Sprintf("hung origin %02d answers 504 after 1s", i+1)), "file order")
+		}
+	})
+
+	It("--shard splits a run deterministically and gatecrash merge joins the shards' reports in file order", func() {
+		var reports []string
+		for i := 1; i <= 3; i++ {
+			json := filepath.Join(tmp, fmt.Sprintf("shard-%d.json", i))
+			s := gatecrash(tmp, "run", "--shard", fmt.Sprintf("%d/3", i), "--json", json, "--focus", "hung origin 0[1-6]", parallelSuite)
+			Eventually(s, 2*time.Minute).Should(gexec.Exit(0))
+			Expect(string(s.Out.Contents())).To(MatchRegexp(`\d+ scenarios: \d+ passed`))
+			reports = append(reports, json)
+		}
+		junit := filepath.Join(tmp, "merged.xml")
+		s := gatecrash(tmp, append([]string{"merge", "--junit", junit}, reports...)...)
+		Eventually(s, time.Minute).Should(gexec.Exit(0))
+		validateJUnit(junit)
+		cases := readJUnit(junit).Suites[0].Cases
+		Expect(cases).To(HaveLen(16), "every scenario once: those a shard did not select are skipped")
+		for i, c := range cases {
+			Expect(c.Name).To(Equal(fmt.Sprintf("hung origin %02d answers 504 after 1s", i+1)))
+		}
+	})
+
+	It("-p gives every worker its own managed gateway", func() {
+		require("nginx")
+		s := gatecrash(tmp, "run", "-p", "3", "--label-filter", "origin-down", nginxSuite)
+		Eventually(s, 2*time.Minute).Should(gexec.Exit(0))
+		Expect(string(s.Out.Contents())).To(MatchRegexp(`\d+ scenarios: \d+ passed, 0 failed, 0 errors`))
+	})
+
+	It("rejects a bad slice", func() {
+		s := gatecrash(tmp, "run", "--shard", "3/2", parallelSuite)
+		Eventually(s, time.Minute).Should(gexec.Exit(2))
+		Expect(string(s.Err.Contents())).To(ContainSubstring(`--shard: expected i/n with 1 <= i <= n, such as 2/4; got "3/2"`))
+	})
+})
