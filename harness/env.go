@@ -46,6 +46,9 @@ type Config struct {
 	// Instances is how many origins serve the routes, each behind its own
 	// proxy (default 1), for gateways balancing over several upstreams.
 	Instances int
+	// Abort, when closed, cuts a managed gateway's graceful stop short (an
+	// interrupted run).
+	Abort <-chan struct{}
 	// Gateway is the gateway under test (default: a Builtin with defaults).
 	Gateway Gateway
 	// WorkDir is the gateway's work dir (default: a new temporary directory,
@@ -90,6 +93,9 @@ func Start(ctx context.Context, cfg Config) (env *Environment, err error) {
 	env = &Environment{Gateway: cfg.Gateway, idBase: newIDBase()}
 	if env.Gateway == nil {
 		env.Gateway = &Builtin{}
+	}
+	if m, ok := env.Gateway.(*Managed); ok && m.Abort == nil {
+		m.Abort = cfg.Abort
 	}
 	defer func() {
 		if err != nil {

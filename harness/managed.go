@@ -41,6 +41,9 @@ type Managed struct {
 	// LogFiles are log files the gateway writes (templates; relative to the
 	// work dir), read into failure reports with its output.
 	LogFiles []string
+	// Abort, when closed, cuts a graceful stop short: the run was
+	// interrupted and nobody should wait out StopGrace.
+	Abort <-chan struct{}
 
 	url  string
 	cmd  *exec.Cmd
@@ -248,6 +251,13 @@ func (g *Managed) Stop() error {
 	_ = syscall.Kill(pgid, syscall.SIGTERM)
 	select {
 	case <-g.done:
+	case <-g.Abort:
+		_ = syscall.Kill(-pgid, syscall.SIGKILL)
+		select {
+		case <-g.done:
+		case <-time.After(5 * time.Second):
+			return fmt.Errorf("gateway %s: supervisor %d did not exit after SIGKILL", g.Name(), pgid)
+		}
 	case <-time.After(g.grace() + 2*time.Second):
 		_ = syscall.Kill(-pgid, syscall.SIGKILL)
 		select {
@@ -307,7 +317,8 @@ func supervise(argv []string) int {
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT)
 	// gatecrash may have died before the death signal was armed.
-	if os.Getppid() == 1 {
+	parent := os.Getppid()
+	if parent == 1 {
 		return 1
 	}
 	cmd := exec.Command(argv[0], argv[1:]...)
@@ -336,9 +347,23 @@ func supervise(argv []string) int {
 		return 0
 	case <-sigs:
 		_ = cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-done:
-		case <-time.After(grace):
+		// When gatecrash itself is gone (killed, or it gave up waiting), a
+		// death signal comes again, and nobody waits for a graceful stop:
+		// cut the grace short.
+		deadline := time.NewTimer(grace)
+		defer deadline.Stop()
+		for waiting := true; waiting; {
+			if os.Getppid() != parent {
+				deadline.Reset(min(grace, time.Second))
+				parent = -1 // shortened once
+			}
+			select {
+			case <-done:
+				waiting = false
+			case <-deadline.C:
+				waiting = false
+			case <-sigs:
+			}
 		}
 		killGroup() // also ends this process
 		return 1

@@ -5,8 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"os/signal"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/onsi/ginkgo/v2"
@@ -71,6 +74,18 @@ func Run(suites []*Suite, opts Options) int {
 	records := map[string]*reports.Scenario{}
 	interrupted := false // by the user or the run's timeout
 
+	// An interrupt (Ginkgo handles the signal itself) also cuts managed
+	// gateways' graceful stops short: nobody waits out a stop grace.
+	abort := make(chan struct{})
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
+	defer signal.Stop(sigs)
+	go func() {
+		if _, ok := <-sigs; ok {
+			close(abort)
+		}
+	}()
+
 	ginkgo.Describe("gatecrash", func() {
 		for si, s := range suites {
 			container := fmt.Sprintf("%s [%d]", s.Name, si)
@@ -85,7 +100,9 @@ func Run(suites []*Suite, opts Options) int {
 					if skipAll != "" {
 						return
 					}
-					env, envErr = harness.Start(ctx, s.Config())
+					cfg := s.Config()
+					cfg.Abort = abort
+					env, envErr = harness.Start(ctx, cfg)
 					if envErr != nil {
 						envFailed.Store(true)
 						ginkgo.Fail(fmt.Sprintf("environment for %s did not start: %v", s.File, envErr))

@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -433,6 +434,7 @@ func gatewayGroups(s *gexec.Session) []int {
 		for _, p := range procs() {
 			if p.ppid == s.Command.Process.Pid && p.state != "Z" {
 				groups = append(groups, p.pgid)
+				groupLeaders.Store(p.pgid, p.start)
 			}
 		}
 		return groups
@@ -440,9 +442,15 @@ func gatewayGroups(s *gexec.Session) []int {
 	return groups
 }
 
+// groupLeaders holds the start time of each group's leader as seen, so
+// that a group id the kernel hands out again (pids wrap at 32768 here) is
+// not taken for the gateway's.
+var groupLeaders sync.Map
+
 type proc struct {
 	pid, ppid, pgid int
 	state           string
+	start           uint64 // clock ticks after boot
 }
 
 // procs reads every process's parent and group from /proc.
@@ -463,17 +471,30 @@ func procs() []proc {
 		if len(fields) < 3 {
 			continue
 		}
+		if len(fields) < 20 {
+			continue
+		}
 		ppid, _ := strconv.Atoi(fields[1])
 		pgid, _ := strconv.Atoi(fields[2])
-		out = append(out, proc{pid: pid, ppid: ppid, pgid: pgid, state: fields[0]})
+		start, _ := strconv.ParseUint(fields[19], 10, 64)
+		out = append(out, proc{pid: pid, ppid: ppid, pgid: pgid, state: fields[0], start: start})
 	}
 	return out
 }
 
 // processesInGroup lists the live (not zombie) processes of a group.
 func processesInGroup(pgid int) []int {
+	seen, _ := groupLeaders.Load(pgid)
+	all := procs()
+	for _, p := range all {
+		// Linux gives out a group's id again only once the group is empty:
+		// a different process leading it means ours are all gone.
+		if started, ok := seen.(uint64); ok && p.pid == pgid && p.start != started {
+			return nil
+		}
+	}
 	var pids []int
-	for _, p := range procs() {
+	for _, p := range all {
 		if p.pgid == pgid && p.state != "Z" {
 			pids = append(pids, p.pid)
 		}
