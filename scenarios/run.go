@@ -117,7 +117,7 @@ func Run(suites []*Suite, opts Options) int {
 					sc := &s.Scenarios[ci]
 					rec := newRecord(s, sc)
 					records[container+"\x00"+sc.Name] = rec
-					ginkgo.It(sc.Name, ginkgo.Label(sc.Labels...), ginkgo.SpecTimeout(sc.Deadline()), func(ctx ginkgo.SpecContext) {
+					ginkgo.It(sc.Name, ginkgo.Label(sc.Labels...), ginkgo.SpecTimeout(sc.Bound()), func(ctx ginkgo.SpecContext) {
 						if skipAll != "" {
 							ginkgo.Skip(skipAll)
 						}

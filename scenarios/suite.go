@@ -124,6 +124,10 @@ type Scenario struct {
 	// Skip, when set, is why the scenario does not run (say, a gateway
 	// that cannot be pointed at the fake DNS); it shows in every report.
 	Skip string `yaml:"skip" json:"skip,omitempty"`
+	// Deadline bounds the whole scenario (default: derived from its
+	// request timeout, wait, load and recovery bound); a scenario still
+	// running then fails, saying so.
+	Deadline Duration `yaml:"deadline" json:"deadline,omitempty"`
 	// Order is the scenario's place in the whole run, in file order (see
 	// Number); reports of slices are merged by it.
 	Order int `yaml:"-" json:"-"`
@@ -131,10 +135,13 @@ type Scenario struct {
 	Pos Pos `yaml:"-" json:"-"`
 }
 
-// Deadline bounds a whole scenario, however the gateway behaves: the steady
+// Bound is how long a whole scenario may take, however the gateway behaves: the steady
 // state and the observed request each within their timeout, the wait
 // before the request, recovery, and a margin for injecting and clearing.
-func (sc *Scenario) Deadline() time.Duration {
+func (sc *Scenario) Bound() time.Duration {
+	if sc.Deadline > 0 {
+		return sc.Deadline.D()
+	}
 	request := sc.Request.Timeout.D()
 	if request <= 0 {
 		request = harness.DefaultRequestTimeout
@@ -142,6 +149,9 @@ func (sc *Scenario) Deadline() time.Duration {
 	d := 2*request + sc.Request.After.D() + 30*time.Second
 	if r := sc.Expect.Recovers; r != nil {
 		d += r.Within.D()
+	}
+	if sc.Load != nil {
+		d += sc.Load.Duration.D()
 	}
 	return d
 }

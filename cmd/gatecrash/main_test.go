@@ -203,6 +203,28 @@ scenarios:
 		Expect(readJUnit(junit).Errors).To(Equal(1))
 	})
 
+	It("fails a scenario at its deadline, whatever the gateway keeps it waiting for", func() {
+		suite := filepath.Join(tmp, "deadline.yaml")
+		Expect(os.WriteFile(suite, []byte(`suite: deadline
+gateway: {builtin: {response_timeout: 20s}}
+scenarios:
+  - name: a hung origin outlasts the scenario's deadline
+    fault: hang
+    deadline: 2s
+    expect: {status: 504}
+  - name: the next scenario still runs
+    fault: refused
+    expect: {status: 502}
+`), 0o644)).To(Succeed())
+		start := time.Now()
+		s := gatecrash(tmp, "run", suite)
+		Eventually(s, time.Minute).Should(gexec.Exit(1))
+		Expect(time.Since(start)).To(BeNumerically("<", 15*time.Second), "not the gateway's 20s")
+		Expect(s.Out).To(gbytes.Say(`FAIL  deadline / a hung origin outlasts the scenario's deadline`))
+		Expect(s.Out).To(gbytes.Say(`the scenario did not finish within its deadline`))
+		Expect(s.Out).To(gbytes.Say(`PASS  deadline / the next scenario still runs`))
+	})
+
 	It("exits 2 on a bad flag, naming it", func() {
 		for _, c := range []struct {
 			args []string
