@@ -21,12 +21,7 @@ import (
 var _ = Describe("DNS faults on the wire", func() {
 	var env *harness.Environment
 
-	BeforeEach(func(ctx SpecContext) {
-		var err error
-		env, err = harness.Start(ctx, harness.Config{})
-		Expect(err).NotTo(HaveOccurred())
-		DeferCleanup(env.Close)
-	})
+	BeforeEach(func(ctx SpecContext) { env = startEnv(ctx) })
 
 	inject := func(ctx context.Context, f faults.Fault, opts faults.Options) faults.Injection {
 		if v, ok := f.(faults.Validator); ok {

@@ -18,12 +18,7 @@ import (
 var _ = Describe("origin errors on the wire", func() {
 	var env *harness.Environment
 
-	BeforeEach(func(ctx SpecContext) {
-		var err error
-		env, err = harness.Start(ctx, harness.Config{})
-		Expect(err).NotTo(HaveOccurred())
-		DeferCleanup(env.Close)
-	})
+	BeforeEach(func(ctx SpecContext) { env = startEnv(ctx) })
 
 	It("origin_error: by default a complete 503 with a body naming the origin, then the route once cleared", func(ctx SpecContext) {
 		def, ok := faults.Lookup("origin_error")

@@ -13,12 +13,7 @@ import (
 
 var _ = Describe("common options", func() {
 	var env *harness.Environment
-	BeforeEach(func(ctx SpecContext) {
-		var err error
-		env, err = harness.Start(ctx, harness.Config{})
-		Expect(err).NotTo(HaveOccurred())
-		DeferCleanup(env.Close)
-	})
+	BeforeEach(func(ctx SpecContext) { env = startEnv(ctx) })
 	direct := func(ctx SpecContext) harness.Observation {
 		return harness.Do(ctx, "http://"+env.Proxy.Addr(), harness.Request{Timeout: 5 * time.Second})
 	}

@@ -57,12 +57,7 @@ func isReset(err error) bool { return errors.Is(err, syscall.ECONNRESET) }
 var _ = Describe("origin down faults on the wire", func() {
 	var env *harness.Environment
 
-	BeforeEach(func(ctx SpecContext) {
-		var err error
-		env, err = harness.Start(ctx, harness.Config{})
-		Expect(err).NotTo(HaveOccurred())
-		DeferCleanup(env.Close)
-	})
+	BeforeEach(func(ctx SpecContext) { env = startEnv(ctx) })
 
 	inject := func(ctx context.Context, f faults.Fault, opts faults.Options) faults.Injection {
 		in, err := faults.Inject(ctx, env, f, opts)

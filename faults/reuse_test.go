@@ -19,12 +19,7 @@ import (
 var _ = Describe("connection reuse on the wire", func() {
 	var env *harness.Environment
 
-	BeforeEach(func(ctx SpecContext) {
-		var err error
-		env, err = harness.Start(ctx, harness.Config{})
-		Expect(err).NotTo(HaveOccurred())
-		DeferCleanup(env.Close)
-	})
+	BeforeEach(func(ctx SpecContext) { env = startEnv(ctx) })
 
 	inject := func(ctx context.Context, opts faults.Options) faults.Injection {
 		in, err := faults.Inject(ctx, env, &faults.KeepaliveRace{}, opts)

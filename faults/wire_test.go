@@ -22,12 +22,7 @@ import (
 var _ = Describe("faults on the wire", func() {
 	var env *harness.Environment
 
-	BeforeEach(func(ctx SpecContext) {
-		var err error
-		env, err = harness.Start(ctx, harness.Config{})
-		Expect(err).NotTo(HaveOccurred())
-		DeferCleanup(env.Close)
-	})
+	BeforeEach(func(ctx SpecContext) { env = startEnv(ctx) })
 
 	inject := func(ctx context.Context, name string) faults.Injection {
 		def, ok := faults.Lookup(name)
