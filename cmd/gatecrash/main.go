@@ -5,6 +5,7 @@
 //	gatecrash run suite.yaml            run suites, print a line per scenario
 //	gatecrash validate suite.yaml       check suite files, start nothing
 //	gatecrash faults                    print the fault catalog
+//	gatecrash schema                    print the suite format's JSON Schema
 //	gatecrash version                   print the version
 package main
 
@@ -34,6 +35,7 @@ Usage:
   gatecrash validate SUITE.yaml...       check suite files; starts nothing
   gatecrash faults [--json|--markdown]   print the fault catalog
   gatecrash merge [flags] REPORT.json... merge the JSON reports of shards
+  gatecrash schema                       print the JSON Schema of the suite format
   gatecrash version                      print the version
 
 Run "gatecrash COMMAND -h" for a command's flags.
@@ -58,9 +60,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return faultsCmd(args[1:], stdout, stderr)
 	case "merge":
 		return mergeCmd(args[1:], stdout, stderr)
+	case "schema":
+		return schemaCmd(args[1:], stdout, stderr)
 	case "version", "--version":
-		fmt.Fprintln(stdout, "gatecrash", version())
-		return 0
+		return versionCmd(args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0
@@ -251,6 +254,35 @@ func mergeCmd(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	return scenarios.ExitCode(results)
+}
+
+func schemaCmd(args []string, stdout, stderr io.Writer) int {
+	fs := newFlags("schema", "schema",
+		"gatecrash schema > gatecrash.schema.json   # then, atop a suite: # yaml-language-server: $schema=gatecrash.schema.json", stderr)
+	if code, ok := parse(fs, args); !ok {
+		return code
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "gatecrash schema: takes no arguments; got %q\n", fs.Arg(0))
+		return scenarios.ExitBadInput
+	}
+	enc := json.NewEncoder(stdout)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(scenarios.Schema()); err != nil {
+		fmt.Fprintln(stderr, "gatecrash:", err)
+		return 1
+	}
+	return 0
+}
+
+func versionCmd(args []string, stdout, stderr io.Writer) int {
+	fs := newFlags("version", "version", "gatecrash version", stderr)
+	if code, ok := parse(fs, args); !ok {
+		return code
+	}
+	fmt.Fprintln(stdout, "gatecrash", version())
+	return 0
 }
 
 // parse parses flags; ok is false when the command must end with code.
