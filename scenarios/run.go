@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -35,6 +36,13 @@ type Options struct {
 	// JSON is the path of the JSON report, every observation of every
 	// scenario ("" for none).
 	JSON string
+	// Markdown is the path of the Markdown summary ("" for none). The
+	// summary is also appended to $GITHUB_STEP_SUMMARY when it is set, and
+	// failures are annotated when GITHUB_ACTIONS is true.
+	Markdown string
+	// Worker is set in a worker of -p: the parent writes the step summary
+	// and the annotations for the whole run.
+	Worker bool
 	// LabelFilter selects scenarios by label, in Ginkgo's label syntax.
 	LabelFilter string
 	// Focus runs only scenarios whose names match one of these regexps.
@@ -152,6 +160,7 @@ func Run(suites []*Suite, opts Options) int {
 	t := &runT{}
 	passed := ginkgo.RunSpecs(t, "gatecrash", suiteConfig, reporterConfig)
 
+	reportErr = errors.Join(reportErr, ciReports(out, opts, results))
 	reports.Summary(out, results)
 	if reportErr != nil {
 		fmt.Fprintf(out, "gatecrash: %v\n", reportErr)
@@ -166,6 +175,27 @@ func Run(suites []*Suite, opts Options) int {
 		return ExitPassed
 	}
 	return ExitFailed
+}
+
+// ciReports writes what a CI job reads at the end of a run: the Markdown
+// summary (--markdown), the summary appended to $GITHUB_STEP_SUMMARY when
+// set, and, when GITHUB_ACTIONS is true, an error annotation on out for each
+// failed scenario. A worker of -p leaves the last two to its parent.
+func ciReports(out io.Writer, opts Options, results []*reports.Scenario) error {
+	var err error
+	if opts.Markdown != "" {
+		err = reports.WriteMarkdown(opts.Markdown, results)
+	}
+	if opts.Worker {
+		return err
+	}
+	if path := os.Getenv("GITHUB_STEP_SUMMARY"); path != "" {
+		err = errors.Join(err, reports.AppendMarkdown(path, results))
+	}
+	if os.Getenv("GITHUB_ACTIONS") == "true" {
+		reports.Annotations(out, results)
+	}
+	return err
 }
 
 func anyState(results []*reports.Scenario, state reports.State) bool {
