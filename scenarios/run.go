@@ -40,6 +40,9 @@ type Options struct {
 	// summary is also appended to $GITHUB_STEP_SUMMARY when it is set, and
 	// failures are annotated when GITHUB_ACTIONS is true.
 	Markdown string
+	// HTML is the path of the HTML report: a table of the scenarios and a
+	// timeline of each ("" for none).
+	HTML string
 	// Worker is set in a worker of -p: the parent writes the step summary
 	// and the annotations for the whole run.
 	Worker bool
@@ -178,13 +181,16 @@ func Run(suites []*Suite, opts Options) int {
 }
 
 // ciReports writes what a CI job reads at the end of a run: the Markdown
-// summary (--markdown), the summary appended to $GITHUB_STEP_SUMMARY when
+// summary (--markdown), the HTML report (--html), the summary appended to $GITHUB_STEP_SUMMARY when
 // set, and, when GITHUB_ACTIONS is true, an error annotation on out for each
 // failed scenario. A worker of -p leaves the last two to its parent.
 func ciReports(out io.Writer, opts Options, results []*reports.Scenario) error {
 	var err error
 	if opts.Markdown != "" {
 		err = reports.WriteMarkdown(opts.Markdown, results)
+	}
+	if opts.HTML != "" {
+		err = errors.Join(err, reports.WriteHTML(opts.HTML, results))
 	}
 	if opts.Worker {
 		return err
@@ -294,6 +300,7 @@ func runScenario(ctx context.Context, env *harness.Environment, sc *Scenario, re
 		harnessError("inject %s: %v", sc.Fault.Name, err)
 	}
 	rec.Method = inj.Method
+	rec.FaultStart = time.Now()
 	cleared := false
 	defer func() {
 		if !cleared {
@@ -338,7 +345,9 @@ func runScenario(ctx context.Context, env *harness.Environment, sc *Scenario, re
 		return // interrupted: Ginkgo records it; recovery cannot be judged
 	}
 	cleared = true
-	if err := inj.Clear(); err != nil {
+	err = inj.Clear()
+	rec.FaultEnd = time.Now()
+	if err != nil {
 		harnessError("clear %s: %v", sc.Fault.Name, err)
 	}
 	if r := sc.Expect.Recovers; r != nil {

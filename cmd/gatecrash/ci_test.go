@@ -4,6 +4,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -44,6 +45,17 @@ var _ = Describe("gatecrash run in CI", func() {
 		data, err = os.ReadFile(step)
 		Expect(err).NotTo(HaveOccurred())
 		Expect(string(data)).To(Equal("earlier step\n" + summary))
+	})
+
+	It("writes the HTML report with --html: a table and a timeline per scenario", func() {
+		tmp := GinkgoT().TempDir()
+		page := filepath.Join(tmp, "report.html")
+		runIn(tmp, nil, "--html", page)
+		data, err := os.ReadFile(page)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(string(data)).To(ContainSubstring(">origin down answers 502 fast</a>"))
+		Expect(strings.Count(string(data), `<svg class="timeline"`)).To(Equal(2))
+		Expect(string(data)).To(ContainSubstring(`class="fault"`))
 	})
 
 	It("annotates the failed scenario at its file and line when GITHUB_ACTIONS is true", func() {

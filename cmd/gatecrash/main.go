@@ -103,6 +103,7 @@ func runCmd(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&opts.JUnit, "junit", "", "write a JUnit XML report to this `path`")
 	fs.StringVar(&opts.JSON, "json", "", "write a JSON report with every observation to this `path`")
 	fs.StringVar(&opts.Markdown, "markdown", "", "write a Markdown summary to this `path` (also appended to $GITHUB_STEP_SUMMARY when set)")
+	fs.StringVar(&opts.HTML, "html", "", "write a self-contained HTML report, a table and a timeline per scenario, to this `path`")
 	fs.StringVar(&opts.LabelFilter, "label-filter", "", "run only scenarios whose labels match this Ginkgo label `expression`, such as 'dns && !slow'")
 	fs.Var(&focus, "focus", "run only scenarios whose name matches this `regexp` (repeatable)")
 	fs.BoolVar(&opts.Verbose, "v", false, "also print Ginkgo's own detailed report")
