@@ -259,7 +259,7 @@ var _ = Describe("gatecrash validate, faults, version", func() {
 	})
 
 	It("shows an example in each command's help", func() {
-		for _, cmd := range []string{"run", "validate", "faults", "merge", "schema", "version"} {
+		for _, cmd := range []string{"run", "validate", "faults", "merge", "probe", "schema", "version"} {
 			s := gatecrash(GinkgoT().TempDir(), cmd, "-h")
 			Eventually(s, time.Minute).Should(gexec.Exit(0))
 			Expect(s.Err).To(gbytes.Say(`Example:\n  gatecrash ` + cmd))
