@@ -2,10 +2,44 @@ package reports
 
 import (
 	"fmt"
-	"github.com/gatecrash/gatecrash/harness"
 	"io"
+	"os"
 	"strings"
+
+	"github.com/mattn/go-isatty"
+
+	"github.com/gatecrash/gatecrash/harness"
 )
+
+// Colors reports whether the console lines written to w are coloured: only
+// when w is a terminal, and never when the NO_COLOR environment variable is
+// set to anything but "" (https://no-color.org) or TERM is dumb.
+func Colors(w io.Writer) bool {
+	if os.Getenv("NO_COLOR") != "" || os.Getenv("TERM") == "dumb" {
+		return false
+	}
+	f, ok := w.(*os.File)
+	return ok && (isatty.IsTerminal(f.Fd()) || isatty.IsCygwinTerminal(f.Fd()))
+}
+
+// ANSI colours of the verdicts.
+const (
+	red    = "\x1b[31m"
+	green  = "\x1b[32m"
+	yellow = "\x1b[33m"
+	bold   = "\x1b[1m"
+	reset  = "\x1b[0m"
+)
+
+var verdictColor = map[State]string{Passed: green, Failed: red, Errored: red + bold, Skipped: yellow, Interrupted: yellow}
+
+// paint wraps s in colour when on.
+func paint(on bool, color, s string) string {
+	if !on || color == "" {
+		return s
+	}
+	return color + s + reset
+}
 
 // logLines is how much of the gateway's log a failure shows.
 const logLines = 20
@@ -13,8 +47,11 @@ const logLines = 20
 // Console writes one line for a finished scenario: verdict, name, fault,
 // expected against observed; a failure adds what was not met and the
 // gateway's log lines from the scenario's window.
+//
+// The verdict is coloured when Colors(w) says so.
 func Console(w io.Writer, s *Scenario) {
 	verdict := map[State]string{Passed: "PASS", Failed: "FAIL", Skipped: "SKIP", Interrupted: "INTR", Errored: "ERR "}[s.State]
+	verdict = paint(Colors(w), verdictColor[s.State], verdict)
 	if s.State == Skipped {
 		fmt.Fprintf(w, "%s  %s / %s (%s)\n", verdict, s.Suite, s.Name, firstLine(s.Failure))
 		return
@@ -36,14 +73,20 @@ func Console(w io.Writer, s *Scenario) {
 	}
 }
 
-// Summary writes the totals at the end of a run.
+// Summary writes the totals at the end of a run, green when nothing failed
+// and red otherwise, when Colors(w) says so.
 func Summary(w io.Writer, results []*Scenario) {
 	counts := map[State]int{}
 	for _, r := range results {
 		counts[r.State]++
 	}
-	fmt.Fprintf(w, "\n%d scenarios: %d passed, %d failed, %d errors, %d skipped, %d interrupted\n",
+	line := fmt.Sprintf("%d scenarios: %d passed, %d failed, %d errors, %d skipped, %d interrupted",
 		len(results), counts[Passed], counts[Failed], counts[Errored], counts[Skipped], counts[Interrupted])
+	color := green
+	if counts[Failed]+counts[Errored]+counts[Interrupted] > 0 {
+		color = red
+	}
+	fmt.Fprintf(w, "\n%s\n", paint(Colors(w), color, line))
 }
 
 func orNone(s string) string {

@@ -49,6 +49,10 @@ type Scenario struct {
 	// Steady is the request before the fault, Observed the one during it.
 	Steady   *harness.Observation `json:"steady,omitempty"`
 	Observed *harness.Observation `json:"observed,omitempty"`
+	// FaultStart and FaultEnd are when the fault was injected and cleared
+	// (zero when it was not).
+	FaultStart time.Time `json:"fault_start,omitzero"`
+	FaultEnd   time.Time `json:"fault_end,omitzero"`
 	// Load is what a load scenario observed instead of one request.
 	Load     *harness.LoadResult `json:"load,omitempty"`
 	Checks   []Check             `json:"checks,omitempty"`

@@ -117,8 +117,12 @@ func RunParallel(files []string, opts Options, shard string, workers int) int {
 		parts = append(parts, part)
 	}
 	results := reports.Merge(parts...)
-	reports.Summary(out, results)
 	code := worst(codes)
+	if err := ciReports(out, opts, results); err != nil {
+		fmt.Fprintf(out, "gatecrash: %v\n", err)
+		code = worst([]int{code, ExitBadInput})
+	}
+	reports.Summary(out, results)
 	if opts.JUnit != "" {
 		if err := reports.WriteJUnit(opts.JUnit, results); err != nil {
 			fmt.Fprintf(out, "gatecrash: %v\n", err)

@@ -38,6 +38,16 @@ type Options struct {
 	// JSON is the path of the JSON report, every observation of every
 	// scenario ("" for none).
 	JSON string
+	// Markdown is the path of the Markdown summary ("" for none). The
+	// summary is also appended to $GITHUB_STEP_SUMMARY when it is set, and
+	// failures are annotated when GITHUB_ACTIONS is true.
+	Markdown string
+	// HTML is the path of the HTML report: a table of the scenarios and a
+	// timeline of each ("" for none).
+	HTML string
+	// Worker is set in a worker of -p: the parent writes the step summary
+	// and the annotations for the whole run.
+	Worker bool
 	// LabelFilter selects scenarios by label, in Ginkgo's label syntax.
 	LabelFilter string
 	// Focus runs only scenarios whose names match one of these regexps.
@@ -169,6 +179,7 @@ func Run(suites []*Suite, opts Options) int {
 	t := &runT{}
 	passed := ginkgo.RunSpecs(t, "gatecrash", suiteConfig, reporterConfig)
 
+	reportErr = errors.Join(reportErr, ciReports(out, opts, results))
 	reports.Summary(out, results)
 	if reportErr != nil {
 		fmt.Fprintf(out, "gatecrash: %v\n", reportErr)
@@ -183,6 +194,30 @@ func Run(suites []*Suite, opts Options) int {
 		return ExitPassed
 	}
 	return ExitFailed
+}
+
+// ciReports writes what a CI job reads at the end of a run: the Markdown
+// summary (--markdown), the HTML report (--html), the summary appended to $GITHUB_STEP_SUMMARY when
+// set, and, when GITHUB_ACTIONS is true, an error annotation on out for each
+// failed scenario. A worker of -p leaves the last two to its parent.
+func ciReports(out io.Writer, opts Options, results []*reports.Scenario) error {
+	var err error
+	if opts.Markdown != "" {
+		err = reports.WriteMarkdown(opts.Markdown, results)
+	}
+	if opts.HTML != "" {
+		err = errors.Join(err, reports.WriteHTML(opts.HTML, results))
+	}
+	if opts.Worker {
+		return err
+	}
+	if path := os.Getenv("GITHUB_STEP_SUMMARY"); path != "" {
+		err = errors.Join(err, reports.AppendMarkdown(path, results))
+	}
+	if os.Getenv("GITHUB_ACTIONS") == "true" {
+		reports.Annotations(out, results)
+	}
+	return err
 }
 
 func anyState(results []*reports.Scenario, state reports.State) bool {
@@ -281,6 +316,7 @@ func runScenario(ctx context.Context, env *harness.Environment, sc *Scenario, re
 		harnessError("inject %s: %v", sc.Fault.Name, err)
 	}
 	rec.Method = inj.Method
+	rec.FaultStart = time.Now()
 	cleared := false
 	defer func() {
 		if !cleared {
@@ -325,7 +361,9 @@ func runScenario(ctx context.Context, env *harness.Environment, sc *Scenario, re
 		return // interrupted: Ginkgo records it; recovery cannot be judged
 	}
 	cleared = true
-	if err := inj.Clear(); err != nil {
+	err = inj.Clear()
+	rec.FaultEnd = time.Now()
+	if err != nil {
 		harnessError("clear %s: %v", sc.Fault.Name, err)
 	}
 	if r := sc.Expect.Recovers; r != nil {

@@ -5,19 +5,24 @@
 //	gatecrash run suite.yaml            run suites, print a line per scenario
 //	gatecrash validate suite.yaml       check suite files, start nothing
 //	gatecrash faults                    print the fault catalog
+//	gatecrash probe                     run the whole catalog, print what the gateway did
+//	gatecrash schema                    print the suite format's JSON Schema
 //	gatecrash version                   print the version
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"regexp"
 	"runtime/debug"
 	"strings"
+	"syscall"
 	"time"
 
 	gtypes "github.com/onsi/ginkgo/v2/types"
@@ -34,6 +39,8 @@ Usage:
   gatecrash validate SUITE.yaml...       check suite files; starts nothing
   gatecrash faults [--json|--markdown]   print the fault catalog
   gatecrash merge [flags] REPORT.json... merge the JSON reports of shards
+  gatecrash probe [flags]                run the whole catalog against a gateway, print a matrix
+  gatecrash schema                       print the JSON Schema of the suite format
   gatecrash version                      print the version
 
 Run "gatecrash COMMAND -h" for a command's flags.
@@ -58,9 +65,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return faultsCmd(args[1:], stdout, stderr)
 	case "merge":
 		return mergeCmd(args[1:], stdout, stderr)
+	case "probe":
+		return probeCmd(args[1:], stdout, stderr)
+	case "schema":
+		return schemaCmd(args[1:], stdout, stderr)
 	case "version", "--version":
-		fmt.Fprintln(stdout, "gatecrash", version())
-		return 0
+		return versionCmd(args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0
@@ -92,6 +102,8 @@ func runCmd(args []string, stdout, stderr io.Writer) int {
 	var focus stringList
 	fs.StringVar(&opts.JUnit, "junit", "", "write a JUnit XML report to this `path`")
 	fs.StringVar(&opts.JSON, "json", "", "write a JSON report with every observation to this `path`")
+	fs.StringVar(&opts.Markdown, "markdown", "", "write a Markdown summary to this `path` (also appended to $GITHUB_STEP_SUMMARY when set)")
+	fs.StringVar(&opts.HTML, "html", "", "write a self-contained HTML report, a table and a timeline per scenario, to this `path`")
 	fs.StringVar(&opts.LabelFilter, "label-filter", "", "run only scenarios whose labels match this Ginkgo label `expression`, such as 'dns && !slow'")
 	fs.Var(&focus, "focus", "run only scenarios whose name matches this `regexp` (repeatable)")
 	fs.BoolVar(&opts.Verbose, "v", false, "also print Ginkgo's own detailed report")
@@ -124,6 +136,7 @@ func runCmd(args []string, stdout, stderr io.Writer) int {
 	}
 	opts.Focus = focus
 	opts.Out = stdout
+	opts.Worker = *worker != ""
 	if opts.LabelFilter != "" {
 		if _, err := gtypes.ParseLabelFilter(opts.LabelFilter); err != nil {
 			fmt.Fprintf(stderr, "gatecrash: --label-filter %q: %v\n", opts.LabelFilter, err)
@@ -251,6 +264,104 @@ func mergeCmd(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	return scenarios.ExitCode(results)
+}
+
+func probeCmd(args []string, stdout, stderr io.Writer) int {
+	fs := newFlags("probe", "probe [--suite SUITE.yaml] [--json] [--write BASELINE.yaml]",
+		"gatecrash probe --suite scenarios/examples/nginx/suite.yaml --write nginx-baseline.yaml", stderr)
+	suitePath := fs.String("suite", "", "take the gateway, origin and DNS from this suite `file` (its scenarios are not run); default: the builtin gateway")
+	asJSON := fs.Bool("json", false, "print the matrix as a JSON array of {fault, status, seconds, attempts, valid_http, body_intact[, error]}")
+	write := fs.String("write", "", "write a suite whose expectations are what was observed to this `path`, as a regression baseline")
+	requestTimeout := fs.Duration("request-timeout", 10*time.Second, "bound each request to the gateway by this `duration`")
+	if code, ok := parse(fs, args); !ok {
+		return code
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "gatecrash probe: takes no arguments; name a suite with --suite %s\n", fs.Arg(0))
+		return scenarios.ExitBadInput
+	}
+	source, err := scenarios.ReadProbeSource(*suitePath)
+	if err != nil {
+		fmt.Fprintf(stderr, "gatecrash probe: %v\n", err)
+		return scenarios.ExitBadInput
+	}
+	var suite *scenarios.Suite
+	if *suitePath != "" {
+		suite, err = scenarios.Load(*suitePath)
+	} else {
+		suite, err = scenarios.Parse("probe.yaml", source)
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return scenarios.ExitBadInput
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	results, skipped, err := scenarios.Probe(ctx, suite, scenarios.ProbeOptions{RequestTimeout: *requestTimeout, Progress: stderr})
+	if err != nil {
+		fmt.Fprintf(stderr, "gatecrash probe: %v\n", err)
+		if ctx.Err() != nil {
+			return scenarios.ExitInterrupted
+		}
+		return scenarios.ExitBadInput
+	}
+	if *asJSON {
+		if results == nil {
+			results = []scenarios.ProbeResult{}
+		}
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(results); err != nil {
+			fmt.Fprintln(stderr, "gatecrash probe:", err)
+			return 1
+		}
+	} else {
+		fmt.Fprintf(stdout, "gateway %s, %d faults probed, %d left out\n\n", suite.GatewayName(), len(results), len(skipped))
+		scenarios.ProbeMatrix(stdout, results, skipped)
+	}
+	if *write != "" {
+		var b strings.Builder
+		name := "probe baseline: " + suite.GatewayName()
+		if err := scenarios.ProbeBaseline(&b, source, name, results, skipped); err != nil {
+			fmt.Fprintf(stderr, "gatecrash probe: %v\n", err)
+			return scenarios.ExitBadInput
+		}
+		if err := os.WriteFile(*write, []byte(b.String()), 0o644); err != nil {
+			fmt.Fprintf(stderr, "gatecrash probe: %v\n", err)
+			return scenarios.ExitBadInput
+		}
+		fmt.Fprintf(stderr, "gatecrash probe: wrote %s (check it with gatecrash run %s)\n", *write, *write)
+	}
+	return 0
+}
+
+func schemaCmd(args []string, stdout, stderr io.Writer) int {
+	fs := newFlags("schema", "schema",
+		"gatecrash schema > gatecrash.schema.json   # then, atop a suite: # yaml-language-server: $schema=gatecrash.schema.json", stderr)
+	if code, ok := parse(fs, args); !ok {
+		return code
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "gatecrash schema: takes no arguments; got %q\n", fs.Arg(0))
+		return scenarios.ExitBadInput
+	}
+	enc := json.NewEncoder(stdout)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(scenarios.Schema()); err != nil {
+		fmt.Fprintln(stderr, "gatecrash:", err)
+		return 1
+	}
+	return 0
+}
+
+func versionCmd(args []string, stdout, stderr io.Writer) int {
+	fs := newFlags("version", "version", "gatecrash version", stderr)
+	if code, ok := parse(fs, args); !ok {
+		return code
+	}
+	fmt.Fprintln(stdout, "gatecrash", version())
+	return 0
 }
 
 // parse parses flags; ok is false when the command must end with code.

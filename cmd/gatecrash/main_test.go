@@ -282,11 +282,24 @@ var _ = Describe("gatecrash validate, faults, version", func() {
 	})
 
 	It("shows an example in each command's help", func() {
-		for _, cmd := range []string{"run", "validate", "faults"} {
+		for _, cmd := range []string{"run", "validate", "faults", "merge", "probe", "schema", "version"} {
 			s := gatecrash(GinkgoT().TempDir(), cmd, "-h")
 			Eventually(s, time.Minute).Should(gexec.Exit(0))
 			Expect(s.Err).To(gbytes.Say(`Example:\n  gatecrash ` + cmd))
 		}
+	})
+
+	It("prints the suite format's JSON Schema", func() {
+		s := gatecrash(GinkgoT().TempDir(), "schema")
+		Eventually(s, time.Minute).Should(gexec.Exit(0))
+		var schema map[string]any
+		Expect(json.Unmarshal(s.Out.Contents(), &schema)).To(Succeed())
+		Expect(schema).To(HaveKeyWithValue("$schema", "https://json-schema.org/draft/2020-12/schema"))
+		Expect(schema).To(HaveKeyWithValue("$id", scenarios.SchemaID))
+		Expect(schema["properties"]).To(HaveKey("scenarios"))
+
+		s = gatecrash(GinkgoT().TempDir(), "schema", "extra")
+		Eventually(s, time.Minute).Should(gexec.Exit(2))
 	})
 
 	It("rejects an unknown command with exit 2", func() {

@@ -1,0 +1,48 @@
+package main_test
+
+import (
+	"os"
+	"os/exec"
+	"strings"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+	"github.com/onsi/gomega/gexec"
+)
+
+var _ = Describe("the console", func() {
+	// onTerminal runs gatecrash under script(1), which gives it a
+	// pseudo-terminal as its stdout, with extra environment variables.
+	onTerminal := func(env ...string) string {
+		require("script")
+		line := bin + " run --focus 'origin down answers 502 fast' " + builtinSuite
+		cmd := exec.Command("script", "-qec", line, "/dev/null")
+		cmd.Env = append(os.Environ(), "TMPDIR="+GinkgoT().TempDir(), "TERM=xterm", "NO_COLOR=")
+		cmd.Env = append(cmd.Env, env...)
+		s, err := gexec.Start(cmd, GinkgoWriter, GinkgoWriter)
+		Expect(err).NotTo(HaveOccurred())
+		Eventually(s, 2*time.Minute).Should(gexec.Exit(0))
+		return string(s.Out.Contents())
+	}
+
+	It("colours the verdict and the summary on a terminal", func() {
+		out := onTerminal()
+		Expect(out).To(ContainSubstring("\x1b[32mPASS\x1b[0m  builtin reference gateway / origin down answers 502 fast"))
+		Expect(out).To(MatchRegexp(`\x1b\[32m\d+ scenarios: 1 passed, 0 failed`))
+	})
+
+	It("never colours with NO_COLOR set", func() {
+		out := onTerminal("NO_COLOR=1")
+		Expect(out).To(ContainSubstring("PASS  builtin reference gateway / origin down answers 502 fast"))
+		Expect(out).NotTo(ContainSubstring("\x1b["))
+	})
+
+	It("never colours when the output is not a terminal", func() {
+		s := gatecrash(GinkgoT().TempDir(), "run", "--focus", "origin down answers 502 fast", builtinSuite)
+		Eventually(s, 2*time.Minute).Should(gexec.Exit(0))
+		out := string(s.Out.Contents())
+		Expect(out).To(ContainSubstring("PASS  builtin reference gateway / origin down answers 502 fast"))
+		Expect(strings.Contains(out, "\x1b[")).To(BeFalse())
+	})
+})

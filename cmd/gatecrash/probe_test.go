@@ -1,0 +1,80 @@
+package main_test
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+	"github.com/onsi/gomega/gbytes"
+	"github.com/onsi/gomega/gexec"
+
+	"github.com/gatecrash/gatecrash/faults"
+)
+
+var _ = Describe("gatecrash probe", func() {
+	It("prints the matrix of the whole catalog against the builtin gateway", func() {
+		s := gatecrash(GinkgoT().TempDir(), "probe")
+		Eventually(s, 3*time.Minute).Should(gexec.Exit(0))
+		Expect(s.Out).To(gbytes.Say(`gateway builtin, \d+ faults probed, 1 left out`))
+		Expect(s.Out).To(gbytes.Say(`fault +status +seconds +attempts +valid HTTP +body intact +error\n`))
+		out := string(s.Out.Contents())
+		Expect(out).To(MatchRegexp(`\nrefused +502 +0\.\d{3} +\d+ +yes +no +\n`))
+		Expect(out).To(MatchRegexp(`\nhang +504 +2\.\d{3} +1 +yes +no +\n`))
+		Expect(out).To(MatchRegexp(`\nchunked_cut +200 +0\.\d{3} +1 +no +no +truncated_body: `))
+		Expect(out).To(ContainSubstring("left out:\n  one_origin_down: needs several origin instances"))
+		Expect(s.Err).To(gbytes.Say(`probed +`))
+	})
+
+	It("prints JSON with exactly the documented keys, writes a baseline that passes run, and fails once the timeouts change", func() {
+		tmp := GinkgoT().TempDir()
+		baseline := filepath.Join(tmp, "baseline.yaml")
+		s := gatecrash(tmp, "probe", "--json", "--write", baseline)
+		Eventually(s, 3*time.Minute).Should(gexec.Exit(0))
+
+		var rows []map[string]any
+		Expect(json.Unmarshal(s.Out.Contents(), &rows)).To(Succeed())
+		Expect(rows).To(HaveLen(len(faults.All()) - 1)) // one_origin_down needs several instances
+		keys := []string{"fault", "status", "seconds", "attempts", "valid_http", "body_intact"}
+		for _, row := range rows {
+			want := keys
+			if row["valid_http"] == false {
+				want = append(append([]string{}, keys...), "error")
+				Expect(row["error"]).NotTo(BeEmpty())
+			}
+			got := make([]string, 0, len(row))
+			for k := range row {
+				got = append(got, k)
+			}
+			Expect(got).To(ConsistOf(want), "%v", row)
+		}
+
+		s = gatecrash(tmp, "run", baseline)
+		Eventually(s, 3*time.Minute).Should(gexec.Exit(0), "the baseline passes unchanged")
+		Expect(s.Out).To(gbytes.Say(`(\d+) scenarios: (\d+) passed, 0 failed`))
+
+		data, err := os.ReadFile(baseline)
+		Expect(err).NotTo(HaveOccurred())
+		changed := strings.Replace(string(data), "connect_timeout: 1s", "connect_timeout: 3s", 1)
+		changed = strings.Replace(changed, "response_timeout: 2s", "response_timeout: 4s", 1)
+		Expect(changed).NotTo(Equal(string(data)))
+		Expect(os.WriteFile(baseline, []byte(changed), 0o644)).To(Succeed())
+		s = gatecrash(tmp, "run", baseline)
+		Eventually(s, 3*time.Minute).Should(gexec.Exit(1), "the baseline catches the changed timeouts")
+		out := string(s.Out.Contents())
+		Expect(out).To(ContainSubstring("FAIL  probe baseline: builtin / hang as probed"))
+		Expect(out).To(ContainSubstring("FAIL  probe baseline: builtin / blackhole as probed"))
+	})
+
+	It("takes the gateway from --suite, and rejects a bad one with exit 2", func() {
+		tmp := GinkgoT().TempDir()
+		bad := filepath.Join(tmp, "bad.yaml")
+		Expect(os.WriteFile(bad, []byte("gateway: {buitin: {}}\nscenarios: []\n"), 0o644)).To(Succeed())
+		s := gatecrash(tmp, "probe", "--suite", bad)
+		Eventually(s, time.Minute).Should(gexec.Exit(2))
+		Expect(s.Err).To(gbytes.Say(`bad.yaml:1:11: gateway: unknown field "buitin"`))
+	})
+})

@@ -1,0 +1,302 @@
+package scenarios
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/goccy/go-yaml/ast"
+	"github.com/goccy/go-yaml/parser"
+
+	"github.com/gatecrash/gatecrash/faults"
+	"github.com/gatecrash/gatecrash/harness"
+)
+
+// ProbeSuite is the suite `gatecrash probe` takes its gateway and origin
+// from when none is named: the builtin gateway with its default timeouts,
+// an origin with a plain and a TLS route.
+const ProbeSuite = `suite: gatecrash probe
+gateway:
+  builtin:
+    connect_timeout: 1s
+    response_timeout: 2s
+origin:
+  routes:
+    - {path: /, status: 200, body: "hello from origin"}
+    - {path: /tls/, status: 200, body: "hello from origin over TLS"}
+scenarios:
+  - {name: probe, fault: refused, expect: {status: 502}}
+`
+
+// ProbeResult is what the gateway did under one fault, with no
+// expectations. Its JSON has exactly the keys fault, status, seconds,
+// attempts, valid_http and body_intact, plus error when the answer was not
+// valid HTTP.
+type ProbeResult struct {
+	Fault      string  `json:"fault"`
+	Status     int     `json:"status"`
+	Seconds    float64 `json:"seconds"`
+	Attempts   int     `json:"attempts"`
+	ValidHTTP  bool    `json:"valid_http"`
+	BodyIntact bool    `json:"body_intact"`
+	Error      string  `json:"error,omitempty"`
+	// Observation is the whole observation; Path the request's path.
+	Observation harness.Observation `json:"-"`
+	Request     harness.Request     `json:"-"`
+}
+
+// ProbeSkip is a fault the probe left out, and why.
+type ProbeSkip struct {
+	Fault, Reason string
+}
+
+// ProbeOptions are the settings of a probe.
+type ProbeOptions struct {
+	// RequestTimeout bounds each request (default 10s).
+	RequestTimeout time.Duration
+	// Progress, when set, gets a line per fault as it is probed.
+	Progress io.Writer
+}
+
+// recoveryWait is how long the probe waits for the gateway to answer 2xx
+// or 3xx again after a fault clears, before the next fault.
+const recoveryWait = 10 * time.Second
+
+// Probe injects every fault of the catalog, with its default parameters,
+// into the environment of suite s (its gateway, origin and DNS; its
+// scenarios are not run) and records what the gateway answered. Faults the
+// suite cannot host (several origin instances, a TLS route) are left out,
+// with the reason.
+func Probe(ctx context.Context, s *Suite, opts ProbeOptions) ([]ProbeResult, []ProbeSkip, error) {
+	if opts.RequestTimeout <= 0 {
+		opts.RequestTimeout = 10 * time.Second
+	}
+	env, err := harness.Start(ctx, s.Config())
+	if err != nil {
+		return nil, nil, fmt.Errorf("environment for %s did not start: %w", s.File, err)
+	}
+	defer env.Close()
+	var results []ProbeResult
+	var skipped []ProbeSkip
+	for _, def := range faults.All() {
+		if ctx.Err() != nil {
+			return results, skipped, ctx.Err()
+		}
+		path, reason := probeSetup(s, def)
+		if reason == "" {
+			var r ProbeResult
+			r, reason = probeOne(ctx, env, def, harness.Request{Path: path, Timeout: opts.RequestTimeout})
+			if reason == "" {
+				results = append(results, r)
+				if opts.Progress != nil {
+					fmt.Fprintf(opts.Progress, "probed   %-27s %s\n", def.Name, r.Observation.String())
+				}
+				continue
+			}
+		}
+		skipped = append(skipped, ProbeSkip{def.Name, reason})
+		if opts.Progress != nil {
+			fmt.Fprintf(opts.Progress, "left out %-27s %s\n", def.Name, reason)
+		}
+	}
+	return results, skipped, nil
+}
+
+// probeSetup is the path to request under fault def, or why the suite
+// cannot host it.
+func probeSetup(s *Suite, def faults.Definition) (path, reason string) {
+	switch {
+	case def.Name == "one_origin_down" && s.Origin.Instances < 2:
+		return "", "needs several origin instances: probe --suite a suite with origin.instances: 2 or more"
+	case def.Family == faults.FamilyTLS:
+		for _, r := range s.Origin.Routes {
+			if strings.HasPrefix(r.Path, "/tls/") {
+				return r.Path, ""
+			}
+		}
+		return "", "needs an origin route under /tls/ that the gateway sends to the origin's TLS endpoint"
+	}
+	return "/", ""
+}
+
+// probeOne injects one fault and observes one request during it.
+func probeOne(ctx context.Context, env *harness.Environment, def faults.Definition, req harness.Request) (ProbeResult, string) {
+	if err := env.Reset(); err != nil {
+		return ProbeResult{}, "reset the environment: " + err.Error()
+	}
+	if steady := awaitHealthy(ctx, env, req); !healthy(steady) {
+		return ProbeResult{}, "steady state: before injecting, expected a 2xx or 3xx answer, observed " + steady.String()
+	}
+	inj, err := faults.Inject(ctx, env, def.New(), faults.Options{})
+	if err != nil {
+		return ProbeResult{}, "inject: " + err.Error()
+	}
+	obs := env.Do(ctx, req)
+	if err := inj.Clear(); err != nil {
+		return ProbeResult{}, "clear: " + err.Error()
+	}
+	_ = env.Reset()
+	awaitHealthy(ctx, env, req)
+	r := ProbeResult{
+		Fault:       def.Name,
+		Status:      obs.Status,
+		Seconds:     math.Round(obs.Total.Seconds()*1000) / 1000,
+		Attempts:    obs.Attempts,
+		ValidHTTP:   obs.ValidHTTP(),
+		BodyIntact:  obs.Integrity != nil && obs.Integrity.Verdict == harness.BodyIntact,
+		Observation: obs,
+		Request:     req,
+	}
+	if !r.ValidHTTP {
+		r.Error = string(obs.ErrorKind) + ": " + obs.Error
+	}
+	return r, ""
+}
+
+func healthy(o harness.Observation) bool { return o.Status >= 200 && o.Status <= 399 }
+
+// awaitHealthy polls until the gateway answers 2xx or 3xx, for at most
+// recoveryWait, and returns the last answer.
+func awaitHealthy(ctx context.Context, env *harness.Environment, req harness.Request) harness.Observation {
+	deadline := time.Now().Add(recoveryWait)
+	for {
+		o := env.Do(ctx, req)
+		if healthy(o) || time.Now().After(deadline) || ctx.Err() != nil {
+			return o
+		}
+		select {
+		case <-time.After(100 * time.Millisecond):
+		case <-ctx.Done():
+		}
+	}
+}
+
+// ProbeMatrix writes the results as a table: fault, status, seconds,
+// attempts, valid HTTP, body intact (and the error of an answer that was
+// not HTTP), then the faults left out and why.
+func ProbeMatrix(w io.Writer, results []ProbeResult, skipped []ProbeSkip) {
+	width := len("fault")
+	for _, r := range results {
+		width = max(width, len(r.Fault))
+	}
+	yes := map[bool]string{true: "yes", false: "no"}
+	fmt.Fprintf(w, "%-*s  %6s  %7s  %8s  %-10s  %-11s  %s\n", width, "fault", "status", "seconds", "attempts", "valid HTTP", "body intact", "error")
+	for _, r := range results {
+		status := "-"
+		if r.Status != 0 {
+			status = strconv.Itoa(r.Status)
+		}
+		fmt.Fprintf(w, "%-*s  %6s  %7.3f  %8d  %-10s  %-11s  %s\n", width, r.Fault, status, r.Seconds, r.Attempts,
+			yes[r.ValidHTTP], yes[r.BodyIntact], r.Error)
+	}
+	if len(skipped) > 0 {
+		fmt.Fprintf(w, "\nleft out:\n")
+		for _, s := range skipped {
+			fmt.Fprintf(w, "  %s: %s\n", s.Fault, s.Reason)
+		}
+	}
+}
+
+// ProbeBaseline writes a suite whose expectations are what the probe
+// observed, for a team to keep as a regression baseline: the gateway,
+// origin and DNS sections of source (the suite file's text) as they were,
+// and one scenario per fault probed. The status and validity are pinned as
+// observed, the body's integrity when it was judged, the attempts when they
+// were counted exactly, and the time with a tolerance derived from it: a
+// fast answer within twice its time plus 500ms, a slow one (a timeout
+// fired) between 75% of its time and 125% plus 500ms, so a changed timeout
+// fails it.
+func ProbeBaseline(w io.Writer, source []byte, name string, results []ProbeResult, skipped []ProbeSkip) error {
+	sections, err := topLevel(source, "gateway", "origin", "dns")
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "# Written by gatecrash probe: what the gateway did under each fault of the\n")
+	fmt.Fprintf(w, "# catalog, with time tolerances derived from what was observed. Keep it\n")
+	fmt.Fprintf(w, "# as a regression baseline; edit an expectation to what you want instead.\n")
+	for _, s := range skipped {
+		fmt.Fprintf(w, "# left out: %s: %s\n", s.Fault, s.Reason)
+	}
+	fmt.Fprintf(w, "suite: %s\n%s\nscenarios:\n", strconv.Quote(name), sections)
+	for _, r := range results {
+		o := r.Observation
+		fmt.Fprintf(w, "  - name: %s\n    labels: [probe]\n    fault: %s\n", strconv.Quote(r.Fault+" as probed"), r.Fault)
+		fmt.Fprintf(w, "    request: {path: %s, timeout: %s}\n", strconv.Quote(r.Request.Path), r.Request.Timeout)
+		fmt.Fprintf(w, "    expect:\n")
+		if o.Status != 0 {
+			fmt.Fprintf(w, "      status: %d\n", o.Status)
+		}
+		fmt.Fprintf(w, "      valid_http: %t\n", r.ValidHTTP)
+		if in := o.Integrity; in != nil {
+			switch in.Verdict {
+			case harness.BodyIntact:
+				fmt.Fprintf(w, "      body_intact: true\n")
+			case harness.BodyTruncated, harness.BodyAltered:
+				fmt.Fprintf(w, "      body_intact: false\n")
+			}
+		}
+		if o.Uncounted == "" {
+			fmt.Fprintf(w, "      attempts: %d\n", o.Attempts)
+		}
+		lo, hi := tolerance(o.Total)
+		if lo > 0 {
+			fmt.Fprintf(w, "      between: [%s, %s]\n", lo, hi)
+		} else {
+			fmt.Fprintf(w, "      within: %s\n", hi)
+		}
+	}
+	return nil
+}
+
+// slowAnswer is the time from which an answer is taken for a timeout that
+// fired, and bounded from below too.
+const slowAnswer = 300 * time.Millisecond
+
+// tolerance bounds an observed time t: up to 2t+500ms when t is fast (lo
+// 0), [0.75t, 1.25t+500ms] when a timeout fired; rounded out to 100ms.
+func tolerance(t time.Duration) (lo, hi time.Duration) {
+	const step = 100 * time.Millisecond
+	if t < slowAnswer {
+		return 0, (2*t + 500*time.Millisecond + step - 1).Truncate(step)
+	}
+	return (t * 3 / 4).Truncate(step), (t*5/4 + 500*time.Millisecond + step - 1).Truncate(step)
+}
+
+// topLevel is the YAML text of the named top-level fields of a suite, as
+// written.
+func topLevel(source []byte, names ...string) (string, error) {
+	file, err := parser.ParseBytes(source, 0)
+	if err != nil {
+		return "", err
+	}
+	if len(file.Docs) == 0 {
+		return "", fmt.Errorf("empty suite")
+	}
+	m, ok := unwrap(file.Docs[0].Body).(*ast.MappingNode)
+	if !ok {
+		return "", fmt.Errorf("expected a suite mapping")
+	}
+	var parts []string
+	for _, want := range names {
+		for _, kv := range m.Values {
+			if keyString(kv) == want {
+				parts = append(parts, kv.String())
+			}
+		}
+	}
+	return strings.Join(parts, "\n"), nil
+}
+
+// ReadProbeSource is the text of the suite file a probe takes its gateway
+// from, or ProbeSuite for "".
+func ReadProbeSource(path string) ([]byte, error) {
+	if path == "" {
+		return []byte(ProbeSuite), nil
+	}
+	return os.ReadFile(path)
+}

@@ -1,0 +1,92 @@
+package scenarios_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+
+	"github.com/goccy/go-yaml"
+	"github.com/santhosh-tekuri/jsonschema/v6"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	"github.com/gatecrash/gatecrash/faults"
+	"github.com/gatecrash/gatecrash/scenarios"
+)
+
+// compileSchema compiles scenarios.Schema() with a JSON Schema library, as
+// an editor or linter would read `gatecrash schema`.
+func compileSchema() *jsonschema.Schema {
+	data, err := json.Marshal(scenarios.Schema())
+	Expect(err).NotTo(HaveOccurred())
+	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(data))
+	Expect(err).NotTo(HaveOccurred())
+	c := jsonschema.NewCompiler()
+	Expect(c.AddResource(scenarios.SchemaID, doc)).To(Succeed())
+	sch, err := c.Compile(scenarios.SchemaID)
+	Expect(err).NotTo(HaveOccurred())
+	return sch
+}
+
+// yamlAsJSON reads YAML as the JSON value a YAML language server checks.
+func yamlAsJSON(src []byte) any {
+	var v any
+	Expect(yaml.Unmarshal(src, &v)).To(Succeed())
+	data, err := json.Marshal(v)
+	Expect(err).NotTo(HaveOccurred())
+	out, err := jsonschema.UnmarshalJSON(bytes.NewReader(data))
+	Expect(err).NotTo(HaveOccurred())
+	return out
+}
+
+var _ = Describe("the suite schema", func() {
+	var sch *jsonschema.Schema
+	BeforeEach(func() { sch = compileSchema() })
+
+	It("is draft 2020-12 and names every fault of the catalog", func() {
+		s := scenarios.Schema()
+		Expect(s["$schema"]).To(Equal("https://json-schema.org/draft/2020-12/schema"))
+		data, _ := json.Marshal(s)
+		for _, d := range faults.All() {
+			Expect(string(data)).To(ContainSubstring(`"` + d.Name + `"`))
+		}
+		Expect(string(data)).To(ContainSubstring("Recovers: after the fault clears"), "doc comments become descriptions")
+	})
+
+	It("accepts every example suite", func() {
+		files, _ := filepath.Glob("examples/*.yaml")
+		more, _ := filepath.Glob("examples/*/*.yaml")
+		files = append(files, more...)
+		Expect(len(files)).To(BeNumerically(">=", 9))
+		for _, f := range files {
+			src, err := os.ReadFile(f)
+			Expect(err).NotTo(HaveOccurred())
+			Expect(sch.Validate(yamlAsJSON(src))).To(Succeed(), f)
+		}
+	})
+
+	DescribeTable("rejects what the loader rejects",
+		func(suite string) {
+			_, loadErr := scenarios.Parse("t.yaml", []byte(suite))
+			Expect(loadErr).To(HaveOccurred(), "the loader too")
+			Expect(sch.Validate(yamlAsJSON([]byte(suite)))).NotTo(Succeed())
+		},
+		Entry("a typo'd field", "scenarios:\n  - name: a\n    fault: refused\n    expct: {status: 502}\n"),
+		Entry("a typo'd top-level field", "scenarioz: []\n"),
+		Entry("an unknown fault", "scenarios:\n  - name: a\n    fault: refusd\n"),
+		Entry("an unknown fault parameter", "scenarios:\n  - name: a\n    fault: {garbage: {byts: x}}\n"),
+		Entry("an option the fault does not take", "scenarios:\n  - name: a\n    fault: {refused: {direction: upstream}}\n"),
+		Entry("a duration without a unit", "scenarios:\n  - name: a\n    fault: refused\n    expect: {within: 5}\n"),
+		Entry("a bad status", "scenarios:\n  - name: a\n    fault: refused\n    expect: {status: 5yy}\n"),
+		Entry("two faults in one", "scenarios:\n  - name: a\n    fault: {refused: , hang: }\n"),
+	)
+
+	It("accepts a fault with parameters and options", func() {
+		suite := "scenarios:\n  - name: a\n    fault: {hang: {attempts: 1..2}}\n    load: {rate: 5, duration: 1s}\n    expect: {statuses: [502, 5xx], status_ratio: {502: [0, 1]}}\n  - name: b\n    fault: {garbage: {bytes: x}}\n    expect: {status: [502, 5xx], attempts: {min: 1}, within: 1m30s}\n"
+		_, err := scenarios.Parse("t.yaml", []byte(suite))
+		Expect(err).NotTo(HaveOccurred())
+		Expect(sch.Validate(yamlAsJSON([]byte(suite)))).To(Succeed())
+	})
+})
