@@ -82,9 +82,62 @@ type LoadResult struct {
 	// during the load: requests read, connections accepted.
 	OriginRequests    int `json:"origin_requests"`
 	OriginConnections int `json:"origin_connections"`
+	// Started is when the first request was sent; Series counts the
+	// answers over time, by when their request was sent, for a timeline.
+	Started time.Time   `json:"started"`
+	Series  []LoadSlice `json:"series,omitempty"`
 
 	latencies []time.Duration // every request's, sorted
 	timeouts  int             // requests abandoned at their timeout
+}
+
+// LoadSlice counts the requests of a load sent in one slice of time, by
+// the class of their answer's status; None counts those without a valid
+// answer.
+type LoadSlice struct {
+	// At is the slice's start from the load's start; each slice is as wide
+	// as the next one's At minus its own (the last: Wall's remainder).
+	At   time.Duration `json:"at_ns"`
+	S2xx int           `json:"2xx,omitempty"`
+	S3xx int           `json:"3xx,omitempty"`
+	S4xx int           `json:"4xx,omitempty"`
+	S5xx int           `json:"5xx,omitempty"`
+	None int           `json:"none,omitempty"`
+}
+
+// Total is how many requests the slice counts.
+func (s LoadSlice) Total() int { return s.S2xx + s.S3xx + s.S4xx + s.S5xx + s.None }
+
+// add counts one answer with status (0: none).
+func (s *LoadSlice) add(status int) {
+	switch status / 100 {
+	case 2:
+		s.S2xx++
+	case 3:
+		s.S3xx++
+	case 4:
+		s.S4xx++
+	case 5:
+		s.S5xx++
+	default:
+		s.None++
+	}
+}
+
+// maxLoadSlices bounds a load's series.
+const maxLoadSlices = 60
+
+// sliceWidth is the width of a series' slices for a load of duration d:
+// the narrowest of 10ms, 20ms, 50ms, 100ms, 200ms, … that keeps them to
+// maxLoadSlices.
+func sliceWidth(d time.Duration) time.Duration {
+	for w := 10 * time.Millisecond; ; w *= 10 {
+		for _, f := range []time.Duration{1, 2, 5} {
+			if d <= f*w*maxLoadSlices {
+				return f * w
+			}
+		}
+	}
 }
 
 // Latency are latency percentiles (vegeta's t-digest estimates) with the
@@ -220,8 +273,10 @@ func RunLoad(ctx context.Context, baseURL string, l Load, nextID func() string) 
 	var metrics vegeta.Metrics
 	pacer := vegeta.ConstantPacer{Freq: l.Rate, Per: time.Second}
 	errs := map[string]int{}
+	var outcomes []loadOutcome
 	for r := range attacker.Attack(targeter, pacer, l.Duration, "gatecrash") {
 		metrics.Add(r)
+		outcomes = append(outcomes, loadOutcome{r.Timestamp, int(r.Code)})
 		res.latencies = append(res.latencies, r.Latency)
 		if r.Code == 0 {
 			res.Statuses["none"]++
@@ -245,7 +300,33 @@ func RunLoad(ctx context.Context, baseURL string, l Load, nextID func() string) 
 	}
 	slices.Sort(res.latencies)
 	res.Errors = topErrors(errs)
+	res.Started = metrics.Earliest
+	res.Series = series(metrics.Earliest, sliceWidth(l.Duration), outcomes)
 	return res, nil
+}
+
+// loadOutcome is when a request of a load was sent and its status (0: no
+// valid answer).
+type loadOutcome struct {
+	at   time.Time
+	code int
+}
+
+// series counts outcomes by when they were sent, in slices of width from
+// start, leaving out no slice between the first and the last.
+func series(start time.Time, width time.Duration, outcomes []loadOutcome) []LoadSlice {
+	if start.IsZero() {
+		return nil
+	}
+	var out []LoadSlice
+	for _, o := range outcomes {
+		i := max(int(o.at.Sub(start)/width), 0)
+		for len(out) <= i {
+			out = append(out, LoadSlice{At: time.Duration(len(out)) * width})
+		}
+		out[i].add(o.code)
+	}
+	return out
 }
 
 // Load sends l through the gateway, each request tagged with an id of this

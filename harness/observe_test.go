@@ -223,6 +223,25 @@ var _ = Describe("a load through the gateway (vegeta's constant rate)", func() {
 		Expect(res.Unanswered(0)).To(Equal(res.Requests))
 		Expect(res.OriginRequests).To(BeNumerically(">=", res.Statuses["200"]), "each 200 is a request the origin read")
 		Expect(res.String()).To(MatchRegexp(`^100/s for 1s: \d+ of 100 requests sent, [\d.]+% success \(200: \d+, 502: \d+\), p50 `))
+		// The series counts every request by when it was sent, in 20ms
+		// slices: the origin alternates, so some slices are all 502 and
+		// others all 200.
+		Expect(res.Started).NotTo(BeZero())
+		Expect(len(res.Series)).To(BeNumerically("~", 50, 5))
+		total, down, up := 0, 0, 0
+		for i, sl := range res.Series {
+			Expect(sl.At).To(Equal(time.Duration(i) * 20 * time.Millisecond))
+			total += sl.Total()
+			if sl.S5xx > 0 && sl.S2xx == 0 {
+				down++
+			}
+			if sl.S2xx > 0 && sl.S5xx == 0 {
+				up++
+			}
+		}
+		Expect(total).To(Equal(res.Requests))
+		Expect(down).To(BeNumerically(">=", 5))
+		Expect(up).To(BeNumerically(">=", 5))
 	})
 
 	It("sends any method, headers and body, each request tagged with its own id", func(ctx SpecContext) {

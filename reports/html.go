@@ -20,7 +20,9 @@ func HTML(results []*Scenario) ([]byte, error) {
 	}
 	data := struct {
 		Summary string
-		Rows    []htmlRow
+		// Rows are every scenario's; Sections those that ran, each with
+		// its timeline.
+		Rows, Sections []htmlRow
 	}{
 		Summary: fmt.Sprintf("%d scenarios: %d passed, %d failed, %d errors, %d skipped, %d interrupted",
 			len(results), counts[Passed], counts[Failed], counts[Errored], counts[Skipped], counts[Interrupted]),
@@ -30,8 +32,12 @@ func HTML(results []*Scenario) ([]byte, error) {
 		if s.State == Skipped {
 			observed = firstLine(s.Failure)
 		}
-		data.Rows = append(data.Rows, htmlRow{ID: fmt.Sprintf("s%d", i+1), S: s, Observed: observed,
-			Time: harness.Round(s.Duration).String(), Timeline: timeline(s)})
+		row := htmlRow{ID: fmt.Sprintf("s%d", i+1), S: s, Observed: observed,
+			Time: harness.Round(s.Duration).String(), Timeline: timeline(s)}
+		data.Rows = append(data.Rows, row)
+		if s.State != Skipped {
+			data.Sections = append(data.Sections, row)
+		}
 	}
 	var b bytes.Buffer
 	if err := htmlPage.Execute(&b, data); err != nil {
@@ -108,6 +114,9 @@ func timeline(s *Scenario) template.HTML {
 	if s.Observed != nil {
 		end = max(end, at(s.Observed.Start)+s.Observed.Total)
 	}
+	if s.Load != nil && !s.Load.Started.IsZero() {
+		end = max(end, at(s.Load.Started)+s.Load.Wall)
+	}
 	if end <= 0 {
 		end = time.Millisecond
 	}
@@ -139,17 +148,8 @@ func timeline(s *Scenario) template.HTML {
 	if s.Observed != nil {
 		bar(s.Observed, "during the fault")
 	}
-	if l := s.Load; l != nil && !s.FaultStart.IsZero() {
-		x0 := x(at(s.FaultStart))
-		color := color2xx
-		switch {
-		case l.SuccessRatio < 0.5:
-			color = color5xx
-		case l.SuccessRatio < 1:
-			color = color4xx
-		}
-		fmt.Fprintf(&b, `<rect class="request" x="%.1f" y="26" width="%.1f" height="22" fill="%s"><title>load: %s</title></rect>`,
-			x0, max(x(at(s.FaultStart)+l.Wall)-x0, 4), color, template.HTMLEscapeString(l.String()))
+	if l := s.Load; l != nil && len(l.Series) > 0 {
+		loadBars(&b, l, at(l.Started), x)
 	}
 	if r := s.Recovery; r != nil && recoveredAt > 0 {
 		color, label := colorRecover, "recovered after "+harness.Round(r.After).String()
@@ -162,7 +162,11 @@ func timeline(s *Scenario) template.HTML {
 		if xr < width/2 {
 			anchor = "start"
 		}
-		fmt.Fprintf(&b, `<text x="%.1f" y="60" font-size="11" text-anchor="%s" fill="%s">%s</text>`, xr+map[string]float64{"start": 4, "end": -4}[anchor], anchor, color, label)
+		y := 60 // under the requests' bars, or above a load's columns
+		if s.Load != nil {
+			y = 14
+		}
+		fmt.Fprintf(&b, `<text x="%.1f" y="%d" font-size="11" text-anchor="%s" fill="%s">%s</text>`, xr+map[string]float64{"start": 4, "end": -4}[anchor], y, anchor, color, label)
 	}
 	fmt.Fprintf(&b, `<line x1="%.0f" y1="72" x2="%.0f" y2="72" stroke="#9e9e9e"/>`, left, width-right)
 	for i := range 5 {
@@ -175,6 +179,41 @@ func timeline(s *Scenario) template.HTML {
 	}
 	b.WriteString(`</svg>`)
 	return template.HTML(b.String())
+}
+
+// loadBars draws a load's series as stacked columns, one per slice of
+// time, each as tall as its count of requests against the fullest slice
+// and split by the class of their answers.
+func loadBars(b *bytes.Buffer, l *harness.LoadResult, start time.Duration, x func(time.Duration) float64) {
+	const top, bottom = 20.0, 64.0
+	most := 0
+	for _, sl := range l.Series {
+		most = max(most, sl.Total())
+	}
+	var width time.Duration
+	if len(l.Series) > 1 {
+		width = l.Series[1].At - l.Series[0].At
+	} else {
+		width = max(l.Wall, time.Millisecond)
+	}
+	for _, sl := range l.Series {
+		x0 := x(start + sl.At)
+		w := max(x(start+sl.At+width)-x0-0.5, 1)
+		y := bottom
+		for _, part := range []struct {
+			n     int
+			class string
+			color string
+		}{{sl.S2xx, "2xx", color2xx}, {sl.S3xx, "3xx", color3xx}, {sl.S4xx, "4xx", color4xx}, {sl.S5xx, "5xx", color5xx}, {sl.None, "no valid answer", colorNone}} {
+			if part.n == 0 {
+				continue
+			}
+			h := (bottom - top) * float64(part.n) / float64(most)
+			y -= h
+			fmt.Fprintf(b, `<rect class="request" x="%.1f" y="%.1f" width="%.1f" height="%.1f" fill="%s"><title>%s after %s: %d %s</title></rect>`,
+				x0, y, w, h, part.color, "load", harness.Round(sl.At), part.n, part.class)
+		}
+	}
 }
 
 var htmlPage = template.Must(template.New("report").Parse(`<!DOCTYPE html>
@@ -193,10 +232,10 @@ pre{background:#f5f5f5;padding:8px;white-space:pre-wrap;font-size:12px}
 <p>{{.Summary}}</p>
 <table>
 <tr><th>verdict</th><th>suite</th><th>scenario</th><th>fault</th><th>expected</th><th>observed</th><th>time</th></tr>
-{{range .Rows}}<tr><td class="{{.S.State}}">{{.S.State}}</td><td>{{.S.Suite}}</td><td><a href="#{{.ID}}">{{.S.Name}}</a></td><td>{{.S.Fault}}</td><td>{{.S.Expected}}</td><td>{{.Observed}}</td><td>{{.Time}}</td></tr>
+{{range .Rows}}<tr><td class="{{.S.State}}">{{.S.State}}</td><td>{{.S.Suite}}</td><td>{{if eq .S.State "skipped"}}{{.S.Name}}{{else}}<a href="#{{.ID}}">{{.S.Name}}</a>{{end}}</td><td>{{.S.Fault}}</td><td>{{.S.Expected}}</td><td>{{.Observed}}</td><td>{{.Time}}</td></tr>
 {{end}}</table>
 <p class="legend">Timelines:<span style="background:#ffcdd2"></span>fault in effect<span style="background:#2e7d32"></span>2xx<span style="background:#1565c0"></span>3xx<span style="background:#ef6c00"></span>4xx<span style="background:#c62828"></span>5xx<span style="background:#616161"></span>no valid answer<span style="background:#00897b"></span>recovered</p>
-{{range .Rows}}<section id="{{.ID}}">
+{{range .Sections}}<section id="{{.ID}}">
 <h3><span class="{{.S.State}}">{{.S.State}}</span> {{.S.Suite}} / {{.S.Name}}</h3>
 <p>{{.S.File}}:{{.S.Line}} · fault <code>{{.S.Fault}}</code> · expected {{.S.Expected}} · observed {{.Observed}}</p>
 {{.Timeline}}

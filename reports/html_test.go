@@ -33,6 +33,13 @@ func timelineResults() []*reports.Scenario {
 			FaultStart: start.Add(ms(30)), Observed: &harness.Observation{Start: start.Add(ms(35)), Total: ms(500), ErrorKind: harness.ErrInvalidHTTP, Error: "bad"},
 			FaultEnd: start.Add(ms(540)), Recovery: &reports.Recovery{Expected: "status 200 within 2s", Recovered: false, After: ms(2000), Last: "status 502"},
 			State: reports.Failed, Failure: "expected status 502, observed no status", Start: start, Duration: ms(2600)},
+		{Suite: "s", File: "s.yaml", Line: 15, Name: "flapping under load", Fault: "flapping", Expected: "a success ratio of at least 20%",
+			FaultStart: start.Add(ms(20)), FaultEnd: start.Add(ms(1040)),
+			Load: &harness.LoadResult{Rate: 100, Duration: time.Second, Requests: 100, Started: start.Add(ms(25)), Wall: ms(1010),
+				Series: []harness.LoadSlice{{At: 0, S5xx: 10}, {At: ms(200), S2xx: 10}, {At: ms(400), S5xx: 10}, {At: ms(600), S2xx: 9, None: 1}, {At: ms(800), S5xx: 10}}},
+			Recovery: &reports.Recovery{Expected: "status 200 within 2s", Recovered: true, After: ms(5), Polls: 1},
+			State: reports.Passed, Start: start, Duration: ms(1100)},
+		{Suite: "s", File: "s.yaml", Line: 21, Name: "left out", Fault: "hang", State: reports.Skipped, Failure: "not selected by --label-filter or --focus"},
 	}
 }
 
@@ -42,8 +49,15 @@ var _ = Describe("the HTML report", func() {
 		Expect(err).NotTo(HaveOccurred())
 		page := string(data)
 		Expect(page).To(HavePrefix("<!DOCTYPE html>"))
-		Expect(strings.Count(page, "<svg class=\"timeline\"")).To(Equal(2))
-		Expect(strings.Count(page, `class="fault"`)).To(Equal(2))
+		// A timeline for each scenario that ran; the skipped one is a row.
+		Expect(strings.Count(page, "<svg class=\"timeline\"")).To(Equal(3))
+		Expect(strings.Count(page, "<section")).To(Equal(3))
+		Expect(page).To(ContainSubstring("<td>left out</td>"))
+		Expect(strings.Count(page, `class="fault"`)).To(Equal(3))
+		// The load is a column per slice of time, split by class.
+		Expect(page).To(ContainSubstring("<title>load after 200ms: 10 2xx</title>"))
+		Expect(page).To(ContainSubstring("<title>load after 600ms: 1 no valid answer</title>"))
+		Expect(strings.Count(page, "<title>load after")).To(Equal(6))
 		Expect(page).To(ContainSubstring(`class="recovery"`))
 		Expect(page).To(ContainSubstring("recovered after 300ms"))
 		Expect(page).To(ContainSubstring("not recovered after 2s"))
