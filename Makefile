@@ -14,8 +14,9 @@ build:
 	$(GO) build -o $(BIN) ./cmd/gatecrash
 
 run: build
-	$(BIN) run --junit $(OUT)/junit.xml --json $(OUT)/report.json scenarios/examples/builtin.yaml scenarios/examples/builtin-*.yaml
-	@echo "JUnit report: $(OUT)/junit.xml, JSON report: $(OUT)/report.json"
+	$(BIN) run --junit $(OUT)/junit.xml --json $(OUT)/report.json --markdown $(OUT)/summary.md --html $(OUT)/report.html \
+		scenarios/examples/builtin.yaml scenarios/examples/builtin-*.yaml
+	@echo "Reports: $(OUT)/junit.xml, $(OUT)/report.json, $(OUT)/summary.md, $(OUT)/report.html"
 
 test:
 	$(GO) vet ./...
