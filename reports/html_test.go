@@ -38,7 +38,7 @@ func timelineResults() []*reports.Scenario {
 			Load: &harness.LoadResult{Rate: 100, Duration: time.Second, Requests: 100, Started: start.Add(ms(25)), Wall: ms(1010),
 				Series: []harness.LoadSlice{{At: 0, S5xx: 10}, {At: ms(200), S2xx: 10}, {At: ms(400), S5xx: 10}, {At: ms(600), S2xx: 9, None: 1}, {At: ms(800), S5xx: 10}}},
 			Recovery: &reports.Recovery{Expected: "status 200 within 2s", Recovered: true, After: ms(5), Polls: 1},
-			State: reports.Passed, Start: start, Duration: ms(1100)},
+			State:    reports.Passed, Start: start, Duration: ms(1100)},
 		{Suite: "s", File: "s.yaml", Line: 21, Name: "left out", Fault: "hang", State: reports.Skipped, Failure: "not selected by --label-filter or --focus"},
 	}
 }

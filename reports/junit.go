@@ -84,7 +84,7 @@ func JUnit(results []*Scenario) ([]byte, error) {
 			fmt.Fprintf(&out, "%s: %s\n", p[0], p[1])
 		}
 		c.SystemOut = out.String()
-		c.SystemErr = r.GatewayLog
+		c.SystemErr = systemErr(r)
 		message := firstLine(r.Failure)
 		switch r.State {
 		case Failed:
@@ -114,6 +114,22 @@ func JUnit(results []*Scenario) ([]byte, error) {
 		return nil, err
 	}
 	return append([]byte(xml.Header), append(body, '\n')...), nil
+}
+
+// systemErr is a testcase's system-err: the scenario's timeline, then the
+// gateway's log while it ran.
+func systemErr(r *Scenario) string {
+	var b strings.Builder
+	if t := r.Timeline(); t != "" {
+		b.WriteString("timeline (seconds from the scenario's start):\n" + t)
+	}
+	if r.GatewayLog != "" {
+		if b.Len() > 0 {
+			b.WriteString("\n")
+		}
+		b.WriteString("gateway log:\n" + r.GatewayLog)
+	}
+	return b.String()
 }
 
 // WriteJUnit writes the JUnit report to path, through a temporary file so a

@@ -10,8 +10,10 @@ import (
 	"strings"
 	"time"
 
+	gojunit "github.com/joshdk/go-junit"
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
+	. "github.com/onsi/gomega/gstruct"
 
 	"github.com/gatecrash/gatecrash/harness"
 	"github.com/gatecrash/gatecrash/reports"
@@ -20,14 +22,17 @@ import (
 func results() []*reports.Scenario {
 	start := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
 	obs := &harness.Observation{Status: 502, Total: 3 * time.Millisecond}
-	garbage := &harness.Observation{Total: time.Millisecond, ErrorKind: harness.ErrInvalidHTTP, Error: `malformed HTTP status code "is"`}
+	garbage := &harness.Observation{Start: start.Add(20 * time.Millisecond), Total: time.Millisecond, ErrorKind: harness.ErrInvalidHTTP, Error: `malformed HTTP status code "is"`}
+	steady := &harness.Observation{Start: start.Add(5 * time.Millisecond), Status: 200, Total: 2 * time.Millisecond}
 	return []*reports.Scenario{
 		{Suite: "a", File: "a.yaml", Line: 3, Name: "passes", Gateway: "nginx", Fault: "refused", Expected: "status 502",
 			Observed: obs, State: reports.Passed, Start: start, Duration: time.Second},
 		{Suite: "a", File: "a.yaml", Line: 9, Name: "fails <&\"> with markup", Gateway: "nginx", Fault: "garbage",
 			Params: map[string]string{"bytes": "\x00\x01 not xml"}, Expected: "status 502", Observed: garbage,
 			Checks: []reports.Check{{Name: "status", Expected: "status 502", Observed: garbage.String()}},
-			State:  reports.Failed, Failure: "expected status 502, observed no status\nsecond line", GatewayLog: "[error] upstream sent no valid HTTP/1.0 header\n",
+			Steady: steady, FaultStart: start.Add(15 * time.Millisecond), FaultEnd: start.Add(30 * time.Millisecond),
+			Recovery: &reports.Recovery{Expected: "status 200 within 2s", Recovered: true, After: 40 * time.Millisecond, Polls: 2},
+			State:    reports.Failed, Failure: "expected status 502, observed no status\nsecond line", GatewayLog: "[error] upstream sent no valid HTTP/1.0 header\n",
 			Start: start, Duration: 2 * time.Second},
 		{Suite: "b", File: "b.yaml", Line: 3, Name: "skipped", Fault: "hang", State: reports.Skipped, Failure: "not selected"},
 		{Suite: "b", File: "b.yaml", Line: 5, Name: "interrupted", Fault: "hang", State: reports.Interrupted, Failure: "interrupted: Interrupted by User"},
@@ -74,6 +79,43 @@ var _ = Describe("JUnit", func() {
 		Expect(string(data)).To(ContainSubstring(`name="passes: observed.status" value="502"`))
 	})
 
+	It("reads back with a JUnit parser library (joshdk/go-junit): suites, cases, verdicts, messages, properties, system-err", func() {
+		data, err := reports.JUnit(results())
+		Expect(err).NotTo(HaveOccurred())
+		suites, err := gojunit.Ingest(data)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(suites).To(HaveLen(2))
+		a, b := suites[0], suites[1]
+		Expect(a.Name).To(Equal("a"))
+		Expect(a.Totals).To(MatchFields(IgnoreExtras, Fields{"Tests": Equal(2), "Passed": Equal(1), "Failed": Equal(1)}))
+		Expect(b.Totals).To(MatchFields(IgnoreExtras, Fields{"Tests": Equal(3), "Skipped": Equal(1), "Error": Equal(2)}))
+		Expect(a.Properties).To(HaveKeyWithValue("gateway", "nginx"))
+		Expect(a.Properties).To(HaveKeyWithValue("passes: fault", "refused"))
+		Expect(a.Properties).To(HaveKeyWithValue("passes: observed.status", "502"))
+		Expect(a.Properties).To(HaveKeyWithValue("passes: expected", "status 502"))
+
+		passed, failed := a.Tests[0], a.Tests[1]
+		Expect(passed.Name).To(Equal("passes"))
+		Expect(passed.Classname).To(Equal("a"))
+		Expect(passed.Status).To(Equal(gojunit.StatusPassed))
+		Expect(passed.Duration).To(Equal(time.Second))
+		Expect(failed.Status).To(Equal(gojunit.StatusFailed))
+		Expect(failed.Message).To(Equal("expected status 502, observed no status"))
+		Expect(failed.Duration).To(Equal(2 * time.Second))
+		// system-err: the timeline in order, then the gateway's log.
+		Expect(failed.SystemErr).To(MatchRegexp(`(?s)timeline .*` +
+			`\+0\.005s  steady state: status 200 in 2ms\n.*` +
+			`\+0\.015s  fault garbage injected\n.*` +
+			`\+0\.020s  during the fault: no status in 1ms \(invalid_http: .*\n.*` +
+			`\+0\.030s  fault garbage cleared\n.*` +
+			`\+0\.070s  recovered: status 200 within 2s after 40ms, 2 polls\n` +
+			`\ngateway log:\n\[error\] upstream sent no valid HTTP/1.0 header`))
+		Expect(failed.SystemOut).To(ContainSubstring("fault: garbage"))
+		Expect(b.Tests[0].Status).To(Equal(gojunit.StatusSkipped))
+		Expect(b.Tests[1].Status).To(Equal(gojunit.StatusError))
+		Expect(b.Tests[1].Message).To(Equal("interrupted: Interrupted by User"))
+	})
+
 	It("validates against Jenkins' junit-10.xsd, control characters and all", func() {
 		if _, err := exec.LookPath("xmllint"); err != nil {
 			if strings.Contains(os.Getenv("GATECRASH_REQUIRE"), "xmllint") {
@@ -96,7 +138,7 @@ var _ = Describe("the console", func() {
 		}
 		reports.Summary(&b, results())
 		Expect(b.String()).To(Equal(`PASS  a / passes  [refused]  expected status 502 | observed status 502 in 3ms  (1s)
-FAIL  a / fails <&"> with markup  [garbage]  expected status 502 | observed no status in 1ms (invalid_http: malformed HTTP status code "is")  (2s)
+FAIL  a / fails <&"> with markup  [garbage]  expected status 502 | observed no status in 1ms (invalid_http: malformed HTTP status code "is"), recovered after 40ms  (2s)
       at a.yaml:9
       expected status 502, observed no status
       second line

@@ -4,8 +4,10 @@
 package reports
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -239,4 +241,67 @@ func excerpt(b []byte) string {
 		return strings.ToValidUTF8(string(b[:n]), "\uFFFD") + "..."
 	}
 	return strings.ToValidUTF8(string(b), "\uFFFD")
+}
+
+// Timeline is what happened during the scenario, a line per event in the
+// order it happened, each at its time from the scenario's start: the
+// steady-state request, the fault injected, the request during it (or the
+// load, slice by slice), the fault cleared, and the recovery. It is empty
+// for a scenario that did not run.
+func (s *Scenario) Timeline() string {
+	if s.Start.IsZero() {
+		return ""
+	}
+	type event struct {
+		at   time.Duration
+		text string
+	}
+	var events []event
+	add := func(t time.Time, format string, args ...any) {
+		if !t.IsZero() {
+			events = append(events, event{t.Sub(s.Start), fmt.Sprintf(format, args...)})
+		}
+	}
+	if o := s.Steady; o != nil {
+		add(o.Start, "steady state: %s", o)
+	}
+	add(s.FaultStart, "fault %s injected", s.Fault)
+	if o := s.Observed; o != nil {
+		add(o.Start, "during the fault: %s", o)
+	}
+	if l := s.Load; l != nil && !l.Started.IsZero() {
+		add(l.Started, "load started: %d/s for %s", l.Rate, l.Duration)
+		for _, sl := range l.Series {
+			add(l.Started.Add(sl.At), "  load: %s", sliceLine(sl))
+		}
+		add(l.Started.Add(l.Wall), "load ended: %s", l)
+	}
+	add(s.FaultEnd, "fault %s cleared", s.Fault)
+	if r := s.Recovery; r != nil && !s.FaultEnd.IsZero() {
+		if r.Recovered {
+			add(s.FaultEnd.Add(r.After), "recovered: %s after %s, %d polls", r.Expected, harness.Round(r.After), r.Polls)
+		} else {
+			add(s.FaultEnd.Add(r.After), "not recovered: %s, gave up after %s and %d polls, last %s", r.Expected, harness.Round(r.After), r.Polls, r.Last)
+		}
+	}
+	slices.SortStableFunc(events, func(a, b event) int { return cmp.Compare(a.at, b.at) })
+	var b strings.Builder
+	for _, e := range events {
+		fmt.Fprintf(&b, "%+9.3fs  %s\n", e.at.Seconds(), e.text)
+	}
+	return b.String()
+}
+
+// sliceLine is a load's slice in words: "2xx: 9, none: 1".
+func sliceLine(sl harness.LoadSlice) string {
+	var parts []string
+	for _, p := range []struct {
+		class string
+		n     int
+	}{{"2xx", sl.S2xx}, {"3xx", sl.S3xx}, {"4xx", sl.S4xx}, {"5xx", sl.S5xx}, {"none", sl.None}} {
+		if p.n > 0 {
+			parts = append(parts, fmt.Sprintf("%s: %d", p.class, p.n))
+		}
+	}
+	return strings.Join(parts, ", ")
 }

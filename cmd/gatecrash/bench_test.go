@@ -44,24 +44,32 @@ func runSuite(b *testing.B, bin string, args ...string) (time.Duration, float64,
 }
 
 // BenchmarkParallelSuite runs the 16-scenario parallel example with one
-// worker and with eight, against its baselines: the sum of its scenarios'
-// times (what one worker cannot beat) and the longest (what eight cannot).
+// worker, eight and sixteen, against its baselines: the sum of its
+// scenarios' times (what one worker cannot beat), and the longest scenario
+// times the waves the workers need, ceil(16/N) (what N workers cannot beat:
+// eight workers run two scenarios each, one after the other).
 func BenchmarkParallelSuite(b *testing.B) {
 	bin := buildGatecrash(b)
 	suite := "../../scenarios/examples/parallel.yaml"
 	for b.Loop() {
 		one, _, r := runSuite(b, bin, "-p", "1", suite)
 		eight, _, _ := runSuite(b, bin, "-p", "8", suite)
+		sixteen, _, _ := runSuite(b, bin, "-p", "16", suite)
 		var sum, longest time.Duration
-		for _, s := range r["scenarios"].([]any) {
+		scenarios := r["scenarios"].([]any)
+		for _, s := range scenarios {
 			d := time.Duration(s.(map[string]any)["duration_ns"].(float64))
 			sum += d
 			longest = max(longest, d)
 		}
+		waves := func(workers int) float64 { return float64((len(scenarios) + workers - 1) / workers) }
 		b.ReportMetric(one.Seconds(), "p1-s")
 		b.ReportMetric(eight.Seconds(), "p8-s")
+		b.ReportMetric(sixteen.Seconds(), "p16-s")
 		b.ReportMetric(one.Seconds()/sum.Seconds(), "p1/sum")
 		b.ReportMetric(eight.Seconds()/longest.Seconds(), "p8/longest")
+		b.ReportMetric(eight.Seconds()/(waves(8)*longest.Seconds()), "p8/(2×longest)")
+		b.ReportMetric(sixteen.Seconds()/longest.Seconds(), "p16/longest")
 	}
 }
 
