@@ -1,12 +1,14 @@
 package scenarios
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -98,7 +100,9 @@ func Run(suites []*Suite, opts Options) int {
 
 	ginkgo.Describe("gatecrash", func() {
 		for si, s := range suites {
-			container := fmt.Sprintf("%s [%d]", s.Name, si)
+			// Ginkgo orders containers made on the same line by their text:
+			// the file's place first keeps the run in file order.
+			container := fmt.Sprintf("%06d %s", si, s.Name)
 			skipAll := ""
 			if missing := s.MissingGateway(); missing != "" && opts.SkipMissingGateways {
 				skipAll = fmt.Sprintf("gateway command %s is not installed (--skip-missing-gateways)", missing)
@@ -158,6 +162,7 @@ func Run(suites []*Suite, opts Options) int {
 
 	var reportErr error
 	ginkgo.ReportAfterSuite("gatecrash reports", func(gtypes.Report) {
+		slices.SortStableFunc(results, func(a, b *reports.Scenario) int { return cmp.Compare(a.Order, b.Order) })
 		if opts.JUnit != "" {
 			reportErr = reports.WriteJUnit(opts.JUnit, results)
 		}

@@ -1,9 +1,13 @@
 package main_test
 
 import (
+	"encoding/json"
 	"fmt"
+	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
+	"strings"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -54,6 +58,66 @@ var _ = Describe("parallel workers and shards", func() {
 		for i, c := range cases {
 			Expect(c.Name).To(Equal(fmt.Sprintf("hung origin %02d answers 504 after 1s", i+1)))
 		}
+	})
+
+	It("-p 4 runs every builtin example as one worker does: each worker's origin, DNS, proxy and gateway are its own", func() {
+		suites, err := filepath.Glob("../../scenarios/examples/builtin*.yaml")
+		Expect(err).NotTo(HaveOccurred())
+		want := 0
+		for _, f := range suites {
+			want += scenarioCount(f)
+		}
+		report := filepath.Join(tmp, "report.json")
+		s := gatecrash(tmp, append([]string{"run", "-p", "4", "--json", report}, suites...)...)
+		Eventually(s, 4*time.Minute).Should(gexec.Exit(0), func() string { return string(s.Out.Contents()) })
+		// Faults held by one worker's environment (a hang, a blackhole, a
+		// DNS timeout) would break the others' scenarios if they shared one.
+		Expect(string(s.Out.Contents())).To(ContainSubstring(fmt.Sprintf("%d scenarios: %d passed, 0 failed, 0 errors", want, want)))
+		data, err := os.ReadFile(report)
+		Expect(err).NotTo(HaveOccurred())
+		var r struct {
+			Scenarios []struct {
+				Order int    `json:"order"`
+				File  string `json:"file"`
+			} `json:"scenarios"`
+		}
+		Expect(json.Unmarshal(data, &r)).To(Succeed())
+		Expect(r.Scenarios).To(HaveLen(want))
+		for i, sc := range r.Scenarios {
+			Expect(sc.Order).To(Equal(i), "file order")
+		}
+	})
+
+	It("one worker runs the files in the order given, and reports them in that order", func() {
+		suites, err := filepath.Glob("../../scenarios/examples/builtin-*.yaml")
+		Expect(err).NotTo(HaveOccurred())
+		// instances, keepalive, retries: not the order of their suite names,
+		// which Ginkgo would sort its containers by.
+		report := filepath.Join(tmp, "report.json")
+		s := gatecrash(tmp, append([]string{"run", "--json", report}, suites...)...)
+		Eventually(s, 4*time.Minute).Should(gexec.Exit(0), func() string { return string(s.Out.Contents()) })
+		var files []string
+		for _, line := range strings.Split(string(s.Out.Contents()), "\n") {
+			if strings.HasPrefix(line, "PASS  ") {
+				files = append(files, strings.SplitN(strings.TrimPrefix(line, "PASS  "), " / ", 2)[0])
+			}
+		}
+		Expect(slices.Compact(files)).To(HaveLen(len(suites)), "each suite's scenarios together, %v", files)
+		data, err := os.ReadFile(report)
+		Expect(err).NotTo(HaveOccurred())
+		var r struct {
+			Scenarios []struct {
+				Order int    `json:"order"`
+				File  string `json:"file"`
+			} `json:"scenarios"`
+		}
+		Expect(json.Unmarshal(data, &r)).To(Succeed())
+		var order []string
+		for i, sc := range r.Scenarios {
+			Expect(sc.Order).To(Equal(i))
+			order = append(order, sc.File)
+		}
+		Expect(slices.Compact(order)).To(Equal(suites), "the files in the order given")
 	})
 
 	It("-p gives every worker its own managed gateway", func() {
