@@ -53,7 +53,10 @@ var _ = Describe("gatecrash probe", func() {
 		}
 
 		s = gatecrash(tmp, "run", baseline)
-		Eventually(s, 3*time.Minute).Should(gexec.Exit(0), "the baseline passes unchanged")
+		Eventually(s, 3*time.Minute).Should(gexec.Exit(0), func() string {
+			base, _ := os.ReadFile(baseline)
+			return "the baseline passes unchanged:\n" + string(s.Out.Contents()) + "\nbaseline:\n" + string(base)
+		})
 		Expect(s.Out).To(gbytes.Say(`(\d+) scenarios: (\d+) passed, 0 failed`))
 
 		data, err := os.ReadFile(baseline)
@@ -63,7 +66,9 @@ var _ = Describe("gatecrash probe", func() {
 		Expect(changed).NotTo(Equal(string(data)))
 		Expect(os.WriteFile(baseline, []byte(changed), 0o644)).To(Succeed())
 		s = gatecrash(tmp, "run", baseline)
-		Eventually(s, 3*time.Minute).Should(gexec.Exit(1), "the baseline catches the changed timeouts")
+		Eventually(s, 3*time.Minute).Should(gexec.Exit(1), func() string {
+			return "the baseline catches the changed timeouts:\n" + string(s.Out.Contents())
+		})
 		out := string(s.Out.Contents())
 		Expect(out).To(ContainSubstring("FAIL  probe baseline: builtin / hang as probed"))
 		Expect(out).To(ContainSubstring("FAIL  probe baseline: builtin / blackhole as probed"))
