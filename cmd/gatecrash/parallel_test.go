@@ -17,6 +17,26 @@ import (
 
 const parallelSuite = "../../scenarios/examples/parallel.yaml"
 
+// reportFiles is the file of each scenario of a JSON report, in the
+// report's order, which must be the run's order (0, 1, 2, …).
+func reportFiles(report string) []string {
+	data, err := os.ReadFile(report)
+	Expect(err).NotTo(HaveOccurred())
+	var r struct {
+		Scenarios []struct {
+			Order int    `json:"order"`
+			File  string `json:"file"`
+		} `json:"scenarios"`
+	}
+	Expect(json.Unmarshal(data, &r)).To(Succeed())
+	files := make([]string, len(r.Scenarios))
+	for i, sc := range r.Scenarios {
+		Expect(sc.Order).To(Equal(i), "the run's order")
+		files[i] = sc.File
+	}
+	return files
+}
+
 var _ = Describe("parallel workers and shards", func() {
 	var tmp string
 	BeforeEach(func() { tmp = GinkgoT().TempDir() })
@@ -73,19 +93,7 @@ var _ = Describe("parallel workers and shards", func() {
 		// Faults held by one worker's environment (a hang, a blackhole, a
 		// DNS timeout) would break the others' scenarios if they shared one.
 		Expect(string(s.Out.Contents())).To(ContainSubstring(fmt.Sprintf("%d scenarios: %d passed, 0 failed, 0 errors", want, want)))
-		data, err := os.ReadFile(report)
-		Expect(err).NotTo(HaveOccurred())
-		var r struct {
-			Scenarios []struct {
-				Order int    `json:"order"`
-				File  string `json:"file"`
-			} `json:"scenarios"`
-		}
-		Expect(json.Unmarshal(data, &r)).To(Succeed())
-		Expect(r.Scenarios).To(HaveLen(want))
-		for i, sc := range r.Scenarios {
-			Expect(sc.Order).To(Equal(i), "file order")
-		}
+		Expect(reportFiles(report)).To(HaveLen(want), "every scenario, in file order")
 	})
 
 	It("one worker runs the files in the order given, and reports them in that order", func() {
@@ -103,21 +111,7 @@ var _ = Describe("parallel workers and shards", func() {
 			}
 		}
 		Expect(slices.Compact(files)).To(HaveLen(len(suites)), "each suite's scenarios together, %v", files)
-		data, err := os.ReadFile(report)
-		Expect(err).NotTo(HaveOccurred())
-		var r struct {
-			Scenarios []struct {
-				Order int    `json:"order"`
-				File  string `json:"file"`
-			} `json:"scenarios"`
-		}
-		Expect(json.Unmarshal(data, &r)).To(Succeed())
-		var order []string
-		for i, sc := range r.Scenarios {
-			Expect(sc.Order).To(Equal(i))
-			order = append(order, sc.File)
-		}
-		Expect(slices.Compact(order)).To(Equal(suites), "the files in the order given")
+		Expect(slices.Compact(reportFiles(report))).To(Equal(suites), "the files in the order given")
 	})
 
 	It("-p gives every worker its own managed gateway", func() {
