@@ -2,9 +2,11 @@ package harness
 
 import (
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"net"
 	"net/netip"
+	"os"
 	"sync"
 	"syscall"
 	"time"
@@ -16,10 +18,9 @@ import (
 // It needs a packet socket on lo, so CAP_NET_RAW (root); without it there is
 // none, and such attempts are reported as not observable.
 type synWatch struct {
-	fd    int
+	file  *os.File
+	raw   syscall.RawConn
 	ports map[uint16]bool
-	done  chan struct{}
-	wg    sync.WaitGroup
 
 	mu      sync.Mutex
 	syns    []synEvent
@@ -65,7 +66,10 @@ func watchSYNs(ports []uint16) (*synWatch, error) {
 	if err != nil {
 		return nil, fmt.Errorf("count connects: %w", err)
 	}
-	fd, err := syscall.Socket(syscall.AF_PACKET, syscall.SOCK_DGRAM|syscall.SOCK_CLOEXEC, int(htons(syscall.ETH_P_IP)))
+	// Protocol 0: no packets until the bind names one, so the kernel
+	// registers the socket's hook once, at the bind (registering at the
+	// socket and again at the bind waits out an RCU grace period, ~10ms).
+	fd, err := syscall.Socket(syscall.AF_PACKET, syscall.SOCK_DGRAM|syscall.SOCK_CLOEXEC|syscall.SOCK_NONBLOCK, 0)
 	if err != nil {
 		return nil, fmt.Errorf("count connects: packet socket: %w", err)
 	}
@@ -85,16 +89,18 @@ func watchSYNs(ports []uint16) (*synWatch, error) {
 	if err := syscall.SetsockoptInt(fd, syscall.SOL_SOCKET, syscall.SO_TIMESTAMPNS, 1); err != nil {
 		return fail("timestamps", err)
 	}
-	tv := syscall.NsecToTimeval(synPoll.Nanoseconds())
-	if err := syscall.SetsockoptTimeval(fd, syscall.SOL_SOCKET, syscall.SO_RCVTIMEO, &tv); err != nil {
-		return fail("timeout", err)
+	// In Go's poller, so a read waits with a deadline and Close wakes it.
+	file := os.NewFile(uintptr(fd), "syn-watch")
+	raw, err := file.SyscallConn()
+	if err != nil {
+		file.Close()
+		return nil, fmt.Errorf("count connects: %w", err)
 	}
-	w := &synWatch{fd: fd, ports: map[uint16]bool{}, done: make(chan struct{}), seen: map[synKey]time.Time{}}
+	w := &synWatch{file: file, raw: raw, ports: map[uint16]bool{}, seen: map[synKey]time.Time{}}
 	for _, p := range ports {
 		w.ports[p] = true
 	}
-	w.wg.Add(1)
-	go func() { defer w.wg.Done(); w.read() }()
+	go w.read()
 	return w, nil
 }
 
@@ -105,19 +111,25 @@ const synPoll = 20 * time.Millisecond
 func (w *synWatch) read() {
 	buf, oob := make([]byte, 256), make([]byte, 128)
 	for {
-		select {
-		case <-w.done:
-			return
-		default:
+		if err := w.file.SetReadDeadline(time.Now().Add(synPoll)); err != nil {
+			return // closed
 		}
-		n, oobn, _, _, err := syscall.Recvmsg(w.fd, buf, oob, 0)
-		if err != nil {
+		var n, oobn int
+		var rerr error
+		err := w.raw.Read(func(fd uintptr) bool {
+			n, oobn, _, _, rerr = syscall.Recvmsg(int(fd), buf, oob, 0)
+			return rerr != syscall.EAGAIN
+		})
+		switch {
+		case errors.Is(err, os.ErrDeadlineExceeded):
 			w.mu.Lock()
-			w.drained = time.Now() // the timeout: nothing was queued
+			w.drained = time.Now() // nothing was queued for synPoll
 			w.mu.Unlock()
-			continue
+		case err != nil:
+			return // closed
+		case rerr == nil:
+			w.note(buf[:n], stamp(oob[:oobn]))
 		}
-		w.note(buf[:n], stamp(oob[:oobn]))
 	}
 }
 
@@ -201,9 +213,10 @@ func (w *synWatch) reset() {
 	w.syns, w.seen = nil, map[synKey]time.Time{}
 }
 
-// Close stops the watch.
+// Close stops the watch. The reader ends at once; the socket's close,
+// which waits out an RCU grace period in the kernel (~10ms), goes on in the
+// background.
 func (w *synWatch) Close() error {
-	close(w.done)
-	w.wg.Wait()
-	return syscall.Close(w.fd)
+	go w.file.Close()
+	return nil
 }
