@@ -71,12 +71,16 @@ const recoveryWait = 10 * time.Second
 // into the environment of suite s (its gateway, origin and DNS; its
 // scenarios are not run) and records what the gateway answered. Faults the
 // suite cannot host (several origin instances, a TLS route) are left out,
-// with the reason.
+// with the reason. When ctx ends it returns the faults probed until then
+// and ctx's error; the fault it was probing is in neither list.
 func Probe(ctx context.Context, s *Suite, opts ProbeOptions) ([]ProbeResult, []ProbeSkip, error) {
 	if opts.RequestTimeout <= 0 {
 		opts.RequestTimeout = 10 * time.Second
 	}
-	env, err := harness.Start(ctx, s.Config())
+	cfg := s.Config()
+	// An interrupt cuts a managed gateway's graceful stop short, as in run.
+	cfg.Abort = ctx.Done()
+	env, err := harness.Start(ctx, cfg)
 	if err != nil {
 		return nil, nil, fmt.Errorf("environment for %s did not start: %w", s.File, err)
 	}
@@ -91,6 +95,10 @@ func Probe(ctx context.Context, s *Suite, opts ProbeOptions) ([]ProbeResult, []P
 		if reason == "" {
 			var r ProbeResult
 			r, reason = probeOne(ctx, env, def, harness.Request{Path: path, Timeout: opts.RequestTimeout})
+			if ctx.Err() != nil {
+				// What the interrupt cut short is not what the gateway did.
+				return results, skipped, ctx.Err()
+			}
 			if reason == "" {
 				results = append(results, r)
 				if opts.Progress != nil {
