@@ -6,7 +6,9 @@ import (
 	"go/ast"
 	"go/parser"
 	"go/token"
+	"maps"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -131,8 +133,8 @@ func (g *schemaGen) schemaOf(t reflect.Type) map[string]any {
 		}
 	case reflect.TypeFor[Strings]():
 		return map[string]any{"anyOf": []any{
-			map[string]any{"type": "string"},
-			map[string]any{"type": "array", "items": map[string]any{"type": "string"}},
+			scalarText(),
+			map[string]any{"type": "array", "items": scalarText()},
 		}}
 	case reflect.TypeFor[AttemptsExpect]():
 		return map[string]any{
@@ -180,9 +182,9 @@ func (g *schemaGen) schemaOf(t reflect.Type) map[string]any {
 	case reflect.Slice, reflect.Array:
 		return map[string]any{"type": "array", "items": g.schemaOf(t.Elem())}
 	case reflect.Map:
-		return map[string]any{"type": "object", "additionalProperties": g.schemaOf(t.Elem())}
+		return map[string]any{"type": "object", "additionalProperties": nullable(g.schemaOf(t.Elem()))}
 	case reflect.String:
-		return map[string]any{"type": "string"}
+		return scalarText()
 	case reflect.Bool:
 		return map[string]any{"type": "boolean"}
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
@@ -194,6 +196,30 @@ func (g *schemaGen) schemaOf(t reflect.Type) map[string]any {
 	return map[string]any{}
 }
 
+// scalarText is the schema of a text field: the loader takes any scalar as
+// its text (name: 404, a header X-Retries: 3).
+func scalarText() map[string]any {
+	return map[string]any{"type": []string{"string", "number", "boolean"}}
+}
+
+// nullable lets s be null too, as the loader takes an empty field for its
+// default (request: with nothing after it).
+func nullable(s map[string]any) map[string]any {
+	switch t := s["type"].(type) {
+	case string:
+		if _, other := s["anyOf"]; !other {
+			out := maps.Clone(s)
+			out["type"] = []string{t, "null"}
+			return out
+		}
+	case []string:
+		out := maps.Clone(s)
+		out["type"] = append(slices.Clone(t), "null")
+		return out
+	}
+	return map[string]any{"anyOf": []any{s, map[string]any{"type": "null"}}}
+}
+
 // object is the schema of a struct: its yaml fields, nothing else.
 func (g *schemaGen) object(t reflect.Type) map[string]any {
 	props := map[string]any{}
@@ -203,7 +229,7 @@ func (g *schemaGen) object(t reflect.Type) map[string]any {
 		if name == "" || name == "-" || !f.IsExported() {
 			continue
 		}
-		s := g.schemaOf(f.Type)
+		s := nullable(g.schemaOf(f.Type))
 		if doc := g.docs[t.Name()+"."+f.Name]; doc != "" {
 			if _, isRef := s["$ref"]; isRef {
 				s = map[string]any{"allOf": []any{s}}

@@ -83,6 +83,20 @@ var _ = Describe("the suite schema", func() {
 		Entry("two faults in one", "scenarios:\n  - name: a\n    fault: {refused: , hang: }\n"),
 	)
 
+	DescribeTable("accepts what the loader accepts",
+		func(suite string) {
+			_, loadErr := scenarios.Parse("t.yaml", []byte(suite))
+			Expect(loadErr).NotTo(HaveOccurred(), "the loader does")
+			Expect(sch.Validate(yamlAsJSON([]byte(suite)))).To(Succeed())
+		},
+		Entry("a number as a header value", "scenarios:\n  - name: a\n    fault: refused\n    expect: {status: 502}\n    request: {headers: {X-Retries: 5}}\n"),
+		Entry("a number as a route's body", "origin:\n  routes:\n    - {path: /, body: 42}\nscenarios:\n  - {name: a, fault: refused, expect: {status: 502}}\n"),
+		Entry("a number as a name", "scenarios:\n  - name: 404\n    fault: refused\n    expect: {status: 502}\n"),
+		Entry("a boolean as a skip reason", "scenarios:\n  - name: a\n    fault: refused\n    expect: {status: 502}\n    skip: true\n"),
+		Entry("an empty request", "scenarios:\n  - name: a\n    fault: refused\n    expect: {status: 502}\n    request:\n"),
+		Entry("a number as a label", "scenarios:\n  - name: a\n    fault: refused\n    expect: {status: 502}\n    labels: [slow, 2]\n"),
+	)
+
 	It("accepts a fault with parameters and options", func() {
 		suite := "scenarios:\n  - name: a\n    fault: {hang: {attempts: 1..2}}\n    load: {rate: 5, duration: 1s}\n    expect: {statuses: [502, 5xx], status_ratio: {502: [0, 1]}}\n  - name: b\n    fault: {garbage: {bytes: x}}\n    expect: {status: [502, 5xx], attempts: {min: 1}, within: 1m30s}\n"
 		_, err := scenarios.Parse("t.yaml", []byte(suite))
