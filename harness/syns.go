@@ -122,9 +122,22 @@ func (w *synWatch) read() {
 		})
 		switch {
 		case errors.Is(err, os.ErrDeadlineExceeded):
-			w.mu.Lock()
-			w.drained = time.Now() // nothing was queued for synPoll
-			w.mu.Unlock()
+			// The poller may not have noticed a SYN queued just now: ask
+			// the socket itself, and call it drained only if it is empty.
+			before := time.Now()
+			if cerr := w.raw.Control(func(fd uintptr) {
+				n, oobn, _, _, rerr = syscall.Recvmsg(int(fd), buf, oob, 0)
+			}); cerr != nil {
+				return // closed
+			}
+			switch rerr {
+			case nil:
+				w.note(buf[:n], stamp(oob[:oobn]))
+			case syscall.EAGAIN:
+				w.mu.Lock()
+				w.drained = before
+				w.mu.Unlock()
+			}
 		case err != nil:
 			return // closed
 		case rerr == nil:
