@@ -186,25 +186,29 @@ func Run(suites []*Suite, opts Options) int {
 
 	reportErr = errors.Join(reportErr, ciReports(out, opts, results))
 	reports.Summary(out, results)
-	if reportErr != nil {
-		fmt.Fprintf(out, "gatecrash: %v\n", reportErr)
-		return ExitBadInput
-	}
+	code := ExitFailed
 	switch {
 	case anyState(results, reports.Interrupted):
-		return ExitInterrupted
+		code = ExitInterrupted
 	case envFailed.Load() || anyState(results, reports.Errored):
-		return ExitBadInput
+		code = ExitBadInput
 	case passed && !t.failed:
-		return ExitPassed
+		code = ExitPassed
 	}
-	return ExitFailed
+	if reportErr != nil {
+		// A report that could not be written is exit 2, unless the run
+		// was interrupted: the same ranking as -p's.
+		fmt.Fprintf(out, "gatecrash: %v\n", reportErr)
+		code = worst([]int{code, ExitBadInput})
+	}
+	return code
 }
 
 // ciReports writes what a CI job reads at the end of a run: the Markdown
 // summary (--markdown), the HTML report (--html), the summary appended to $GITHUB_STEP_SUMMARY when
-// set, and, when GITHUB_ACTIONS is true, an error annotation on out for each
-// failed scenario. A worker of -p leaves the last two to its parent.
+// set (a failure to is a warning on out), and, when GITHUB_ACTIONS is true,
+// an error annotation on out for each failed scenario. A worker of -p
+// leaves the last two to its parent.
 func ciReports(out io.Writer, opts Options, results []*reports.Scenario) error {
 	var err error
 	if opts.Markdown != "" {
@@ -217,7 +221,10 @@ func ciReports(out io.Writer, opts Options, results []*reports.Scenario) error {
 		return err
 	}
 	if path := os.Getenv("GITHUB_STEP_SUMMARY"); path != "" {
-		err = errors.Join(err, reports.AppendMarkdown(path, results))
+		// The CI's page, not a report asked for: a warning, not exit 2.
+		if werr := reports.AppendMarkdown(path, results); werr != nil {
+			fmt.Fprintf(out, "gatecrash: warning: $GITHUB_STEP_SUMMARY: %v\n", werr)
+		}
 	}
 	if os.Getenv("GITHUB_ACTIONS") == "true" {
 		reports.Annotations(out, results)

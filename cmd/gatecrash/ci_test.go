@@ -47,6 +47,12 @@ var _ = Describe("gatecrash run in CI", func() {
 		Expect(string(data)).To(Equal("earlier step\n" + summary))
 	})
 
+	It("warns, and keeps the run's exit code, when $GITHUB_STEP_SUMMARY cannot be written", func() {
+		tmp := GinkgoT().TempDir()
+		s := runIn(tmp, []string{"GITHUB_STEP_SUMMARY=" + tmp}) // a directory: exit 1 all the same
+		Expect(string(s.Out.Contents())).To(ContainSubstring("gatecrash: warning: $GITHUB_STEP_SUMMARY: "))
+	})
+
 	It("writes the HTML report with --html: a table and a timeline per scenario", func() {
 		tmp := GinkgoT().TempDir()
 		page := filepath.Join(tmp, "report.html")
