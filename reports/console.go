@@ -41,6 +41,23 @@ func paint(on bool, color, s string) string {
 	return color + s + reset
 }
 
+// PaintVerdict colours the verdict that starts a console line written
+// without colour (by a worker of -p, whose output is a pipe), when on.
+// Other lines are returned as they are.
+func PaintVerdict(on bool, line string) string {
+	if !on {
+		return line
+	}
+	for state, word := range verdictWord {
+		if rest, ok := strings.CutPrefix(line, word+"  "); ok {
+			return paint(true, verdictColor[state], word) + "  " + rest
+		}
+	}
+	return line
+}
+
+var verdictWord = map[State]string{Passed: "PASS", Failed: "FAIL", Skipped: "SKIP", Interrupted: "INTR", Errored: "ERR "}
+
 // logLines is how much of the gateway's log a failure shows.
 const logLines = 20
 
@@ -50,7 +67,7 @@ const logLines = 20
 //
 // The verdict is coloured when Colors(w) says so.
 func Console(w io.Writer, s *Scenario) {
-	verdict := map[State]string{Passed: "PASS", Failed: "FAIL", Skipped: "SKIP", Interrupted: "INTR", Errored: "ERR "}[s.State]
+	verdict := verdictWord[s.State]
 	verdict = paint(Colors(w), verdictColor[s.State], verdict)
 	if s.State == Skipped {
 		fmt.Fprintf(w, "%s  %s / %s (%s)\n", verdict, s.Suite, s.Name, firstLine(s.Failure))

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"strings"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
@@ -53,5 +54,23 @@ var _ = Describe("console colours", func() {
 		}
 		reports.Summary(&buf, results())
 		Expect(buf.String()).NotTo(ContainSubstring("\x1b["))
+	})
+	It("colours the verdict at the start of a line written without colour, and nothing else", func() {
+		var plain bytes.Buffer
+		for _, r := range results() {
+			reports.Console(&plain, r)
+		}
+		lines := strings.SplitAfter(plain.String(), "\n")
+		Expect(reports.PaintVerdict(true, lines[0])).To(HavePrefix("\x1b[32mPASS\x1b[0m  a / passes  [refused]"))
+		Expect(reports.PaintVerdict(true, lines[1])).To(HavePrefix("\x1b[31mFAIL\x1b[0m  a / fails"))
+		var painted []string
+		for _, l := range lines {
+			painted = append(painted, reports.PaintVerdict(true, l))
+			Expect(reports.PaintVerdict(false, l)).To(Equal(l))
+			if strings.HasPrefix(l, " ") {
+				Expect(reports.PaintVerdict(true, l)).To(Equal(l), "an indented line is left alone")
+			}
+		}
+		Expect(strings.Join(painted, "")).To(ContainSubstring("\x1b[31m\x1b[1mERR \x1b[0m  b / errored"))
 	})
 })

@@ -46,7 +46,7 @@ func Markdown(results []*Scenario) []byte {
 		b.WriteString("\n### Failures\n")
 		for _, s := range failed {
 			fmt.Fprintf(&b, "\n**%s / %s** (`%s:%d`, %s)\n\n```\n%s\n```\n",
-				mdText(s.Suite), mdText(s.Name), s.File, s.Line, s.State, strings.ReplaceAll(strings.TrimSpace(s.Failure), "```", "'''"))
+				mdInline(s.Suite), mdInline(s.Name), s.File, s.Line, s.State, strings.ReplaceAll(strings.TrimSpace(s.Failure), "```", "'''"))
 			if log := tail(s.GatewayLog, logLines); log != "" {
 				fmt.Fprintf(&b, "\n<details><summary>gateway log (%s)</summary>\n\n```\n%s\n```\n</details>\n",
 					mdText(s.Gateway), strings.ReplaceAll(log, "```", "'''"))
@@ -58,10 +58,16 @@ func Markdown(results []*Scenario) []byte {
 
 var stateIcon = map[State]string{Passed: "✅", Failed: "❌", Errored: "⚠️", Skipped: "⏭️", Interrupted: "⏹️"}
 
-// mdCell makes s safe in a table cell: one line, pipes escaped.
+// mdCell makes s safe in a table cell: inline text, pipes escaped.
 func mdCell(s string) string {
+	return strings.ReplaceAll(mdInline(s), "|", `\|`)
+}
+
+// mdInline makes s plain inline text: one line, markup read as HTML
+// escaped, and the characters of emphasis, code and links backslashed.
+func mdInline(s string) string {
 	s = strings.Join(strings.Fields(s), " ")
-	return strings.ReplaceAll(mdText(s), "|", `\|`)
+	return mdText(strings.NewReplacer(`\`, `\\`, "*", `\*`, "_", `\_`, "`", "\\`", "[", `\[`, "]", `\]`).Replace(s))
 }
 
 // mdText keeps markup in s from being read as HTML.

@@ -31,6 +31,15 @@ var _ = Describe("the Markdown summary", func() {
 		}
 	})
 
+	It("keeps a name's *, _, ` and [ ] from being read as Markdown, in the table and the failure's heading", func() {
+		r := results()[1]
+		r.Suite, r.Name = "a_suite", "fails *loudly* with `code` and [a](link)\nand a newline | pipe"
+		md := string(reports.Markdown([]*reports.Scenario{r}))
+		name := `fails \*loudly\* with \` + "`" + `code\` + "`" + ` and \[a\](link) and a newline`
+		Expect(md).To(ContainSubstring("| a\\_suite | " + name + ` \| pipe |`))
+		Expect(md).To(ContainSubstring("**a\\_suite / " + name + " | pipe** (`a.yaml:9`, failed)"))
+	})
+
 	It("says all passed with a tick", func() {
 		Expect(string(reports.Markdown(results()[:1]))).To(HavePrefix("## ✅ gatecrash: 1 scenarios, 1 passed, 0 failed"))
 	})

@@ -161,8 +161,10 @@ func workerArgs(opts Options, shard, worker, json string) []string {
 
 // passBlocks copies a worker's console to out a block at a time: a verdict
 // line and the indented lines under it, never mixed with another worker's.
-// The worker's own summary is dropped: the merged one follows.
+// The worker's own summary is dropped: the merged one follows. Verdicts
+// are coloured as the parent's console would have them.
 func passBlocks(r io.Reader, out io.Writer, mu *sync.Mutex) {
+	colors := reports.Colors(out) // the worker's own output is a pipe
 	var block []string
 	flush := func() {
 		if len(block) == 0 {
@@ -184,7 +186,7 @@ func passBlocks(r io.Reader, out io.Writer, mu *sync.Mutex) {
 				flush()
 			default:
 				flush()
-				block = append(block, line)
+				block = append(block, reports.PaintVerdict(colors, line))
 			}
 		}
 		if err != nil {

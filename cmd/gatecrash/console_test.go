@@ -12,11 +12,12 @@ import (
 )
 
 var _ = Describe("the console", func() {
-	// onTerminal runs gatecrash under script(1), which gives it a
-	// pseudo-terminal as its stdout, with extra environment variables.
-	onTerminal := func(env ...string) string {
+	// onTerminalWith runs gatecrash run with flags under script(1), which
+	// gives it a pseudo-terminal as its stdout, with extra environment
+	// variables.
+	onTerminalWith := func(flags string, env ...string) string {
 		require("script")
-		line := bin + " run --focus 'origin down answers 502 fast' " + builtinSuite
+		line := bin + " run " + flags + "--focus 'origin down answers 502 fast' " + builtinSuite
 		cmd := exec.Command("script", "-qec", line, "/dev/null")
 		cmd.Env = append(os.Environ(), "TMPDIR="+GinkgoT().TempDir(), "TERM=xterm", "NO_COLOR=")
 		cmd.Env = append(cmd.Env, env...)
@@ -25,9 +26,16 @@ var _ = Describe("the console", func() {
 		Eventually(s, 2*time.Minute).Should(gexec.Exit(0))
 		return string(s.Out.Contents())
 	}
+	onTerminal := func(env ...string) string { return onTerminalWith("", env...) }
 
 	It("colours the verdict and the summary on a terminal", func() {
 		out := onTerminal()
+		Expect(out).To(ContainSubstring("\x1b[32mPASS\x1b[0m  builtin reference gateway / origin down answers 502 fast"))
+		Expect(out).To(MatchRegexp(`\x1b\[32m\d+ scenarios: 1 passed, 0 failed`))
+	})
+
+	It("colours the verdicts a worker of -p passes on, as one worker's", func() {
+		out := onTerminalWith("-p 2 ")
 		Expect(out).To(ContainSubstring("\x1b[32mPASS\x1b[0m  builtin reference gateway / origin down answers 502 fast"))
 		Expect(out).To(MatchRegexp(`\x1b\[32m\d+ scenarios: 1 passed, 0 failed`))
 	})
