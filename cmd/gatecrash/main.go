@@ -229,10 +229,12 @@ func faultsCmd(args []string, stdout, stderr io.Writer) int {
 }
 
 func mergeCmd(args []string, stdout, stderr io.Writer) int {
-	fs := newFlags("merge", "merge [--junit PATH] [--json PATH] REPORT.json...",
-		"gatecrash merge --junit out/junit.xml --json out/report.json shard-*.json", stderr)
+	fs := newFlags("merge", "merge [--junit PATH] [--json PATH] [--markdown PATH] [--html PATH] REPORT.json...",
+		"gatecrash merge --junit out/junit.xml --html out/report.html shard-*.json", stderr)
 	junit := fs.String("junit", "", "write the merged JUnit XML report to this `path`")
 	jsonOut := fs.String("json", "", "write the merged JSON report to this `path`")
+	markdown := fs.String("markdown", "", "write the merged Markdown summary to this `path`")
+	html := fs.String("html", "", "write the merged HTML report to this `path`")
 	if code, ok := parse(fs, args); !ok {
 		return code
 	}
@@ -251,14 +253,14 @@ func mergeCmd(args []string, stdout, stderr io.Writer) int {
 	}
 	results := reports.Merge(parts...)
 	reports.Summary(stdout, results)
-	if *junit != "" {
-		if err := reports.WriteJUnit(*junit, results); err != nil {
-			fmt.Fprintf(stderr, "gatecrash merge: %v\n", err)
-			return scenarios.ExitBadInput
+	for _, w := range []struct {
+		path  string
+		write func(string, []*reports.Scenario) error
+	}{{*junit, reports.WriteJUnit}, {*jsonOut, reports.WriteJSON}, {*markdown, reports.WriteMarkdown}, {*html, reports.WriteHTML}} {
+		if w.path == "" {
+			continue
 		}
-	}
-	if *jsonOut != "" {
-		if err := reports.WriteJSON(*jsonOut, results); err != nil {
+		if err := w.write(w.path, results); err != nil {
 			fmt.Fprintf(stderr, "gatecrash merge: %v\n", err)
 			return scenarios.ExitBadInput
 		}

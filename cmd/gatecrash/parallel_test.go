@@ -70,7 +70,8 @@ var _ = Describe("parallel workers and shards", func() {
 			reports = append(reports, json)
 		}
 		junit := filepath.Join(tmp, "merged.xml")
-		s := gatecrash(tmp, append([]string{"merge", "--junit", junit}, reports...)...)
+		md, page := filepath.Join(tmp, "merged.md"), filepath.Join(tmp, "merged.html")
+		s := gatecrash(tmp, append([]string{"merge", "--junit", junit, "--markdown", md, "--html", page}, reports...)...)
 		Eventually(s, time.Minute).Should(gexec.Exit(0))
 		validateJUnit(junit)
 		cases := readJUnit(junit).Suites[0].Cases
@@ -78,6 +79,13 @@ var _ = Describe("parallel workers and shards", func() {
 		for i, c := range cases {
 			Expect(c.Name).To(Equal(fmt.Sprintf("hung origin %02d answers 504 after 1s", i+1)))
 		}
+		// The Markdown and HTML of the whole run, from the shards' JSON.
+		summary, err := os.ReadFile(md)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(string(summary)).To(HavePrefix("## ✅ gatecrash: 16 scenarios, 6 passed, 0 failed, 0 errors, 10 skipped"))
+		html, err := os.ReadFile(page)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(strings.Count(string(html), `<svg class="timeline"`)).To(Equal(6), "a timeline for each scenario run")
 	})
 
 	It("-p 4 runs every builtin example as one worker does: each worker's origin, DNS, proxy and gateway are its own", func() {
