@@ -123,13 +123,16 @@ func (d *decoder) failPath(path, format string, args ...any) {
 	d.failAt(nil, format, args...)
 }
 
-// unwrap strips comments and tags, which carry no meaning in a suite.
+// unwrap strips comments, tags and anchors (resolveAliases has put their
+// nodes where their aliases were), which carry no meaning in a suite.
 func unwrap(node ast.Node) ast.Node {
 	for {
 		switch n := node.(type) {
 		case *ast.CommentGroupNode:
 			return nil
 		case *ast.TagNode:
+			node = n.Value
+		case *ast.AnchorNode:
 			node = n.Value
 		default:
 			return node
@@ -152,10 +155,8 @@ func (d *decoder) decode(node ast.Node, v reflect.Value, path string) {
 	if node != nil {
 		d.nodes[path] = node
 	}
-	switch node.(type) {
-	case *ast.AnchorNode, *ast.AliasNode:
-		d.fail(node, "%s: YAML anchors and aliases are not supported in suites; write the value out", path)
-		return
+	if _, unresolved := node.(*ast.AliasNode); unresolved {
+		return // resolveAliases said why
 	}
 	if v.Addr().Type().Implements(nodeDecoderType) {
 		if node == nil {
@@ -273,6 +274,9 @@ func (d *decoder) decodeStruct(node ast.Node, v reflect.Value, path string) {
 			continue
 		}
 		seen[key] = true
+		if path == "suite file" && strings.HasPrefix(key, extensionPrefix) {
+			continue // a place for anchors, as in Compose files
+		}
 		idx, ok := fields[key]
 		if !ok {
 			d.fail(kv.Key, "%s: unknown field %q%s; expected one of %s", path, key, suggest(key, fields), fieldList(fields))
@@ -281,6 +285,10 @@ func (d *decoder) decodeStruct(node ast.Node, v reflect.Value, path string) {
 		d.decode(kv.Value, v.Field(idx), join(path, key))
 	}
 }
+
+// extensionPrefix starts the top-level fields a suite ignores, where
+// values to alias elsewhere can be anchored (x-defaults: {request: &req …}).
+const extensionPrefix = "x-"
 
 func join(path, key string) string {
 	if path == "suite file" {

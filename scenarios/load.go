@@ -65,7 +65,7 @@ func Parse(path string, data []byte) (*Suite, error) {
 	}
 	d := &decoder{nodes: map[string]ast.Node{}}
 	s := &Suite{File: path, Dir: filepath.Dir(path)}
-	d.decode(file.Docs[0].Body, reflect.ValueOf(s).Elem(), "")
+	d.decode(resolveAliases(d, file.Docs[0].Body), reflect.ValueOf(s).Elem(), "")
 	if len(d.problems) == 0 {
 		s.validate(d)
 	}

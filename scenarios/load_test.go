@@ -126,7 +126,10 @@ scenarios:
 		Entry("origin listen off loopback", "origin: {listen: \"0.0.0.0:80\"}\n", "origin.listen: expected an IPv4 loopback address with a port"),
 		Entry("origin listen on IPv6", "origin: {listen: \"[::1]:18080\"}\n", "origin.listen: expected an IPv4 loopback address with a port"),
 		Entry("a label Ginkgo cannot filter on", header+"  - {name: a, labels: [dns/slow], fault: hang, expect: {status: 502}}\n", `bad.yaml:3:24: scenarios[0].labels[0]: expected a label without &|!,()/ such as slow or dns; got "dns/slow"`),
-		Entry("anchors", "suite: &a x\n", "YAML anchors and aliases are not supported"),
+		Entry("an alias before its anchor", header+"  - {name: a, fault: refused, expect: *e}\n  - {name: b, fault: refused, expect: &e {status: 502}}\n", "bad.yaml:3:39: alias *e: expected an anchor &e earlier in the file"),
+		Entry("a merge of a scalar", header+"  - {name: a, fault: refused, expect: {<<: 502}}\n", "bad.yaml:3:44: <<: expected a mapping to merge, or a list of them, such as <<: *defaults; got 502"),
+		Entry("an error in an anchored value, at the anchor", header+"  - {name: a, fault: refused, expect: &e {status: 999}}\n  - {name: b, fault: refused, expect: *e}\n", "bad.yaml:3:51: scenarios[1].expect.status: expected a status code"),
+		Entry("aliases that expand without bound", "x: &a [1, 1, 1, 1, 1, 1, 1, 1, 1, 1]\ny: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\nz: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\nw: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\nv: [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]\n", "the aliases expand to more than 100000 values"),
 		Entry("an option the fault does not take", header+"  - {name: a, fault: {refused: {attempts: 1..2}}, expect: {status: 502}}\n", "scenarios[0].fault.refused: refused does not take attempts; it takes only after, for"),
 		Entry("a bad attempt range", header+"  - {name: a, fault: {hang: {attempts: 2..1}}, expect: {status: 502}}\n", "scenarios[0].fault.hang.attempts: expected an attempt number or range counted from 1, such as 2, 1..2 or 3..; got \"2..1\""),
 		Entry("a probability above 1", header+"  - {name: a, fault: {hang: {probability: 1.5}}, expect: {status: 502}}\n", "scenarios[0].fault.hang: probability: expected a number above 0 and at most 1, such as 0.5; got 1.5"),
@@ -134,6 +137,36 @@ scenarios:
 		Entry("a bad schedule", header+"  - {name: a, fault: {hang: {after: soon}}, expect: {status: 502}}\n", "scenarios[0].fault.hang.after: expected a duration with a unit"),
 		Entry("missing template", "gateway: {command: [nginx], templates: [nope.tmpl]}\n", "bad.yaml:1:41: gateway.templates[0]: cannot read template nope.tmpl (templates are found next to the suite file): no such file or directory"),
 	)
+
+	It("reads anchors, aliases and merge keys as if the values were written out", func() {
+		s, err := scenarios.Parse("ok.yaml", []byte(`suite: anchors
+x-defaults:
+  request: &req {path: /api, headers: {X-Team: payments}, timeout: 5s}
+  expect: &fast {status: 502, within: 500ms}
+scenarios:
+  - name: a
+    fault: refused
+    request: *req
+    expect: *fast
+  - name: b
+    fault: nxdomain
+    request: {<<: *req, path: /other}
+    expect:
+      <<: [*fast, {valid_http: true, within: 1s}]
+      not_status: 200
+`))
+		Expect(err).NotTo(HaveOccurred())
+		a, b := s.Scenarios[0], s.Scenarios[1]
+		Expect(a.Request.Path).To(Equal("/api"))
+		Expect(a.Request.Headers).To(HaveKeyWithValue("X-Team", "payments"))
+		Expect(b.Request.Path).To(Equal("/other"), "the mapping's own field wins")
+		Expect(b.Request.Headers).To(HaveKeyWithValue("X-Team", "payments"))
+		Expect(b.Request.Timeout).To(Equal(scenarios.Duration(5 * time.Second)))
+		Expect(a.Expect.String()).To(Equal("status 502, within 500ms"))
+		Expect(b.Expect.String()).To(ContainSubstring("within 500ms"), "the first merged mapping wins over the later")
+		Expect(b.Expect.String()).To(ContainSubstring("a valid HTTP answer"))
+		Expect(b.Expect.String()).To(ContainSubstring("a status other than 200"))
+	})
 
 	It("reads a reason to skip a scenario", func() {
 		s, err := scenarios.Parse("ok.yaml", []byte(header+"  - {name: a, fault: nxdomain, skip: \"apache resolves through the system resolver only\", expect: {status: 502}}\n"))

@@ -6,6 +6,7 @@ import (
 	"io"
 	"math"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -275,8 +276,8 @@ func tolerance(t time.Duration) (lo, hi time.Duration) {
 	return (t * 3 / 4).Truncate(step), (t*5/4 + 500*time.Millisecond + step - 1).Truncate(step)
 }
 
-// topLevel is the YAML text of the named top-level fields of a suite, as
-// written.
+// topLevel is the YAML text of the named top-level fields of a suite and
+// of its extension fields (x-…), as written, in the file's order.
 func topLevel(source []byte, names ...string) (string, error) {
 	file, err := parser.ParseBytes(source, 0)
 	if err != nil {
@@ -289,12 +290,12 @@ func topLevel(source []byte, names ...string) (string, error) {
 	if !ok {
 		return "", fmt.Errorf("expected a suite mapping")
 	}
+	// In the file's order, with the extension fields, so that an alias
+	// still comes after its anchor.
 	var parts []string
-	for _, want := range names {
-		for _, kv := range m.Values {
-			if keyString(kv) == want {
-				parts = append(parts, kv.String())
-			}
+	for _, kv := range m.Values {
+		if key := keyString(kv); slices.Contains(names, key) || strings.HasPrefix(key, extensionPrefix) {
+			parts = append(parts, kv.String())
 		}
 	}
 	return strings.Join(parts, "\n"), nil

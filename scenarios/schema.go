@@ -44,6 +44,8 @@ func Schema() map[string]any {
 	root["$id"] = SchemaID
 	root["title"] = "gatecrash suite"
 	root["required"] = []string{"scenarios"}
+	// Extension fields, a place to anchor values to alias elsewhere.
+	root["patternProperties"] = map[string]any{"^" + extensionPrefix: map[string]any{}}
 	g.defs["Scenario"].(map[string]any)["required"] = []string{"name", "fault"}
 	root["$defs"] = g.defs
 	return root

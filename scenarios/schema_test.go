@@ -97,6 +97,14 @@ var _ = Describe("the suite schema", func() {
 		Entry("a number as a label", "scenarios:\n  - name: a\n    fault: refused\n    expect: {status: 502}\n    labels: [slow, 2]\n"),
 	)
 
+	It("accepts anchors in extension fields, aliases and merge keys", func() {
+		suite := "x-defaults:\n  request: &req {path: /api, headers: {X-Team: payments}}\nscenarios:\n  - name: a\n    fault: refused\n    request: {<<: *req, path: /other}\n    expect: {status: 502}\n  - {name: b, fault: refused, request: *req, expect: {status: 502}}\n"
+		_, err := scenarios.Parse("t.yaml", []byte(suite))
+		Expect(err).NotTo(HaveOccurred())
+		Expect(sch.Validate(yamlAsJSON([]byte(suite)))).To(Succeed())
+		Expect(sch.Validate(yamlAsJSON([]byte("y-defaults: 1\n"+suite)))).NotTo(Succeed(), "only x- fields")
+	})
+
 	It("accepts a fault with parameters and options", func() {
 		suite := "scenarios:\n  - name: a\n    fault: {hang: {attempts: 1..2}}\n    load: {rate: 5, duration: 1s}\n    expect: {statuses: [502, 5xx], status_ratio: {502: [0, 1]}}\n  - name: b\n    fault: {garbage: {bytes: x}}\n    expect: {status: [502, 5xx], attempts: {min: 1}, within: 1m30s}\n"
 		_, err := scenarios.Parse("t.yaml", []byte(suite))
