@@ -148,7 +148,7 @@ func Start(ctx context.Context, cfg Config) (env *Environment, err error) {
 
 	workDir := cfg.WorkDir
 	if workDir == "" {
-		if workDir, err = os.MkdirTemp("", "gatecrash-"); err != nil {
+		if workDir, err = TempDir("work-"); err != nil {
 			return env, fmt.Errorf("work dir: %w", err)
 		}
 		env.ownWorkDir = true

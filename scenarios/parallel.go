@@ -13,6 +13,7 @@ import (
 	"sync"
 	"syscall"
 
+	"github.com/gatecrash/gatecrash/harness"
 	"github.com/gatecrash/gatecrash/reports"
 )
 
@@ -32,7 +33,7 @@ func RunParallel(files []string, opts Options, shard string, workers int) int {
 		fmt.Fprintf(out, "gatecrash: find own executable for the workers: %v\n", err)
 		return ExitBadInput
 	}
-	tmp, err := os.MkdirTemp("", "gatecrash-workers-")
+	tmp, err := harness.TempDir("workers-")
 	if err != nil {
 		fmt.Fprintf(out, "gatecrash: %v\n", err)
 		return ExitBadInput

@@ -28,6 +28,7 @@ import (
 	gtypes "github.com/onsi/ginkgo/v2/types"
 
 	"github.com/gatecrash/gatecrash/faults"
+	"github.com/gatecrash/gatecrash/harness"
 	"github.com/gatecrash/gatecrash/reports"
 	"github.com/gatecrash/gatecrash/scenarios"
 )
@@ -153,11 +154,22 @@ func runCmd(args []string, stdout, stderr io.Writer) int {
 	if suites == nil {
 		return code
 	}
+	if *worker == "" {
+		sweep(stderr)
+	}
 	if *workers > 1 && *worker == "" {
 		return scenarios.RunParallel(fs.Args(), opts, *shard, *workers)
 	}
 	scenarios.Number(suites)
 	return scenarios.Run(scenarios.Take(scenarios.Take(suites, shardPart), workerPart), opts)
+}
+
+// sweep removes the temporary directories of earlier gatecrash processes
+// that were killed before they could, and says so.
+func sweep(stderr io.Writer) {
+	for _, dir := range harness.SweepTempDirs() {
+		fmt.Fprintf(stderr, "gatecrash: removed %s, left behind by a gatecrash that was killed\n", dir)
+	}
 }
 
 func validateCmd(args []string, stdout, stderr io.Writer) int {
@@ -297,6 +309,7 @@ func probeCmd(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, err)
 		return scenarios.ExitBadInput
 	}
+	sweep(stderr)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	// After the first interrupt a second one ends gatecrash at once.

@@ -430,6 +430,15 @@ var _ = Describe("against nginx", func() {
 		for _, g := range run.groups {
 			Eventually(func() []int { return processesInGroup(g) }, 20*time.Second, 100*time.Millisecond).Should(BeEmpty())
 		}
+		// Its work dir is left behind; the next run removes it.
+		left, _ := filepath.Glob(filepath.Join(tmp, "gatecrash-work-*"))
+		Expect(left).To(HaveLen(1))
+		s = gatecrash(tmp, "run", "--focus", "origin down answers 502 fast", builtinSuite)
+		Eventually(s, time.Minute).Should(gexec.Exit(0))
+		Expect(string(s.Err.Contents())).To(ContainSubstring("gatecrash: removed " + left[0] + ", left behind by a gatecrash that was killed"))
+		Expect(left[0]).NotTo(BeADirectory())
+		left, _ = filepath.Glob(filepath.Join(tmp, "gatecrash-*"))
+		Expect(left).To(BeEmpty())
 	})
 })
 
