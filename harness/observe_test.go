@@ -3,6 +3,7 @@ package harness_test
 import (
 	"context"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"sync"
@@ -136,9 +137,38 @@ var _ = Describe("connects that nothing accepts, counted from their SYNs where p
 		return env
 	}
 
+	// busyLoopback keeps connecting to a closed loopback port until the
+	// spec ends (at most 50,000 times): other processes' SYNs on lo, which
+	// the watch must read past.
+	busyLoopback := func() {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		Expect(err).NotTo(HaveOccurred())
+		closed := ln.Addr().String()
+		ln.Close()
+		done := make(chan struct{})
+		finished := make(chan struct{})
+		go func() {
+			defer close(finished)
+			for range 50_000 {
+				select {
+				case <-done:
+					return
+				default:
+				}
+				if c, err := net.DialTimeout("tcp", closed, 100*time.Millisecond); err == nil {
+					c.Close()
+				}
+			}
+		}()
+		DeferCleanup(func() { close(done); <-finished })
+	}
+
 	DescribeTable("counts every attempt of a gateway that retries",
-		func(ctx SpecContext, f faults.Fault, status, attempts, unaccepted int) {
+		func(ctx SpecContext, f faults.Fault, status, attempts, unaccepted int, busy bool) {
 			env := privileged(ctx, &harness.Builtin{Retries: 2, ConnectTimeout: 500 * time.Millisecond})
+			if busy {
+				busyLoopback()
+			}
 			inject(ctx, env, f, faults.Options{})
 			obs := env.Do(ctx, req)
 			Expect(obs).To(match.HaveStatus(status))
@@ -146,9 +176,11 @@ var _ = Describe("connects that nothing accepts, counted from their SYNs where p
 			Expect(obs).To(match.HaveAttempts(attempts))
 			Expect(obs.Unaccepted).To(Equal(unaccepted))
 		},
-		Entry("a refused connect, retried twice", &faults.Refused{}, 502, 3, 3),
-		Entry("a dead address from DNS, retried twice", &faults.WrongAddress{Address: "127.0.0.2"}, 502, 3, 3),
-		Entry("a blackhole: the connect times out, not retried", &faults.Blackhole{}, 504, 1, 1),
+		Entry("a refused connect, retried twice", &faults.Refused{}, 502, 3, 3, false),
+		Entry("a dead address from DNS, retried twice", &faults.WrongAddress{Address: "127.0.0.2"}, 502, 3, 3, false),
+		Entry("a blackhole: the connect times out, not retried", &faults.Blackhole{}, 504, 1, 1, false),
+		Entry("a refused connect, while lo is busy with other connects", &faults.Refused{}, 502, 3, 3, true),
+		Entry("a blackhole, while lo is busy with other connects", &faults.Blackhole{}, 504, 1, 1, true),
 	)
 
 	It("counts one origin instance down next to the one that served", func(ctx SpecContext) {

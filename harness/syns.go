@@ -110,37 +110,37 @@ const synPoll = 20 * time.Millisecond
 
 func (w *synWatch) read() {
 	buf, oob := make([]byte, 256), make([]byte, 128)
+	var n, oobn int
+	var rerr error
+	// recv reads one packet without waiting. Finding the queue empty is
+	// what tells syncTo that every SYN that passed before has been read,
+	// however busy lo is.
+	recv := func(fd uintptr) {
+		before := time.Now()
+		n, oobn, _, _, rerr = syscall.Recvmsg(int(fd), buf, oob, 0)
+		if rerr == syscall.EAGAIN {
+			w.mu.Lock()
+			w.drained = before
+			w.mu.Unlock()
+		}
+	}
 	for {
+		// Idle, the reader wakes every synPoll to find the queue empty
+		// again (the poller may not have noticed a SYN queued just now).
 		if err := w.file.SetReadDeadline(time.Now().Add(synPoll)); err != nil {
 			return // closed
 		}
-		var n, oobn int
-		var rerr error
 		err := w.raw.Read(func(fd uintptr) bool {
-			n, oobn, _, _, rerr = syscall.Recvmsg(int(fd), buf, oob, 0)
+			recv(fd)
 			return rerr != syscall.EAGAIN
 		})
-		switch {
-		case errors.Is(err, os.ErrDeadlineExceeded):
-			// The poller may not have noticed a SYN queued just now: ask
-			// the socket itself, and call it drained only if it is empty.
-			before := time.Now()
-			if cerr := w.raw.Control(func(fd uintptr) {
-				n, oobn, _, _, rerr = syscall.Recvmsg(int(fd), buf, oob, 0)
-			}); cerr != nil {
-				return // closed
-			}
-			switch rerr {
-			case nil:
-				w.note(buf[:n], stamp(oob[:oobn]))
-			case syscall.EAGAIN:
-				w.mu.Lock()
-				w.drained = before
-				w.mu.Unlock()
-			}
-		case err != nil:
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			err = w.raw.Control(recv)
+		}
+		if err != nil {
 			return // closed
-		case rerr == nil:
+		}
+		if rerr == nil {
 			w.note(buf[:n], stamp(oob[:oobn]))
 		}
 	}
