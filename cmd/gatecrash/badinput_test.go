@@ -69,11 +69,11 @@ scenarios:
 	})
 })
 
-var _ = Describe("a gateway that ignores SIGTERM", func() {
-	It("is killed soon after gatecrash gives up waiting for it, not after its whole stop grace", func() {
-		tmp := GinkgoT().TempDir()
-		suite := filepath.Join(tmp, "suite.yaml")
-		Expect(os.WriteFile(suite, []byte(`suite: stubborn
+// stubbornSuite writes a suite whose managed gateway never gets ready and
+// ignores SIGTERM and SIGINT, with a stop grace of a minute.
+func stubbornSuite(tmp string) string {
+	suite := filepath.Join(tmp, "suite.yaml")
+	Expect(os.WriteFile(suite, []byte(`suite: stubborn
 gateway:
   command: [sh, -c, "trap '' TERM INT; exec sleep 120"]
   ready: {http: /, within: 1s}
@@ -81,6 +81,13 @@ gateway:
 scenarios:
   - {name: a, fault: refused, expect: {status: 502}}
 `), 0o644)).To(Succeed())
+	return suite
+}
+
+var _ = Describe("a gateway that ignores SIGTERM", func() {
+	It("is killed soon after gatecrash gives up waiting for it, not after its whole stop grace", func() {
+		tmp := GinkgoT().TempDir()
+		suite := stubbornSuite(tmp)
 		s := gatecrash(tmp, "run", suite)
 		groups := gatewayGroups(s)
 		// The readiness probe fails after 1s; gatecrash then waits for the

@@ -93,15 +93,7 @@ var _ = Describe("gatecrash probe", func() {
 
 	It("cuts a stubborn managed gateway's stop short at an interrupt", func() {
 		tmp := GinkgoT().TempDir()
-		suite := filepath.Join(tmp, "suite.yaml")
-		Expect(os.WriteFile(suite, []byte(`suite: stubborn
-gateway:
-  command: [sh, -c, "trap '' TERM INT; exec sleep 120"]
-  ready: {http: /, within: 1s}
-  stop_grace: 60s
-scenarios:
-  - {name: a, fault: refused, expect: {status: 502}}
-`), 0o644)).To(Succeed())
+		suite := stubbornSuite(tmp)
 		s := gatecrash(tmp, "probe", "--suite", suite)
 		groups := gatewayGroups(s)
 		// The readiness probe fails after 1s; the probe then waits for the
