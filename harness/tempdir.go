@@ -12,15 +12,15 @@ import (
 // that owns it: its pid and start time, so a reused pid is not taken for it.
 const ownerFile = ".gatecrash-owner"
 
-// TempDirPrefix starts the names of the temporary directories gatecrash
+// tempDirPrefix starts the names of the temporary directories gatecrash
 // makes (work dirs, the workers' reports).
-const TempDirPrefix = "gatecrash-"
+const tempDirPrefix = "gatecrash-"
 
-// TempDir makes a temporary directory named TempDirPrefix+name+random,
+// TempDir makes a temporary directory named tempDirPrefix+name+random,
 // marked as this process's, so that a later gatecrash can remove it if this
 // one is killed before it can (SweepTempDirs).
 func TempDir(name string) (string, error) {
-	dir, err := os.MkdirTemp("", TempDirPrefix+name)
+	dir, err := os.MkdirTemp("", tempDirPrefix+name)
 	if err != nil {
 		return "", err
 	}
@@ -38,7 +38,7 @@ func TempDir(name string) (string, error) {
 // clean up): those marked by a process that no longer runs. Directories
 // without the mark are left alone. It returns the directories removed.
 func SweepTempDirs() []string {
-	dirs, _ := filepath.Glob(filepath.Join(os.TempDir(), TempDirPrefix+"*"))
+	dirs, _ := filepath.Glob(filepath.Join(os.TempDir(), tempDirPrefix+"*"))
 	var removed []string
 	for _, dir := range dirs {
 		data, err := os.ReadFile(filepath.Join(dir, ownerFile))

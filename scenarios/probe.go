@@ -46,7 +46,7 @@ type ProbeResult struct {
 	ValidHTTP  bool    `json:"valid_http"`
 	BodyIntact bool    `json:"body_intact"`
 	Error      string  `json:"error,omitempty"`
-	// Observation is the whole observation; Path the request's path.
+	// Observation is the whole observation, Request the request made.
 	Observation harness.Observation `json:"-"`
 	Request     harness.Request     `json:"-"`
 }
