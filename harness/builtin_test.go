@@ -1,6 +1,8 @@
 package harness_test
 
 import (
+	"io"
+	"net/http"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -92,5 +94,54 @@ var _ = Describe("the builtin gateway with keep-alive, when the origin closes a 
 		Expect(obs).To(match.HaveStatus(502))
 		Expect(obs.Attempts).To(Equal(1))
 		Expect(env.Gateway.Logs()).To(ContainSubstring("POST /: upstream error, answering 502"))
+	})
+})
+
+var _ = Describe("the builtin gateway relaying a chunked answer", func() {
+	var env *harness.Environment
+	req := harness.Request{Timeout: 10 * time.Second}
+
+	BeforeEach(func(ctx SpecContext) {
+		var err error
+		env, err = harness.Start(ctx, harness.Config{})
+		Expect(err).NotTo(HaveOccurred())
+		DeferCleanup(env.Close)
+	})
+
+	// answer makes the origin send a chunked 200's head, wait, then send
+	// body and close.
+	answer := func(wait time.Duration, body string) {
+		env.Origin.SetRequestBehavior(func(w http.ResponseWriter, _ *http.Request, _ int) bool {
+			conn, _, err := w.(http.Hijacker).Hijack()
+			if err != nil {
+				return false
+			}
+			defer conn.Close()
+			_, _ = io.WriteString(conn, "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n")
+			time.Sleep(wait)
+			_, _ = io.WriteString(conn, body)
+			return true
+		})
+	}
+
+	// ReverseProxy alone sends the head from a timer as soon as it has it,
+	// so here the client would get a 200 cut short; a head and a bad chunk
+	// that arrive together race that timer instead.
+	It("sends no answer when the first chunk size is bad, even when it comes after the head", func(ctx SpecContext) {
+		answer(200*time.Millisecond, "zz\r\nhello\r\n0\r\n\r\n")
+		for range 3 {
+			obs := env.Do(ctx, req)
+			Expect(obs.Status).To(BeZero(), "%s", obs)
+			Expect(obs.ValidHTTP()).To(BeFalse())
+		}
+		Expect(env.Gateway.Logs()).To(ContainSubstring("invalid byte in chunk length"))
+	})
+
+	It("relays a slow first chunk whole, the head with it", func(ctx SpecContext) {
+		answer(300*time.Millisecond, "5\r\nhello\r\n0\r\n\r\n")
+		obs := env.Do(ctx, req)
+		Expect(obs).To(match.HaveStatus(200))
+		Expect(string(obs.Body)).To(Equal("hello"))
+		Expect(obs.TTFB).To(BeNumerically(">=", 300*time.Millisecond), "the head waited for the chunk")
 	})
 })

@@ -99,6 +99,13 @@ type Addresses struct {
 // `proxy_next_upstream error` for connects. With one instance it connects
 // once. A DNS failure is not retried: it is the same for all.
 //
+// It sends a response's head together with the first bytes of its body,
+// never alone: ReverseProxy flushes the head of a streamed (chunked)
+// response from a timer goroutine that races the body's first read, so
+// when that read fails at once (a chunk size that is not hex), the client
+// would get a cut 200 or no answer at all by the scheduler's whim. The
+// reference gateway answers the same way every time: no answer.
+//
 // With Retries, a failed attempt that is safe to repeat is tried again, up
 // to Retries more times: the request's method is idempotent (GET, HEAD,
 // OPTIONS, TRACE, PUT, DELETE) and the attempt failed before the origin
@@ -240,6 +247,7 @@ func (b *Builtin) Start(_ context.Context, a Addresses) error {
 	plain := newProxy(&url.URL{Scheme: "http", Host: net.JoinHostPort(a.OriginName, a.OriginPort)}, transport)
 	secure := newProxy(&url.URL{Scheme: "https", Host: net.JoinHostPort(a.OriginName, a.OriginTLSPort)}, tlsTransport)
 	handler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w = &headWithBody{ResponseWriter: w}
 		if strings.HasPrefix(r.URL.Path, "/tls/") {
 			secure.ServeHTTP(w, r)
 			return
@@ -252,6 +260,32 @@ func (b *Builtin) Start(_ context.Context, a Addresses) error {
 	go func() { defer b.wg.Done(); _ = b.server.Serve(ln) }()
 	return nil
 }
+
+// headWithBody is a ResponseWriter whose flushes do nothing until the body
+// has been written to, so the head never goes out alone: see Builtin.
+type headWithBody struct {
+	http.ResponseWriter
+	wrote bool
+}
+
+func (h *headWithBody) Write(p []byte) (int, error) {
+	h.wrote = h.wrote || len(p) > 0
+	return h.ResponseWriter.Write(p)
+}
+
+// FlushError flushes once the body has been written to.
+func (h *headWithBody) FlushError() error {
+	if !h.wrote {
+		return nil
+	}
+	return http.NewResponseController(h.ResponseWriter).Flush()
+}
+
+// Flush is FlushError for http.Flusher.
+func (h *headWithBody) Flush() { _ = h.FlushError() }
+
+// Unwrap is the server's writer, for http.ResponseController.
+func (h *headWithBody) Unwrap() http.ResponseWriter { return h.ResponseWriter }
 
 // URL is the gateway's address.
 func (b *Builtin) URL() string { return "http://" + b.ln.Addr().String() }
