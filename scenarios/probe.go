@@ -1,6 +1,7 @@
 package scenarios
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -35,9 +36,10 @@ scenarios:
 `
 
 // ProbeResult is what the gateway did under one fault, with no
-// expectations. Its JSON has exactly the keys fault, status, seconds,
-// attempts, valid_http and body_intact, plus error when the answer was not
-// valid HTTP.
+// expectations: its first answer, and Varied when later samples differed.
+// Its JSON has exactly the keys fault, status, seconds, attempts,
+// valid_http and body_intact, plus error when the answer was not valid
+// HTTP and varied when the samples differed.
 type ProbeResult struct {
 	Fault      string  `json:"fault"`
 	Status     int     `json:"status"`
@@ -46,9 +48,14 @@ type ProbeResult struct {
 	ValidHTTP  bool    `json:"valid_http"`
 	BodyIntact bool    `json:"body_intact"`
 	Error      string  `json:"error,omitempty"`
-	// Observation is the whole observation, Request the request made.
-	Observation harness.Observation `json:"-"`
-	Request     harness.Request     `json:"-"`
+	// Varied, when the samples differed, is each distinct answer with how
+	// many samples gave it, in the order first seen.
+	Varied []string `json:"varied,omitempty"`
+	// Observation is the first observation, whole; Samples every one,
+	// Observation first (none: Observation alone). Request is the request.
+	Observation harness.Observation   `json:"-"`
+	Samples     []harness.Observation `json:"-"`
+	Request     harness.Request       `json:"-"`
 }
 
 // ProbeSkip is a fault the probe left out, and why.
@@ -60,9 +67,18 @@ type ProbeSkip struct {
 type ProbeOptions struct {
 	// RequestTimeout bounds each request (default 10s).
 	RequestTimeout time.Duration
+	// Samples is how many times a fault whose answer came fast (under
+	// 300ms) is observed, each time injected anew (default 3); an answer
+	// that took a timeout is observed once. A gateway that answers a fault
+	// differently from one request to the next, by a race of its own, then
+	// shows it rather than leaving a baseline that fails now and then.
+	Samples int
 	// Progress, when set, gets a line per fault as it is probed.
 	Progress io.Writer
 }
+
+// DefaultSamples is ProbeOptions.Samples's default.
+const DefaultSamples = 3
 
 // recoveryWait is how long the probe waits for the gateway to answer 2xx
 // or 3xx again after a fault clears, before the next fault.
@@ -77,6 +93,9 @@ const recoveryWait = 10 * time.Second
 func Probe(ctx context.Context, s *Suite, opts ProbeOptions) ([]ProbeResult, []ProbeSkip, error) {
 	if opts.RequestTimeout <= 0 {
 		opts.RequestTimeout = 10 * time.Second
+	}
+	if opts.Samples <= 0 {
+		opts.Samples = DefaultSamples
 	}
 	cfg := s.Config()
 	// An interrupt cuts a managed gateway's graceful stop short, as in run.
@@ -95,7 +114,7 @@ func Probe(ctx context.Context, s *Suite, opts ProbeOptions) ([]ProbeResult, []P
 		path, reason := probeSetup(s, def)
 		if reason == "" {
 			var r ProbeResult
-			r, reason = probeOne(ctx, env, def, harness.Request{Path: path, Timeout: opts.RequestTimeout})
+			r, reason = probeFault(ctx, env, def, harness.Request{Path: path, Timeout: opts.RequestTimeout}, opts.Samples)
 			if ctx.Err() != nil {
 				// What the interrupt cut short is not what the gateway did.
 				return results, skipped, ctx.Err()
@@ -104,6 +123,9 @@ func Probe(ctx context.Context, s *Suite, opts ProbeOptions) ([]ProbeResult, []P
 				results = append(results, r)
 				if opts.Progress != nil {
 					fmt.Fprintf(opts.Progress, "probed   %-27s %s\n", def.Name, r.Observation.String())
+					if r.Varied != nil {
+						fmt.Fprintf(opts.Progress, "         %-27s varied: %s\n", "", strings.Join(r.Varied, "; "))
+					}
 				}
 				continue
 			}
@@ -131,6 +153,69 @@ func probeSetup(s *Suite, def faults.Definition) (path, reason string) {
 		return "", "needs an origin route under /tls/ that the gateway sends to the origin's TLS endpoint"
 	}
 	return "/", ""
+}
+
+// probeFault observes the gateway under def: once when the answer took
+// 300ms or more, samples times when it came faster.
+func probeFault(ctx context.Context, env *harness.Environment, def faults.Definition, req harness.Request, samples int) (ProbeResult, string) {
+	r, reason := probeOne(ctx, env, def, req)
+	if reason != "" || r.Observation.Total >= slowAnswer {
+		return r, reason
+	}
+	r.Samples = []harness.Observation{r.Observation}
+	for len(r.Samples) < samples && ctx.Err() == nil {
+		again, reason := probeOne(ctx, env, def, req)
+		if reason != "" {
+			return ProbeResult{}, fmt.Sprintf("sample %d of %d: %s", len(r.Samples)+1, samples, reason)
+		}
+		r.Samples = append(r.Samples, again.Observation)
+	}
+	r.Varied = varied(r.Samples)
+	return r, ""
+}
+
+// answerOf is what a baseline could pin of o: status, validity, the body's
+// verdict and the attempts, when counted.
+func answerOf(o harness.Observation) string {
+	parts := []string{"no status"}
+	if o.Status != 0 {
+		parts[0] = "status " + strconv.Itoa(o.Status)
+	}
+	if !o.ValidHTTP() {
+		parts = append(parts, "not valid HTTP ("+string(o.ErrorKind)+")")
+	}
+	if o.Integrity != nil {
+		parts = append(parts, "body "+string(o.Integrity.Verdict))
+	}
+	if o.Uncounted == "" {
+		attempts := fmt.Sprintf("%d attempts", o.Attempts)
+		if o.Attempts == 1 {
+			attempts = "1 attempt"
+		}
+		parts = append(parts, attempts)
+	}
+	return strings.Join(parts, ", ")
+}
+
+// varied is each distinct answer of samples with its count, in the order
+// first seen, or nil when they all agree.
+func varied(samples []harness.Observation) []string {
+	var answers []string
+	count := map[string]int{}
+	for _, o := range samples {
+		a := answerOf(o)
+		if count[a] == 0 {
+			answers = append(answers, a)
+		}
+		count[a]++
+	}
+	if len(answers) < 2 {
+		return nil
+	}
+	for i, a := range answers {
+		answers[i] = fmt.Sprintf("%s ×%d", a, count[a])
+	}
+	return answers
 }
 
 // probeOne injects one fault and observes one request during it.
@@ -202,6 +287,9 @@ func ProbeMatrix(w io.Writer, results []ProbeResult, skipped []ProbeSkip) {
 		}
 		fmt.Fprintf(w, "%-*s  %6s  %7.3f  %8d  %-10s  %-11s  %s\n", width, r.Fault, status, r.Seconds, r.Attempts,
 			yes[r.ValidHTTP], yes[r.BodyIntact], r.Error)
+		if r.Varied != nil {
+			fmt.Fprintf(w, "%-*s  varied over %d samples: %s\n", width, "", len(r.Samples), strings.Join(r.Varied, "; "))
+		}
 	}
 	if len(skipped) > 0 {
 		fmt.Fprintf(w, "\nleft out:\n")
@@ -219,7 +307,8 @@ func ProbeMatrix(w io.Writer, results []ProbeResult, skipped []ProbeSkip) {
 // were counted exactly, and the time with a tolerance derived from it: a
 // fast answer within twice its time plus 500ms, a slow one (a timeout
 // fired) between 75% of its time and 125% plus 500ms, so a changed timeout
-// fails it.
+// fails it. When a fault's samples varied, only what they all agreed on
+// is pinned, the time from the slowest, and a comment says how they varied.
 func ProbeBaseline(w io.Writer, source []byte, name string, results []ProbeResult, skipped []ProbeSkip) error {
 	sections, err := topLevel(source, "gateway", "origin", "dns")
 	if err != nil {
@@ -233,26 +322,38 @@ func ProbeBaseline(w io.Writer, source []byte, name string, results []ProbeResul
 	}
 	fmt.Fprintf(w, "suite: %s\n%s\nscenarios:\n", strconv.Quote(name), sections)
 	for _, r := range results {
-		o := r.Observation
+		samples := r.Samples
+		if len(samples) == 0 {
+			samples = []harness.Observation{r.Observation}
+		}
+		if r.Varied != nil {
+			fmt.Fprintf(w, "  # The answers varied over %d samples; only what they agreed on is pinned:\n", len(samples))
+			for _, v := range r.Varied {
+				fmt.Fprintf(w, "  #   %s\n", v)
+			}
+		}
 		fmt.Fprintf(w, "  - name: %s\n    labels: [probe]\n    fault: %s\n", strconv.Quote(r.Fault+" as probed"), r.Fault)
 		fmt.Fprintf(w, "    request: {path: %s, timeout: %s}\n", strconv.Quote(r.Request.Path), r.Request.Timeout)
 		fmt.Fprintf(w, "    expect:\n")
-		if o.Status != 0 {
-			fmt.Fprintf(w, "      status: %d\n", o.Status)
+		if status, ok := agreed(samples, func(o harness.Observation) int { return o.Status }); ok && status != 0 {
+			fmt.Fprintf(w, "      status: %d\n", status)
 		}
-		fmt.Fprintf(w, "      valid_http: %t\n", r.ValidHTTP)
-		if in := o.Integrity; in != nil {
-			switch in.Verdict {
-			case harness.BodyIntact:
-				fmt.Fprintf(w, "      body_intact: true\n")
-			case harness.BodyTruncated, harness.BodyAltered:
-				fmt.Fprintf(w, "      body_intact: false\n")
+		if valid, ok := agreed(samples, harness.Observation.ValidHTTP); ok {
+			fmt.Fprintf(w, "      valid_http: %t\n", valid)
+		}
+		if intact, ok := agreed(samples, bodyIntact); ok && intact != "" {
+			fmt.Fprintf(w, "      body_intact: %s\n", intact)
+		}
+		if attempts, ok := agreed(samples, func(o harness.Observation) int {
+			if o.Uncounted != "" {
+				return -1
 			}
+			return o.Attempts
+		}); ok && attempts >= 0 {
+			fmt.Fprintf(w, "      attempts: %d\n", attempts)
 		}
-		if o.Uncounted == "" {
-			fmt.Fprintf(w, "      attempts: %d\n", o.Attempts)
-		}
-		lo, hi := tolerance(o.Total)
+		slowest := slices.MaxFunc(samples, func(a, b harness.Observation) int { return cmp.Compare(a.Total, b.Total) })
+		lo, hi := tolerance(slowest.Total)
 		if lo > 0 {
 			fmt.Fprintf(w, "      between: [%s, %s]\n", lo, hi)
 		} else {
@@ -260,6 +361,32 @@ func ProbeBaseline(w io.Writer, source []byte, name string, results []ProbeResul
 		}
 	}
 	return nil
+}
+
+// agreed is f of every sample, and whether they all agree on it.
+func agreed[T comparable](samples []harness.Observation, f func(harness.Observation) T) (T, bool) {
+	first := f(samples[0])
+	for _, o := range samples[1:] {
+		if f(o) != first {
+			return first, false
+		}
+	}
+	return first, true
+}
+
+// bodyIntact is what a baseline pins of o's body: "true" when intact,
+// "false" when cut or changed, "" when not judged either way.
+func bodyIntact(o harness.Observation) string {
+	if o.Integrity == nil {
+		return ""
+	}
+	switch o.Integrity.Verdict {
+	case harness.BodyIntact:
+		return "true"
+	case harness.BodyTruncated, harness.BodyAltered:
+		return "false"
+	}
+	return ""
 }
 
 // slowAnswer is the time from which an answer is taken for a timeout that

@@ -1,6 +1,7 @@
 package scenarios_test
 
 import (
+	"encoding/json"
 	"strings"
 	"time"
 
@@ -42,5 +43,43 @@ scenarios:
 		sc := s.Scenarios[0]
 		Expect(sc.Name).To(Equal("refused as probed"))
 		Expect(sc.Expect.String()).To(Equal("status 502, within 600ms, a valid HTTP answer, 0 attempts at the origin"))
+	})
+})
+
+var _ = Describe("a probe whose samples varied", func() {
+	source := `suite: mine
+gateway: {builtin: {}}
+scenarios:
+  - {name: a, fault: refused, expect: {status: 502}}
+`
+	noAnswer := harness.Observation{Total: 2 * time.Millisecond, ErrorKind: harness.ErrEmptyReply, Error: "unexpected EOF",
+		Attempts: 1, Integrity: &harness.Integrity{Verdict: harness.BodyNoAnswer}}
+	cut := harness.Observation{Status: 200, Total: 300 * time.Millisecond, ErrorKind: harness.ErrTruncated, Error: "unexpected EOF",
+		Attempts: 1, Integrity: &harness.Integrity{Verdict: harness.BodyTruncated}}
+	result := scenarios.ProbeResult{Fault: "invalid_chunk_size", Seconds: 0.002, Attempts: 1,
+		Error:       "empty_reply: unexpected EOF",
+		Varied:      []string{"no status, not valid HTTP (empty_reply), body no_answer, 1 attempt ×2", "status 200, not valid HTTP (truncated_body), body truncated, 1 attempt ×1"},
+		Observation: noAnswer, Samples: []harness.Observation{noAnswer, cut, noAnswer},
+		Request: harness.Request{Path: "/", Timeout: 10 * time.Second}}
+
+	It("pins in the baseline only what every sample agreed on, with the time of the slowest, and says how they varied", func() {
+		var b strings.Builder
+		Expect(scenarios.ProbeBaseline(&b, []byte(source), "baseline", []scenarios.ProbeResult{result}, nil)).To(Succeed())
+		out := b.String()
+		Expect(out).To(ContainSubstring("  # The answers varied over 3 samples; only what they agreed on is pinned:\n" +
+			"  #   no status, not valid HTTP (empty_reply), body no_answer, 1 attempt ×2\n"))
+		s, err := scenarios.Parse("baseline.yaml", []byte(out))
+		Expect(err).NotTo(HaveOccurred(), out)
+		// Not the status nor the body; the time from the 300ms sample.
+		Expect(s.Scenarios[0].Expect.String()).To(Equal("between 200ms and 900ms, no valid HTTP answer, 1 attempt at the origin"))
+	})
+
+	It("prints the variation under the fault's row, and as varied in JSON", func() {
+		var b strings.Builder
+		scenarios.ProbeMatrix(&b, []scenarios.ProbeResult{result}, nil)
+		Expect(b.String()).To(ContainSubstring("\n                    varied over 3 samples: no status, not valid HTTP (empty_reply), body no_answer, 1 attempt ×2; status 200, "))
+		data, err := json.Marshal(result)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(string(data)).To(ContainSubstring(`"varied":["no status, not valid HTTP (empty_reply), body no_answer, 1 attempt ×2",`))
 	})
 })

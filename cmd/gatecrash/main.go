@@ -281,14 +281,19 @@ func mergeCmd(args []string, stdout, stderr io.Writer) int {
 }
 
 func probeCmd(args []string, stdout, stderr io.Writer) int {
-	fs := newFlags("probe", "probe [--suite SUITE.yaml] [--json] [--write BASELINE.yaml]",
+	fs := newFlags("probe", "probe [--suite SUITE.yaml] [--json] [--write BASELINE.yaml] [--samples N]",
 		"gatecrash probe --suite scenarios/examples/nginx/suite.yaml --write nginx-baseline.yaml", stderr)
 	suitePath := fs.String("suite", "", "take the gateway, origin and DNS from this suite `file` (its scenarios are not run); default: the builtin gateway")
-	asJSON := fs.Bool("json", false, "print the matrix as a JSON array of {fault, status, seconds, attempts, valid_http, body_intact[, error]}")
+	asJSON := fs.Bool("json", false, "print the matrix as a JSON array of {fault, status, seconds, attempts, valid_http, body_intact[, error][, varied]}")
 	write := fs.String("write", "", "write a suite whose expectations are what was observed to this `path`, as a regression baseline")
 	requestTimeout := fs.Duration("request-timeout", 10*time.Second, "bound each request to the gateway by this `duration`")
+	samples := fs.Int("samples", scenarios.DefaultSamples, "observe each fault whose answer comes in under 300ms this `many` times, to catch answers that vary")
 	if code, ok := parse(fs, args); !ok {
 		return code
+	}
+	if *samples < 1 {
+		fmt.Fprintf(stderr, "gatecrash probe: --samples: expected 1 or more; got %d\n", *samples)
+		return scenarios.ExitBadInput
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "gatecrash probe: takes no arguments; name a suite with --suite %s\n", fs.Arg(0))
@@ -314,7 +319,7 @@ func probeCmd(args []string, stdout, stderr io.Writer) int {
 	defer stop()
 	// After the first interrupt a second one ends gatecrash at once.
 	context.AfterFunc(ctx, stop)
-	results, skipped, err := scenarios.Probe(ctx, suite, scenarios.ProbeOptions{RequestTimeout: *requestTimeout, Progress: stderr})
+	results, skipped, err := scenarios.Probe(ctx, suite, scenarios.ProbeOptions{RequestTimeout: *requestTimeout, Samples: *samples, Progress: stderr})
 	if err != nil && ctx.Err() == nil {
 		fmt.Fprintf(stderr, "gatecrash probe: %v\n", err)
 		return scenarios.ExitBadInput

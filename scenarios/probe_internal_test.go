@@ -1,0 +1,43 @@
+package scenarios
+
+import (
+	"slices"
+	"testing"
+
+	"github.com/gatecrash/gatecrash/harness"
+)
+
+func TestVaried(t *testing.T) {
+	ok := harness.Observation{Status: 200, Attempts: 1, Integrity: &harness.Integrity{Verdict: harness.BodyIntact}}
+	slow := ok
+	slow.Total = 250e6 // the time alone is no variation
+	noAnswer := harness.Observation{ErrorKind: harness.ErrEmptyReply, Attempts: 1, Integrity: &harness.Integrity{Verdict: harness.BodyNoAnswer}}
+	retried := ok
+	retried.Attempts = 2
+	uncounted := ok
+	uncounted.Uncounted = "nothing accepts those connects"
+	for _, c := range []struct {
+		name    string
+		samples []harness.Observation
+		want    []string
+	}{
+		{"one sample", []harness.Observation{noAnswer}, nil},
+		{"all alike", []harness.Observation{ok, slow, ok}, nil},
+		{"status and body", []harness.Observation{noAnswer, ok, noAnswer}, []string{
+			"no status, not valid HTTP (empty_reply), body no_answer, 1 attempt ×2",
+			"status 200, body intact, 1 attempt ×1",
+		}},
+		{"attempts", []harness.Observation{ok, retried, retried}, []string{
+			"status 200, body intact, 1 attempt ×1",
+			"status 200, body intact, 2 attempts ×2",
+		}},
+		{"counted or not", []harness.Observation{ok, uncounted}, []string{
+			"status 200, body intact, 1 attempt ×1",
+			"status 200, body intact ×1",
+		}},
+	} {
+		if got := varied(c.samples); !slices.Equal(got, c.want) {
+			t.Errorf("%s: varied = %q, want %q", c.name, got, c.want)
+		}
+	}
+}
