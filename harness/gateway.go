@@ -100,11 +100,14 @@ type Addresses struct {
 // once. A DNS failure is not retried: it is the same for all.
 //
 // It sends a response's head together with the first bytes of its body,
-// never alone: ReverseProxy flushes the head of a streamed (chunked)
-// response from a timer goroutine that races the body's first read, so
-// when that read fails at once (a chunk size that is not hex), the client
-// would get a cut 200 or no answer at all by the scheduler's whim. The
-// reference gateway answers the same way every time: no answer.
+// or when the response ends, never ahead of them: ReverseProxy flushes the
+// head of a streamed (chunked) response from a timer goroutine that races
+// the body's first read, so when that read fails at once (a chunk size
+// that is not hex), the client would get a cut 200 or no answer at all by
+// the scheduler's whim. The reference gateway answers the same way every
+// time: no answer. So a stream that sends its head and then waits (server-
+// sent events before the first event) reaches the client with its first
+// bytes.
 //
 // With Retries, a failed attempt that is safe to repeat is tried again, up
 // to Retries more times: the request's method is idempotent (GET, HEAD,
@@ -262,20 +265,24 @@ func (b *Builtin) Start(_ context.Context, a Addresses) error {
 }
 
 // headWithBody is a ResponseWriter whose flushes do nothing until the body
-// has been written to, so the head never goes out alone: see Builtin.
+// has been written to, so the head never goes out ahead of it: see Builtin.
+// ReverseProxy writes and flushes under one lock today; wrote is atomic so
+// that a flush from another goroutine stays safe without it.
 type headWithBody struct {
 	http.ResponseWriter
-	wrote bool
+	wrote atomic.Bool
 }
 
 func (h *headWithBody) Write(p []byte) (int, error) {
-	h.wrote = h.wrote || len(p) > 0
+	if len(p) > 0 {
+		h.wrote.Store(true)
+	}
 	return h.ResponseWriter.Write(p)
 }
 
 // FlushError flushes once the body has been written to.
 func (h *headWithBody) FlushError() error {
-	if !h.wrote {
+	if !h.wrote.Load() {
 		return nil
 	}
 	return http.NewResponseController(h.ResponseWriter).Flush()

@@ -12,6 +12,11 @@ func TestVaried(t *testing.T) {
 	slow := ok
 	slow.Total = 250e6 // the time alone is no variation
 	noAnswer := harness.Observation{ErrorKind: harness.ErrEmptyReply, Attempts: 1, Integrity: &harness.Integrity{Verdict: harness.BodyNoAnswer}}
+	reset := noAnswer
+	reset.ErrorKind = harness.ErrReset // pinned alike: no valid HTTP
+	cut := harness.Observation{Status: 200, ErrorKind: harness.ErrTruncated, Attempts: 1, Integrity: &harness.Integrity{Verdict: harness.BodyTruncated}}
+	altered := cut
+	altered.Integrity = &harness.Integrity{Verdict: harness.BodyAltered} // pinned alike: body_intact false
 	retried := ok
 	retried.Attempts = 2
 	uncounted := ok
@@ -23,17 +28,23 @@ func TestVaried(t *testing.T) {
 	}{
 		{"one sample", []harness.Observation{noAnswer}, nil},
 		{"all alike", []harness.Observation{ok, slow, ok}, nil},
+		{"what a baseline cannot tell apart", []harness.Observation{noAnswer, reset, noAnswer}, nil},
+		{"cut or changed", []harness.Observation{cut, altered}, nil},
 		{"status and body", []harness.Observation{noAnswer, ok, noAnswer}, []string{
-			"no status, not valid HTTP (empty_reply), body no_answer, 1 attempt ×2",
-			"status 200, body intact, 1 attempt ×1",
+			"no status, not valid HTTP, 1 attempt ×2",
+			"status 200, valid HTTP, body intact, 1 attempt ×1",
+		}},
+		{"cut or not", []harness.Observation{ok, cut}, []string{
+			"status 200, valid HTTP, body intact, 1 attempt ×1",
+			"status 200, not valid HTTP, body cut or changed, 1 attempt ×1",
 		}},
 		{"attempts", []harness.Observation{ok, retried, retried}, []string{
-			"status 200, body intact, 1 attempt ×1",
-			"status 200, body intact, 2 attempts ×2",
+			"status 200, valid HTTP, body intact, 1 attempt ×1",
+			"status 200, valid HTTP, body intact, 2 attempts ×2",
 		}},
 		{"counted or not", []harness.Observation{ok, uncounted}, []string{
-			"status 200, body intact, 1 attempt ×1",
-			"status 200, body intact ×1",
+			"status 200, valid HTTP, body intact, 1 attempt ×1",
+			"status 200, valid HTTP, body intact ×1",
 		}},
 	} {
 		if got := varied(c.samples); !slices.Equal(got, c.want) {

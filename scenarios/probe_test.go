@@ -58,7 +58,7 @@ scenarios:
 		Attempts: 1, Integrity: &harness.Integrity{Verdict: harness.BodyTruncated}}
 	result := scenarios.ProbeResult{Fault: "invalid_chunk_size", Seconds: 0.002, Attempts: 1,
 		Error:       "empty_reply: unexpected EOF",
-		Varied:      []string{"no status, not valid HTTP (empty_reply), body no_answer, 1 attempt ×2", "status 200, not valid HTTP (truncated_body), body truncated, 1 attempt ×1"},
+		Varied:      []string{"no status, not valid HTTP, 1 attempt ×2", "status 200, not valid HTTP, body cut or changed, 1 attempt ×1"},
 		Observation: noAnswer, Samples: []harness.Observation{noAnswer, cut, noAnswer},
 		Request: harness.Request{Path: "/", Timeout: 10 * time.Second}}
 
@@ -67,19 +67,38 @@ scenarios:
 		Expect(scenarios.ProbeBaseline(&b, []byte(source), "baseline", []scenarios.ProbeResult{result}, nil)).To(Succeed())
 		out := b.String()
 		Expect(out).To(ContainSubstring("  # The answers varied over 3 samples; only what they agreed on is pinned:\n" +
-			"  #   no status, not valid HTTP (empty_reply), body no_answer, 1 attempt ×2\n"))
+			"  #   no status, not valid HTTP, 1 attempt ×2\n"))
 		s, err := scenarios.Parse("baseline.yaml", []byte(out))
 		Expect(err).NotTo(HaveOccurred(), out)
-		// Not the status nor the body; the time from the 300ms sample.
-		Expect(s.Scenarios[0].Expect.String()).To(Equal("between 200ms and 900ms, no valid HTTP answer, 1 attempt at the origin"))
+		// Not the status nor the body; no lower bound on the time, for the
+		// fast samples, and the upper one of the 300ms sample.
+		Expect(s.Scenarios[0].Expect.String()).To(Equal("within 900ms, no valid HTTP answer, 1 attempt at the origin"))
 	})
 
 	It("prints the variation under the fault's row, and as varied in JSON", func() {
 		var b strings.Builder
 		scenarios.ProbeMatrix(&b, []scenarios.ProbeResult{result}, nil)
-		Expect(b.String()).To(ContainSubstring("\n                    varied over 3 samples: no status, not valid HTTP (empty_reply), body no_answer, 1 attempt ×2; status 200, "))
+		Expect(b.String()).To(ContainSubstring("\n                    varied over 3 samples: no status, not valid HTTP, 1 attempt ×2; status 200, not valid HTTP, body cut or changed, 1 attempt ×1\n"))
 		data, err := json.Marshal(result)
 		Expect(err).NotTo(HaveOccurred())
-		Expect(string(data)).To(ContainSubstring(`"varied":["no status, not valid HTTP (empty_reply), body no_answer, 1 attempt ×2",`))
+		Expect(string(data)).To(ContainSubstring(`"varied":["no status, not valid HTTP, 1 attempt ×2",`))
+	})
+})
+
+var _ = Describe("a probe that took fewer samples than asked", func() {
+	It("keeps what it observed, and says why in the matrix and the baseline", func() {
+		obs := harness.Observation{Status: 502, Total: 3 * time.Millisecond, Attempts: 1}
+		result := scenarios.ProbeResult{Fault: "refused", Status: 502, Seconds: 0.003, Attempts: 1, ValidHTTP: true,
+			Shortfall:   "sampled 1 of 3 times: sample 2: steady state: before injecting, expected a 2xx or 3xx answer, observed status 502",
+			Observation: obs, Samples: []harness.Observation{obs}, Request: harness.Request{Path: "/", Timeout: 10 * time.Second}}
+		var b strings.Builder
+		scenarios.ProbeMatrix(&b, []scenarios.ProbeResult{result}, nil)
+		Expect(b.String()).To(ContainSubstring("\n         sampled 1 of 3 times: sample 2: steady state: "))
+		b.Reset()
+		Expect(scenarios.ProbeBaseline(&b, []byte("gateway: {builtin: {}}\n"), "baseline", []scenarios.ProbeResult{result}, nil)).To(Succeed())
+		Expect(b.String()).To(ContainSubstring("  # sampled 1 of 3 times: sample 2: steady state: "))
+		s, err := scenarios.Parse("baseline.yaml", []byte(b.String()))
+		Expect(err).NotTo(HaveOccurred(), b.String())
+		Expect(s.Scenarios[0].Expect.String()).To(Equal("status 502, within 600ms, a valid HTTP answer, 1 attempt at the origin"))
 	})
 })
