@@ -287,7 +287,7 @@ func probeCmd(args []string, stdout, stderr io.Writer) int {
 	asJSON := fs.Bool("json", false, "print the matrix as a JSON array of {fault, status, seconds, attempts, valid_http, body_intact[, error][, varied]}")
 	write := fs.String("write", "", "write a suite whose expectations are what was observed to this `path`, as a regression baseline")
 	requestTimeout := fs.Duration("request-timeout", 10*time.Second, "bound each request to the gateway by this `duration`")
-	samples := fs.Int("samples", scenarios.DefaultSamples, "observe each fault whose answer comes in under 300ms this `many` times, to catch answers that vary")
+	samples := fs.Int("samples", scenarios.DefaultSamples, "observe each fault whose answer comes in under 300ms `N` times, to catch answers that vary")
 	if code, ok := parse(fs, args); !ok {
 		return code
 	}
