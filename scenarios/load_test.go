@@ -17,12 +17,19 @@ const header = `suite: t
 scenarios:
 `
 
+// exampleSuites is every example suite file: examples/*.yaml and one
+// directory down, at least the nine there are.
+func exampleSuites() []string {
+	files, _ := filepath.Glob("examples/*.yaml")
+	more, _ := filepath.Glob("examples/*/*.yaml")
+	files = append(files, more...)
+	Expect(len(files)).To(BeNumerically(">=", 9))
+	return files
+}
+
 var _ = Describe("loading suites", func() {
 	It("loads every example suite", func() {
-		files, _ := filepath.Glob("examples/*.yaml")
-		more, _ := filepath.Glob("examples/*/*.yaml")
-		files = append(files, more...)
-		Expect(len(files)).To(BeNumerically(">=", 9))
+		files := exampleSuites()
 		for _, f := range files {
 			s, err := scenarios.Load(f)
 			Expect(err).NotTo(HaveOccurred(), f)
