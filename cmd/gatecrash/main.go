@@ -44,7 +44,10 @@ Usage:
   gatecrash schema                       print the JSON Schema of the suite format
   gatecrash version                      print the version
 
-Run "gatecrash COMMAND -h" for a command's flags.
+Example:
+  gatecrash run --junit out/junit.xml scenarios/examples/builtin.yaml
+
+Run "gatecrash help COMMAND" (or "gatecrash COMMAND -h") for a command's flags.
 Exit codes: 0 all passed, 1 a scenario failed, 2 bad input or environment, 130 interrupted.
 `
 
@@ -72,7 +75,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return schemaCmd(args[1:], stdout, stderr)
 	case "version", "--version":
 		return versionCmd(args[1:], stdout, stderr)
-	case "help", "-h", "--help":
+	case "help", "-h", "-help", "--help":
+		if len(args) > 1 && args[1] != "help" && !strings.HasPrefix(args[1], "-") {
+			return run([]string{args[1], "-h"}, stdout, stderr)
+		}
 		fmt.Fprint(stdout, usage)
 		return 0
 	}
@@ -86,11 +92,14 @@ type stringList []string
 func (l *stringList) String() string     { return strings.Join(*l, ",") }
 func (l *stringList) Set(v string) error { *l = append(*l, v); return nil }
 
+// newFlags makes a command's flag set. Its usage goes to stderr after a
+// bad flag, and to stdout when asked for with -h (see parse), so that
+// "gatecrash run -h | less" shows it.
 func newFlags(name, synopsis, example string, stderr io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: gatecrash %s\n\nExample:\n  %s\n\nFlags:\n", synopsis, example)
+		fmt.Fprintf(fs.Output(), "Usage: gatecrash %s\n\nExample:\n  %s\n\nFlags:\n", synopsis, example)
 		fs.PrintDefaults()
 	}
 	return fs
@@ -113,7 +122,7 @@ func runCmd(args []string, stdout, stderr io.Writer) int {
 	workers := fs.Int("p", 1, "run the scenarios in `N` parallel workers, each with its own environment and gateway")
 	shard := fs.String("shard", "", "run only slice `i/n` of the scenarios (for CI matrices; merge the JSON reports with gatecrash merge)")
 	worker := fs.String("worker", "", "internal: the slice `k/n` a worker of -p runs")
-	if code, ok := parse(fs, args); !ok {
+	if code, ok := parse(fs, stdout, args); !ok {
 		return code
 	}
 	var shardPart, workerPart scenarios.Slice
@@ -174,7 +183,7 @@ func sweep(stderr io.Writer) {
 
 func validateCmd(args []string, stdout, stderr io.Writer) int {
 	fs := newFlags("validate", "validate SUITE.yaml...", "gatecrash validate scenarios/examples/*.yaml", stderr)
-	if code, ok := parse(fs, args); !ok {
+	if code, ok := parse(fs, stdout, args); !ok {
 		return code
 	}
 	suites, code := load(fs.Args(), stderr)
@@ -191,7 +200,7 @@ func faultsCmd(args []string, stdout, stderr io.Writer) int {
 	fs := newFlags("faults", "faults [--json | --markdown]", "gatecrash faults --json", stderr)
 	asJSON := fs.Bool("json", false, "print the catalog as a JSON array")
 	asMarkdown := fs.Bool("markdown", false, "print the catalog as a Markdown table (the README's)")
-	if code, ok := parse(fs, args); !ok {
+	if code, ok := parse(fs, stdout, args); !ok {
 		return code
 	}
 	all := faults.All()
@@ -247,7 +256,7 @@ func mergeCmd(args []string, stdout, stderr io.Writer) int {
 	jsonOut := fs.String("json", "", "write the merged JSON report to this `path`")
 	markdown := fs.String("markdown", "", "write the merged Markdown summary to this `path`")
 	html := fs.String("html", "", "write the merged HTML report to this `path`")
-	if code, ok := parse(fs, args); !ok {
+	if code, ok := parse(fs, stdout, args); !ok {
 		return code
 	}
 	if fs.NArg() == 0 {
@@ -288,7 +297,7 @@ func probeCmd(args []string, stdout, stderr io.Writer) int {
 	write := fs.String("write", "", "write a suite whose expectations are what was observed to this `path`, as a regression baseline")
 	requestTimeout := fs.Duration("request-timeout", 10*time.Second, "bound each request to the gateway by this `duration`")
 	samples := fs.Int("samples", scenarios.DefaultSamples, "observe each fault whose answer comes in under 300ms `N` times, to catch answers that vary")
-	if code, ok := parse(fs, args); !ok {
+	if code, ok := parse(fs, stdout, args); !ok {
 		return code
 	}
 	if *samples < 1 {
@@ -368,7 +377,7 @@ func probeCmd(args []string, stdout, stderr io.Writer) int {
 func schemaCmd(args []string, stdout, stderr io.Writer) int {
 	fs := newFlags("schema", "schema",
 		"gatecrash schema > gatecrash.schema.json   # then, atop a suite: # yaml-language-server: $schema=gatecrash.schema.json", stderr)
-	if code, ok := parse(fs, args); !ok {
+	if code, ok := parse(fs, stdout, args); !ok {
 		return code
 	}
 	if fs.NArg() > 0 {
@@ -387,7 +396,7 @@ func schemaCmd(args []string, stdout, stderr io.Writer) int {
 
 func versionCmd(args []string, stdout, stderr io.Writer) int {
 	fs := newFlags("version", "version", "gatecrash version", stderr)
-	if code, ok := parse(fs, args); !ok {
+	if code, ok := parse(fs, stdout, args); !ok {
 		return code
 	}
 	fmt.Fprintln(stdout, "gatecrash", version())
@@ -395,7 +404,16 @@ func versionCmd(args []string, stdout, stderr io.Writer) int {
 }
 
 // parse parses flags; ok is false when the command must end with code.
-func parse(fs *flag.FlagSet, args []string) (code int, ok bool) {
+// Help asked for goes to stdout with exit 0.
+func parse(fs *flag.FlagSet, stdout io.Writer, args []string) (code int, ok bool) {
+	for _, a := range args {
+		if a == "--" {
+			break
+		}
+		if a == "-h" || a == "-help" || a == "--help" {
+			fs.SetOutput(stdout)
+		}
+	}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0, false

@@ -281,12 +281,24 @@ var _ = Describe("gatecrash validate, faults, version", func() {
 		Expect(s.Out).To(gbytes.Say(`\n  refused +nothing listens`))
 	})
 
-	It("shows an example in each command's help", func() {
+	It("shows an example in each command's help, on stdout", func() {
 		for _, cmd := range []string{"run", "validate", "faults", "merge", "probe", "schema", "version"} {
-			s := gatecrash(GinkgoT().TempDir(), cmd, "-h")
-			Eventually(s, time.Minute).Should(gexec.Exit(0))
-			Expect(s.Err).To(gbytes.Say(`Example:\n  gatecrash ` + cmd))
+			for _, args := range [][]string{{cmd, "-h"}, {cmd, "--help"}, {"help", cmd}} {
+				s := gatecrash(GinkgoT().TempDir(), args...)
+				Eventually(s, time.Minute).Should(gexec.Exit(0))
+				Expect(s.Out).To(gbytes.Say(`Usage: gatecrash `+cmd+`.*\n\nExample:\n  gatecrash `+cmd), "%v", args)
+				Expect(s.Err.Contents()).To(BeEmpty(), "%v", args)
+			}
 		}
+		s := gatecrash(GinkgoT().TempDir(), "--help")
+		Eventually(s, time.Minute).Should(gexec.Exit(0))
+		Expect(s.Out).To(gbytes.Say(`Example:\n  gatecrash run `))
+
+		// A bad flag is an error: the usage goes to stderr, exit 2.
+		s = gatecrash(GinkgoT().TempDir(), "run", "--bogus")
+		Eventually(s, time.Minute).Should(gexec.Exit(2))
+		Expect(s.Err).To(gbytes.Say(`flag provided but not defined: -bogus\nUsage: gatecrash run`))
+		Expect(s.Out.Contents()).To(BeEmpty())
 	})
 
 	It("prints the suite format's JSON Schema", func() {
