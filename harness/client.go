@@ -120,6 +120,25 @@ func (o Observation) MarshalJSON() ([]byte, error) {
 	}{plain(o), o.ValidHTTP(), string(excerpt)})
 }
 
+// UnmarshalJSON reads an observation MarshalJSON wrote, so that a report
+// read back (from a worker of -p, or a shard for merge) keeps the start of
+// the body in Body; valid_http is derived, not read.
+func (o *Observation) UnmarshalJSON(data []byte) error {
+	type plain Observation
+	var v struct {
+		plain
+		BodyExcerpt string `json:"body_excerpt"`
+	}
+	if err := json.Unmarshal(data, &v); err != nil {
+		return err
+	}
+	*o = Observation(v.plain)
+	if v.BodyExcerpt != "" {
+		o.Body = []byte(v.BodyExcerpt)
+	}
+	return nil
+}
+
 // maxExcerpt is how much of a body reports show.
 const maxExcerpt = 1024
 

@@ -236,6 +236,23 @@ var _ = Describe("every observation", func() {
 		Expect(two["load"].(map[string]any)["latency"]).To(HaveKeyWithValue("p99_ns", 20e6))
 	})
 
+	It("reads back as it was written, for -p and merge, body excerpt and all", func() {
+		dir := GinkgoT().TempDir()
+		first, second := filepath.Join(dir, "first.json"), filepath.Join(dir, "second.json")
+		all := append(observed(), results()...)
+		all[0].Observed.Body = bytes.Repeat([]byte("x"), 3000) // more than the excerpt
+		Expect(reports.WriteJSON(first, all)).To(Succeed())
+		back, err := reports.ReadJSON(first)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(back[0].Observed.Body).To(Equal(bytes.Repeat([]byte("x"), 1024)), "the excerpt")
+		Expect(reports.WriteJSON(second, back)).To(Succeed())
+		a, err := os.ReadFile(first)
+		Expect(err).NotTo(HaveOccurred())
+		b, err := os.ReadFile(second)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(string(b)).To(Equal(string(a)), "every field survives a read back")
+	})
+
 	It("sums a load up in the console line, and a count of attempts when they were asserted", func() {
 		s := observed()
 		Expect(s[0].ObservedLine()).To(Equal("status 200 in 5ms, 3 attempts, body truncated, recovered after 30ms"))
