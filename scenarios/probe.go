@@ -39,18 +39,20 @@ scenarios:
 // expectations: its first answer, and Varied when later samples differed.
 // Its JSON has exactly the keys fault, status, seconds, attempts,
 // valid_http and body_intact, plus error when the answer was not valid
-// HTTP and varied when the samples differed.
+// HTTP. body_intact is null when the body was not judged: the answer was
+// the gateway's own (a 502), or no HTTP at all. Varied is in the matrix
+// and the progress lines, not in the JSON.
 type ProbeResult struct {
 	Fault      string  `json:"fault"`
 	Status     int     `json:"status"`
 	Seconds    float64 `json:"seconds"`
 	Attempts   int     `json:"attempts"`
 	ValidHTTP  bool    `json:"valid_http"`
-	BodyIntact bool    `json:"body_intact"`
+	BodyIntact *bool   `json:"body_intact"`
 	Error      string  `json:"error,omitempty"`
 	// Varied, when the samples differed, is each distinct answer with how
 	// many samples gave it, in the order first seen.
-	Varied []string `json:"varied,omitempty"`
+	Varied []string `json:"-"`
 	// Shortfall, when set, says why fewer samples were taken than asked.
 	Shortfall string `json:"-"`
 	// Observation is the first observation, whole; Samples every one,
@@ -255,7 +257,7 @@ func probeOne(ctx context.Context, env *harness.Environment, def faults.Definiti
 		Seconds:     math.Round(obs.Total.Seconds()*1000) / 1000,
 		Attempts:    obs.Attempts,
 		ValidHTTP:   obs.ValidHTTP(),
-		BodyIntact:  obs.Integrity != nil && obs.Integrity.Verdict == harness.BodyIntact,
+		BodyIntact:  judged(bodyIntact(obs)),
 		Observation: obs,
 		Request:     req,
 	}
@@ -292,6 +294,12 @@ func ProbeMatrix(w io.Writer, results []ProbeResult, skipped []ProbeSkip) {
 		width = max(width, len(r.Fault))
 	}
 	yes := map[bool]string{true: "yes", false: "no"}
+	intact := func(v *bool) string {
+		if v == nil {
+			return "-" // not the origin's body, or none
+		}
+		return yes[*v]
+	}
 	fmt.Fprintf(w, "%-*s  %6s  %7s  %8s  %-10s  %-11s  %s\n", width, "fault", "status", "seconds", "attempts", "valid HTTP", "body intact", "error")
 	for _, r := range results {
 		status := "-"
@@ -299,7 +307,7 @@ func ProbeMatrix(w io.Writer, results []ProbeResult, skipped []ProbeSkip) {
 			status = strconv.Itoa(r.Status)
 		}
 		fmt.Fprintf(w, "%-*s  %6s  %7.3f  %8d  %-10s  %-11s  %s\n", width, r.Fault, status, r.Seconds, r.Attempts,
-			yes[r.ValidHTTP], yes[r.BodyIntact], r.Error)
+			yes[r.ValidHTTP], intact(r.BodyIntact), r.Error)
 		if r.Varied != nil {
 			fmt.Fprintf(w, "%-*s  varied over %d samples: %s\n", width, "", max(len(r.Samples), 1), strings.Join(r.Varied, "; "))
 		}
@@ -395,6 +403,15 @@ func agreed[T comparable](samples []harness.Observation, f func(harness.Observat
 		}
 	}
 	return first, true
+}
+
+// judged is a bodyIntact verdict as a JSON value: nil when not judged.
+func judged(intact string) *bool {
+	if intact == "" {
+		return nil
+	}
+	v := intact == "true"
+	return &v
 }
 
 // bodyIntact is what a baseline pins of o's body: "true" when intact,

@@ -22,8 +22,8 @@ var _ = Describe("gatecrash probe", func() {
 		Expect(s.Out).To(gbytes.Say(`gateway builtin, \d+ faults probed, 1 left out`))
 		Expect(s.Out).To(gbytes.Say(`fault +status +seconds +attempts +valid HTTP +body intact +error\n`))
 		out := string(s.Out.Contents())
-		Expect(out).To(MatchRegexp(`\nrefused +502 +0\.\d{3} +\d+ +yes +no +\n`))
-		Expect(out).To(MatchRegexp(`\nhang +504 +2\.\d{3} +1 +yes +no +\n`))
+		Expect(out).To(MatchRegexp(`\nrefused +502 +0\.\d{3} +\d+ +yes +- +\n`))
+		Expect(out).To(MatchRegexp(`\nhang +504 +2\.\d{3} +1 +yes +- +\n`))
 		Expect(out).To(MatchRegexp(`\nchunked_cut +200 +0\.\d{3} +1 +no +no +truncated_body: `))
 		Expect(out).To(ContainSubstring("left out:\n  one_origin_down: needs several origin instances"))
 		Expect(out).NotTo(ContainSubstring("varied over"), "the builtin answers each fault the same way every time")
@@ -51,7 +51,16 @@ var _ = Describe("gatecrash probe", func() {
 				got = append(got, k)
 			}
 			Expect(got).To(ConsistOf(want), "%v", row)
+			// null when the answer was not the origin's body (a 502, no HTTP).
+			Expect(row["body_intact"]).To(Or(BeNil(), BeAssignableToTypeOf(true)), "%v", row)
 		}
+		bodies := map[string]any{}
+		for _, row := range rows {
+			bodies[row["fault"].(string)] = row["body_intact"]
+		}
+		Expect(bodies).To(HaveKeyWithValue("refused", BeNil()), "the gateway's own 502")
+		Expect(bodies).To(HaveKeyWithValue("chunked_cut", false), "a cut body")
+		Expect(bodies).To(HaveKeyWithValue("slow_body", true), "the whole body, slowly")
 
 		s = gatecrash(tmp, "run", baseline)
 		Eventually(s, 3*time.Minute).Should(gexec.Exit(0), func() string {
