@@ -19,6 +19,9 @@ import (
 // SchemaID is the $id of the suite format's JSON Schema.
 const SchemaID = "https://gatecrash.dev/schema/suite.json"
 
+// SchemaDraft is the JSON Schema draft the suite schema is written in.
+const SchemaDraft = "http://json-schema.org/draft-07/schema#"
+
 // The sources whose doc comments describe the suite's fields in the schema.
 //
 //go:embed suite.go expect.go
@@ -30,24 +33,26 @@ const durationPattern = `^(0|(([0-9]+(\.[0-9]*)?|\.[0-9]+)(ns|us|µs|μs|ms|s|m|
 // statusPattern matches a status code or class written as a string.
 const statusPattern = `^([1-5][0-9][0-9]|[1-5][xX][xX])$`
 
-// Schema is the JSON Schema (draft 2020-12) of the suite format, made by
+// Schema is the JSON Schema (draft-07) of the suite format, made by
 // reflection over the suite's Go types: their yaml names, the doc comments
 // of their fields, and the fault catalog (a fault is a catalog name, or a
 // mapping of one name to its parameters and the common options it takes).
 // It is what `gatecrash schema` prints, for editors and CI linters; the
 // loader stays the judge of what the schema cannot say (unique names,
-// ranges between fields).
+// ranges between fields). Draft-07 because it is the draft the YAML
+// language server (VS Code's YAML extension among its clients) validates
+// with; 2019-09 and 2020-12 get only a warning there.
 func Schema() map[string]any {
 	g := &schemaGen{defs: map[string]any{}, docs: fieldDocs()}
 	root := g.object(reflect.TypeFor[Suite]())
-	root["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+	root["$schema"] = SchemaDraft
 	root["$id"] = SchemaID
 	root["title"] = "gatecrash suite"
 	root["required"] = []string{"scenarios"}
 	// Extension fields, a place to anchor values to alias elsewhere.
 	root["patternProperties"] = map[string]any{"^" + extensionPrefix: map[string]any{}}
 	g.defs["Scenario"].(map[string]any)["required"] = []string{"name", "fault"}
-	root["$defs"] = g.defs
+	root["definitions"] = g.defs
 	return root
 }
 
@@ -156,7 +161,7 @@ func (g *schemaGen) schemaOf(t reflect.Type) map[string]any {
 				"items": map[string]any{"type": "number", "minimum": 0, "maximum": 1}},
 		}
 	case reflect.TypeFor[FaultRef]():
-		return map[string]any{"$ref": "#/$defs/" + g.faultRef()}
+		return map[string]any{"$ref": "#/definitions/" + g.faultRef()}
 	case faultsAttempts:
 		return map[string]any{
 			"description": "an attempt number or range counted from 1, such as 2, 1..2 or 3..",
@@ -178,7 +183,7 @@ func (g *schemaGen) schemaOf(t reflect.Type) map[string]any {
 				g.defs[t.Name()] = nil // guard against recursion
 				g.defs[t.Name()] = g.object(t)
 			}
-			return map[string]any{"$ref": "#/$defs/" + t.Name()}
+			return map[string]any{"$ref": "#/definitions/" + t.Name()}
 		}
 		return g.object(t)
 	case reflect.Slice, reflect.Array:

@@ -306,7 +306,7 @@ var _ = Describe("gatecrash validate, faults, version", func() {
 		Eventually(s, time.Minute).Should(gexec.Exit(0))
 		var schema map[string]any
 		Expect(json.Unmarshal(s.Out.Contents(), &schema)).To(Succeed())
-		Expect(schema).To(HaveKeyWithValue("$schema", "https://json-schema.org/draft/2020-12/schema"))
+		Expect(schema).To(HaveKeyWithValue("$schema", "http://json-schema.org/draft-07/schema#"))
 		Expect(schema).To(HaveKeyWithValue("$id", scenarios.SchemaID))
 		Expect(schema["properties"]).To(HaveKey("scenarios"))
 
