@@ -79,6 +79,9 @@ type ProbeOptions struct {
 	Samples int
 	// Progress, when set, gets a line per fault as it is probed.
 	Progress io.Writer
+	// Faults, when set, are the only faults probed (catalog names, probed
+	// in the catalog's order); default: the whole catalog.
+	Faults []string
 }
 
 // DefaultSamples is ProbeOptions.Samples's default.
@@ -114,6 +117,9 @@ func Probe(ctx context.Context, s *Suite, opts ProbeOptions) ([]ProbeResult, []P
 	for _, def := range faults.All() {
 		if ctx.Err() != nil {
 			return results, skipped, ctx.Err()
+		}
+		if len(opts.Faults) > 0 && !slices.Contains(opts.Faults, def.Name) {
+			continue
 		}
 		path, reason := probeSetup(s, def)
 		if reason == "" {

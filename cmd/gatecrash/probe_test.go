@@ -2,7 +2,9 @@ package main_test
 
 import (
 	"encoding/json"
+	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"time"
@@ -117,6 +119,63 @@ var _ = Describe("gatecrash probe", func() {
 		}
 	})
 
+	It("probes a managed gateway from --suite (nginx), only the faults named with --faults, and its baseline passes run", func() {
+		require("nginx")
+		tmp := GinkgoT().TempDir()
+		// The baseline goes next to its suite: the templates are relative to it.
+		suite := withChange(nginxSuite, tmp, "suite: nginx reverse proxy", "suite: nginx reverse proxy")
+		baseline := filepath.Join(tmp, "baseline.yaml")
+		s := gatecrash(tmp, "probe", "--suite", suite, "--faults", "refused,hang,garbage,chunked_cut", "--write", baseline)
+		Eventually(s, 2*time.Minute).Should(gexec.Exit(0))
+		Expect(s.Out).To(gbytes.Say(`gateway nginx, 4 faults probed, 0 left out`))
+		out := string(s.Out.Contents())
+		Expect(out).To(MatchRegexp(`\nrefused +502 +0\.\d{3} +1 +yes +- +\n`))
+		Expect(out).To(MatchRegexp(`\nhang +504 +2\.\d{3} +1 +yes +- +\n`), "proxy_read_timeout 2s")
+		Expect(out).To(MatchRegexp(`\ngarbage +- +0\.\d{3} +1 +no +- +invalid_http: `), "nginx 1.22 relays an HTTP/0.9-looking answer")
+		Expect(out).To(MatchRegexp(`\nchunked_cut +200 +0\.\d{3} +1 +no +no +truncated_body: `))
+		Expect(out).NotTo(ContainSubstring("\nblackhole "), "not named")
+
+		s = gatecrash(tmp, "run", baseline)
+		Eventually(s, 2*time.Minute).Should(gexec.Exit(0), func() string { return notPassed(string(s.Out.Contents())) })
+		Expect(s.Out).To(gbytes.Say(`4 scenarios: 4 passed, 0 failed`))
+	})
+
+	It("probes an attached gateway, already running at the suite's fixed loopback addresses", func() {
+		proxy, err := gexec.Build("github.com/gatecrash/gatecrash/cmd/gatecrash/testdata/faultyproxy")
+		Expect(err).NotTo(HaveOccurred())
+		tmp := GinkgoT().TempDir()
+		listen, origin, dns := freeAddr(), freeAddr(), freeAddr()
+		gw, err := gexec.Start(exec.Command(proxy, "-mode", "relay-raw", "-listen", listen, "-origin", origin), GinkgoWriter, GinkgoWriter)
+		Expect(err).NotTo(HaveOccurred())
+		DeferCleanup(func() { gw.Kill().Wait(10 * time.Second) })
+		suite := writeSuite(tmp, "attached.yaml", `suite: attached
+gateway: {url: "http://`+listen+`", ready: {http: /, within: 10s}}
+origin: {listen: "`+origin+`", routes: [{path: /, status: 200, body: "hello from origin"}]}
+dns: {listen: "`+dns+`"}
+scenarios: [{name: passes on the origin's 503, fault: origin_error, expect: {status: 503}}]
+`)
+		s := gatecrash(tmp, "probe", "--suite", suite, "--faults", "refused,garbage,origin_error", "--json")
+		Eventually(s, 2*time.Minute).Should(gexec.Exit(0))
+		var rows []map[string]any
+		Expect(json.Unmarshal(s.Out.Contents(), &rows)).To(Succeed())
+		byFault := map[string]map[string]any{}
+		for _, row := range rows {
+			byFault[row["fault"].(string)] = row
+		}
+		Expect(byFault).To(HaveLen(3))
+		// A raw relay closes on a refused origin and passes garbage on.
+		Expect(byFault["refused"]).To(HaveKeyWithValue("valid_http", false))
+		Expect(byFault["garbage"]).To(HaveKeyWithValue("error", HavePrefix("invalid_http: ")))
+		Expect(byFault["origin_error"]).To(HaveKeyWithValue("status", 503.0))
+		Expect(byFault["origin_error"]).To(HaveKeyWithValue("body_intact", true))
+	})
+
+	It("rejects an unknown fault in --faults with exit 2", func() {
+		s := gatecrash(GinkgoT().TempDir(), "probe", "--faults", "refused,hnag")
+		Eventually(s, time.Minute).Should(gexec.Exit(2))
+		Expect(s.Err).To(gbytes.Say(`--faults: unknown fault "hnag"; expected names from gatecrash faults`))
+	})
+
 	It("takes the gateway from --suite, and rejects a bad one with exit 2", func() {
 		tmp := GinkgoT().TempDir()
 		bad := filepath.Join(tmp, "bad.yaml")
@@ -144,4 +203,12 @@ func notPassed(out string) string {
 		}
 	}
 	return b.String()
+}
+
+// freeAddr is a loopback address with a port free a moment ago.
+func freeAddr() string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	Expect(err).NotTo(HaveOccurred())
+	defer ln.Close()
+	return ln.Addr().String()
 }
