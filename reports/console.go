@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/mattn/go-isatty"
+	"golang.org/x/sys/unix"
 
 	"github.com/gatecrash/gatecrash/harness"
 )
@@ -57,6 +58,54 @@ func PaintVerdict(on bool, line string) string {
 }
 
 var verdictWord = map[State]string{Passed: "PASS", Failed: "FAIL", Skipped: "SKIP", Interrupted: "INTR", Errored: "ERR "}
+
+// Progress shows, on a terminal, which scenario is running: a RUN line
+// that the scenario's verdict line then replaces, so a long scenario (a
+// timeout, a load) is not a silent wait. Elsewhere (a CI log, a pipe, a
+// worker of -p) it writes nothing, and the log has a line per scenario.
+// It writes no escape sequences, only carriage returns and spaces, so it
+// holds under NO_COLOR and TERM=dumb too.
+type Progress struct {
+	w     io.Writer
+	width int // the terminal's columns; 0: not a terminal
+	shown int // the runes of the RUN line on the screen
+}
+
+// NewProgress is a Progress for w, active when w is a terminal.
+func NewProgress(w io.Writer) *Progress {
+	p := &Progress{w: w}
+	if f, ok := w.(*os.File); ok && isatty.IsTerminal(f.Fd()) {
+		p.width = 80
+		if ws, err := unix.IoctlGetWinsize(int(f.Fd()), unix.TIOCGWINSZ); err == nil && ws.Col > 0 {
+			p.width = int(ws.Col)
+		}
+	}
+	return p
+}
+
+// Start shows that s is running, cut to the terminal's width so that one
+// carriage return takes it back.
+func (p *Progress) Start(s *Scenario) {
+	if p.width == 0 {
+		return
+	}
+	line := []rune(fmt.Sprintf("RUN   %s / %s  [%s] …", s.Suite, s.Name, s.Fault))
+	if len(line) > p.width-1 {
+		line = append(line[:p.width-2], '…')
+	}
+	p.Clear()
+	fmt.Fprint(p.w, string(line))
+	p.shown = len(line)
+}
+
+// Clear takes the RUN line off the screen, before the verdict line.
+func (p *Progress) Clear() {
+	if p.shown == 0 {
+		return
+	}
+	fmt.Fprint(p.w, "\r"+strings.Repeat(" ", p.shown)+"\r")
+	p.shown = 0
+}
 
 // logLines is how much of the gateway's log a failure shows.
 const logLines = 20

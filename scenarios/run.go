@@ -145,6 +145,19 @@ func Run(suites []*Suite, opts Options) int {
 		}
 	})
 
+	progress := reports.NewProgress(io.Discard)
+	if !opts.Verbose && !opts.Worker {
+		progress = reports.NewProgress(out)
+	}
+	ginkgo.ReportBeforeEach(func(r ginkgo.SpecReport) {
+		if len(r.ContainerHierarchyTexts) < 2 || r.State.Is(gtypes.SpecStateSkipped) {
+			return
+		}
+		if rec := records[r.ContainerHierarchyTexts[1]+"\x00"+r.LeafNodeText]; rec != nil {
+			progress.Start(rec)
+		}
+	})
+
 	ginkgo.ReportAfterEach(func(r ginkgo.SpecReport) {
 		if len(r.ContainerHierarchyTexts) < 2 {
 			return
@@ -153,6 +166,7 @@ func Run(suites []*Suite, opts Options) int {
 		if rec == nil {
 			return
 		}
+		progress.Clear()
 		finish(rec, r, interrupted)
 		rec.Redact()
 		interrupted = interrupted || rec.State == reports.Interrupted || strings.HasPrefix(rec.Failure, "stopped:")

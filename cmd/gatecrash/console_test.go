@@ -34,6 +34,13 @@ var _ = Describe("the console", func() {
 		Expect(out).To(MatchRegexp(`\x1b\[32m\d+ scenarios: 1 passed, 0 failed`))
 	})
 
+	It("shows the scenario that is running on a terminal, and replaces it with the verdict line", func() {
+		out := onTerminal("NO_COLOR=1")
+		run := "RUN   builtin reference gateway / origin down answers 502 fast  [refused] …"
+		Expect(out).To(ContainSubstring(run + "\r" + strings.Repeat(" ", len([]rune(run))) + "\r" +
+			"PASS  builtin reference gateway / origin down answers 502 fast"))
+	})
+
 	It("colours the verdicts a worker of -p passes on, as one worker's", func() {
 		out := onTerminalWith("-p 2 ")
 		Expect(out).To(ContainSubstring("\x1b[32mPASS\x1b[0m  builtin reference gateway / origin down answers 502 fast"))
@@ -52,5 +59,7 @@ var _ = Describe("the console", func() {
 		out := string(s.Out.Contents())
 		Expect(out).To(ContainSubstring("PASS  builtin reference gateway / origin down answers 502 fast"))
 		Expect(strings.Contains(out, "\x1b[")).To(BeFalse())
+		Expect(out).NotTo(ContainSubstring("RUN "), "a log gets one line per scenario")
+		Expect(out).NotTo(ContainSubstring("\r"))
 	})
 })
