@@ -53,6 +53,12 @@ var _ = Describe("the console", func() {
 		Expect(out).NotTo(ContainSubstring("\x1b["))
 	})
 
+	It("never colours with --no-color", func() {
+		out := onTerminalWith("--no-color ")
+		Expect(out).To(ContainSubstring("PASS  builtin reference gateway / origin down answers 502 fast"))
+		Expect(out).NotTo(ContainSubstring("\x1b["))
+	})
+
 	It("never colours when the output is not a terminal", func() {
 		s := gatecrash(GinkgoT().TempDir(), "run", "--focus", "origin down answers 502 fast", builtinSuite)
 		Eventually(s, 2*time.Minute).Should(gexec.Exit(0))

@@ -122,8 +122,13 @@ func runCmd(args []string, stdout, stderr io.Writer) int {
 	workers := fs.Int("p", 1, "run the scenarios in `N` parallel workers, each with its own environment and gateway")
 	shard := fs.String("shard", "", "run only slice `i/n` of the scenarios (for CI matrices; merge the JSON reports with gatecrash merge)")
 	worker := fs.String("worker", "", "internal: the slice `k/n` a worker of -p runs")
+	noColor := fs.Bool("no-color", false, "never colour the console, as NO_COLOR=1 does (colour is only ever used on a terminal)")
 	if code, ok := parse(fs, stdout, args); !ok {
 		return code
+	}
+	if *noColor {
+		// The one switch Colors reads; workers of -p inherit it.
+		os.Setenv("NO_COLOR", "1")
 	}
 	var shardPart, workerPart scenarios.Slice
 	for _, f := range []struct {
