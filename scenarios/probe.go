@@ -60,6 +60,8 @@ type ProbeResult struct {
 	Observation harness.Observation   `json:"-"`
 	Samples     []harness.Observation `json:"-"`
 	Request     harness.Request       `json:"-"`
+	// After is how long after the fault's injection the request was sent.
+	After time.Duration `json:"-"`
 }
 
 // ProbeSkip is a fault the probe left out, and why.
@@ -82,6 +84,10 @@ type ProbeOptions struct {
 	// Faults, when set, are the only faults probed (catalog names, probed
 	// in the catalog's order); default: the whole catalog.
 	Faults []string
+	// After delays each request this long after the fault is injected, so
+	// that a gateway's cache (of DNS answers, of connections) has expired
+	// and the fault is what it answers; default: at once.
+	After time.Duration
 }
 
 // DefaultSamples is ProbeOptions.Samples's default.
@@ -124,7 +130,7 @@ func Probe(ctx context.Context, s *Suite, opts ProbeOptions) ([]ProbeResult, []P
 		path, reason := probeSetup(s, def)
 		if reason == "" {
 			var r ProbeResult
-			r, reason = probeFault(ctx, env, def, harness.Request{Path: path, Timeout: opts.RequestTimeout}, opts.Samples)
+			r, reason = probeFault(ctx, env, def, harness.Request{Path: path, Timeout: opts.RequestTimeout}, opts.After, opts.Samples)
 			if ctx.Err() != nil {
 				// What the interrupt cut short is not what the gateway did.
 				return results, skipped, ctx.Err()
@@ -172,14 +178,14 @@ func probeSetup(s *Suite, def faults.Definition) (path, reason string) {
 // 300ms or more, samples times when it came faster. A later sample that
 // cannot be taken (the gateway did not recover) ends the sampling, with
 // the reason in Shortfall.
-func probeFault(ctx context.Context, env *harness.Environment, def faults.Definition, req harness.Request, samples int) (ProbeResult, string) {
-	r, reason := probeOne(ctx, env, def, req)
+func probeFault(ctx context.Context, env *harness.Environment, def faults.Definition, req harness.Request, after time.Duration, samples int) (ProbeResult, string) {
+	r, reason := probeOne(ctx, env, def, req, after)
 	if reason != "" || r.Observation.Total >= slowAnswer {
 		return r, reason
 	}
 	r.Samples = []harness.Observation{r.Observation}
 	for len(r.Samples) < samples && ctx.Err() == nil {
-		again, why := probeOne(ctx, env, def, req)
+		again, why := probeOne(ctx, env, def, req, after)
 		if why != "" {
 			// What was observed stands; say why there is less of it.
 			r.Shortfall = fmt.Sprintf("sampled %d of %d times: sample %d: %s", len(r.Samples), samples, len(r.Samples)+1, why)
@@ -239,8 +245,9 @@ func varied(samples []harness.Observation) []string {
 	return answers
 }
 
-// probeOne injects one fault and observes one request during it.
-func probeOne(ctx context.Context, env *harness.Environment, def faults.Definition, req harness.Request) (ProbeResult, string) {
+// probeOne injects one fault and observes one request during it, sent
+// after the given wait.
+func probeOne(ctx context.Context, env *harness.Environment, def faults.Definition, req harness.Request, after time.Duration) (ProbeResult, string) {
 	if err := env.Reset(); err != nil {
 		return ProbeResult{}, "reset the environment: " + err.Error()
 	}
@@ -250,6 +257,12 @@ func probeOne(ctx context.Context, env *harness.Environment, def faults.Definiti
 	inj, err := faults.Inject(ctx, env, def.New(), faults.Options{})
 	if err != nil {
 		return ProbeResult{}, "inject: " + err.Error()
+	}
+	if after > 0 {
+		select {
+		case <-time.After(after):
+		case <-ctx.Done():
+		}
 	}
 	obs := env.Do(ctx, req)
 	if err := inj.Clear(); err != nil {
@@ -266,6 +279,7 @@ func probeOne(ctx context.Context, env *harness.Environment, def faults.Definiti
 		BodyIntact:  judged(bodyIntact(obs)),
 		Observation: obs,
 		Request:     req,
+		After:       after,
 	}
 	if !r.ValidHTTP {
 		r.Error = string(obs.ErrorKind) + ": " + obs.Error
@@ -367,7 +381,11 @@ func ProbeBaseline(w io.Writer, source []byte, name string, results []ProbeResul
 			fmt.Fprintf(w, "  # %s\n", strings.ReplaceAll(r.Shortfall, "\n", " "))
 		}
 		fmt.Fprintf(w, "  - name: %s\n    labels: [probe]\n    fault: %s\n", strconv.Quote(r.Fault+" as probed"), r.Fault)
-		fmt.Fprintf(w, "    request: {path: %s, timeout: %s}\n", strconv.Quote(r.Request.Path), r.Request.Timeout)
+		if r.After > 0 {
+			fmt.Fprintf(w, "    request: {path: %s, timeout: %s, after: %s}\n", strconv.Quote(r.Request.Path), r.Request.Timeout, r.After)
+		} else {
+			fmt.Fprintf(w, "    request: {path: %s, timeout: %s}\n", strconv.Quote(r.Request.Path), r.Request.Timeout)
+		}
 		fmt.Fprintf(w, "    expect:\n")
 		if status, ok := agreed(samples, func(o harness.Observation) int { return o.Status }); ok && status != 0 {
 			fmt.Fprintf(w, "      status: %d\n", status)

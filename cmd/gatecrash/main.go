@@ -295,13 +295,14 @@ func mergeCmd(args []string, stdout, stderr io.Writer) int {
 }
 
 func probeCmd(args []string, stdout, stderr io.Writer) int {
-	fs := newFlags("probe", "probe [--suite SUITE.yaml] [--faults LIST] [--json] [--write BASELINE.yaml] [--samples N]",
+	fs := newFlags("probe", "probe [--suite SUITE.yaml] [--faults LIST] [--after D] [--json] [--write BASELINE.yaml] [--samples N]",
 		"gatecrash probe --suite scenarios/examples/nginx/suite.yaml --write nginx-baseline.yaml", stderr)
 	suitePath := fs.String("suite", "", "take the gateway, origin and DNS from this suite `file` (its scenarios are not run); default: the builtin gateway")
 	asJSON := fs.Bool("json", false, "print the matrix as a JSON array of {fault, status, seconds, attempts, valid_http, body_intact[, error]}; body_intact is null when not judged")
 	write := fs.String("write", "", "write a suite whose expectations are what was observed to this `path`, as a regression baseline")
 	requestTimeout := fs.Duration("request-timeout", 10*time.Second, "bound each request to the gateway by this `duration`")
 	samples := fs.Int("samples", scenarios.DefaultSamples, "observe each fault whose answer comes in under 300ms `N` times, to catch answers that vary")
+	after := fs.Duration("after", 0, "send each request this `duration` after injecting the fault, once a gateway's caches expired (nginx's resolver valid=, say); the baseline keeps it")
 	only := fs.String("faults", "", "probe only these faults, a comma-separated `list` of catalog names such as refused,hang,garbage; default: the whole catalog")
 	if code, ok := parse(fs, stdout, args); !ok {
 		return code
@@ -316,6 +317,10 @@ func probeCmd(args []string, stdout, stderr io.Writer) int {
 			return scenarios.ExitBadInput
 		}
 		selected = append(selected, name)
+	}
+	if *after < 0 {
+		fmt.Fprintf(stderr, "gatecrash probe: --after: expected 0 or more; got %s\n", *after)
+		return scenarios.ExitBadInput
 	}
 	if *samples < 1 {
 		fmt.Fprintf(stderr, "gatecrash probe: --samples: expected 1 or more; got %d\n", *samples)
@@ -345,7 +350,7 @@ func probeCmd(args []string, stdout, stderr io.Writer) int {
 	defer stop()
 	// After the first interrupt a second one ends gatecrash at once.
 	context.AfterFunc(ctx, stop)
-	results, skipped, err := scenarios.Probe(ctx, suite, scenarios.ProbeOptions{RequestTimeout: *requestTimeout, Samples: *samples, Progress: stderr, Faults: selected})
+	results, skipped, err := scenarios.Probe(ctx, suite, scenarios.ProbeOptions{RequestTimeout: *requestTimeout, Samples: *samples, Progress: stderr, Faults: selected, After: *after})
 	if err != nil && ctx.Err() == nil {
 		fmt.Fprintf(stderr, "gatecrash probe: %v\n", err)
 		return scenarios.ExitBadInput

@@ -140,6 +140,26 @@ var _ = Describe("gatecrash probe", func() {
 		Expect(s.Out).To(gbytes.Say(`4 scenarios: 4 passed, 0 failed`))
 	})
 
+	It("waits --after injecting, so that a gateway's DNS cache has expired and the fault shows (nginx)", func() {
+		require("nginx")
+		tmp := GinkgoT().TempDir()
+		suite := withChange(nginxSuite, tmp, "suite: nginx reverse proxy", "suite: nginx reverse proxy")
+		// nginx's resolver caches the origin's address for 1s to 2s.
+		s := gatecrash(tmp, "probe", "--suite", suite, "--faults", "nxdomain", "--samples", "1")
+		Eventually(s, 2*time.Minute).Should(gexec.Exit(0))
+		Expect(string(s.Out.Contents())).To(MatchRegexp(`\nnxdomain +200 `), "the cached address still serves")
+
+		baseline := filepath.Join(tmp, "baseline.yaml")
+		s = gatecrash(tmp, "probe", "--suite", suite, "--faults", "nxdomain", "--samples", "1", "--after", "2.5s", "--write", baseline)
+		Eventually(s, 2*time.Minute).Should(gexec.Exit(0))
+		Expect(string(s.Out.Contents())).To(MatchRegexp(`\nnxdomain +502 `), "once the cache expired")
+		data, err := os.ReadFile(baseline)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(string(data)).To(ContainSubstring(`request: {path: "/", timeout: 10s, after: 2.5s}`))
+		s = gatecrash(tmp, "run", baseline)
+		Eventually(s, 2*time.Minute).Should(gexec.Exit(0), func() string { return notPassed(string(s.Out.Contents())) })
+	})
+
 	It("probes an attached gateway, already running at the suite's fixed loopback addresses", func() {
 		proxy, err := gexec.Build("github.com/gatecrash/gatecrash/cmd/gatecrash/testdata/faultyproxy")
 		Expect(err).NotTo(HaveOccurred())
