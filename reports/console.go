@@ -8,6 +8,7 @@ import (
 
 	"github.com/mattn/go-isatty"
 	"golang.org/x/sys/unix"
+	"golang.org/x/text/width"
 
 	"github.com/gatecrash/gatecrash/harness"
 )
@@ -67,35 +68,39 @@ var verdictWord = map[State]string{Passed: "PASS", Failed: "FAIL", Skipped: "SKI
 // holds under NO_COLOR and TERM=dumb too.
 type Progress struct {
 	w     io.Writer
-	width int // the terminal's columns; 0: not a terminal
-	shown int // the runes of the RUN line on the screen
+	fd    int // the terminal's; -1: not a terminal
+	shown int // the columns of the RUN line on the screen
 }
 
 // NewProgress is a Progress for w, active when w is a terminal.
 func NewProgress(w io.Writer) *Progress {
-	p := &Progress{w: w}
+	p := &Progress{w: w, fd: -1}
 	if f, ok := w.(*os.File); ok && isatty.IsTerminal(f.Fd()) {
-		p.width = 80
-		if ws, err := unix.IoctlGetWinsize(int(f.Fd()), unix.TIOCGWINSZ); err == nil && ws.Col > 0 {
-			p.width = int(ws.Col)
-		}
+		p.fd = int(f.Fd())
 	}
 	return p
 }
 
-// Start shows that s is running, cut to the terminal's width so that one
-// carriage return takes it back.
+// minColumns is the narrowest terminal that gets a RUN line.
+const minColumns = 20
+
+// Start shows that s is running, cut to the terminal's width as it is now,
+// with room to spare, so that one carriage return takes it back.
 func (p *Progress) Start(s *Scenario) {
-	if p.width == 0 {
+	if p.fd < 0 {
 		return
 	}
-	line := []rune(fmt.Sprintf("RUN   %s / %s  [%s] …", s.Suite, s.Name, s.Fault))
-	if len(line) > p.width-1 {
-		line = append(line[:p.width-2], '…')
-	}
 	p.Clear()
-	fmt.Fprint(p.w, string(line))
-	p.shown = len(line)
+	columns := 80 // what a terminal that does not say is taken to have
+	if ws, err := unix.IoctlGetWinsize(p.fd, unix.TIOCGWINSZ); err == nil && ws.Col > 0 {
+		columns = int(ws.Col)
+	}
+	if columns < minColumns {
+		return
+	}
+	line, used := cut(fmt.Sprintf("RUN   %s / %s  [%s] …", s.Suite, s.Name, s.Fault), columns-3)
+	fmt.Fprint(p.w, line)
+	p.shown = used
 }
 
 // Clear takes the RUN line off the screen, before the verdict line.
@@ -105,6 +110,34 @@ func (p *Progress) Clear() {
 	}
 	fmt.Fprint(p.w, "\r"+strings.Repeat(" ", p.shown)+"\r")
 	p.shown = 0
+}
+
+// cut is s cut to at most max terminal columns, ending in … when cut,
+// and the columns it takes.
+func cut(s string, max int) (string, int) {
+	total := 0
+	for _, r := range s {
+		total += columnsOf(r)
+	}
+	if total <= max {
+		return s, total
+	}
+	used := 0
+	for i, r := range s {
+		if used+columnsOf(r) > max-1 {
+			return s[:i] + "…", used + 1
+		}
+		used += columnsOf(r)
+	}
+	return s, used
+}
+
+// columnsOf is how many terminal columns r takes: two when East Asian wide.
+func columnsOf(r rune) int {
+	if k := width.LookupRune(r).Kind(); k == width.EastAsianWide || k == width.EastAsianFullwidth {
+		return 2
+	}
+	return 1
 }
 
 // logLines is how much of the gateway's log a failure shows.

@@ -1,6 +1,7 @@
 package main_test
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"strings"
@@ -12,12 +13,15 @@ import (
 )
 
 var _ = Describe("the console", func() {
-	// onTerminalWith runs gatecrash run with flags under script(1), which
-	// gives it a pseudo-terminal as its stdout, with extra environment
-	// variables.
-	onTerminalWith := func(flags string, env ...string) string {
+	// onTerminalCols runs gatecrash run with flags under script(1), which
+	// gives it a pseudo-terminal as its stdout, cols columns wide (0: as
+	// script(1) makes it), with extra environment variables.
+	onTerminalCols := func(cols int, flags string, env ...string) string {
 		require("script")
 		line := bin + " run " + flags + "--focus 'origin down answers 502 fast' " + builtinSuite
+		if cols > 0 {
+			line = fmt.Sprintf("stty cols %d; %s", cols, line)
+		}
 		cmd := exec.Command("script", "-qec", line, "/dev/null")
 		cmd.Env = append(os.Environ(), "TMPDIR="+GinkgoT().TempDir(), "TERM=xterm", "NO_COLOR=")
 		cmd.Env = append(cmd.Env, env...)
@@ -26,6 +30,7 @@ var _ = Describe("the console", func() {
 		Eventually(s, 2*time.Minute).Should(gexec.Exit(0))
 		return string(s.Out.Contents())
 	}
+	onTerminalWith := func(flags string, env ...string) string { return onTerminalCols(0, flags, env...) }
 	onTerminal := func(env ...string) string { return onTerminalWith("", env...) }
 
 	It("colours the verdict and the summary on a terminal", func() {
@@ -39,6 +44,15 @@ var _ = Describe("the console", func() {
 		run := "RUN   builtin reference gateway / origin down answers 502 fast  [refused] …"
 		Expect(out).To(ContainSubstring(run + "\r" + strings.Repeat(" ", len([]rune(run))) + "\r" +
 			"PASS  builtin reference gateway / origin down answers 502 fast"))
+	})
+
+	It("cuts the RUN line to a narrow terminal, and shows none on a very narrow one", func() {
+		out := onTerminalCols(40, "", "NO_COLOR=1")
+		run := "RUN   builtin reference gateway / or…" // 37 columns: 40 less 3
+		Expect(out).To(ContainSubstring(run + "\r" + strings.Repeat(" ", len([]rune(run))) + "\r" + "PASS  "))
+		out = onTerminalCols(5, "", "NO_COLOR=1")
+		Expect(out).NotTo(ContainSubstring("RUN "))
+		Expect(out).To(ContainSubstring("PASS  builtin reference gateway / origin down answers 502 fast"))
 	})
 
 	It("colours the verdicts a worker of -p passes on, as one worker's", func() {
