@@ -92,17 +92,29 @@ type stringList []string
 func (l *stringList) String() string     { return strings.Join(*l, ",") }
 func (l *stringList) Set(v string) error { *l = append(*l, v); return nil }
 
-// newFlags makes a command's flag set. Its usage goes to stderr after a
-// bad flag, and to stdout when asked for with -h (see parse), so that
-// "gatecrash run -h | less" shows it.
-func newFlags(name, synopsis, example string, stderr io.Writer) *flag.FlagSet {
+// flags is a command's flag set, with what its usage shows.
+type flags struct {
+	*flag.FlagSet
+	synopsis, example string
+}
+
+// newFlags makes a command's flag set. parse prints its usage: to stdout
+// when asked for with -h, so that "gatecrash run -h | less" shows it, and
+// to stderr after a bad flag.
+func newFlags(name, synopsis, example string, stderr io.Writer) *flags {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "Usage: gatecrash %s\n\nExample:\n  %s\n\nFlags:\n", synopsis, example)
-		fs.PrintDefaults()
-	}
-	return fs
+	fs.Usage = func() {} // parse prints it, where it belongs
+	return &flags{fs, synopsis, example}
+}
+
+// usage writes the synopsis, an example and the flags to w.
+func (f *flags) usage(w io.Writer) {
+	fmt.Fprintf(w, "Usage: gatecrash %s\n\nExample:\n  %s\n\nFlags:\n", f.synopsis, f.example)
+	out := f.Output()
+	f.SetOutput(w)
+	f.PrintDefaults()
+	f.SetOutput(out)
 }
 
 func runCmd(args []string, stdout, stderr io.Writer) int {
@@ -318,6 +330,10 @@ func probeCmd(args []string, stdout, stderr io.Writer) int {
 		}
 		selected = append(selected, name)
 	}
+	if len(selected) == 0 && isSet(fs, "faults") {
+		fmt.Fprintln(stderr, "gatecrash probe: --faults: expected at least one fault name, such as refused,hang,garbage")
+		return scenarios.ExitBadInput
+	}
 	if *after < 0 {
 		fmt.Fprintf(stderr, "gatecrash probe: --after: expected 0 or more; got %s\n", *after)
 		return scenarios.ExitBadInput
@@ -425,24 +441,26 @@ func versionCmd(args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
-// parse parses flags; ok is false when the command must end with code.
-// Help asked for goes to stdout with exit 0.
-func parse(fs *flag.FlagSet, stdout io.Writer, args []string) (code int, ok bool) {
-	for _, a := range args {
-		if a == "--" {
-			break
-		}
-		if a == "-h" || a == "-help" || a == "--help" {
-			fs.SetOutput(stdout)
-		}
-	}
+// parse parses flags; ok is false when the command must end with code:
+// 0 after -h (the usage on stdout), 2 after a bad flag (the error, then
+// the usage, on stderr).
+func parse(fs *flags, stdout io.Writer, args []string) (code int, ok bool) {
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
+			fs.usage(stdout)
 			return 0, false
 		}
+		fs.usage(fs.Output())
 		return scenarios.ExitBadInput, false
 	}
 	return 0, true
+}
+
+// isSet reports whether the flag name was given on the command line.
+func isSet(fs *flags, name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
 }
 
 // load loads suite files; on any problem it prints every one and returns

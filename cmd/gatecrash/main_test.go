@@ -302,11 +302,17 @@ var _ = Describe("gatecrash validate, faults, version", func() {
 		Eventually(s, time.Minute).Should(gexec.Exit(0))
 		Expect(s.Out).To(gbytes.Say(`Example:\n  gatecrash run `))
 
-		// A bad flag is an error: the usage goes to stderr, exit 2.
-		s = gatecrash(GinkgoT().TempDir(), "run", "--bogus")
-		Eventually(s, time.Minute).Should(gexec.Exit(2))
-		Expect(s.Err).To(gbytes.Say(`flag provided but not defined: -bogus\nUsage: gatecrash run`))
-		Expect(s.Out.Contents()).To(BeEmpty())
+		// A bad flag is an error, -h after it or not: the usage goes to
+		// stderr, exit 2.
+		for _, args := range [][]string{{"run", "--bogus"}, {"run", "--bogus", "-h"}, {"probe", "--samples", "x", "--help"}} {
+			s = gatecrash(GinkgoT().TempDir(), args...)
+			Eventually(s, time.Minute).Should(gexec.Exit(2))
+			Expect(s.Err).To(gbytes.Say(`(flag provided but not defined: -bogus|invalid value "x" for flag -samples: parse error)\nUsage: gatecrash `+args[0]), "%v", args)
+			Expect(s.Out.Contents()).To(BeEmpty(), "%v", args)
+		}
+		s = gatecrash(GinkgoT().TempDir(), "run", "-h=true")
+		Eventually(s, time.Minute).Should(gexec.Exit(0))
+		Expect(s.Out).To(gbytes.Say(`Usage: gatecrash run`))
 	})
 
 	It("prints the suite format's JSON Schema", func() {
