@@ -190,10 +190,13 @@ scenarios: [{name: passes on the origin's 503, fault: origin_error, expect: {sta
 		Expect(byFault["origin_error"]).To(HaveKeyWithValue("body_intact", true))
 	})
 
-	It("rejects an unknown fault in --faults with exit 2", func() {
+	It("rejects an unknown fault in --faults, or none, with exit 2", func() {
 		s := gatecrash(GinkgoT().TempDir(), "probe", "--faults", "refused,hnag")
 		Eventually(s, time.Minute).Should(gexec.Exit(2))
 		Expect(s.Err).To(gbytes.Say(`--faults: unknown fault "hnag"; expected names from gatecrash faults`))
+		s = gatecrash(GinkgoT().TempDir(), "probe", "--faults", ",")
+		Eventually(s, time.Minute).Should(gexec.Exit(2))
+		Expect(s.Err).To(gbytes.Say(`--faults: expected at least one fault name`))
 	})
 
 	It("takes the gateway from --suite, and rejects a bad one with exit 2", func() {
@@ -225,10 +228,20 @@ func notPassed(out string) string {
 	return b.String()
 }
 
-// freeAddr is a loopback address with a port free a moment ago.
+// freeAddr is a loopback address whose port was free a moment ago, for TCP
+// and UDP both (a DNS server listens on both). The kernel picks ephemeral
+// ports at random, so another test taking it before gatecrash does is
+// unlikely, not impossible.
 func freeAddr() string {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	Expect(err).NotTo(HaveOccurred())
-	defer ln.Close()
-	return ln.Addr().String()
+	for {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		Expect(err).NotTo(HaveOccurred())
+		addr := ln.Addr().String()
+		pc, err := net.ListenPacket("udp", addr)
+		ln.Close()
+		if err == nil {
+			pc.Close()
+			return addr
+		}
+	}
 }
