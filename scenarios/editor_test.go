@@ -63,6 +63,19 @@ var _ = Describe("the suite schema in an editor (the YAML language server)", fun
 		}
 	})
 
+	It("reads each file anew, those of the same name too", func() {
+		dir := GinkgoT().TempDir()
+		for _, sub := range []string{"a", "b"} {
+			Expect(os.Mkdir(filepath.Join(dir, sub), 0o755)).To(Succeed())
+		}
+		good, bad := filepath.Join(dir, "a", "suite.yaml"), filepath.Join(dir, "b", "suite.yaml")
+		Expect(os.WriteFile(good, []byte("scenarios: [{name: a, fault: refused, expect: {status: 502}}]\n"), 0o644)).To(Succeed())
+		Expect(os.WriteFile(bad, []byte("scenarios: [{name: a, fault: refused, expct: {status: 502}}]\n"), 0o644)).To(Succeed())
+		d := editorDiagnostics(good, bad)
+		Expect(d[good]).To(BeEmpty())
+		Expect(d[bad]).To(ContainElement(HaveField("Message", "Property expct is not allowed.")))
+	})
+
 	It("marks a misspelt field at its line and column", func() {
 		typo := filepath.Join(GinkgoT().TempDir(), "typo.yaml")
 		Expect(os.WriteFile(typo, []byte("suite: mine\ngateway: {builtin: {conect_timeout: 1s}}\nscenarios:\n"+

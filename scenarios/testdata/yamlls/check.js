@@ -6,6 +6,7 @@ const { getLanguageService } = require('yaml-language-server');
 const { TextDocument } = require('vscode-languageserver-textdocument');
 const fs = require('fs');
 const path = require('path');
+const url = require('url');
 
 const [schemaPath, ...files] = process.argv.slice(2);
 const schema = JSON.parse(fs.readFileSync(schemaPath, 'utf8'));
@@ -17,7 +18,8 @@ const ls = getLanguageService({
 ls.configure({ validate: true, schemas: [{ uri: 'file:///gatecrash.schema.json', fileMatch: ['*.yaml'], schema }] });
 (async () => {
   for (const f of files) {
-    const doc = TextDocument.create('file:///suites/' + path.basename(f), 'yaml', 1, fs.readFileSync(f, 'utf8'));
+    // Each file its own URI: the server reuses the parse of a URI and version it has seen.
+    const doc = TextDocument.create(url.pathToFileURL(path.resolve(f)).href, 'yaml', 1, fs.readFileSync(f, 'utf8'));
     const diagnostics = await ls.doValidation(doc, false);
     console.log(JSON.stringify({
       file: f,
