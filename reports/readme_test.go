@@ -27,8 +27,11 @@ func jsonKeys(t reflect.Type, keys map[string]bool, seen map[reflect.Type]bool) 
 		if name == "-" || !f.IsExported() {
 			continue
 		}
-		if name != "" {
+		switch {
+		case name != "":
 			keys[name] = true
+		case !f.Anonymous:
+			keys[f.Name] = true // untagged: encoding/json uses the Go name
 		}
 		jsonKeys(f.Type, keys, seen)
 	}
