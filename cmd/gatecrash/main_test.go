@@ -90,7 +90,8 @@ func validateJUnit(path string) {
 	Expect(string(out)).To(ContainSubstring("validates"))
 }
 
-// withChange copies a suite (and its templates) into dir with one edit.
+// withChange copies a suite (and its templates) into dir with one edit
+// (none when old is "": a plain copy).
 func withChange(suite, dir, old, new string) string {
 	entries, err := os.ReadDir(filepath.Dir(suite))
 	Expect(err).NotTo(HaveOccurred())

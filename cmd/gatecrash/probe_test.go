@@ -123,7 +123,7 @@ var _ = Describe("gatecrash probe", func() {
 		require("nginx")
 		tmp := GinkgoT().TempDir()
 		// The baseline goes next to its suite: the templates are relative to it.
-		suite := withChange(nginxSuite, tmp, "suite: nginx reverse proxy", "suite: nginx reverse proxy")
+		suite := withChange(nginxSuite, tmp, "", "") // a copy
 		baseline := filepath.Join(tmp, "baseline.yaml")
 		s := gatecrash(tmp, "probe", "--suite", suite, "--faults", "refused,hang,garbage,chunked_cut", "--write", baseline)
 		Eventually(s, 2*time.Minute).Should(gexec.Exit(0))
@@ -143,7 +143,7 @@ var _ = Describe("gatecrash probe", func() {
 	It("waits --after injecting, so that a gateway's DNS cache has expired and the fault shows (nginx)", func() {
 		require("nginx")
 		tmp := GinkgoT().TempDir()
-		suite := withChange(nginxSuite, tmp, "suite: nginx reverse proxy", "suite: nginx reverse proxy")
+		suite := withChange(nginxSuite, tmp, "", "") // a copy
 		// nginx's resolver caches the origin's address for 1s to 2s.
 		s := gatecrash(tmp, "probe", "--suite", suite, "--faults", "nxdomain", "--samples", "1")
 		Eventually(s, 2*time.Minute).Should(gexec.Exit(0))
