@@ -20,7 +20,7 @@ func init() {
 		Family:  FamilyFirewall,
 		Summary: "throughput between gateway and origin is capped at a rate in KB/s",
 		Example: "{bandwidth: {rate: 4, direction: downstream}}",
-		Options: Probabilistic | Scheduled | Directional,
+		Options: Probabilistic | Scheduled | Directional | Targeted,
 		New:     func() Fault { return &Bandwidth{Rate: 1} },
 	})
 }

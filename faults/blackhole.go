@@ -2,6 +2,7 @@ package faults
 
 import (
 	"context"
+	"strings"
 
 	"github.com/gatecrash/gatecrash/harness"
 )
@@ -20,15 +21,17 @@ func init() {
 		Family:  FamilyFirewall,
 		Summary: "SYNs to the origin are silently dropped: the connect never completes",
 		Example: "blackhole",
-		Options: Scheduled,
+		Options: Scheduled | Targeted,
 		New:     func() Fault { return &Blackhole{} },
 	})
 }
 
-// Inject swaps the origin's listener for a full accept queue.
-func (f *Blackhole) Inject(_ context.Context, env *harness.Environment, _ Options) (Injection, error) {
-	if err := env.Proxy.Blackhole(); err != nil {
-		return Injection{}, err
-	}
-	return Injection{Clear: env.Proxy.Up, Method: "full accept queue (unprivileged)"}, nil
+// Inject swaps the listener of every origin instance it targets for a full
+// accept queue.
+func (f *Blackhole) Inject(_ context.Context, env *harness.Environment, opts Options) (Injection, error) {
+	in, err := proxies(env, opts, func(p *harness.Proxy) (func() error, error) {
+		return p.Up, p.Blackhole()
+	})
+	in.Method = strings.TrimSuffix("full accept queue (unprivileged), "+in.Method, ", ")
+	return in, err
 }

@@ -30,7 +30,7 @@ func init() {
 		Family:  FamilySlowOrigin,
 		Summary: "the origin sends headers with a Content-Length and the first N body bytes, then nothing, holding the connection",
 		Example: "{body_stall: {bytes: 100, content_length: 1000}}",
-		Options: Selective | Scheduled,
+		Options: Selective | Scheduled | Targeted,
 		New:     func() Fault { return &BodyStall{Bytes: 100, ContentLength: 1000} },
 	})
 }

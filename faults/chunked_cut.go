@@ -22,7 +22,7 @@ func init() {
 		Family:  FamilyMalformed,
 		Summary: "the origin answers a chunked 200 and closes before the last-chunk that ends the body",
 		Example: `{chunked_cut: {body: "first half of the page"}}`,
-		Options: Selective | Scheduled,
+		Options: Selective | Scheduled | Targeted,
 		New:     func() Fault { return &ChunkedCut{Body: "hello from a chunked stream that is cut\n"} },
 	})
 }

@@ -18,7 +18,7 @@ func init() {
 		Family:  FamilyOriginDown,
 		Summary: "the origin accepts the connection and closes it at once, before reading anything",
 		Example: "{closed_on_accept: {attempts: 1}}",
-		Options: Selective | Scheduled,
+		Options: Selective | Scheduled | Targeted,
 		New:     func() Fault { return &ClosedOnAccept{} },
 	})
 }

@@ -28,7 +28,7 @@ func init() {
 		Family:  FamilyMalformed,
 		Summary: "the origin answers a 200 with both Content-Length and Transfer-Encoding: chunked (smuggling class), then closes",
 		Example: `{content_length_and_chunked: {content_length: 0, body: "hello"}}`,
-		Options: Selective | Scheduled,
+		Options: Selective | Scheduled | Targeted,
 		New:     func() Fault { return &ContentLengthAndChunked{ContentLength: 3, Body: "hello"} },
 	})
 }

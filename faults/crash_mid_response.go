@@ -24,7 +24,7 @@ func init() {
 		Family:  FamilyOriginDown,
 		Summary: "the origin sends a 200 head with a Content-Length and part of the body, then closes (FIN) as a crashed process",
 		Example: "{crash_mid_response: {bytes: 100, length: 1000}}",
-		Options: Selective | Scheduled,
+		Options: Selective | Scheduled | Targeted,
 		New:     func() Fault { return &CrashMidResponse{Bytes: 100, Length: 1000} },
 	})
 }

@@ -27,7 +27,7 @@ func init() {
 		Family:  FamilySlowOrigin,
 		Summary: "the origin reads the request and answers normally, but only after a delay (time to first byte)",
 		Example: "{delayed_headers: {delay: 3s}}",
-		Options: Selective | Scheduled,
+		Options: Selective | Scheduled | Targeted,
 		New:     func() Fault { return &DelayedHeaders{Delay: 3 * time.Second} },
 	})
 }

@@ -35,7 +35,7 @@ func init() {
 		Family:  FamilySlowOrigin,
 		Summary: "the origin sends its status line and headers a few bytes at a time, pausing in between, then the body",
 		Example: "{dribbled_headers: {chunk: 8, interval: 200ms}}",
-		Options: Selective | Scheduled,
+		Options: Selective | Scheduled | Targeted,
 		New:     func() Fault { return &DribbledHeaders{Chunk: 8, Interval: 200 * time.Millisecond} },
 	})
 }

@@ -21,7 +21,7 @@ func init() {
 		Family:  FamilyFirewall,
 		Summary: "data on established connections is silently dropped; the connections stay open",
 		Example: "{drop: {direction: upstream}}",
-		Options: Probabilistic | Scheduled | Directional,
+		Options: Probabilistic | Scheduled | Directional | Targeted,
 		New:     func() Fault { return &Drop{} },
 	})
 	toxics.Register(dropToxicType, new(dropToxic))

@@ -27,7 +27,7 @@ func init() {
 		Family:  FamilyMalformed,
 		Summary: "the origin answers a 200 with two conflicting Content-Length headers, then closes",
 		Example: "{duplicate_content_length: {first: 0, second: 20}}",
-		Options: Selective | Scheduled,
+		Options: Selective | Scheduled | Targeted,
 		New:     func() Fault { return &DuplicateContentLength{First: 5, Second: 10} },
 	})
 }

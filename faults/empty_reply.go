@@ -17,7 +17,7 @@ func init() {
 		Family:  FamilyOriginDown,
 		Summary: "the origin reads the request, then closes the connection (FIN) without sending a byte",
 		Example: "{empty_reply: {probability: 0.5}}",
-		Options: Selective | Scheduled,
+		Options: Selective | Scheduled | Targeted,
 		New:     func() Fault { return &EmptyReply{} },
 	})
 }

@@ -26,7 +26,7 @@ func init() {
 		Family:  FamilyOriginDown,
 		Summary: "the origin goes down (connects refused) and up again on a period, starting down",
 		Example: "{flapping: {down: 500ms, up: 1s}}",
-		Options: Scheduled,
+		Options: Scheduled | Targeted,
 		New:     func() Fault { return &Flapping{Down: 500 * time.Millisecond, Up: 500 * time.Millisecond} },
 	})
 }
@@ -45,7 +45,7 @@ func (f *Flapping) Validate() error {
 
 // Inject takes the origin down now and flips it from a goroutine that ends
 // when the fault clears (or ctx ends); clearing leaves the origin up.
-func (f *Flapping) Inject(ctx context.Context, env *harness.Environment, _ Options) (Injection, error) {
+func (f *Flapping) Inject(ctx context.Context, env *harness.Environment, opts Options) (Injection, error) {
 	if err := f.Validate(); err != nil {
 		return Injection{}, err
 	}
@@ -62,17 +62,30 @@ func (f *Flapping) Inject(ctx context.Context, env *harness.Environment, _ Optio
 		}
 		return false
 	}
-	env.Proxy.Down()
+	hit := inRange(env, opts)
+	down := func() {
+		for _, n := range hit {
+			env.Proxies[n-1].Down()
+		}
+	}
+	up := func() error {
+		var errs []error
+		for _, n := range hit {
+			errs = append(errs, env.Proxies[n-1].Up())
+		}
+		return errors.Join(errs...)
+	}
+	down()
 	go func() {
 		defer close(done)
 		for wait(f.Down) {
-			if err := env.Proxy.Up(); err != nil {
+			if err := up(); err != nil {
 				upErr = err
 			}
 			if !wait(f.Up) {
 				return
 			}
-			env.Proxy.Down()
+			down()
 		}
 	}()
 	var once sync.Once
@@ -81,8 +94,8 @@ func (f *Flapping) Inject(ctx context.Context, env *harness.Environment, _ Optio
 		once.Do(func() {
 			close(stop)
 			<-done
-			clearErr = errors.Join(upErr, env.Proxy.Up())
+			clearErr = errors.Join(upErr, up())
 		})
 		return clearErr
-	}}, nil
+	}, Method: targetsText(env, hit)}, nil
 }

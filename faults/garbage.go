@@ -21,7 +21,7 @@ func init() {
 		Family:  FamilyMalformed,
 		Summary: "the origin answers with bytes that are not HTTP, then closes",
 		Example: `{garbage: {bytes: "SSH-2.0-OpenSSH_9.2\r\n"}}`,
-		Options: Selective | Scheduled,
+		Options: Selective | Scheduled | Targeted,
 		New:     func() Fault { return &Garbage{Bytes: "this is not an HTTP response\r\n\r\n"} },
 	})
 }

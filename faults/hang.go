@@ -17,7 +17,7 @@ func init() {
 		Family:  FamilySlowOrigin,
 		Summary: "the origin reads the request and never answers, holding the connection open",
 		Example: "hang",
-		Options: Selective | Scheduled,
+		Options: Selective | Scheduled | Targeted,
 		New:     func() Fault { return &Hang{} },
 	})
 }

@@ -25,7 +25,7 @@ func init() {
 		Family:  FamilyMalformed,
 		Summary: "the origin answers a 200 with a header line that has no colon, then closes",
 		Example: `{header_without_colon: {line: "X-Broken-Header value"}}`,
-		Options: Selective | Scheduled,
+		Options: Selective | Scheduled | Targeted,
 		New:     func() Fault { return &HeaderWithoutColon{Line: "X-Gatecrash-No-Colon"} },
 	})
 }

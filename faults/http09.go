@@ -21,7 +21,7 @@ func init() {
 		Family:  FamilyMalformed,
 		Summary: "the origin answers HTTP/0.9 style: a bare body, no status line or headers, then closes",
 		Example: `{http09: {body: "<html>hello</html>\n"}}`,
-		Options: Selective | Scheduled,
+		Options: Selective | Scheduled | Targeted,
 		New:     func() Fault { return &HTTP09{Body: "hello from an HTTP/0.9 origin\n"} },
 	})
 }

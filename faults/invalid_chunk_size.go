@@ -26,7 +26,7 @@ func init() {
 		Family:  FamilyMalformed,
 		Summary: "the origin answers a chunked 200 whose chunk size is not hex, then closes",
 		Example: `{invalid_chunk_size: {size: "-1"}}`,
-		Options: Selective | Scheduled,
+		Options: Selective | Scheduled | Targeted,
 		New:     func() Fault { return &InvalidChunkSize{Size: "zz"} },
 	})
 }

@@ -27,7 +27,7 @@ func init() {
 		Family:  FamilyMalformed,
 		Summary: "the origin answers a 200 with a header holding control characters or NUL, then closes",
 		Example: `{invalid_header_chars: {name: "X-Bad\x01Name", value: "ok"}}`,
-		Options: Selective | Scheduled,
+		Options: Selective | Scheduled | Targeted,
 		New:     func() Fault { return &InvalidHeaderChars{Name: "X-Gatecrash-Invalid", Value: "nul\x00byte"} },
 	})
 }

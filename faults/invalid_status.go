@@ -27,7 +27,7 @@ func init() {
 		Family:  FamilyMalformed,
 		Summary: "the origin answers with an invalid status code (default HTTP/1.1 999 Nope), then closes",
 		Example: `{invalid_status: {line: "HTTP/1.1 2000 OK"}}`,
-		Options: Selective | Scheduled,
+		Options: Selective | Scheduled | Targeted,
 		New:     func() Fault { return &InvalidStatus{Line: "HTTP/1.1 999 Nope"} },
 	})
 }

@@ -24,7 +24,7 @@ func init() {
 		Family:  FamilyReuse,
 		Summary: "the origin serves a connection's first request with keep-alive, then closes it without answering when the gateway reuses it",
 		Example: "{keepalive_race: {probability: 0.5}}",
-		Options: Selective | Scheduled,
+		Options: Selective | Scheduled | Targeted,
 		New:     func() Fault { return &KeepaliveRace{} },
 	})
 }
@@ -33,10 +33,11 @@ func init() {
 // connection it already served; it leaves pooled connections open.
 func (f *KeepaliveRace) Inject(_ context.Context, env *harness.Environment, opts Options) (Injection, error) {
 	sel := newSelector(opts)
-	env.Origin.SetRequestBehavior(func(w http.ResponseWriter, _ *http.Request, n int) bool {
+	behavior := func(w http.ResponseWriter, r *http.Request, n int) bool {
 		if n < 2 || !sel.hit() {
 			return false
 		}
+		harness.FaultHit(r.Context())
 		hj, ok := w.(http.Hijacker)
 		if !ok {
 			return false
@@ -49,6 +50,13 @@ func (f *KeepaliveRace) Inject(_ context.Context, env *harness.Environment, opts
 		// is a FIN, as from an origin that closed the idle connection.
 		_ = conn.Close()
 		return true
-	})
-	return Injection{Clear: func() error { env.Origin.SetRequestBehavior(nil); return nil }}, nil
+	}
+	hit := inRange(env, opts)
+	var clears []func() error
+	for _, n := range hit {
+		o := env.Origins[n-1]
+		o.SetRequestBehavior(behavior)
+		clears = append(clears, func() error { o.SetRequestBehavior(nil); return nil })
+	}
+	return Injection{Clear: clearAll(clears), Method: targetsText(env, hit)}, nil
 }

@@ -24,7 +24,7 @@ func init() {
 		Family:  FamilyFirewall,
 		Summary: "a middlebox resets connections (TCP RST) once data flows, after a timeout",
 		Example: "{middlebox_reset: {timeout: 500ms, direction: upstream}}",
-		Options: Probabilistic | Scheduled | Directional,
+		Options: Probabilistic | Scheduled | Directional | Targeted,
 		New:     func() Fault { return &MiddleboxReset{} },
 	})
 }

@@ -3,6 +3,7 @@ package faults
 import (
 	"context"
 	"crypto/tls"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"net"
@@ -34,6 +35,10 @@ type Options struct {
 	// Direction is the stream a proxy-level fault acts on: downstream
 	// (origin to gateway, the default) or upstream (gateway to origin).
 	Direction string `yaml:"direction" json:"direction,omitempty"`
+	// Instances are the origin instances (from 1, origin.instances) the
+	// fault hits; none named means every one: an outage, a hang or garbage
+	// from a service is a failure of all its instances.
+	Instances []int `yaml:"instances" json:"instances,omitempty"`
 }
 
 // Which options a fault takes; Definition.Options lists them.
@@ -51,6 +56,9 @@ const (
 	// probability only. Toxics are such faults: toxiproxy draws each
 	// connection at random and gives no hook to number it.
 	Probabilistic
+	// Targeted faults act on origin instances, every one unless some are
+	// named: instances.
+	Targeted
 )
 
 // Names lists the option fields of the set, as a suite writes them.
@@ -66,6 +74,9 @@ func (s OptionSet) Names() []string {
 	}
 	if s&Directional != 0 {
 		names = append(names, "direction")
+	}
+	if s&Targeted != 0 {
+		names = append(names, "instances")
 	}
 	return names
 }
@@ -93,7 +104,68 @@ func (o Options) Validate() error {
 	if o.After < 0 || o.For < 0 {
 		return fmt.Errorf("after, for: expected durations of zero or more")
 	}
+	seen := map[int]bool{}
+	for _, n := range o.Instances {
+		if n < 1 || seen[n] {
+			return fmt.Errorf("instances: expected distinct origin instances counted from 1, such as [1, 3]; got %v", o.Instances)
+		}
+		seen[n] = true
+	}
 	return nil
+}
+
+// targets lists the origin instances (from 1) the options hit: those named,
+// or every one of env's. An instance env does not have is an error.
+func targets(env *harness.Environment, opts Options) ([]int, error) {
+	if len(opts.Instances) == 0 {
+		all := make([]int, len(env.Origins))
+		for i := range all {
+			all[i] = i + 1
+		}
+		return all, nil
+	}
+	for _, n := range opts.Instances {
+		if n > len(env.Origins) {
+			return nil, fmt.Errorf("instances: expected origin instances from 1 to %d (origin.instances); got %d", len(env.Origins), n)
+		}
+	}
+	return opts.Instances, nil
+}
+
+// TargetsText says which instances a fault hits, for its Injection.Method:
+// "" when the origin has one instance and the fault hits it.
+func targetsText(env *harness.Environment, hit []int) string {
+	if len(env.Origins) < 2 {
+		return ""
+	}
+	if len(hit) == len(env.Origins) {
+		return fmt.Sprintf("all %d instances", len(hit))
+	}
+	parts := make([]string, len(hit))
+	for i, n := range hit {
+		parts[i] = strconv.Itoa(n)
+	}
+	word := "instance"
+	if len(hit) > 1 {
+		word = "instances"
+	}
+	return fmt.Sprintf("%s %s of %d", word, strings.Join(parts, ", "), len(env.Origins))
+}
+
+// clearAll clears each injection, joining their errors.
+func clearAll(clears []func() error) func() error {
+	var once sync.Once
+	var err error
+	return func() error {
+		once.Do(func() {
+			var errs []error
+			for _, c := range clears {
+				errs = append(errs, c())
+			}
+			err = errors.Join(errs...)
+		})
+		return err
+	}
 }
 
 // Attempts is a range of attempt numbers, counted from 1; the zero value
@@ -175,18 +247,62 @@ func (s *selector) hit() bool {
 	return s.rnd.Float64() < *p
 }
 
-// originBehavior makes the origin hand the connections the options select
-// to b and serve the others normally. Each connection is one attempt.
+// originBehavior makes the targeted origin instances hand the connections
+// the options select to b and serve the others normally. Each connection is
+// one attempt, counted across the instances. Instances env does not have
+// are left out (Inject rejects them first).
 func originBehavior(env *harness.Environment, opts Options, b harness.ConnBehavior) Injection {
+	hit := inRange(env, opts)
 	sel := newSelector(opts)
-	env.Origin.SetBehavior(func(ctx context.Context, conn net.Conn, o *harness.Origin) {
+	behavior := func(ctx context.Context, conn net.Conn, o *harness.Origin) {
 		if sel.hit() {
+			harness.FaultHit(ctx)
 			b(ctx, conn, o)
 			return
 		}
 		o.Serve(conn)
-	})
-	return Injection{Clear: func() error { env.Origin.SetBehavior(nil); return nil }}
+	}
+	var clears []func() error
+	for _, n := range hit {
+		o := env.Origins[n-1]
+		o.SetBehavior(behavior)
+		clears = append(clears, func() error { o.SetBehavior(nil); return nil })
+	}
+	return Injection{Clear: clearAll(clears), Method: targetsText(env, hit)}
+}
+
+// inRange is the instances the options target that env has.
+func inRange(env *harness.Environment, opts Options) []int {
+	hit, err := targets(env, opts)
+	if err == nil {
+		return hit
+	}
+	var in []int
+	for _, n := range opts.Instances {
+		if n <= len(env.Origins) {
+			in = append(in, n)
+		}
+	}
+	return in
+}
+
+// proxies runs do on the proxy of each instance the options target, and
+// returns what clears them all; a failure undoes what was done.
+func proxies(env *harness.Environment, opts Options, do func(p *harness.Proxy) (clear func() error, err error)) (Injection, error) {
+	hit, err := targets(env, opts)
+	if err != nil {
+		return Injection{}, err
+	}
+	var clears []func() error
+	for _, n := range hit {
+		c, err := do(env.Proxies[n-1])
+		if err != nil {
+			_ = clearAll(clears)()
+			return Injection{}, err
+		}
+		clears = append(clears, c)
+	}
+	return Injection{Clear: clearAll(clears), Method: targetsText(env, hit)}, nil
 }
 
 // tlsBehavior makes the origin's TLS endpoint hand the connections the
@@ -196,6 +312,7 @@ func tlsBehavior(env *harness.Environment, opts Options, b harness.TLSBehavior) 
 	sel := newSelector(opts)
 	env.TLS.SetBehavior(func(ctx context.Context, conn net.Conn, t *harness.TLSOrigin) {
 		if sel.hit() {
+			harness.FaultHit(ctx)
 			b(ctx, conn, t)
 			return
 		}
@@ -223,9 +340,11 @@ func dnsAnswer(env *harness.Environment, opts Options, a harness.DNSAnswer) Inje
 	everything := opts.Attempts.From == 0 && (opts.Probability == nil || *opts.Probability >= 1)
 	env.DNS.SetAnswer(func(ctx context.Context, w dns.ResponseWriter, req *dns.Msg) *dns.Msg {
 		if everything {
+			harness.FaultHit(ctx)
 			return a(ctx, w, req)
 		}
 		if req.Question[0].Qtype == dns.TypeA && sel.hit() {
+			harness.FaultHit(ctx)
 			return a(ctx, w, req)
 		}
 		// The server sends nothing for nil, so answer normally here.
@@ -247,16 +366,14 @@ func toxic(env *harness.Environment, opts Options, typ string, attributes any) (
 		toxicity = float32(*opts.Probability)
 	}
 	name := typ + "_" + stream
-	if err := env.Proxy.AddToxic(name, typ, stream, toxicity, attributes); err != nil {
-		return Injection{}, err
-	}
-	// Clearing twice must not fail on the toxic the first clear removed.
-	var once sync.Once
-	var err error
-	return Injection{Clear: func() error {
-		once.Do(func() { err = env.Proxy.RemoveToxic(name) })
-		return err
-	}}, nil
+	// Clearing twice must not fail on the toxic the first clear removed:
+	// clearAll clears once.
+	return proxies(env, opts, func(p *harness.Proxy) (func() error, error) {
+		if err := p.AddToxic(name, typ, stream, toxicity, attributes); err != nil {
+			return nil, err
+		}
+		return func() error { return p.RemoveToxic(name) }, nil
+	})
 }
 
 // Inject starts f with its options: selection and direction are the
@@ -274,6 +391,26 @@ func Inject(ctx context.Context, env *harness.Environment, f Fault, opts Options
 			return Injection{}, err
 		}
 	}
+	if _, err := targets(env, opts); err != nil {
+		return Injection{}, err
+	}
+	in, err := schedule(ctx, env, f, opts)
+	if err != nil {
+		return in, err
+	}
+	// While the fault is injected, every observation says whether it met
+	// the fault.
+	env.NoteFault(true)
+	clearFault := in.Clear
+	in.Clear = func() error {
+		env.NoteFault(false)
+		return clearFault()
+	}
+	return in, nil
+}
+
+// schedule starts f now, or on the options' schedule (after, for).
+func schedule(ctx context.Context, env *harness.Environment, f Fault, opts Options) (Injection, error) {
 	if opts.After == 0 && opts.For == 0 {
 		return f.Inject(ctx, env, opts)
 	}

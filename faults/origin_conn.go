@@ -58,18 +58,30 @@ const passResetsToxic = "gatecrash_pass_resets"
 // connections keep it after the fault clears: a keep-alive connection opened
 // meanwhile ends with an RST later.
 func withResets(env *harness.Environment, inject func() Injection) (Injection, error) {
-	if err := env.Proxy.AddToxic(passResetsToxic, "reset_peer", "downstream", 0, map[string]any{"timeout": 0}); err != nil {
-		return Injection{}, err
+	// Every proxy passes resets on: the toxic never touches the data.
+	for i, p := range env.Proxies {
+		if err := p.AddToxic(passResetsToxic, "reset_peer", "downstream", 0, map[string]any{"timeout": 0}); err != nil {
+			for _, q := range env.Proxies[:i] {
+				_ = q.RemoveToxic(passResetsToxic)
+			}
+			return Injection{}, err
+		}
 	}
 	in := inject()
 	var once sync.Once
 	var err error
 	return Injection{
 		Clear: func() error {
-			once.Do(func() { err = errors.Join(in.Clear(), env.Proxy.RemoveToxic(passResetsToxic)) })
+			once.Do(func() {
+				errs := []error{in.Clear()}
+				for _, p := range env.Proxies {
+					errs = append(errs, p.RemoveToxic(passResetsToxic))
+				}
+				err = errors.Join(errs...)
+			})
 			return err
 		},
-		Method: "origin RST passed on by the proxy (SO_LINGER 0)",
+		Method: strings.TrimSuffix("origin RST passed on by the proxy (SO_LINGER 0), "+in.Method, ", "),
 	}, nil
 }
 

@@ -26,7 +26,7 @@ func init() {
 		Family:  FamilyErrors,
 		Summary: "the origin answers a valid HTTP error itself, 503 by default (a gateway should pass it on, not make it a 502)",
 		Example: `{origin_error: {status: 500, body: "database unavailable", attempts: 1}}`,
-		Options: Selective | Scheduled,
+		Options: Selective | Scheduled | Targeted,
 		New:     func() Fault { return &OriginError{Status: http.StatusServiceUnavailable} },
 	})
 }

@@ -36,7 +36,7 @@ func init() {
 		Family:  FamilyMalformed,
 		Summary: "the origin answers a 200 whose header block is huge (default 64 KiB, past nginx's proxy_buffer_size), then closes",
 		Example: "{oversized_headers: {size: 11000000}}",
-		Options: Selective | Scheduled,
+		Options: Selective | Scheduled | Targeted,
 		New:     func() Fault { return &OversizedHeaders{Size: 64 << 10} },
 	})
 }

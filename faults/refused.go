@@ -16,13 +16,15 @@ func init() {
 		Family:  FamilyOriginDown,
 		Summary: "nothing listens on the origin's address: every connect is refused",
 		Example: "refused",
-		Options: Scheduled,
+		Options: Scheduled | Targeted,
 		New:     func() Fault { return &Refused{} },
 	})
 }
 
-// Inject stops the origin's listener.
-func (f *Refused) Inject(_ context.Context, env *harness.Environment, _ Options) (Injection, error) {
-	env.Proxy.Down()
-	return Injection{Clear: env.Proxy.Up}, nil
+// Inject stops the listener of every origin instance it targets.
+func (f *Refused) Inject(_ context.Context, env *harness.Environment, opts Options) (Injection, error) {
+	return proxies(env, opts, func(p *harness.Proxy) (func() error, error) {
+		p.Down()
+		return p.Up, nil
+	})
 }

@@ -17,7 +17,7 @@ func init() {
 		Family:  FamilyOriginDown,
 		Summary: "the origin reads the request, then resets the connection (RST) without answering",
 		Example: "{reset_after_request: {probability: 0.3}}",
-		Options: Selective | Scheduled,
+		Options: Selective | Scheduled | Targeted,
 		New:     func() Fault { return &ResetAfterRequest{} },
 	})
 }

@@ -23,7 +23,7 @@ func init() {
 		Family:  FamilyOriginDown,
 		Summary: "the origin sends a 200 head with a Content-Length and part of the body, then resets (RST)",
 		Example: "{reset_mid_body: {bytes: 100, length: 1000}}",
-		Options: Selective | Scheduled,
+		Options: Selective | Scheduled | Targeted,
 		New:     func() Fault { return &ResetMidBody{Bytes: 100, Length: 1000} },
 	})
 }

@@ -27,7 +27,7 @@ func init() {
 		Family:  FamilyOriginDown,
 		Summary: "the origin accepts the connection and resets it (RST) before reading anything",
 		Example: "{reset_on_accept: {attempts: 1..2}}",
-		Options: Selective | Scheduled,
+		Options: Selective | Scheduled | Targeted,
 		New:     func() Fault { return &ResetOnAccept{} },
 	})
 }

@@ -26,7 +26,7 @@ func init() {
 		Family:  FamilyMalformed,
 		Summary: "the origin answers a 200 with a Content-Length longer than the body it sends, then closes",
 		Example: "{short_body: {declared: 1000, sent: 0}}",
-		Options: Selective | Scheduled,
+		Options: Selective | Scheduled | Targeted,
 		New:     func() Fault { return &ShortBody{Declared: 100, Sent: 10} },
 	})
 }

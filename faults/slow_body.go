@@ -43,7 +43,7 @@ func init() {
 		Family:  FamilySlowOrigin,
 		Summary: "the origin sends its headers at once, then the body at a limited rate (bytes per second)",
 		Example: "{slow_body: {bytes_per_second: 4096, body_size: 12288}}",
-		Options: Selective | Scheduled,
+		Options: Selective | Scheduled | Targeted,
 		New:     func() Fault { return &SlowBody{BytesPerSecond: 4096, BodySize: 12288} },
 	})
 }

@@ -40,7 +40,7 @@ func init() {
 		Family:  FamilySlowOrigin,
 		Summary: "the origin sends a complete answer, then holds the connection open for a delay before closing it",
 		Example: "{slow_close: {delay: 3s, close_delimited: true}}",
-		Options: Selective | Scheduled,
+		Options: Selective | Scheduled | Targeted,
 		New:     func() Fault { return &SlowClose{Delay: 3 * time.Second} },
 	})
 }

@@ -49,6 +49,9 @@ func (f *Truncated) Inject(_ context.Context, env *harness.Environment, opts Opt
 	sel := newSelector(opts)
 	env.DNS.SetAnswer(func(ctx context.Context, w dns.ResponseWriter, req *dns.Msg) *dns.Msg {
 		if _, tcp := w.RemoteAddr().(*net.TCPAddr); tcp {
+			if f.TCP != "answer" {
+				harness.FaultHit(ctx)
+			}
 			switch f.TCP {
 			case "servfail":
 				m := new(dns.Msg)
@@ -65,6 +68,7 @@ func (f *Truncated) Inject(_ context.Context, env *harness.Environment, opts Opt
 		if req.Question[0].Qtype != dns.TypeA || !sel.hit() {
 			return env.DNS.Normal(req)
 		}
+		harness.FaultHit(ctx)
 		m := new(dns.Msg)
 		m.SetReply(req)
 		m.Authoritative = true

@@ -103,6 +103,9 @@ type Observation struct {
 	// Integrity says whether the body the client got is the body the
 	// origin sent (Environment.Do judges it; empty from a bare Do).
 	Integrity *Integrity `json:"body_integrity,omitempty"`
+	// FaultMet says whether the request met the fault in effect, with the
+	// evidence; nil when no fault was (Environment.Do judges it).
+	FaultMet *FaultMet `json:"fault_met,omitempty"`
 }
 
 // MarshalJSON writes the observation with its verdict on validity

@@ -34,7 +34,21 @@ type DNS struct {
 	// another address than ip, and that address.
 	elsewhere     time.Time
 	elsewhereAddr string
+	// faulty notes when a fault's answer was installed; log is the
+	// queries for the origin's name since the last Reset.
+	faulty spans
+	log    []*dnsQuery
 }
+
+// dnsQuery is one query for the origin's name: when it arrived and
+// whether a fault's answer took it (FaultHit).
+type dnsQuery struct {
+	at      time.Time
+	faulted bool
+}
+
+// maxDNSLog bounds the queries noted between resets.
+const maxDNSLog = 1 << 14
 
 // DNSTTL is the TTL of the fake DNS server's answers: short, so gateways that
 // cache re-resolve soon after a fault clears.
@@ -120,6 +134,7 @@ func (d *DNS) SetAnswer(a DNSAnswer) {
 	d.cancel()
 	d.actx, d.cancel = context.WithCancel(context.Background())
 	d.answer = a
+	d.faulty.set(a != nil)
 }
 
 // Reset restores normal answers, zeroes the query count and forgets the
@@ -130,6 +145,26 @@ func (d *DNS) Reset() {
 	defer d.mu.Unlock()
 	d.queries = 0
 	d.elsewhere, d.elsewhereAddr = time.Time{}, ""
+	d.log = nil
+	d.faulty.reset()
+}
+
+// queriesBetween counts the queries for the origin's name between from and
+// to, and those a fault's answer took; faulty says a fault's answer was
+// installed at some moment in that time.
+func (d *DNS) queriesBetween(from, to time.Time) (n, faulted int, faulty bool) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for _, q := range d.log {
+		if !q.at.Before(from) && !q.at.After(to) {
+			n++
+			if q.faulted {
+				faulted++
+			}
+		}
+	}
+	faulty, _ = d.faulty.during(from, to)
+	return n, faulted, faulty
 }
 
 // ElsewhereSince reports whether the server resolved the origin's name to
@@ -185,9 +220,19 @@ func (d *DNS) ServeDNS(w dns.ResponseWriter, req *dns.Msg) {
 	d.mu.Lock()
 	d.queries++
 	answer, ctx := d.answer, d.actx
+	if len(d.log) >= maxDNSLog {
+		d.log = d.log[len(d.log)/2:]
+	}
+	noted := &dnsQuery{at: time.Now()}
+	d.log = append(d.log, noted)
 	d.mu.Unlock()
 	if answer != nil {
-		if m := answer(ctx, w, req); m != nil {
+		hit := func() {
+			d.mu.Lock()
+			defer d.mu.Unlock()
+			noted.faulted = true
+		}
+		if m := answer(withHit(ctx, hit), w, req); m != nil {
 			d.noteElsewhere(m)
 			_ = w.WriteMsg(m)
 		}

@@ -85,7 +85,15 @@ type Environment struct {
 	// where privileges allow; synErr says why not otherwise.
 	syns   *synWatch
 	synErr error
+	// faultOn says a fault is injected (NoteFault): observations then
+	// carry the verdict on whether they met it.
+	faultOn atomic.Bool
 }
+
+// NoteFault tells the environment a fault is injected (on) or cleared:
+// while one is, every observation carries the verdict on whether it met
+// the fault (Observation.FaultMet). faults.Inject calls it.
+func (e *Environment) NoteFault(on bool) { e.faultOn.Store(on) }
 
 // Start brings an environment up, all on loopback. On error, whatever had
 // started is released again.
@@ -301,13 +309,49 @@ func (e *Environment) observeUpstream(obs *Observation, from, to time.Time) {
 	if addr, ok := e.DNS.ElsewhereSince(from.Add(-dnsCacheAllowance)); ok {
 		blind = append(blind, fmt.Sprintf("DNS sent the origin's name to %s", addr))
 	}
+	synsCounted := false
 	if len(blind) > 0 {
 		if why := e.countUnaccepted(obs, from, to); why != "" {
 			reasons = append(reasons, strings.Join(blind, "; ")+": "+why)
+		} else {
+			synsCounted = true
 		}
 	}
 	obs.Uncounted = strings.Join(reasons, "; ")
 	obs.Integrity = judgeBody(*obs, answers, untagged == 0)
+	if e.faultOn.Load() {
+		obs.FaultMet = e.judgeMet(obs.Upstream, from, to, synsCounted, obs.Uncounted)
+	}
+}
+
+// judgeMet marks the attempts a toxic acted on, and draws the verdict on
+// meeting the fault from what each piece of the environment noted between
+// from and to.
+func (e *Environment) judgeMet(attempts []Attempt, from, to time.Time, synsCounted bool, uncounted string) *FaultMet {
+	in := metInput{attempts: attempts, synsCounted: synsCounted, uncounted: uncounted, originName: e.addrs.OriginName}
+	for i, o := range e.Origins {
+		n := i + 1
+		toxic, uncertain := e.Proxies[i].toxicDuring(from, to)
+		switch {
+		case o.faultyDuring(from, to) || toxic && !uncertain:
+			in.paths.behavior = append(in.paths.behavior, n)
+		case toxic:
+			in.paths.uncertain = append(in.paths.uncertain, n)
+		}
+		if e.Proxies[i].DownDuring(from, to) {
+			in.paths.down = append(in.paths.down, n)
+		}
+	}
+	in.paths.tls, _ = e.TLS.faulty.during(from, to)
+	in.dnsQueries, in.dnsFaulted, in.paths.dns = e.DNS.queriesBetween(from, to)
+	for i := range in.attempts {
+		a := &in.attempts[i]
+		if !a.Faulted && a.Endpoint == "http" && a.Instance >= 1 && a.Instance <= len(e.Proxies) &&
+			e.Proxies[a.Instance-1].toxicSpans.at(from.Add(a.firstSeen())) {
+			a.Faulted = true
+		}
+	}
+	return judgeMet(in)
 }
 
 // countUnaccepted adds to obs the connects to the origin's port that
@@ -350,13 +394,27 @@ func (e *Environment) countUnaccepted(obs *Observation, from, to time.Time) (why
 	}
 	for j, s := range syns {
 		if !used[j] && obs.Unaccepted < len(syns)-accepted {
-			obs.Upstream = append(obs.Upstream, Attempt{Endpoint: "unaccepted", Accepted: s.at.Sub(from)})
+			// A connect nothing accepted while a fault was in effect is the
+			// fault's doing: refused, dropped, or sent elsewhere by DNS.
+			obs.Upstream = append(obs.Upstream, Attempt{Endpoint: "unaccepted", Instance: e.instanceOf(s.dst.Port()),
+				Accepted: s.at.Sub(from), Faulted: e.faultOn.Load()})
 			obs.Unaccepted++
 		}
 	}
 	slices.SortStableFunc(obs.Upstream, func(a, b Attempt) int { return cmp.Compare(a.firstSeen(), b.firstSeen()) })
 	obs.Attempts += obs.Unaccepted
 	return ""
+}
+
+// instanceOf is the origin instance (from 1) whose proxy listens on port, 0
+// for none.
+func (e *Environment) instanceOf(port uint16) int {
+	for i, p := range e.Proxies {
+		if ap, err := netip.ParseAddrPort(p.Addr()); err == nil && ap.Port() == port {
+			return i + 1
+		}
+	}
+	return 0
 }
 
 // isFirstOnConn reports whether a is the first attempt listed on its
@@ -374,6 +432,7 @@ func isFirstOnConn(list []Attempt, a Attempt) bool {
 // the origins' journals empty.
 func (e *Environment) Reset() error {
 	e.clients.reset()
+	e.faultOn.Store(false)
 	if e.syns != nil {
 		e.syns.reset()
 	}

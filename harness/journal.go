@@ -46,6 +46,7 @@ type connEntry struct {
 	endpoint string
 	accepted time.Time // zero: accepted before the last reset
 	reqs     []*reqEntry
+	faulted  bool // a fault's behaviour took the connection (FaultHit)
 }
 
 // reqEntry is one request the origin read, and its answer.
@@ -63,6 +64,7 @@ type reqEntry struct {
 	hash     hash.Hash
 	complete bool
 	wire     *wireAnswer
+	faulted  bool // a fault's request behaviour took it (FaultHit)
 }
 
 func newJournal() *journal { return &journal{byConn: map[net.Conn]*connEntry{}} }
@@ -116,6 +118,25 @@ func (j *journal) request(conn net.Conn, r *http.Request) *reqEntry {
 	re := &reqEntry{conn: e, id: r.Header.Get(RequestIDHeader), method: r.Method, read: time.Now()}
 	e.reqs = append(e.reqs, re)
 	return re
+}
+
+// hitConn notes that a fault's behaviour took conn.
+func (j *journal) hitConn(conn net.Conn) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if e := j.byConn[conn]; e != nil {
+		e.faulted = true
+	}
+}
+
+// hitRequest notes that a fault's request behaviour took re.
+func (j *journal) hitRequest(re *reqEntry) {
+	if re == nil {
+		return
+	}
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	re.faulted = true
 }
 
 // forget drops conn from the lookup table once it is closed.
@@ -423,6 +444,10 @@ type Attempt struct {
 	Tagged bool `json:"tagged"`
 	// Answer is what the origin sent back, when it sent anything.
 	Answer *Answer `json:"answer,omitempty"`
+	// Faulted says the attempt got the fault's behaviour: the origin or
+	// its TLS endpoint handed it to the fault, a toxic acted on its
+	// connection, or it was a connect nothing accepted during the fault.
+	Faulted bool `json:"faulted"`
 }
 
 // firstSeen is when the attempt was first seen: its request, or its
@@ -452,7 +477,7 @@ func (j *journal) attempts(id string, instance int, from, to time.Time) (evs []e
 	in := func(t time.Time) bool { return !t.Before(from) && !t.After(to) }
 	for _, c := range j.conns {
 		fresh := !c.accepted.IsZero() && !c.accepted.Before(from)
-		base := Attempt{Endpoint: c.endpoint, Instance: instance, Connection: c.n, Reused: !fresh}
+		base := Attempt{Endpoint: c.endpoint, Instance: instance, Connection: c.n, Reused: !fresh, Faulted: c.faulted}
 		if !c.accepted.IsZero() {
 			base.Accepted = c.accepted.Sub(from)
 		}
@@ -469,11 +494,43 @@ func (j *journal) attempts(id string, instance int, from, to time.Time) (evs []e
 			}
 			a := base
 			a.RequestRead, a.Request, a.Tagged = true, r.read.Sub(from), tagged
+			a.Faulted = a.Faulted || r.faulted
 			a.Answer = r.answer()
 			evs = append(evs, event{Attempt: a, at: r.read, fresh: fresh, tagged: tagged})
 		}
 	}
 	return evs, j.overflow
+}
+
+// window lists every attempt the journal holds between from and to, whoever
+// made it: the requests read then, and the connections accepted then on
+// which no request was read. A load's attempts, for the verdict on meeting
+// the fault.
+func (j *journal) window(instance int, from, to time.Time) []Attempt {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	in := func(t time.Time) bool { return !t.Before(from) && !t.After(to) }
+	var out []Attempt
+	for _, c := range j.conns {
+		fresh := !c.accepted.IsZero() && !c.accepted.Before(from)
+		base := Attempt{Endpoint: c.endpoint, Instance: instance, Connection: c.n, Reused: !fresh, Faulted: c.faulted}
+		if fresh {
+			base.Accepted = c.accepted.Sub(from)
+		}
+		if len(c.reqs) == 0 && fresh && in(c.accepted) {
+			out = append(out, base)
+		}
+		for _, r := range c.reqs {
+			if in(r.read) {
+				a := base
+				a.RequestRead, a.Request, a.Tagged = true, r.read.Sub(from), r.id != ""
+				a.Faulted = a.Faulted || r.faulted
+				a.Answer = r.answer()
+				out = append(out, a)
+			}
+		}
+	}
+	return out
 }
 
 // counts is how many requests read and connections accepted in the window,

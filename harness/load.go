@@ -86,6 +86,10 @@ type LoadResult struct {
 	// answers over time, by when their request was sent, for a timeline.
 	Started time.Time   `json:"started"`
 	Series  []LoadSlice `json:"series,omitempty"`
+	// FaultMet says whether the load's requests met the fault in effect,
+	// and what share of its upstream attempts (or DNS queries) did; nil
+	// when no fault was (Environment.Load judges it).
+	FaultMet *FaultMet `json:"fault_met,omitempty"`
 
 	latencies []time.Duration // every request's, sorted
 	timeouts  int             // requests abandoned at their timeout
@@ -336,10 +340,30 @@ func (e *Environment) Load(ctx context.Context, l Load) (LoadResult, error) {
 	inFlight := e.clients.begin(2)
 	res, err := RunLoad(ctx, e.Gateway.URL(), l, e.NewRequestID)
 	e.clients.end(inFlight)
-	for _, o := range e.Origins {
+	var attempts []Attempt
+	for i, o := range e.Origins {
 		reqs, conns := o.journal.counts(inFlight.start, inFlight.end)
 		res.OriginRequests += reqs
 		res.OriginConnections += conns
+		attempts = append(attempts, o.journal.window(i+1, inFlight.start, inFlight.end)...)
+	}
+	if e.faultOn.Load() {
+		met := e.judgeMet(attempts, inFlight.start, inFlight.end, false, "")
+		var share float64
+		switch {
+		case met.DNSQueries > 0 && met.Faulted+met.Served == 0 || met.DNSFaulted > 0:
+			share = float64(met.DNSFaulted) / float64(met.DNSQueries)
+		case met.Faulted+met.Served > 0:
+			share = float64(met.Faulted) / float64(met.Faulted+met.Served)
+		}
+		met.Share = &share
+		if met.Verdict == FaultWasMet {
+			met.Evidence = fmt.Sprintf("%.0f%% met: %d of the load's upstream attempts got the fault, %d were served normally", 100*share, met.Faulted, met.Served)
+			if met.DNSFaulted > 0 {
+				met.Evidence = fmt.Sprintf("%.0f%% met: %d of %d DNS queries for %s were answered with the fault", 100*share, met.DNSFaulted, met.DNSQueries, e.addrs.OriginName)
+			}
+		}
+		res.FaultMet = met
 	}
 	return res, err
 }

@@ -70,6 +70,9 @@ type Origin struct {
 	cancel   context.CancelFunc // ends the current behaviour's context
 	bctx     context.Context
 	closed   bool
+	// faulty notes when a fault's behaviour was installed (connection or
+	// request behaviour), for the verdict on meeting it.
+	faulty, faultyReq spans
 }
 
 // StartOrigin starts an origin on addr ("127.0.0.1:0" for an ephemeral port).
@@ -131,6 +134,7 @@ func (o *Origin) SetBehavior(b ConnBehavior) {
 	o.cancel()
 	o.bctx, o.cancel = context.WithCancel(context.Background())
 	o.behavior = b
+	o.faulty.set(b != nil)
 	if b != nil {
 		// A keep-alive connection from before the fault would otherwise
 		// keep getting healthy answers.
@@ -159,6 +163,15 @@ func (o *Origin) SetRequestBehavior(b RequestBehavior) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	o.requestB = b
+	o.faultyReq.set(b != nil)
+}
+
+// faultyDuring reports whether a fault's behaviour was installed at some
+// moment between from and to.
+func (o *Origin) faultyDuring(from, to time.Time) bool {
+	in, _ := o.faulty.during(from, to)
+	inReq, _ := o.faultyReq.during(from, to)
+	return in || inReq
 }
 
 // connRequestsKey keys the count of requests read on a connection, connKey
@@ -200,6 +213,8 @@ func (o *Origin) Reset() {
 	o.connections.Store(0)
 	o.requests.Store(0)
 	o.journal.reset()
+	o.faulty.reset()
+	o.faultyReq.reset()
 }
 
 // Close stops the origin and releases every connection it holds.
@@ -242,7 +257,7 @@ func (o *Origin) acceptLoop() {
 			// then on, while it may still write (a held answer goes out).
 			stop := context.AfterFunc(ctx, func() { _ = conn.SetReadDeadline(time.Now()) })
 			defer stop()
-			b(ctx, conn, o)
+			b(withHit(ctx, func() { o.journal.hitConn(conn) }), conn, o)
 		}()
 	}
 }
@@ -259,7 +274,7 @@ func (o *Origin) serveHTTP(hw http.ResponseWriter, r *http.Request) {
 	o.mu.Lock()
 	b := o.requestB
 	o.mu.Unlock()
-	if b != nil && b(w, r, n) {
+	if b != nil && b(w, r.WithContext(withHit(r.Context(), func() { o.journal.hitRequest(w.entry) })), n) {
 		return
 	}
 	route, ok := o.routes[r.URL.Path]

@@ -27,6 +27,11 @@ type Proxy struct {
 	// downs are the times the proxy accepted nothing (down or blackholed),
 	// since the last Reset; the last has a zero end while it lasts.
 	downs []downSpan
+	// toxics are the toxics in place that act on connections (toxicity
+	// above 0), by name: true when they hit at random (toxicity below 1);
+	// toxicSpans notes when any was in place.
+	toxics     map[string]bool
+	toxicSpans spans
 }
 
 // downSpan is a time the proxy accepted no connection.
@@ -150,7 +155,33 @@ func (p *Proxy) AddToxic(name, typ, stream string, toxicity float32, attributes 
 	if _, err := p.proxy.Toxics.AddToxicJson(bytes.NewReader(body)); err != nil {
 		return fmt.Errorf("proxy: add toxic %s: %w", typ, err)
 	}
+	if toxicity > 0 {
+		if p.toxics == nil {
+			p.toxics = map[string]bool{}
+		}
+		p.toxics[name] = toxicity < 1
+		p.noteToxics()
+	}
 	return nil
+}
+
+// noteToxics begins a span of the toxics now in place, or ends the last.
+func (p *Proxy) noteToxics() {
+	if len(p.toxics) == 0 {
+		p.toxicSpans.end()
+		return
+	}
+	uncertain := false
+	for _, u := range p.toxics {
+		uncertain = uncertain || u
+	}
+	p.toxicSpans.begin(uncertain)
+}
+
+// toxicDuring reports whether a toxic acted on connections at some moment
+// between from and to, and whether it hit them at random.
+func (p *Proxy) toxicDuring(from, to time.Time) (in, uncertain bool) {
+	return p.toxicSpans.during(from, to)
 }
 
 // RemoveToxic removes the toxic named name.
@@ -160,6 +191,10 @@ func (p *Proxy) RemoveToxic(name string) error {
 	if err := p.proxy.Toxics.RemoveToxic(context.Background(), name); err != nil {
 		return fmt.Errorf("proxy: remove toxic %s: %w", name, err)
 	}
+	if _, ok := p.toxics[name]; ok {
+		delete(p.toxics, name)
+		p.noteToxics()
+	}
 	return nil
 }
 
@@ -168,11 +203,14 @@ func (p *Proxy) RemoveToxic(name string) error {
 func (p *Proxy) Reset() error {
 	p.mu.Lock()
 	p.proxy.Toxics.ResetToxics(context.Background())
+	clear(p.toxics)
+	p.noteToxics()
 	p.mu.Unlock()
 	err := p.Up()
 	p.mu.Lock()
 	if err == nil {
 		p.downs = nil
+		p.toxicSpans.reset()
 	}
 	p.mu.Unlock()
 	return err

@@ -130,6 +130,7 @@ type TLSOrigin struct {
 
 	mu       sync.Mutex
 	behavior TLSBehavior
+	faulty   spans // when a fault's behaviour was installed
 	bctx     context.Context
 	cancel   context.CancelFunc
 	closed   bool
@@ -188,6 +189,7 @@ func (t *TLSOrigin) SetBehavior(b TLSBehavior) {
 	t.cancel()
 	t.bctx, t.cancel = context.WithCancel(t.ctx)
 	t.behavior = b
+	t.faulty.set(b != nil)
 	t.mu.Unlock()
 	if b != nil {
 		t.origin.Drain()
@@ -198,6 +200,7 @@ func (t *TLSOrigin) SetBehavior(b TLSBehavior) {
 func (t *TLSOrigin) Reset() {
 	t.SetBehavior(nil)
 	t.connections.Store(0)
+	t.faulty.reset()
 }
 
 // ServeTLS does the TLS handshake on conn with cert (nil: the good
@@ -258,7 +261,7 @@ func (t *TLSOrigin) acceptLoop() {
 				t.ServeTLS(conn, nil)
 				return
 			}
-			b(ctx, conn, t)
+			b(withHit(ctx, func() { t.origin.journal.hitConn(conn) }), conn, t)
 		}()
 	}
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/gatecrash/gatecrash/harness"
 	"github.com/gatecrash/gatecrash/harness/match"
+	"github.com/gatecrash/gatecrash/reports"
 )
 
 // Expect is what the gateway must do while the fault is in effect. The
@@ -70,6 +71,11 @@ type Expect struct {
 	GatewayAlive *bool `yaml:"gateway_alive" json:"gateway_alive,omitempty"`
 	// Recovers: after the fault clears, the gateway answers this within a bound.
 	Recovers *Recovery `yaml:"recovers" json:"recovers,omitempty"`
+	// FaultMet: whether the request (or some of a load's) met the fault.
+	// Unset, a scenario whose fault was not met fails, saying so; false
+	// pins a masking on purpose (a cache or a pooled connection that hides
+	// the fault), true requires evidence that it was met.
+	FaultMet *bool `yaml:"fault_met" json:"fault_met,omitempty"`
 }
 
 // Recovery is the bound on getting healthy again after the fault clears.
@@ -282,7 +288,7 @@ func (e *Expect) fieldsSet(names ...string) []string {
 var (
 	requestFields = []string{"status", "not_status", "within", "at_least", "between", "valid_http", "headers", "body", "body_intact", "attempts"}
 	loadFields    = []string{"success_ratio", "statuses", "status_ratio", "latency", "unanswered_after"}
-	anyFields     = []string{"log_matches", "gateway_alive", "recovers"}
+	anyFields     = []string{"log_matches", "gateway_alive", "recovers", "fault_met"}
 )
 
 func (e *Expect) validate(d *decoder, at string, load bool) {
@@ -567,5 +573,38 @@ func (e *Expect) String() string {
 	if r := e.Recovers; r != nil {
 		parts = append(parts, fmt.Sprintf("recovers %s within %s", r.Status, r.Within))
 	}
+	if e.FaultMet != nil {
+		parts = append(parts, metExpected(*e.FaultMet))
+	}
 	return strings.Join(parts, ", ")
+}
+
+func metExpected(want bool) string {
+	if want {
+		return "the fault met"
+	}
+	return "the fault not met (masked)"
+}
+
+// judgeMet checks the verdict on meeting the fault against the scenario's
+// fault_met, or, when it has none, requires the fault met: a fault that
+// was not met fails the scenario, one that could not be observed passes
+// with its evidence on record. It returns the check, and ok false when it
+// failed.
+func (e *Expect) judgeMet(met *harness.FaultMet) (c reports.Check, failure string) {
+	observed := met.String()
+	if e.FaultMet == nil {
+		c = reports.Check{Name: "fault_met", Expected: "the fault met", Observed: observed, Passed: met.Verdict != harness.FaultNotMet}
+		if !c.Passed {
+			failure = met.Evidence
+		}
+		return c, failure
+	}
+	want := *e.FaultMet
+	c = reports.Check{Name: "fault_met", Expected: metExpected(want), Observed: observed}
+	c.Passed = want && met.Verdict == harness.FaultWasMet || !want && met.Verdict == harness.FaultNotMet
+	if !c.Passed {
+		failure = fmt.Sprintf("expected %s, observed %s", c.Expected, observed)
+	}
+	return c, failure
 }

@@ -123,7 +123,7 @@ func (s *Suite) validate(d *decoder) {
 				d.failPath(fmt.Sprintf("%s.labels[%d]", at, j), "%s.labels[%d]: expected a label without &|!,()/ such as slow or dns; got %q", at, j, label)
 			}
 		}
-		if sc.Fault.Fault == nil {
+		if sc.Fault.Fault == nil && !sc.Fault.Control {
 			d.failPath(at, "%s: expected a fault from the catalog (see gatecrash faults)", at)
 		}
 		if p := sc.Request.Path; p != "" && !strings.HasPrefix(p, "/") {
@@ -133,6 +133,9 @@ func (s *Suite) validate(d *decoder) {
 			d.failPath(at+".request.method", "%s.request.method: expected an HTTP method such as GET; got %q", at, m)
 		}
 		sc.validateLoad(d, at)
+		if sc.Fault.Control && sc.Expect.FaultMet != nil {
+			d.failPath(at+".expect.fault_met", "%s.expect.fault_met: a control scenario (fault: none) injects nothing to meet; remove fault_met or name a fault", at)
+		}
 		sc.Expect.validate(d, at+".expect", sc.Load != nil)
 	}
 }

@@ -337,9 +337,12 @@ func runScenario(ctx context.Context, env *harness.Environment, sc *Scenario, re
 		ginkgo.Fail(fmt.Sprintf("steady state: before injecting %s, expected a 2xx or 3xx answer, observed %s", sc.Fault.Name, steady))
 	}
 
-	inj, err := faults.Inject(ctx, env, sc.Fault.Fault, sc.Fault.Options)
-	if err != nil {
-		harnessError("inject %s: %v", sc.Fault.Name, err)
+	inj := faults.Injection{Clear: func() error { return nil }}
+	var err error
+	if !sc.Fault.Control {
+		if inj, err = faults.Inject(ctx, env, sc.Fault.Fault, sc.Fault.Options); err != nil {
+			harnessError("inject %s: %v", sc.Fault.Name, err)
+		}
 	}
 	rec.Method = inj.Method
 	rec.FaultStart = time.Now()
@@ -367,6 +370,7 @@ func runScenario(ctx context.Context, env *harness.Environment, sc *Scenario, re
 			}
 		}
 	}
+	var met *harness.FaultMet
 	if sc.Load != nil {
 		res, err := env.Load(ctx, sc.Load.Harness(sc.Request))
 		if err != nil {
@@ -374,10 +378,21 @@ func runScenario(ctx context.Context, env *harness.Environment, sc *Scenario, re
 		}
 		rec.Load = &res
 		judge(onLoad, res)
+		met = res.FaultMet
 	} else {
 		obs := env.Do(ctx, req)
 		rec.Observed = &obs
 		judge(onRequest, obs)
+		met = obs.FaultMet
+	}
+	// A pass means the fault was met: unless the scenario pins a masking
+	// (fault_met: false), a fault the request got around fails it.
+	if met != nil && ctx.Err() == nil {
+		c, failure := sc.Expect.judgeMet(met)
+		rec.Checks = append(rec.Checks, c)
+		if failure != "" {
+			failures = append(failures, failure)
+		}
 	}
 	if len(sc.Expect.LogMatches) > 0 {
 		judge(onLog, awaitLog(ctx, env, logMark, sc.Expect.LogMatches))

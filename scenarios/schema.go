@@ -276,8 +276,9 @@ func (g *schemaGen) faultRef() string {
 			"properties": map[string]any{d.Name: map[string]any{"anyOf": []any{map[string]any{"type": "null"}, params}}},
 		})
 	}
+	names = append(names, NoFault)
 	g.defs[def] = map[string]any{
-		"description": "a fault of the catalog (gatecrash faults): its name, such as refused, or a mapping of one name to its parameters, such as {garbage: {bytes: \"x\"}}",
+		"description": "a fault of the catalog (gatecrash faults): its name, such as refused, or a mapping of one name to its parameters, such as {garbage: {bytes: \"x\"}}; none for a control scenario that injects nothing",
 		"oneOf": []any{
 			map[string]any{"type": "string", "enum": names},
 			map[string]any{"type": "object", "minProperties": 1, "maxProperties": 1, "oneOf": withParams},

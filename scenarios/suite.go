@@ -282,12 +282,19 @@ func (s *StatusSet) decodeNode(dec *decoder, node ast.Node, path string) {
 }
 
 // FaultRef is a scenario's fault: a catalog name, alone (`fault: refused`)
-// or with parameters (`fault: {garbage: {bytes: "x"}}`).
+// or with parameters (`fault: {garbage: {bytes: "x"}}`), or `fault: none`
+// for a control scenario with nothing injected (Fault is then nil).
 type FaultRef struct {
 	Name    string
 	Fault   faults.Fault
 	Options faults.Options
+	// Control says the scenario injects nothing (fault: none).
+	Control bool
 }
+
+// NoFault is the fault of a control scenario: nothing is injected, and the
+// request, expectations and recovery are checked as for any scenario.
+const NoFault = "none"
 
 // MarshalJSON writes the fault as {"name": ..., "params": ..., "options": ...}.
 func (f FaultRef) MarshalJSON() ([]byte, error) {
@@ -304,6 +311,10 @@ func (f *FaultRef) decodeNode(dec *decoder, node ast.Node, path string) {
 	switch n := node.(type) {
 	case *ast.StringNode:
 		f.Name = n.Value
+		if f.Name == NoFault {
+			f.Control = true
+			return
+		}
 	case *ast.MappingNode:
 		if len(n.Values) != 1 {
 			dec.fail(node, "%s: expected one fault name with its parameters, such as {garbage: {bytes: \"x\"}}; got %d names", path, len(n.Values))
