@@ -175,7 +175,7 @@ var _ = Describe("firewall faults on the wire", func() {
 		for _, name := range []string{"drop", "middlebox_reset", "bandwidth"} {
 			d, ok := faults.Lookup(name)
 			Expect(ok).To(BeTrue())
-			Expect(d.Options.Names()).To(Equal([]string{"probability", "after", "for", "direction"}), name)
+			Expect(d.Options.Names()).To(Equal([]string{"probability", "after", "for", "direction", "instances"}), name)
 		}
 	})
 
