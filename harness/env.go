@@ -328,7 +328,7 @@ func (e *Environment) observeUpstream(obs *Observation, from, to time.Time) {
 // meeting the fault from what each piece of the environment noted between
 // from and to.
 func (e *Environment) judgeMet(attempts []Attempt, from, to time.Time, synsCounted bool, uncounted string) *FaultMet {
-	in := metInput{attempts: attempts, synsCounted: synsCounted, uncounted: uncounted, originName: e.addrs.OriginName}
+	in := metInput{attempts: attempts, synsCounted: synsCounted, uncounted: uncounted, originName: e.addrs.OriginName, instances: len(e.Origins)}
 	for i, o := range e.Origins {
 		n := i + 1
 		toxic, uncertain := e.Proxies[i].toxicDuring(from, to)

@@ -228,8 +228,10 @@ type metInput struct {
 	synsCounted bool
 	// uncounted is why attempts may have gone unseen (Observation.Uncounted).
 	uncounted string
-	// originName is the name the gateway resolves.
+	// originName is the name the gateway resolves; instances how many
+	// origin instances there are.
 	originName string
+	instances  int
 }
 
 // judgeMet draws the verdict on meeting the fault from the evidence.
@@ -240,6 +242,9 @@ func judgeMet(in metInput) *FaultMet {
 	reused := false
 	for _, a := range in.attempts {
 		where := fmt.Sprintf("instance %d", a.Instance)
+		if in.instances == 1 {
+			where = "the origin"
+		}
 		if a.Endpoint == "tls" {
 			where = "the TLS endpoint"
 		}

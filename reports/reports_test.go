@@ -167,6 +167,7 @@ func observed() []*reports.Scenario {
 		Upstream: []harness.Attempt{{Endpoint: "http", Instance: 1, Connection: 1, RequestRead: true, Tagged: true}},
 		Integrity: &harness.Integrity{Verdict: harness.BodyTruncated, Silent: true, Received: 5,
 			Origin: &harness.Answer{Status: 200, Declared: 10, Sent: 5}, Detail: "received 5 of the 10 bytes"},
+		FaultMet: &harness.FaultMet{Verdict: harness.FaultNotMet, Evidence: "the fault was never met: instance 2 served it normally", Served: 1},
 	}
 	load := &harness.LoadResult{Rate: 200, Duration: 5 * time.Second, Planned: 1000, Requests: 1000, Answered: 990,
 		SuccessRatio: 0.5, Statuses: map[string]int{"200": 500, "502": 490, "none": 10}, Errors: map[string]int{"reset": 10},
@@ -194,8 +195,10 @@ var _ = Describe("every observation", func() {
 		Expect(props).To(HaveKeyWithValue("one: observed.attempts", "3"))
 		Expect(props).To(HaveKeyWithValue("one: observed.attempts_exact", "true"))
 		Expect(props).To(HaveKeyWithValue("one: observed.connections", "3"))
-		Expect(props).To(HaveKeyWithValue("one: observed.upstream", `[{"endpoint":"http","instance":1,"connection":1,"accepted_ns":0,"reused":false,"request_read":true,"request_ns":0,"tagged":true}]`))
+		Expect(props).To(HaveKeyWithValue("one: observed.upstream", `[{"endpoint":"http","instance":1,"connection":1,"accepted_ns":0,"reused":false,"request_read":true,"request_ns":0,"tagged":true,"faulted":false}]`))
 		Expect(props).To(HaveKeyWithValue("one: observed.headers", `{"Content-Type":["text/plain"]}`))
+		Expect(props).To(HaveKeyWithValue("one: observed.fault_met", "not_met"))
+		Expect(props).To(HaveKeyWithValue("one: observed.fault_met_evidence", "the fault was never met: instance 2 served it normally"))
 		Expect(props).To(HaveKeyWithValue("one: observed.body_bytes", "5"))
 		Expect(props).To(HaveKeyWithValue("one: observed.body_sha256", "2cf2"))
 		Expect(props).To(HaveKeyWithValue("one: observed.body_excerpt", "hello"))
@@ -255,7 +258,7 @@ var _ = Describe("every observation", func() {
 
 	It("sums a load up in the console line, and a count of attempts when they were asserted", func() {
 		s := observed()
-		Expect(s[0].ObservedLine()).To(Equal("status 200 in 5ms, 3 attempts, body truncated, recovered after 30ms"))
+		Expect(s[0].ObservedLine()).To(Equal("status 200 in 5ms, fault not met, 3 attempts, body truncated, recovered after 30ms"))
 		Expect(s[1].ObservedLine()).To(Equal("load 200/s for 5s: 1000 of 1000 requests sent, 50.0% success (200: 500, 502: 490, none: 10), p50 1ms, p99 20ms, max 30ms"))
 	})
 })

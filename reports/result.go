@@ -94,8 +94,14 @@ func (s *Scenario) ObservedLine() string {
 	switch {
 	case s.Load != nil:
 		line = "load " + s.Load.String()
+		if m := s.Load.FaultMet; m != nil && m.Verdict != harness.FaultWasMet {
+			line += ", fault " + strings.ReplaceAll(string(m.Verdict), "_", " ")
+		}
 	case s.Observed != nil:
 		line = s.Observed.String()
+		if m := s.Observed.FaultMet; m != nil && m.Verdict != harness.FaultWasMet {
+			line += ", fault " + strings.ReplaceAll(string(m.Verdict), "_", " ")
+		}
 		if s.checked("attempts") {
 			line += fmt.Sprintf(", %d attempts", s.Observed.Attempts)
 			if s.Observed.Attempts == 1 {
@@ -140,6 +146,16 @@ func (s *Scenario) checked(name string) bool {
 func (s *Scenario) Properties() [][2]string {
 	props := [][2]string{{"fault", s.Fault}}
 	add := func(name string, value any) { props = append(props, [2]string{name, fmt.Sprint(value)}) }
+	addMet := func(prefix string, m *harness.FaultMet) {
+		if m == nil {
+			return
+		}
+		add(prefix+".fault_met", m.Verdict)
+		add(prefix+".fault_met_evidence", m.Evidence)
+		if m.Share != nil {
+			add(prefix+".fault_met_share", fmt.Sprintf("%.4f", *m.Share))
+		}
+	}
 	addJSON := func(name string, value any) {
 		if data, err := json.Marshal(value); err == nil {
 			add(name, string(data))
@@ -194,6 +210,7 @@ func (s *Scenario) Properties() [][2]string {
 			add("observed.body_integrity", in.Verdict)
 			add("observed.body_integrity_detail", in.Detail)
 		}
+		addMet("observed", o.FaultMet)
 	}
 	if l := s.Load; l != nil {
 		add("load.rate", l.Rate)
@@ -213,6 +230,7 @@ func (s *Scenario) Properties() [][2]string {
 		add("load.wall_seconds", seconds4(l.Wall))
 		add("load.origin_requests", l.OriginRequests)
 		add("load.origin_connections", l.OriginConnections)
+		addMet("load", l.FaultMet)
 	}
 	if r := s.Recovery; r != nil {
 		add("recovery.recovered", r.Recovered)
