@@ -87,13 +87,19 @@ type Environment struct {
 	synErr error
 	// faultOn says a fault is injected (NoteFault): observations then
 	// carry the verdict on whether they met it.
-	faultOn atomic.Bool
+	faultOn    atomic.Bool
+	faultSince atomic.Int64 // when it was injected, in Unix nanoseconds
 }
 
 // NoteFault tells the environment a fault is injected (on) or cleared:
 // while one is, every observation carries the verdict on whether it met
 // the fault (Observation.FaultMet). faults.Inject calls it.
-func (e *Environment) NoteFault(on bool) { e.faultOn.Store(on) }
+func (e *Environment) NoteFault(on bool) {
+	if on {
+		e.faultSince.Store(time.Now().UnixNano())
+	}
+	e.faultOn.Store(on)
+}
 
 // Start brings an environment up, all on loopback. On error, whatever had
 // started is released again.
@@ -329,6 +335,15 @@ func (e *Environment) observeUpstream(obs *Observation, from, to time.Time) {
 // from and to.
 func (e *Environment) judgeMet(attempts []Attempt, from, to time.Time, synsCounted bool, uncounted string) *FaultMet {
 	in := metInput{attempts: attempts, synsCounted: synsCounted, uncounted: uncounted, originName: e.addrs.OriginName, instances: len(e.Origins)}
+	// The gateway may have met the fault before the request, on its own
+	// (a health check, a background resolution) or for an earlier request,
+	// and answer it from what it learnt: that counts as met, said so.
+	since := time.Unix(0, e.faultSince.Load())
+	if since.After(from) {
+		since = from
+	}
+	in.before = e.hitsBetween(since, from)
+	in.dnsQueries, in.dnsFaulted, in.paths.dns = e.DNS.queriesBetween(since, to)
 	for i, o := range e.Origins {
 		n := i + 1
 		toxic, uncertain := e.Proxies[i].toxicDuring(from, to)
@@ -343,7 +358,6 @@ func (e *Environment) judgeMet(attempts []Attempt, from, to time.Time, synsCount
 		}
 	}
 	in.paths.tls, _ = e.TLS.faulty.during(from, to)
-	in.dnsQueries, in.dnsFaulted, in.paths.dns = e.DNS.queriesBetween(from, to)
 	for i := range in.attempts {
 		a := &in.attempts[i]
 		if !a.Faulted && a.Endpoint == "http" && a.Instance >= 1 && a.Instance <= len(e.Proxies) &&
@@ -404,6 +418,40 @@ func (e *Environment) countUnaccepted(obs *Observation, from, to time.Time) (why
 	slices.SortStableFunc(obs.Upstream, func(a, b Attempt) int { return cmp.Compare(a.firstSeen(), b.firstSeen()) })
 	obs.Attempts += obs.Unaccepted
 	return ""
+}
+
+// hitsBetween counts what met the fault at the origins between from and to
+// (not including to): attempts a fault's behaviour took, and connects
+// nothing accepted at an instance that was down.
+func (e *Environment) hitsBetween(from, to time.Time) int {
+	if !from.Before(to) {
+		return 0
+	}
+	n := 0
+	for i, o := range e.Origins {
+		for _, a := range o.journal.window(i+1, from, to) {
+			if a.Faulted {
+				n++
+			}
+		}
+	}
+	return n + e.unacceptedBetween(from, to)
+}
+
+// unacceptedBetween counts the connects to an instance's address while it
+// accepted nothing (down or blackholed), from the SYNs on loopback: 0 where
+// they cannot be seen.
+func (e *Environment) unacceptedBetween(from, to time.Time) int {
+	if e.syns == nil || !e.syns.syncTo(to) {
+		return 0
+	}
+	n := 0
+	for _, s := range e.syns.between(from, to) {
+		if i := e.instanceOf(s.dst.Port()); i > 0 && e.Proxies[i-1].DownDuring(s.at, s.at) {
+			n++
+		}
+	}
+	return n
 }
 
 // instanceOf is the origin instance (from 1) whose proxy listens on port, 0

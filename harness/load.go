@@ -348,7 +348,11 @@ func (e *Environment) Load(ctx context.Context, l Load) (LoadResult, error) {
 		attempts = append(attempts, o.journal.window(i+1, inFlight.start, inFlight.end)...)
 	}
 	if e.faultOn.Load() {
-		met := e.judgeMet(attempts, inFlight.start, inFlight.end, false, "")
+		// Connects nothing accepted, where the SYNs can be seen.
+		for range e.unacceptedBetween(inFlight.start, inFlight.end) {
+			attempts = append(attempts, Attempt{Endpoint: "unaccepted", Faulted: true})
+		}
+		met := e.judgeMet(attempts, inFlight.start, inFlight.end, e.syns != nil, "")
 		var share float64
 		switch {
 		case met.DNSQueries > 0 && met.Faulted+met.Served == 0 || met.DNSFaulted > 0:

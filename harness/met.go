@@ -228,6 +228,9 @@ type metInput struct {
 	synsCounted bool
 	// uncounted is why attempts may have gone unseen (Observation.Uncounted).
 	uncounted string
+	// before counts what met the fault between its start and the request:
+	// attempts a fault's behaviour took, connects nothing accepted.
+	before int
 	// originName is the name the gateway resolves; instances how many
 	// origin instances there are.
 	originName string
@@ -275,7 +278,13 @@ func judgeMet(in metInput) *FaultMet {
 		hits = append(hits, fmt.Sprintf("and %d more attempts got the fault", m.Faulted-maxHitsShown))
 	}
 	if in.dnsFaulted > 0 {
-		hits = append(hits, fmt.Sprintf("%d of %d DNS queries for %s were answered with the fault", in.dnsFaulted, in.dnsQueries, in.originName))
+		hits = append(hits, fmt.Sprintf("%d of %d DNS queries for %s since the fault began were answered with it", in.dnsFaulted, in.dnsQueries, in.originName))
+	}
+	if len(hits) == 0 && in.before > 0 {
+		// The gateway met it on its own before the request, and the
+		// request shows what it made of that.
+		hits = append(hits, fmt.Sprintf("the gateway met it before the request: %d upstream attempts or connects since the fault began got it (a health check, or an earlier request)", in.before))
+		hits = append(hits, served.lines()...)
 	}
 	if len(hits) > 0 {
 		m.Verdict, m.Evidence = FaultWasMet, strings.Join(hits, "; ")
@@ -290,7 +299,7 @@ func judgeMet(in metInput) *FaultMet {
 	if in.paths.dns {
 		switch {
 		case in.dnsQueries > 0:
-			why = append(why, fmt.Sprintf("the %d DNS queries for %s were answered normally (the fault's attempts or probability did not select them)", in.dnsQueries, in.originName))
+			why = append(why, fmt.Sprintf("the %d DNS queries for %s since the fault began were answered normally (the fault did not act on them: its attempts or probability, or a query type or transport it leaves alone)", in.dnsQueries, in.originName))
 		case reused:
 			why = append(why, fmt.Sprintf("no DNS query for %s was made during the fault: the gateway reused a connection opened before it", in.originName))
 		case m.Served > 0:

@@ -45,7 +45,9 @@ func TestJudgeMet(t *testing.T) {
 		{"DNS, nothing at all", metInput{paths: faultPaths{dns: true}, originName: "o.test"},
 			FaultNotMet, "the gateway answered from a cache or by itself"},
 		{"DNS, a faulted query", metInput{paths: faultPaths{dns: true}, originName: "o.test", dnsQueries: 2, dnsFaulted: 1},
-			FaultWasMet, "1 of 2 DNS queries for o.test were answered with the fault"},
+			FaultWasMet, "1 of 2 DNS queries for o.test since the fault began were answered with it"},
+		{"met before the request", metInput{paths: faultPaths{down: []int{1}}, synsCounted: true, before: 2, attempts: []Attempt{served(2, false)}},
+			FaultWasMet, "the gateway met it before the request: 2 upstream attempts or connects"},
 		{"nothing in effect", metInput{attempts: []Attempt{served(1, false)}},
 			FaultNotMet, "nothing of it was in effect"},
 	} {
