@@ -38,10 +38,11 @@ scenarios:
 // ProbeResult is what the gateway did under one fault, with no
 // expectations: its first answer, and Varied when later samples differed.
 // Its JSON has exactly the keys fault, status, seconds, attempts,
-// valid_http and body_intact, plus error when the answer was not valid
-// HTTP. body_intact is null when the body was not judged: the answer was
-// the gateway's own (a 502), or no HTTP at all. Varied is in the matrix
-// and the progress lines, not in the JSON.
+// valid_http, body_intact and met, plus error when the answer was not
+// valid HTTP. body_intact is null when the body was not judged: the answer
+// was the gateway's own (a 502), or no HTTP at all. met is whether the
+// request met the fault: met, not_met or unobserved (harness.FaultMet).
+// Varied is in the matrix and the progress lines, not in the JSON.
 type ProbeResult struct {
 	Fault      string  `json:"fault"`
 	Status     int     `json:"status"`
@@ -49,6 +50,7 @@ type ProbeResult struct {
 	Attempts   int     `json:"attempts"`
 	ValidHTTP  bool    `json:"valid_http"`
 	BodyIntact *bool   `json:"body_intact"`
+	Met        string  `json:"met"`
 	Error      string  `json:"error,omitempty"`
 	// Varied, when the samples differed, is each distinct answer with how
 	// many samples gave it, in the order first seen.
@@ -221,6 +223,9 @@ func answerOf(o harness.Observation) string {
 		}
 		parts = append(parts, attempts)
 	}
+	if m := metOf(o); m != "" {
+		parts = append(parts, "fault "+strings.ReplaceAll(m, "_", " "))
+	}
 	return strings.Join(parts, ", ")
 }
 
@@ -277,6 +282,7 @@ func probeOne(ctx context.Context, env *harness.Environment, def faults.Definiti
 		Attempts:    obs.Attempts,
 		ValidHTTP:   obs.ValidHTTP(),
 		BodyIntact:  judged(bodyIntact(obs)),
+		Met:         metOf(obs),
 		Observation: obs,
 		Request:     req,
 		After:       after,
@@ -285,6 +291,14 @@ func probeOne(ctx context.Context, env *harness.Environment, def faults.Definiti
 		r.Error = string(obs.ErrorKind) + ": " + obs.Error
 	}
 	return r, ""
+}
+
+// metOf is the verdict on meeting the fault of o, as the probe shows it.
+func metOf(o harness.Observation) string {
+	if o.FaultMet == nil {
+		return ""
+	}
+	return string(o.FaultMet.Verdict)
 }
 
 func healthy(o harness.Observation) bool { return o.Status >= 200 && o.Status <= 399 }
@@ -320,14 +334,18 @@ func ProbeMatrix(w io.Writer, results []ProbeResult, skipped []ProbeSkip) {
 		}
 		return yes[*v]
 	}
-	fmt.Fprintf(w, "%-*s  %6s  %7s  %8s  %-10s  %-11s  %s\n", width, "fault", "status", "seconds", "attempts", "valid HTTP", "body intact", "error")
+	fmt.Fprintf(w, "%-*s  %6s  %7s  %8s  %-10s  %-11s  %-10s  %s\n", width, "fault", "status", "seconds", "attempts", "valid HTTP", "body intact", "met", "error")
 	for _, r := range results {
 		status := "-"
 		if r.Status != 0 {
 			status = strconv.Itoa(r.Status)
 		}
-		fmt.Fprintf(w, "%-*s  %6s  %7.3f  %8d  %-10s  %-11s  %s\n", width, r.Fault, status, r.Seconds, r.Attempts,
-			yes[r.ValidHTTP], intact(r.BodyIntact), r.Error)
+		met := map[string]string{"met": "yes", "not_met": "NO", "unobserved": "unobserved", "": "-"}[r.Met]
+		fmt.Fprintf(w, "%-*s  %6s  %7.3f  %8d  %-10s  %-11s  %-10s  %s\n", width, r.Fault, status, r.Seconds, r.Attempts,
+			yes[r.ValidHTTP], intact(r.BodyIntact), met, r.Error)
+		if r.Met == string(harness.FaultNotMet) {
+			fmt.Fprintf(w, "%-*s  %s\n", width, "", r.Observation.FaultMet.Evidence)
+		}
 		if r.Varied != nil {
 			fmt.Fprintf(w, "%-*s  varied over %d samples: %s\n", width, "", max(len(r.Samples), 1), strings.Join(r.Varied, "; "))
 		}
@@ -395,6 +413,11 @@ func ProbeBaseline(w io.Writer, source []byte, name string, results []ProbeResul
 		}
 		if intact, ok := agreed(samples, bodyIntact); ok && intact != "" {
 			fmt.Fprintf(w, "      body_intact: %s\n", intact)
+		}
+		// A fault the gateway did not meet is pinned as such, on purpose
+		// and said so: a baseline is never a wall of unmet answers.
+		if met, ok := agreed(samples, metOf); ok && met == string(harness.FaultNotMet) {
+			fmt.Fprintf(w, "      fault_met: false  # %s\n", strings.ReplaceAll(r.Observation.FaultMet.Evidence, "\n", " "))
 		}
 		if attempts, ok := agreed(samples, func(o harness.Observation) int {
 			if o.Uncounted != "" {

@@ -82,7 +82,7 @@ scenarios:
 		data, err := json.Marshal(result)
 		Expect(err).NotTo(HaveOccurred())
 		Expect(string(data)).To(MatchJSON(`{"fault": "invalid_chunk_size", "status": 0, "seconds": 0.002, "attempts": 1,
-			"valid_http": false, "body_intact": null, "error": "empty_reply: unexpected EOF"}`))
+			"valid_http": false, "body_intact": null, "met": "", "error": "empty_reply: unexpected EOF"}`))
 	})
 })
 
@@ -101,5 +101,25 @@ var _ = Describe("a probe that took fewer samples than asked", func() {
 		s, err := scenarios.Parse("baseline.yaml", []byte(b.String()))
 		Expect(err).NotTo(HaveOccurred(), b.String())
 		Expect(s.Scenarios[0].Expect.String()).To(Equal("status 502, within 600ms, a valid HTTP answer, 1 attempt at the origin"))
+	})
+})
+
+var _ = Describe("a probe of a fault the gateway did not meet", func() {
+	It("shows it in the matrix and pins it as masked in the baseline, with the evidence", func() {
+		met := &harness.FaultMet{Verdict: harness.FaultNotMet, Evidence: "the fault was never met: no DNS query for origin.gatecrash.test was made during the fault: the gateway used an address it had cached"}
+		obs := harness.Observation{Status: 200, Total: 3 * time.Millisecond, Attempts: 1, FaultMet: met}
+		result := scenarios.ProbeResult{Fault: "nxdomain", Status: 200, Seconds: 0.003, Attempts: 1, ValidHTTP: true, Met: "not_met",
+			Observation: obs, Request: harness.Request{Path: "/", Timeout: 10 * time.Second}}
+		var b strings.Builder
+		scenarios.ProbeMatrix(&b, []scenarios.ProbeResult{result}, nil)
+		Expect(b.String()).To(ContainSubstring("met"))
+		Expect(b.String()).To(MatchRegexp(`nxdomain\s+200\s+0\.003\s+1\s+yes\s+-\s+NO`))
+		Expect(b.String()).To(ContainSubstring(met.Evidence))
+		b.Reset()
+		Expect(scenarios.ProbeBaseline(&b, []byte("gateway: {builtin: {}}\n"), "baseline", []scenarios.ProbeResult{result}, nil)).To(Succeed())
+		Expect(b.String()).To(ContainSubstring("      fault_met: false  # the fault was never met: no DNS query"))
+		s, err := scenarios.Parse("baseline.yaml", []byte(b.String()))
+		Expect(err).NotTo(HaveOccurred(), b.String())
+		Expect(*s.Scenarios[0].Expect.FaultMet).To(BeFalse())
 	})
 })
