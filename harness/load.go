@@ -362,7 +362,7 @@ func (e *Environment) Load(ctx context.Context, l Load) (LoadResult, error) {
 		}
 		met.Share = &share
 		if met.Verdict == FaultWasMet {
-			met.Evidence = fmt.Sprintf("%.0f%% met: %d of the load's upstream attempts got the fault, %d were served normally", 100*share, met.Faulted, met.Served)
+			met.Evidence = fmt.Sprintf("%.0f%% met: %d of the load's %d upstream attempts got the fault, %d were served normally", 100*share, met.Faulted, met.Faulted+met.Served, met.Served)
 			if met.DNSFaulted > 0 {
 				met.Evidence = fmt.Sprintf("%.0f%% met: %d of %d DNS queries for %s were answered with the fault", 100*share, met.DNSFaulted, met.DNSQueries, e.addrs.OriginName)
 			}

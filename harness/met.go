@@ -254,12 +254,12 @@ func judgeMet(in metInput) *FaultMet {
 		switch {
 		case a.Faulted:
 			m.Faulted++
-			what := "got the fault"
-			if a.Endpoint == "unaccepted" {
-				what = "was a connect nothing accepted"
-			}
 			if len(hits) < maxHitsShown {
-				hits = append(hits, fmt.Sprintf("%s (connection %d) %s", where, a.Connection, what))
+				if a.Endpoint == "unaccepted" {
+					hits = append(hits, fmt.Sprintf("a connect to %s was refused or dropped (nothing accepted it)", where))
+				} else {
+					hits = append(hits, fmt.Sprintf("%s (connection %d) got the fault", where, a.Connection))
+				}
 			}
 		case a.RequestRead && a.Answer != nil:
 			m.Served++

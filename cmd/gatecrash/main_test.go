@@ -26,7 +26,11 @@ import (
 const (
 	builtinSuite = "../../scenarios/examples/builtin.yaml"
 	nginxSuite   = "../../scenarios/examples/nginx/suite.yaml"
-	junitXSD     = "../../reports/testdata/junit-10.xsd"
+	// nginxInstancesSuite is nginx over two origin instances, pooled
+	// connections and retries on the next server.
+	nginxInstancesSuite = "../../scenarios/examples/nginx/instances.yaml"
+	caddySuite          = "../../scenarios/examples/caddy/suite.yaml"
+	junitXSD            = "../../reports/testdata/junit-10.xsd"
 )
 
 // scenarioCount is how many scenarios a suite file holds.
@@ -358,6 +362,7 @@ var realGateways = []realGateway{
 	{"haproxy", "haproxy", "../../scenarios/examples/haproxy/suite.yaml", "status: 503\n      within: 500ms", "status: 502\n      within: 500ms",
 		"expected status 502, observed status 503", `gw origin/origin 0/0/-1/-1/\d+ 503 \d+ - - SC--`},
 	{"haproxy", "haproxy", "../../scenarios/examples/haproxy/instances.yaml", "", "", "", ""},
+	{"nginx", "nginx", nginxInstancesSuite, "", "", "", ""},
 }
 
 var _ = Describe("against real gateways", func() {

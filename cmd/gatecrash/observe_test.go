@@ -24,10 +24,14 @@ type report struct {
 		Scenarios, Passed, Failed int
 	} `json:"summary"`
 	Scenarios []struct {
-		Name     string `json:"name"`
-		State    string `json:"state"`
-		Failure  string `json:"failure"`
-		Observed *struct {
+		Name        string `json:"name"`
+		State       string `json:"state"`
+		Failure     string `json:"failure"`
+		FaultMethod string `json:"fault_method"`
+		Observed    *struct {
+			FaultMet *struct {
+				Verdict string `json:"verdict"`
+			} `json:"fault_met"`
 			Status    int  `json:"status"`
 			ValidHTTP bool `json:"valid_http"`
 			Attempts  int  `json:"attempts"`
@@ -46,6 +50,9 @@ type report struct {
 			} `json:"body_integrity"`
 		} `json:"observed"`
 		Load *struct {
+			FaultMet *struct {
+				Verdict string `json:"verdict"`
+			} `json:"fault_met"`
 			Requests     int            `json:"requests"`
 			SuccessRatio float64        `json:"success_ratio"`
 			Statuses     map[string]int `json:"statuses"`
