@@ -64,6 +64,9 @@ type ProbeResult struct {
 	Request     harness.Request       `json:"-"`
 	// After is how long after the fault's injection the request was sent.
 	After time.Duration `json:"-"`
+	// Method is how the fault was made, which instances it hit among them
+	// ("all 2 instances"), when there is something to say.
+	Method string `json:"-"`
 }
 
 // ProbeSkip is a fault the probe left out, and why.
@@ -140,7 +143,11 @@ func Probe(ctx context.Context, s *Suite, opts ProbeOptions) ([]ProbeResult, []P
 			if reason == "" {
 				results = append(results, r)
 				if opts.Progress != nil {
-					fmt.Fprintf(opts.Progress, "probed   %-27s %s\n", def.Name, r.Observation.String())
+					line := r.Observation.String()
+					if r.Method != "" {
+						line += " [" + r.Method + "]"
+					}
+					fmt.Fprintf(opts.Progress, "probed   %-27s %s\n", def.Name, line)
 					if r.Varied != nil {
 						fmt.Fprintf(opts.Progress, "         %-27s varied: %s\n", "", strings.Join(r.Varied, "; "))
 					}
@@ -286,6 +293,7 @@ func probeOne(ctx context.Context, env *harness.Environment, def faults.Definiti
 		Observation: obs,
 		Request:     req,
 		After:       after,
+		Method:      inj.Method,
 	}
 	if !r.ValidHTTP {
 		r.Error = string(obs.ErrorKind) + ": " + obs.Error
