@@ -186,7 +186,7 @@ func (d *decoder) decode(node ast.Node, v reflect.Value, path string) {
 			d.fail(node, "%s: expected a single value; got %s", path, describe(node))
 			return
 		}
-		if err := v.Addr().Interface().(encoding.TextUnmarshaler).UnmarshalText([]byte(fmt.Sprint(scalar.GetValue()))); err != nil {
+		if err := v.Addr().Interface().(encoding.TextUnmarshaler).UnmarshalText([]byte(textOf(scalar))); err != nil {
 			d.fail(node, "%s: %v", path, err)
 		}
 		return
@@ -377,7 +377,7 @@ func (d *decoder) decodeScalar(node ast.Node, v reflect.Value, path string) {
 	}
 	switch v.Kind() {
 	case reflect.String:
-		v.SetString(fmt.Sprint(scalar.GetValue()))
+		v.SetString(textOf(scalar))
 	case reflect.Bool:
 		b, ok := scalar.GetValue().(bool)
 		if !ok {
@@ -423,6 +423,16 @@ func kindName(k reflect.Kind) string {
 	return "a value"
 }
 
+// textOf is a scalar's value as text. A block scalar (| or >) is its
+// content, line breaks folded and chomped as YAML says: goccy's GetValue
+// gives its source, indicator and indentation included.
+func textOf(scalar ast.ScalarNode) string {
+	if lit, ok := scalar.(*ast.LiteralNode); ok && lit.Value != nil {
+		return lit.Value.Value
+	}
+	return fmt.Sprint(scalar.GetValue())
+}
+
 // describe names what a node is, for "got ..." in messages.
 func describe(node ast.Node) string {
 	switch n := node.(type) {
@@ -434,6 +444,8 @@ func describe(node ast.Node) string {
 		return "a list"
 	case *ast.StringNode:
 		return strconv.Quote(n.Value)
+	case *ast.LiteralNode:
+		return strconv.Quote(textOf(n))
 	case ast.ScalarNode:
 		return fmt.Sprint(n.GetValue())
 	}

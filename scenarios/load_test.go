@@ -175,6 +175,37 @@ scenarios:
 		Expect(b.Expect.String()).To(ContainSubstring("a status other than 200"))
 	})
 
+	It("reads block scalars (| and >) as their text, not their source", func() {
+		s, err := scenarios.Parse("ok.yaml", []byte(`suite: blocks
+origin:
+  routes:
+    - path: /
+      body: |
+        hello
+        world
+scenarios:
+  - name: a
+    fault:
+      http09:
+        body: >
+          folded
+          text
+    expect:
+      body:
+        equals: |-
+          kept
+          lines
+        contains:
+          - |
+            a line
+`))
+		Expect(err).NotTo(HaveOccurred())
+		Expect(s.Origin.Routes[0].Body).To(Equal("hello\nworld\n"))
+		Expect(s.Scenarios[0].Fault.Fault).To(Equal(&faults.HTTP09{Body: "folded text\n"}))
+		Expect(*s.Scenarios[0].Expect.Body.Equals).To(Equal("kept\nlines"))
+		Expect(s.Scenarios[0].Expect.Body.Contains).To(Equal(scenarios.Strings{"a line\n"}))
+	})
+
 	It("reads a reason to skip a scenario", func() {
 		s, err := scenarios.Parse("ok.yaml", []byte(header+"  - {name: a, fault: nxdomain, skip: \"apache resolves through the system resolver only\", expect: {status: 502}}\n"))
 		Expect(err).NotTo(HaveOccurred())
