@@ -3,6 +3,8 @@ package faults_test
 import (
 	"bufio"
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -285,6 +287,61 @@ var _ = Describe("slow origin faults on the wire", func() {
 		})
 	})
 
+	Describe("body_stall, chunked", func() {
+		It("sends a chunked 200 and one whole chunk of N bytes, then nothing: no last-chunk, the connection held until cleared", func(ctx SpecContext) {
+			in := inject(ctx, &faults.BodyStall{Bytes: 100, Chunked: true}, faults.Options{})
+			c := send(env.Proxy.Addr())
+			chunk := append(append([]byte("64\r\n"), fillerBody(100)...), "\r\n"...)
+			c.read(5*time.Second, func(b []byte) bool { h := headLen(b); return h > 0 && len(b) >= h+len(chunk) })
+			Expect(c.err).NotTo(HaveOccurred(), "the head and the first chunk came")
+			head := headLen(c.data)
+			Expect(string(c.data[:head])).To(HavePrefix("HTTP/1.1 200 OK\r\n"))
+			Expect(string(c.data[:head])).To(ContainSubstring("\r\nTransfer-Encoding: chunked\r\n"))
+			Expect(string(c.data[:head])).NotTo(ContainSubstring("Content-Length"))
+			Expect(c.data[head:]).To(Equal(chunk), "exactly one chunk of the first 100 body bytes")
+
+			more := &capture{conn: c.conn, sent: time.Now()}
+			more.read(700*time.Millisecond, nil)
+			Expect(isTimeout(more.err)).To(BeTrue(), "held open, not closed: %v", more.err)
+			Expect(more.data).To(BeEmpty(), "no further chunk, and no last-chunk")
+
+			Expect(in.Clear()).To(Succeed())
+			more = &capture{conn: c.conn, sent: time.Now()}
+			more.read(5*time.Second, nil)
+			Expect(more.err).To(MatchError(io.EOF), "closed once cleared, the body still unended")
+			Expect(more.data).To(BeEmpty())
+			healthy()
+		})
+
+		It("with bytes 0, sends the head alone and stalls before the first chunk", func(ctx SpecContext) {
+			inject(ctx, &faults.BodyStall{Bytes: 0, Chunked: true}, faults.Options{})
+			c := send(env.Proxy.Addr())
+			c.read(5*time.Second, func(b []byte) bool { return headLen(b) > 0 })
+			Expect(c.err).NotTo(HaveOccurred())
+			Expect(string(c.data)).To(ContainSubstring("\r\nTransfer-Encoding: chunked\r\n"))
+			more := &capture{conn: c.conn, sent: time.Now()}
+			more.read(500*time.Millisecond, nil)
+			Expect(isTimeout(more.err)).To(BeTrue(), "held open: %v", more.err)
+			Expect(len(c.data)+len(more.data)).To(Equal(headLen(c.data)), "nothing past the head")
+		})
+	})
+
+	// The origin's journal has what it sent, so body_intact can judge what
+	// a client got: the framing, the bytes sent, and that the body never
+	// ended.
+	DescribeTable("body_stall: the origin's record of its answer",
+		func(ctx SpecContext, f *faults.BodyStall, declared int64) {
+			inject(ctx, f, faults.Options{})
+			obs := env.Do(ctx, harness.Request{Timeout: 500 * time.Millisecond})
+			Expect(obs.Upstream).To(HaveLen(1))
+			sum := sha256.Sum256(fillerBody(100))
+			Expect(obs.Upstream[0].Answer).To(Equal(&harness.Answer{Status: 200, Declared: declared, Sent: 100,
+				SHA256: hex.EncodeToString(sum[:]), Complete: false}))
+		},
+		Entry("with a Content-Length", &faults.BodyStall{Bytes: 100, ContentLength: 1000}, int64(1000)),
+		Entry("chunked: no declared length", &faults.BodyStall{Bytes: 100, Chunked: true}, int64(-1)),
+	)
+
 	Describe("slow_close", func() {
 		const delay = 1500 * time.Millisecond
 
@@ -337,6 +394,7 @@ var _ = Describe("slow origin faults on the wire", func() {
 			&faults.SlowBody{BytesPerSecond: 10, BodySize: 1 << 30},
 			&faults.BodyStall{Bytes: 10, ContentLength: 10},
 			&faults.BodyStall{Bytes: -1, ContentLength: 10},
+			&faults.BodyStall{Bytes: -1, Chunked: true},
 			&faults.SlowClose{},
 		} {
 			Expect(f.Validate()).To(HaveOccurred(), "%#v", f)
