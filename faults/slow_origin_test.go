@@ -10,6 +10,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -181,34 +182,58 @@ var _ = Describe("slow origin faults on the wire", func() {
 	})
 
 	Describe("dribbled_headers", func() {
-		It("sends the head a chunk per interval, then the body", func(ctx SpecContext) {
-			const chunk, interval = 10, 100 * time.Millisecond
-			inject(ctx, &faults.DribbledHeaders{Chunk: chunk, Interval: interval}, faults.Options{})
-			c := send(env.Proxy.Addr())
-			untilEOF(c, 20*time.Second)
-			head := headLen(c.data)
-			Expect(head).To(BeNumerically(">", 3*chunk), "a head of several chunks: %q", c.data)
-			reads := 0
-			for _, a := range c.arrivals {
-				if a.total > head {
-					break
+		// pieceStarts is where each of n pieces of a head of size bytes
+		// begins, split as evenly as the fault does, the longer first.
+		pieceStarts := func(size, n int) []int {
+			var starts []int
+			for i, at := 0, 0; i < n; i++ {
+				starts = append(starts, at)
+				at += size / n
+				if i < size%n {
+					at++
 				}
-				reads++
-				// Byte b (from 0) is in chunk b/chunk, which the origin
-				// sends only after that many intervals.
-				Expect(a.at).To(BeNumerically(">=", time.Duration((a.total-1)/chunk)*interval),
-					"%d bytes of the head after %s", a.total, a.at)
 			}
-			Expect(reads).To(BeNumerically(">=", 2), "the head came in pieces")
-			last := c.firstArrival(head)
-			Expect(last.at).To(BeNumerically(">=", time.Duration((head-1)/chunk)*interval), "the whole head took")
-			resp, body := c.response()
-			Expect(resp.StatusCode).To(Equal(200))
-			Expect(string(body)).To(Equal(routeBody))
-		})
+			return starts
+		}
+
+		DescribeTable("sends the head in that many pieces, interval apart, then the body: (pieces - 1) × interval, whatever the head's length",
+			func(ctx SpecContext, routeHeader string) {
+				const pieces, interval = 4, 250 * time.Millisecond
+				env = startEnvWith(ctx, harness.Config{Routes: []harness.Route{{Path: "/", Body: routeBody, Headers: map[string]string{"X-Long": routeHeader}}}})
+				inject(ctx, &faults.DribbledHeaders{Pieces: pieces, Interval: interval}, faults.Options{})
+				c := send(env.Proxy.Addr())
+				untilEOF(c, 20*time.Second)
+				head := headLen(c.data)
+				Expect(head).To(BeNumerically(">", 100), "%q", c.data)
+				starts := pieceStarts(head, pieces)
+				reads := 0
+				for _, a := range c.arrivals {
+					if a.total > head {
+						break
+					}
+					reads++
+					// The last byte that came is in piece k, which the origin
+					// sends only after k intervals.
+					k := 0
+					for k+1 < pieces && starts[k+1] < a.total {
+						k++
+					}
+					Expect(a.at).To(BeNumerically(">=", time.Duration(k)*interval), "%d bytes of the head after %s", a.total, a.at)
+				}
+				Expect(reads).To(BeNumerically(">=", pieces-1), "the head came in pieces")
+				last := c.firstArrival(head).at
+				Expect(last).To(BeNumerically(">=", (pieces-1)*interval), "the whole head took")
+				Expect(last).To(BeNumerically("<", (pieces-1)*interval+interval), "and not a pause more")
+				resp, body := c.response()
+				Expect(resp.StatusCode).To(Equal(200))
+				Expect(string(body)).To(Equal(routeBody))
+			},
+			Entry("a head of about 160 bytes", "x"),
+			Entry("a head of about 2 KiB", strings.Repeat("x", 2000)),
+		)
 
 		It("sends the rest at once when cleared", func(ctx SpecContext) {
-			in := inject(ctx, &faults.DribbledHeaders{Chunk: 1, Interval: time.Second}, faults.Options{})
+			in := inject(ctx, &faults.DribbledHeaders{Pieces: 100, Interval: time.Second}, faults.Options{})
 			c := send(env.Proxy.Addr())
 			c.read(5*time.Second, func(b []byte) bool { return len(b) > 0 })
 			Expect(c.err).NotTo(HaveOccurred())
@@ -387,8 +412,9 @@ var _ = Describe("slow origin faults on the wire", func() {
 	It("rejects parameters that leave nothing slow", func() {
 		for _, f := range []faults.Validator{
 			&faults.DelayedHeaders{},
-			&faults.DribbledHeaders{Chunk: 0, Interval: time.Second},
-			&faults.DribbledHeaders{Chunk: 1},
+			&faults.DribbledHeaders{Pieces: 1, Interval: time.Second},
+			&faults.DribbledHeaders{Pieces: 2},
+			&faults.DribbledHeaders{Pieces: 5000, Interval: time.Millisecond},
 			&faults.SlowBody{BytesPerSecond: 0, BodySize: 10},
 			&faults.SlowBody{BytesPerSecond: 10, BodySize: 0},
 			&faults.SlowBody{BytesPerSecond: 10, BodySize: 1 << 30},
