@@ -13,7 +13,8 @@ import (
 // body: the close is the only sign the body is incomplete.
 type ChunkedCut struct {
 	// Body is the one chunk's data.
-	Body string `yaml:"body" json:"body"`
+	// Text, or any bytes in base64 under !!binary (see Bytes).
+	Body Bytes `yaml:"body" json:"body"`
 }
 
 func init() {
@@ -37,6 +38,6 @@ func (f *ChunkedCut) Validate() error {
 
 // Inject makes the origin answer every request with the cut stream.
 func (f *ChunkedCut) Inject(_ context.Context, env *harness.Environment, opts Options) (Injection, error) {
-	chunk := strconv.FormatInt(int64(len(f.Body)), 16) + "\r\n" + f.Body + "\r\n"
+	chunk := strconv.FormatInt(int64(len(f.Body)), 16) + "\r\n" + string(f.Body) + "\r\n"
 	return respond(env, opts, []byte(chunkedHead+chunk)), nil
 }

@@ -19,7 +19,8 @@ type ContentLengthAndChunked struct {
 	// ContentLength is the Content-Length the origin announces.
 	ContentLength int `yaml:"content_length" json:"content_length"`
 	// Body is the chunked body's data, sent as one chunk and the last-chunk.
-	Body string `yaml:"body" json:"body"`
+	// Text, or any bytes in base64 under !!binary (see Bytes).
+	Body Bytes `yaml:"body" json:"body"`
 }
 
 func init() {
@@ -48,6 +49,6 @@ func (f *ContentLengthAndChunked) Validate() error {
 func (f *ContentLengthAndChunked) Inject(_ context.Context, env *harness.Environment, opts Options) (Injection, error) {
 	head := statusOK + "Content-Type: text/plain\r\nContent-Length: " + strconv.Itoa(f.ContentLength) +
 		"\r\nTransfer-Encoding: chunked\r\n\r\n"
-	chunk := strconv.FormatInt(int64(len(f.Body)), 16) + "\r\n" + f.Body + "\r\n0\r\n\r\n"
+	chunk := strconv.FormatInt(int64(len(f.Body)), 16) + "\r\n" + string(f.Body) + "\r\n0\r\n\r\n"
 	return respond(env, opts, []byte(head+chunk)), nil
 }

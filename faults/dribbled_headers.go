@@ -1,18 +1,21 @@
 package faults
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"time"
 
 	"github.com/gatecrash/gatecrash/harness"
 )
 
-// DribbledHeaders makes the origin send its status line and header block a
-// few bytes at a time with a pause in between, then the body at once. Each
-// read the gateway makes gets a little, so a timeout between two reads
-// never fires, while a timeout on the whole header block does.
+// DribbledHeaders makes the origin send its status line and header block in
+// Pieces writes, Interval apart, then the body at once. Each read the
+// gateway makes gets a little, so a timeout between two reads never fires,
+// while a timeout on the whole header block does. The head takes
+// (Pieces - 1) × Interval, whatever its length.
 //
 // nginx: proxy_read_timeout is documented as a timeout between two
 // successive reads, but nginx 1.22 arms it once for the header block, when
@@ -20,35 +23,54 @@ import (
 // with every pause below it. Go's ResponseHeaderTimeout (the builtin
 // gateway) also bounds the whole header block.
 type DribbledHeaders struct {
-	// Chunk is how many bytes of the status line and header block the
-	// origin sends at a time.
-	Chunk int `yaml:"chunk" json:"chunk"`
-	// Interval is the pause between two chunks. The header block takes
-	// about (its length / chunk - 1) × interval; the route's usual block
-	// is about 130 bytes.
+	// Pieces is how many writes the status line and header block are
+	// split into, of about equal size (a head shorter than that goes a
+	// byte a write); the last one goes with the body.
+	Pieces int `yaml:"pieces" json:"pieces"`
+	// Interval is the pause between two pieces.
 	Interval time.Duration `yaml:"interval" json:"interval"`
 }
+
+// maxPieces bounds Pieces: a usual head is about 140 bytes, and a byte a
+// write is as slow as a dribble gets.
+const maxPieces = 1024
 
 func init() {
 	Register(Definition{
 		Name:    "dribbled_headers",
 		Family:  FamilySlowOrigin,
-		Summary: "the origin sends its status line and headers a few bytes at a time, pausing in between, then the body",
-		Example: "{dribbled_headers: {chunk: 8, interval: 200ms}}",
+		Summary: "the origin sends its status line and headers in pieces, pausing in between ((pieces - 1) × interval in all), then the body",
+		Example: "{dribbled_headers: {pieces: 4, interval: 500ms}}",
 		Options: Selective | Scheduled | Targeted,
-		New:     func() Fault { return &DribbledHeaders{Chunk: 8, Interval: 200 * time.Millisecond} },
+		New:     func() Fault { return &DribbledHeaders{Pieces: 16, Interval: 200 * time.Millisecond} },
 	})
 }
 
-// Validate wants at least a byte at a time and a pause.
+// Validate wants at least two pieces and a pause.
 func (f *DribbledHeaders) Validate() error {
-	if f.Chunk < 1 || f.Chunk > 64 {
-		return errors.New("chunk: expected 1 to 64 bytes per write (a header block is about 130 bytes; a larger chunk would not dribble)")
+	if f.Pieces < 2 || f.Pieces > maxPieces {
+		return fmt.Errorf("pieces: expected 2 to %d writes of the head (one would not dribble); got %d", maxPieces, f.Pieces)
 	}
 	if f.Interval <= 0 {
-		return errors.New("interval: expected a pause above zero between chunks, such as 200ms")
+		return errors.New("interval: expected a pause above zero between pieces, such as 200ms")
 	}
 	return nil
+}
+
+// pieces splits head into f.Pieces parts of about equal size, the longer
+// ones first; fewer, of a byte each, when head is shorter.
+func (f *DribbledHeaders) pieces(head []byte) [][]byte {
+	n := min(f.Pieces, len(head))
+	parts := make([][]byte, 0, n)
+	for i := range n {
+		size := len(head) / (n - i)
+		if len(head)%(n-i) != 0 {
+			size++
+		}
+		parts = append(parts, head[:size:size])
+		head = head[size:]
+	}
+	return parts
 }
 
 // Inject makes the origin dribble the head of each selected answer.
@@ -61,19 +83,20 @@ func (f *DribbledHeaders) Inject(_ context.Context, env *harness.Environment, op
 			return
 		}
 		head, body := wireBytes(o.Response(req))
+		parts := f.pieces(head)
 		w := o.AnswerTo(req, conn)
-		for len(head) > f.Chunk {
-			if _, err := w.Write(head[:f.Chunk]); err != nil {
+		for len(parts) > 1 {
+			if _, err := w.Write(parts[0]); err != nil {
 				return
 			}
-			head = head[f.Chunk:]
+			parts = parts[1:]
 			if !pause(ctx, f.Interval) {
 				cleared(conn)
 				break
 			}
 		}
-		// The last chunk and the body go out together: the body is not
-		// what this fault slows down.
-		_, _ = w.Write(append(head, body...))
+		// The rest and the body go out together: the body is not what
+		// this fault slows down.
+		_, _ = w.Write(append(bytes.Join(parts, nil), body...))
 	}), nil
 }

@@ -151,6 +151,8 @@ func Defaults(f Fault) string {
 		switch x := value.(type) {
 		case string:
 			value = strconv.Quote(x)
+		case Bytes:
+			value = strconv.Quote(string(x))
 		case time.Duration:
 			value = x.String()
 		}

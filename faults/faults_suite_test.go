@@ -18,7 +18,12 @@ func TestFaults(t *testing.T) {
 // startEnv starts an environment with the builtin gateway for one spec and
 // closes it after: what every wire test stands on.
 func startEnv(ctx context.Context) *harness.Environment {
-	env, err := harness.Start(ctx, harness.Config{})
+	return startEnvWith(ctx, harness.Config{})
+}
+
+// startEnvWith is startEnv with cfg: other routes, more origins.
+func startEnvWith(ctx context.Context, cfg harness.Config) *harness.Environment {
+	env, err := harness.Start(ctx, cfg)
 	Expect(err).NotTo(HaveOccurred())
 	DeferCleanup(env.Close)
 	return env

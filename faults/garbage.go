@@ -12,7 +12,8 @@ import (
 // at all, then close. A gateway must answer 502, never relay them.
 type Garbage struct {
 	// Bytes is what the origin sends instead of a status line.
-	Bytes string `yaml:"bytes" json:"bytes"`
+	// Text, or any bytes in base64 under !!binary (see Bytes).
+	Bytes Bytes `yaml:"bytes" json:"bytes"`
 }
 
 func init() {
@@ -31,7 +32,7 @@ func (f *Garbage) Validate() error {
 	if f.Bytes == "" {
 		return errors.New("bytes: expected at least one byte (an empty answer is the empty-reply fault)")
 	}
-	if strings.HasPrefix(f.Bytes, "HTTP/") {
+	if strings.HasPrefix(string(f.Bytes), "HTTP/") {
 		return errors.New("bytes: expected bytes that are not an HTTP status line (invalid_status and the other malformed faults cover broken HTTP)")
 	}
 	return nil

@@ -13,7 +13,8 @@ import (
 type HeaderWithoutColon struct {
 	// Line is the header line, without its CRLF; it sits between
 	// Content-Type and Content-Length.
-	Line string `yaml:"line" json:"line"`
+	// Text, or any bytes in base64 under !!binary (see Bytes).
+	Line Bytes `yaml:"line" json:"line"`
 }
 
 // headerBody is the body of the faults whose head has one bad header.
@@ -36,7 +37,7 @@ func (f *HeaderWithoutColon) Validate() error {
 	switch {
 	case f.Line == "":
 		return errors.New("line: expected a header line without a colon; an empty line ends the header block")
-	case strings.Contains(f.Line, ":"):
+	case strings.Contains(string(f.Line), ":"):
 		return errors.New("line: expected a line without a colon; got one with a colon")
 	case f.Line[0] == ' ' || f.Line[0] == '\t':
 		return errors.New("line: expected a line that does not start with a space or tab (that is a folded continuation line)")
@@ -46,5 +47,5 @@ func (f *HeaderWithoutColon) Validate() error {
 
 // Inject makes the origin answer every request with the broken header.
 func (f *HeaderWithoutColon) Inject(_ context.Context, env *harness.Environment, opts Options) (Injection, error) {
-	return respond(env, opts, withBody(f.Line+"\r\n", headerBody)), nil
+	return respond(env, opts, withBody(string(f.Line)+"\r\n", headerBody)), nil
 }

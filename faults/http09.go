@@ -12,7 +12,8 @@ import (
 // with no status line and no headers, ended by the close.
 type HTTP09 struct {
 	// Body is everything the origin sends.
-	Body string `yaml:"body" json:"body"`
+	// Text, or any bytes in base64 under !!binary (see Bytes).
+	Body Bytes `yaml:"body" json:"body"`
 }
 
 func init() {
@@ -31,7 +32,7 @@ func (f *HTTP09) Validate() error {
 	if f.Body == "" {
 		return errors.New("body: expected at least one byte (an empty answer is the empty-reply fault)")
 	}
-	if strings.HasPrefix(f.Body, "HTTP/") {
+	if strings.HasPrefix(string(f.Body), "HTTP/") {
 		return errors.New("body: expected a bare body; one starting with HTTP/ reads as a status line")
 	}
 	return nil

@@ -14,7 +14,8 @@ import (
 // that streams may already have sent the client a 200.
 type InvalidChunkSize struct {
 	// Size is the chunk-size line, without its CRLF.
-	Size string `yaml:"size" json:"size"`
+	// Text, or any bytes in base64 under !!binary (see Bytes).
+	Size Bytes `yaml:"size" json:"size"`
 }
 
 // chunkedHead is the head of the chunked faults.
@@ -40,7 +41,7 @@ func (f *InvalidChunkSize) Validate() error {
 	if err := oneLine("size", f.Size); err != nil {
 		return err
 	}
-	digits, _, _ := strings.Cut(f.Size, ";")
+	digits, _, _ := strings.Cut(string(f.Size), ";")
 	digits = strings.TrimRight(digits, " \t")
 	if digits != "" && strings.Trim(digits, "0123456789abcdefABCDEF") == "" {
 		return fmt.Errorf("size: expected a chunk size that is not hexadecimal; %q is valid", f.Size)
@@ -50,5 +51,5 @@ func (f *InvalidChunkSize) Validate() error {
 
 // Inject makes the origin answer every request with the bad chunk.
 func (f *InvalidChunkSize) Inject(_ context.Context, env *harness.Environment, opts Options) (Injection, error) {
-	return respond(env, opts, []byte(chunkedHead+f.Size+"\r\nhello\r\n0\r\n\r\n")), nil
+	return respond(env, opts, []byte(chunkedHead+string(f.Size)+"\r\nhello\r\n0\r\n\r\n")), nil
 }

@@ -15,10 +15,12 @@ import (
 type InvalidHeaderChars struct {
 	// Name is the header's name; a valid one is letters, digits and
 	// !#$%&'*+-.^_`|~.
-	Name string `yaml:"name" json:"name"`
+	// Text, or any bytes in base64 under !!binary (see Bytes).
+	Name Bytes `yaml:"name" json:"name"`
 	// Value is the header's value; a valid one has no control characters
 	// other than tab.
-	Value string `yaml:"value" json:"value"`
+	// Text, or any bytes in base64 under !!binary (see Bytes).
+	Value Bytes `yaml:"value" json:"value"`
 }
 
 func init() {
@@ -38,7 +40,7 @@ func (f *InvalidHeaderChars) Validate() error {
 	switch {
 	case f.Name == "":
 		return errors.New("name: expected a header name")
-	case strings.Contains(f.Name, ":"):
+	case strings.Contains(string(f.Name), ":"):
 		return errors.New("name: expected a name without a colon (the colon ends the name)")
 	case f.Name[0] == ' ' || f.Name[0] == '\t':
 		return errors.New("name: expected a name that does not start with a space or tab (that is a folded continuation line)")
@@ -49,8 +51,8 @@ func (f *InvalidHeaderChars) Validate() error {
 	if err := oneLine("value", f.Value); err != nil {
 		return err
 	}
-	if strings.IndexFunc(f.Name, func(r rune) bool { return !isTokenByte(r) }) < 0 &&
-		strings.IndexFunc(f.Value, isCtl) < 0 {
+	if strings.IndexFunc(string(f.Name), func(r rune) bool { return !isTokenByte(r) }) < 0 &&
+		strings.IndexFunc(string(f.Value), isCtl) < 0 {
 		return fmt.Errorf("name, value: expected a control character or NUL in the value, or a byte outside letters, digits and !#$%%&'*+-.^_`|~ in the name; %q: %q is a valid header", f.Name, f.Value)
 	}
 	return nil
@@ -66,5 +68,5 @@ func isCtl(r rune) bool { return r < 0x20 && r != '\t' || r == 0x7f }
 
 // Inject makes the origin answer every request with the invalid header.
 func (f *InvalidHeaderChars) Inject(_ context.Context, env *harness.Environment, opts Options) (Injection, error) {
-	return respond(env, opts, withBody(f.Name+": "+f.Value+"\r\n", headerBody)), nil
+	return respond(env, opts, withBody(string(f.Name+": "+f.Value+"\r\n"), headerBody)), nil
 }

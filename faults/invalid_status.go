@@ -15,7 +15,8 @@ import (
 // followed by a well-formed header block and body, then close.
 type InvalidStatus struct {
 	// Line is the status line, without its CRLF.
-	Line string `yaml:"line" json:"line"`
+	// Text, or any bytes in base64 under !!binary (see Bytes).
+	Line Bytes `yaml:"line" json:"line"`
 }
 
 // invalidStatusBody is the body after the invalid status line.
@@ -40,7 +41,7 @@ func (f *InvalidStatus) Validate() error {
 	if err := oneLine("line", f.Line); err != nil {
 		return err
 	}
-	fields := strings.Fields(f.Line)
+	fields := strings.Fields(string(f.Line))
 	if len(fields) >= 2 && len(fields[1]) == 3 {
 		if code, err := strconv.Atoi(fields[1]); err == nil && code >= 100 && code <= 599 {
 			return fmt.Errorf("line: expected a status code that is not three digits from 100 to 599 (%d is a valid code); got %q", code, f.Line)

@@ -143,6 +143,41 @@ var _ = Describe("malformed responses on the wire", func() {
 		Entry("a size that does not divide into lines", 5000),
 	)
 
+	// The bytes of an oversized head that are not padding lines: the status
+	// line, Content-Type, Content-Length and the blank line.
+	const fixed = len("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 32\r\n\r\n")
+
+	DescribeTable("oversized_headers with line_size: padding lines of exactly that many bytes, the last holding the rest",
+		func(ctx SpecContext, size, line int, want []int) {
+			inject(ctx, &faults.OversizedHeaders{Size: size, LineSize: line})
+			out := exchange(get)
+			head, body, ok := strings.Cut(out, "\r\n\r\n")
+			Expect(ok).To(BeTrue())
+			Expect(len(head) + 4).To(Equal(size))
+			Expect(body).To(Equal("answer with a huge header block\n"))
+			lines := strings.Split(head, "\r\n")
+			Expect(lines[:2]).To(Equal([]string{"HTTP/1.1 200 OK", "Content-Type: text/plain"}))
+			Expect(lines[len(lines)-1]).To(Equal("Content-Length: 32"))
+			pad := regexp.MustCompile(`^X-Gatecrash-Pad-(\d{5}): a+$`)
+			var got []int
+			for i, l := range lines[2 : len(lines)-1] {
+				m := pad.FindStringSubmatch(l)
+				Expect(m).NotTo(BeNil(), l[:min(len(l), 40)])
+				Expect(m[1]).To(Equal(fmt.Sprintf("%05d", i)))
+				got = append(got, len(l)+2)
+			}
+			Expect(got).To(Equal(want), "each padding line's length, CRLF included")
+			resp, err := http.ReadResponse(bufio.NewReader(strings.NewReader(out)), nil)
+			Expect(err).NotTo(HaveOccurred(), "valid HTTP: only a limit can reject it")
+			Expect(resp.StatusCode).To(Equal(200))
+		},
+		Entry("one single line: line_size as large as size", 65536, 65536, []int{65536 - fixed}),
+		Entry("8 KiB lines, the rest in the last", 65536, 8192,
+			[]int{8192, 8192, 8192, 8192, 8192, 8192, 8192, 65536 - fixed - 7*8192}),
+		Entry("a rest too short for a line of its own takes from the line before", fixed+2*8192+10, 8192,
+			[]int{8192, 8192 - 16, 26}),
+	)
+
 	It("reads a request's body before answering, so the close does not reset the answer", func(ctx SpecContext) {
 		inject(ctx, &faults.HTTP09{Body: "bare"})
 		body := strings.Repeat("x", 256<<10)
@@ -193,6 +228,9 @@ var _ = Describe("malformed-response parameters", func() {
 		Entry("a header name with a colon", &faults.InvalidHeaderChars{Name: "X:\x01", Value: "v"}, "without a colon"),
 		Entry("a header value with a line break", &faults.InvalidHeaderChars{Name: "X", Value: "a\nb"}, "expected one line"),
 		Entry("a tiny header block", &faults.OversizedHeaders{Size: 100}, "expected a header block of 1024 to"),
+		Entry("a header line too short to hold one", &faults.OversizedHeaders{Size: 65536, LineSize: 10}, "line_size: expected 64 bytes up to size, 65536 (as long as size: one single line); got 10"),
+		Entry("a header line longer than the block", &faults.OversizedHeaders{Size: 4096, LineSize: 65536}, "line_size: expected 64 bytes up to size, 4096"),
+		Entry("more header lines than can be numbered", &faults.OversizedHeaders{Size: 64 << 20, LineSize: 64}, "line_size: 64-byte lines make 1048575 header lines of a 67108864-byte block; expected at most 99999: choose a larger line_size"),
 		Entry("a body that is not short", &faults.ShortBody{Declared: 10, Sent: 10}, "fewer bytes than declared"),
 		Entry("no declared length", &faults.ShortBody{Declared: 0}, "expected a Content-Length from 1"),
 		Entry("agreeing lengths", &faults.DuplicateContentLength{First: 4, Second: 4}, "other than first"),

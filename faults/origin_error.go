@@ -17,7 +17,8 @@ type OriginError struct {
 	Status int `yaml:"status" json:"status"`
 	// Body is the body of the answer (empty: a line naming the status and
 	// the gatecrash origin, so a client can tell it from a gateway's page).
-	Body string `yaml:"body" json:"body,omitempty"`
+	// Text, or any bytes in base64 under !!binary (see Bytes).
+	Body Bytes `yaml:"body" json:"body,omitempty"`
 }
 
 func init() {
@@ -41,7 +42,7 @@ func (f *OriginError) Validate() error {
 
 // response is the answer the origin sends, head and body.
 func (f *OriginError) response() string {
-	body := f.Body
+	body := string(f.Body)
 	if body == "" {
 		body = fmt.Sprintf("gatecrash origin error: %d %s\n", f.Status, http.StatusText(f.Status))
 	}

@@ -50,8 +50,8 @@ func digitFiller(n int) string {
 }
 
 // oneLine rejects a parameter that would split into several lines.
-func oneLine(field, s string) error {
-	if strings.ContainsAny(s, "\r\n") {
+func oneLine(field string, s Bytes) error {
+	if strings.ContainsAny(string(s), "\r\n") {
 		return fmt.Errorf("%s: expected one line, without CR or LF; got %q", field, s)
 	}
 	return nil

@@ -3,11 +3,14 @@ package faults_test
 import (
 	"bufio"
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -179,34 +182,58 @@ var _ = Describe("slow origin faults on the wire", func() {
 	})
 
 	Describe("dribbled_headers", func() {
-		It("sends the head a chunk per interval, then the body", func(ctx SpecContext) {
-			const chunk, interval = 10, 100 * time.Millisecond
-			inject(ctx, &faults.DribbledHeaders{Chunk: chunk, Interval: interval}, faults.Options{})
-			c := send(env.Proxy.Addr())
-			untilEOF(c, 20*time.Second)
-			head := headLen(c.data)
-			Expect(head).To(BeNumerically(">", 3*chunk), "a head of several chunks: %q", c.data)
-			reads := 0
-			for _, a := range c.arrivals {
-				if a.total > head {
-					break
+		// pieceStarts is where each of n pieces of a head of size bytes
+		// begins, split as evenly as the fault does, the longer first.
+		pieceStarts := func(size, n int) []int {
+			var starts []int
+			for i, at := 0, 0; i < n; i++ {
+				starts = append(starts, at)
+				at += size / n
+				if i < size%n {
+					at++
 				}
-				reads++
-				// Byte b (from 0) is in chunk b/chunk, which the origin
-				// sends only after that many intervals.
-				Expect(a.at).To(BeNumerically(">=", time.Duration((a.total-1)/chunk)*interval),
-					"%d bytes of the head after %s", a.total, a.at)
 			}
-			Expect(reads).To(BeNumerically(">=", 2), "the head came in pieces")
-			last := c.firstArrival(head)
-			Expect(last.at).To(BeNumerically(">=", time.Duration((head-1)/chunk)*interval), "the whole head took")
-			resp, body := c.response()
-			Expect(resp.StatusCode).To(Equal(200))
-			Expect(string(body)).To(Equal(routeBody))
-		})
+			return starts
+		}
+
+		DescribeTable("sends the head in that many pieces, interval apart, then the body: (pieces - 1) × interval, whatever the head's length",
+			func(ctx SpecContext, routeHeader string) {
+				const pieces, interval = 4, 250 * time.Millisecond
+				env = startEnvWith(ctx, harness.Config{Routes: []harness.Route{{Path: "/", Body: routeBody, Headers: map[string]string{"X-Long": routeHeader}}}})
+				inject(ctx, &faults.DribbledHeaders{Pieces: pieces, Interval: interval}, faults.Options{})
+				c := send(env.Proxy.Addr())
+				untilEOF(c, 20*time.Second)
+				head := headLen(c.data)
+				Expect(head).To(BeNumerically(">", 100), "%q", c.data)
+				starts := pieceStarts(head, pieces)
+				reads := 0
+				for _, a := range c.arrivals {
+					if a.total > head {
+						break
+					}
+					reads++
+					// The last byte that came is in piece k, which the origin
+					// sends only after k intervals.
+					k := 0
+					for k+1 < pieces && starts[k+1] < a.total {
+						k++
+					}
+					Expect(a.at).To(BeNumerically(">=", time.Duration(k)*interval), "%d bytes of the head after %s", a.total, a.at)
+				}
+				Expect(reads).To(BeNumerically(">=", pieces-1), "the head came in pieces")
+				last := c.firstArrival(head).at
+				Expect(last).To(BeNumerically(">=", (pieces-1)*interval), "the whole head took")
+				Expect(last).To(BeNumerically("<", (pieces-1)*interval+interval), "and not a pause more")
+				resp, body := c.response()
+				Expect(resp.StatusCode).To(Equal(200))
+				Expect(string(body)).To(Equal(routeBody))
+			},
+			Entry("a head of about 160 bytes", "x"),
+			Entry("a head of about 2 KiB", strings.Repeat("x", 2000)),
+		)
 
 		It("sends the rest at once when cleared", func(ctx SpecContext) {
-			in := inject(ctx, &faults.DribbledHeaders{Chunk: 1, Interval: time.Second}, faults.Options{})
+			in := inject(ctx, &faults.DribbledHeaders{Pieces: 100, Interval: time.Second}, faults.Options{})
 			c := send(env.Proxy.Addr())
 			c.read(5*time.Second, func(b []byte) bool { return len(b) > 0 })
 			Expect(c.err).NotTo(HaveOccurred())
@@ -285,6 +312,61 @@ var _ = Describe("slow origin faults on the wire", func() {
 		})
 	})
 
+	Describe("body_stall, chunked", func() {
+		It("sends a chunked 200 and one whole chunk of N bytes, then nothing: no last-chunk, the connection held until cleared", func(ctx SpecContext) {
+			in := inject(ctx, &faults.BodyStall{Bytes: 100, Chunked: true}, faults.Options{})
+			c := send(env.Proxy.Addr())
+			chunk := append(append([]byte("64\r\n"), fillerBody(100)...), "\r\n"...)
+			c.read(5*time.Second, func(b []byte) bool { h := headLen(b); return h > 0 && len(b) >= h+len(chunk) })
+			Expect(c.err).NotTo(HaveOccurred(), "the head and the first chunk came")
+			head := headLen(c.data)
+			Expect(string(c.data[:head])).To(HavePrefix("HTTP/1.1 200 OK\r\n"))
+			Expect(string(c.data[:head])).To(ContainSubstring("\r\nTransfer-Encoding: chunked\r\n"))
+			Expect(string(c.data[:head])).NotTo(ContainSubstring("Content-Length"))
+			Expect(c.data[head:]).To(Equal(chunk), "exactly one chunk of the first 100 body bytes")
+
+			more := &capture{conn: c.conn, sent: time.Now()}
+			more.read(700*time.Millisecond, nil)
+			Expect(isTimeout(more.err)).To(BeTrue(), "held open, not closed: %v", more.err)
+			Expect(more.data).To(BeEmpty(), "no further chunk, and no last-chunk")
+
+			Expect(in.Clear()).To(Succeed())
+			more = &capture{conn: c.conn, sent: time.Now()}
+			more.read(5*time.Second, nil)
+			Expect(more.err).To(MatchError(io.EOF), "closed once cleared, the body still unended")
+			Expect(more.data).To(BeEmpty())
+			healthy()
+		})
+
+		It("with bytes 0, sends the head alone and stalls before the first chunk", func(ctx SpecContext) {
+			inject(ctx, &faults.BodyStall{Bytes: 0, Chunked: true}, faults.Options{})
+			c := send(env.Proxy.Addr())
+			c.read(5*time.Second, func(b []byte) bool { return headLen(b) > 0 })
+			Expect(c.err).NotTo(HaveOccurred())
+			Expect(string(c.data)).To(ContainSubstring("\r\nTransfer-Encoding: chunked\r\n"))
+			more := &capture{conn: c.conn, sent: time.Now()}
+			more.read(500*time.Millisecond, nil)
+			Expect(isTimeout(more.err)).To(BeTrue(), "held open: %v", more.err)
+			Expect(len(c.data)+len(more.data)).To(Equal(headLen(c.data)), "nothing past the head")
+		})
+	})
+
+	// The origin's journal has what it sent, so body_intact can judge what
+	// a client got: the framing, the bytes sent, and that the body never
+	// ended.
+	DescribeTable("body_stall: the origin's record of its answer",
+		func(ctx SpecContext, f *faults.BodyStall, declared int64) {
+			inject(ctx, f, faults.Options{})
+			obs := env.Do(ctx, harness.Request{Timeout: 500 * time.Millisecond})
+			Expect(obs.Upstream).To(HaveLen(1))
+			sum := sha256.Sum256(fillerBody(100))
+			Expect(obs.Upstream[0].Answer).To(Equal(&harness.Answer{Status: 200, Declared: declared, Sent: 100,
+				SHA256: hex.EncodeToString(sum[:]), Complete: false}))
+		},
+		Entry("with a Content-Length", &faults.BodyStall{Bytes: 100, ContentLength: 1000}, int64(1000)),
+		Entry("chunked: no declared length", &faults.BodyStall{Bytes: 100, Chunked: true}, int64(-1)),
+	)
+
 	Describe("slow_close", func() {
 		const delay = 1500 * time.Millisecond
 
@@ -330,13 +412,15 @@ var _ = Describe("slow origin faults on the wire", func() {
 	It("rejects parameters that leave nothing slow", func() {
 		for _, f := range []faults.Validator{
 			&faults.DelayedHeaders{},
-			&faults.DribbledHeaders{Chunk: 0, Interval: time.Second},
-			&faults.DribbledHeaders{Chunk: 1},
+			&faults.DribbledHeaders{Pieces: 1, Interval: time.Second},
+			&faults.DribbledHeaders{Pieces: 2},
+			&faults.DribbledHeaders{Pieces: 5000, Interval: time.Millisecond},
 			&faults.SlowBody{BytesPerSecond: 0, BodySize: 10},
 			&faults.SlowBody{BytesPerSecond: 10, BodySize: 0},
 			&faults.SlowBody{BytesPerSecond: 10, BodySize: 1 << 30},
 			&faults.BodyStall{Bytes: 10, ContentLength: 10},
 			&faults.BodyStall{Bytes: -1, ContentLength: 10},
+			&faults.BodyStall{Bytes: -1, Chunked: true},
 			&faults.SlowClose{},
 		} {
 			Expect(f.Validate()).To(HaveOccurred(), "%#v", f)

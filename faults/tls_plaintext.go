@@ -17,7 +17,8 @@ import (
 // HTTP port, the usual way this happens.
 type TLSPlaintext struct {
 	// Bytes is what the origin answers the ClientHello with.
-	Bytes string `yaml:"bytes" json:"bytes"`
+	// Text, or any bytes in base64 under !!binary (see Bytes).
+	Bytes Bytes `yaml:"bytes" json:"bytes"`
 }
 
 func init() {

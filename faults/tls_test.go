@@ -203,7 +203,7 @@ var _ = Describe("TLS faults on the wire", func() {
 		in := inject(ctx, "tls_plaintext", faults.Options{})
 		got := plaintextReply(addrs.OriginTLS)
 		def, _ := faults.Lookup("tls_plaintext")
-		Expect(got).To(Equal(def.New().(*faults.TLSPlaintext).Bytes))
+		Expect(got).To(Equal(string(def.New().(*faults.TLSPlaintext).Bytes)))
 
 		// That default is what a Go HTTP server really answers on its plain port.
 		plain := httptest.NewServer(http.NotFoundHandler())

@@ -63,6 +63,12 @@ func (r *aliasResolver) resolve(node ast.Node) (ast.Node, int) {
 	case *ast.TagNode:
 		value, size := r.resolve(n.Value)
 		n.Value = value
+		// In `!!binary &name ...` the tag is the anchored node's too: its
+		// aliases must carry it.
+		if a, ok := value.(*ast.AnchorNode); ok && a.Name != nil && a.Name.GetToken() != nil {
+			r.anchors[a.Name.GetToken().Value] = n
+			r.sizes[n] = size
+		}
 		return n, size
 	case *ast.SequenceNode:
 		total := 1

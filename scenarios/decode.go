@@ -2,15 +2,19 @@ package scenarios
 
 import (
 	"encoding"
+	"encoding/base64"
 	"fmt"
 	"reflect"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/goccy/go-yaml/ast"
 	"github.com/goccy/go-yaml/token"
+
+	"github.com/gatecrash/gatecrash/faults"
 )
 
 // Problem is one thing wrong in a suite file, at a line and column.
@@ -59,6 +63,7 @@ var (
 	nodeDecoderType     = reflect.TypeFor[nodeDecoder]()
 	textUnmarshalerType = reflect.TypeFor[encoding.TextUnmarshaler]()
 	durationType        = reflect.TypeFor[time.Duration]()
+	bytesType           = reflect.TypeFor[faults.Bytes]()
 )
 
 // durationExpected is the message for a bad duration, wherever it is.
@@ -140,6 +145,84 @@ func unwrap(node ast.Node) ast.Node {
 	}
 }
 
+// binaryTag is node's !!binary tag, found under anchors and other tags,
+// or nil: the one tag that changes a value in a suite.
+func binaryTag(node ast.Node) *ast.TagNode {
+	for {
+		switch n := node.(type) {
+		case *ast.TagNode:
+			if n.Start != nil && n.Start.Value == string(token.BinaryTag) {
+				return n
+			}
+			node = n.Value
+		case *ast.AnchorNode:
+			node = n.Value
+		default:
+			return nil
+		}
+	}
+}
+
+// binaryExpected is the message for a value under !!binary that is not
+// base64.
+const binaryExpected = "expected base64 after !!binary (A-Z, a-z, 0-9, + and /, padded with = to a multiple of 4 characters; spaces and line breaks are ignored), such as !!binary U1NILTIuMA0K//4="
+
+// decodeBinary stores the bytes that the base64 under a !!binary tag
+// stands for into v. Only parameters sent on the wire as bytes
+// (faults.Bytes) take it: anywhere else the tag would have the base64
+// text itself sent, or compared, as it always did before the tag was read.
+func (d *decoder) decodeBinary(tag *ast.TagNode, node ast.Node, v reflect.Value, path string) {
+	if v.Type() != bytesType {
+		d.fail(tag, "%s: !!binary is taken only by parameters a fault sends on the wire as bytes (such as garbage.bytes or http09.body); expected %s here", path, kindName(v.Kind()))
+		return
+	}
+	scalar, ok := node.(ast.ScalarNode)
+	if !ok || isNull(node) {
+		d.fail(tag, "%s: %s; got %s", path, binaryExpected, describe(node))
+		return
+	}
+	text := textOf(scalar)
+	b, err := base64.StdEncoding.DecodeString(strings.Join(strings.Fields(text), ""))
+	if err != nil {
+		d.fail(node, "%s: %s; got %s (%s)", path, binaryExpected, clip(text), base64Problem(text))
+		return
+	}
+	v.SetString(string(b))
+}
+
+// base64Problem says what makes text, which does not decode, not base64;
+// a character is counted from 1 in text as written.
+func base64Problem(text string) string {
+	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+	runes := []rune(text)
+	end := len(runes) // past the last character that is neither padding nor space
+	for end > 0 && (runes[end-1] == '=' || unicode.IsSpace(runes[end-1])) {
+		end--
+	}
+	for i, r := range runes[:end] {
+		switch {
+		case unicode.IsSpace(r):
+		case r == '=':
+			return fmt.Sprintf("= at character %d: padding goes only at the end", i+1)
+		case !strings.ContainsRune(alphabet, r):
+			return fmt.Sprintf("%q at character %d is not a base64 character", r, i+1)
+		}
+	}
+	if n := len(strings.Join(strings.Fields(text), "")); n%4 != 0 {
+		return fmt.Sprintf("%d characters, not a multiple of 4: pad with =", n)
+	}
+	return "too much = padding"
+}
+
+// clip quotes s, cut short when it is long.
+func clip(s string) string {
+	const most = 40
+	if r := []rune(s); len(r) > most {
+		return strconv.Quote(string(r[:most])) + "…"
+	}
+	return strconv.Quote(s)
+}
+
 func isNull(node ast.Node) bool {
 	if node == nil {
 		return true
@@ -151,12 +234,17 @@ func isNull(node ast.Node) bool {
 // decode stores node into v, which must be addressable. path names the
 // place for messages, such as scenarios[2].expect.
 func (d *decoder) decode(node ast.Node, v reflect.Value, path string) {
+	binary := binaryTag(node)
 	node = unwrap(node)
 	if node != nil {
 		d.nodes[path] = node
 	}
 	if _, unresolved := node.(*ast.AliasNode); unresolved {
 		return // resolveAliases said why
+	}
+	if binary != nil {
+		d.decodeBinary(binary, node, v, path)
+		return
 	}
 	if v.Addr().Type().Implements(nodeDecoderType) {
 		if node == nil {
@@ -186,7 +274,7 @@ func (d *decoder) decode(node ast.Node, v reflect.Value, path string) {
 			d.fail(node, "%s: expected a single value; got %s", path, describe(node))
 			return
 		}
-		if err := v.Addr().Interface().(encoding.TextUnmarshaler).UnmarshalText([]byte(fmt.Sprint(scalar.GetValue()))); err != nil {
+		if err := v.Addr().Interface().(encoding.TextUnmarshaler).UnmarshalText([]byte(textOf(scalar))); err != nil {
 			d.fail(node, "%s: %v", path, err)
 		}
 		return
@@ -377,7 +465,7 @@ func (d *decoder) decodeScalar(node ast.Node, v reflect.Value, path string) {
 	}
 	switch v.Kind() {
 	case reflect.String:
-		v.SetString(fmt.Sprint(scalar.GetValue()))
+		v.SetString(textOf(scalar))
 	case reflect.Bool:
 		b, ok := scalar.GetValue().(bool)
 		if !ok {
@@ -423,6 +511,16 @@ func kindName(k reflect.Kind) string {
 	return "a value"
 }
 
+// textOf is a scalar's value as text. A block scalar (| or >) is its
+// content, line breaks folded and chomped as YAML says: goccy's GetValue
+// gives its source, indicator and indentation included.
+func textOf(scalar ast.ScalarNode) string {
+	if lit, ok := scalar.(*ast.LiteralNode); ok && lit.Value != nil {
+		return lit.Value.Value
+	}
+	return fmt.Sprint(scalar.GetValue())
+}
+
 // describe names what a node is, for "got ..." in messages.
 func describe(node ast.Node) string {
 	switch n := node.(type) {
@@ -434,6 +532,8 @@ func describe(node ast.Node) string {
 		return "a list"
 	case *ast.StringNode:
 		return strconv.Quote(n.Value)
+	case *ast.LiteralNode:
+		return strconv.Quote(textOf(n))
 	case ast.ScalarNode:
 		return fmt.Sprint(n.GetValue())
 	}

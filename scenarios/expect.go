@@ -155,7 +155,7 @@ func (s *Strings) decodeNode(dec *decoder, node ast.Node, path string) {
 			dec.fail(item, "%s: expected a string or a list of strings; got %s", path, describe(unwrap(item)))
 			continue
 		}
-		*s = append(*s, fmt.Sprint(scalar.GetValue()))
+		*s = append(*s, textOf(scalar))
 	}
 }
 

@@ -1,8 +1,12 @@
 package scenarios_test
 
 import (
+	"encoding/base64"
+	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
+	"strings"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -173,6 +177,108 @@ scenarios:
 		Expect(b.Expect.String()).To(ContainSubstring("within 500ms"), "the first merged mapping wins over the later")
 		Expect(b.Expect.String()).To(ContainSubstring("a valid HTTP answer"))
 		Expect(b.Expect.String()).To(ContainSubstring("a status other than 200"))
+	})
+
+	It("reads block scalars (| and >) as their text, not their source", func() {
+		s, err := scenarios.Parse("ok.yaml", []byte(`suite: blocks
+origin:
+  routes:
+    - path: /
+      body: |
+        hello
+        world
+scenarios:
+  - name: a
+    fault:
+      http09:
+        body: >
+          folded
+          text
+    expect:
+      body:
+        equals: |-
+          kept
+          lines
+        contains:
+          - |
+            a line
+`))
+		Expect(err).NotTo(HaveOccurred())
+		Expect(s.Origin.Routes[0].Body).To(Equal("hello\nworld\n"))
+		Expect(s.Scenarios[0].Fault.Fault).To(Equal(&faults.HTTP09{Body: "folded text\n"}))
+		Expect(*s.Scenarios[0].Expect.Body.Equals).To(Equal("kept\nlines"))
+		Expect(s.Scenarios[0].Expect.Body.Contains).To(Equal(scenarios.Strings{"a line\n"}))
+	})
+
+	Describe("!!binary", func() {
+		fault := func(yaml string) faults.Fault {
+			s, err := scenarios.Parse("ok.yaml", []byte(header+yaml))
+			Expect(err).NotTo(HaveOccurred())
+			return s.Scenarios[0].Fault.Fault
+		}
+
+		It("gives a wire parameter the bytes its base64 stands for", func() {
+			// "SSH-2.0\r\n" then 0xff 0xfe: no YAML string holds those two.
+			Expect(fault("  - {name: a, fault: {garbage: {bytes: !!binary U1NILTIuMA0K//4=}}, expect: {status: 502}}\n")).
+				To(Equal(&faults.Garbage{Bytes: "SSH-2.0\r\n\xff\xfe"}))
+			Expect(fault("  - name: a\n    fault:\n      http09:\n        body: !!binary |\n          U1NILTIu\n          MA0K//4=\n    expect: {status: 502}\n")).
+				To(Equal(&faults.HTTP09{Body: "SSH-2.0\r\n\xff\xfe"}), "a block of lines")
+			Expect(fault("  - {name: a, fault: {http09: {body: !!binary \"U1NI LTIu\\nMA0K //4=\"}}, expect: {status: 502}}\n")).
+				To(Equal(&faults.HTTP09{Body: "SSH-2.0\r\n\xff\xfe"}), "spaces and line breaks ignored")
+		})
+
+		It("goes with the value through anchors and aliases", func() {
+			for _, anchored := range []string{"&b !!binary //4=", "!!binary &b //4="} {
+				s, err := scenarios.Parse("ok.yaml", []byte("x-bytes: "+anchored+"\n"+header+
+					"  - {name: a, fault: {garbage: {bytes: *b}}, expect: {status: 502}}\n"))
+				Expect(err).NotTo(HaveOccurred(), anchored)
+				Expect(s.Scenarios[0].Fault.Fault).To(Equal(&faults.Garbage{Bytes: "\xff\xfe"}), anchored)
+			}
+		})
+
+		It("is taken by every parameter a fault sends on the wire", func() {
+			wire := map[string][]string{}
+			for _, d := range faults.All() {
+				t := reflect.TypeOf(d.New()).Elem()
+				for i := range t.NumField() {
+					if t.Field(i).Type != reflect.TypeFor[faults.Bytes]() {
+						continue
+					}
+					name, _, _ := strings.Cut(t.Field(i).Tag.Get("yaml"), ",")
+					wire[d.Name] = append(wire[d.Name], name)
+					// The default's own bytes, written in base64, load as the default.
+					def := reflect.ValueOf(d.New()).Elem().Field(i).String()
+					b64 := base64.StdEncoding.EncodeToString([]byte(def))
+					got := fault(fmt.Sprintf("  - {name: a, fault: {%s: {%s: !!binary %q}}, expect: {status: 502}}\n", d.Name, name, b64))
+					Expect(got).To(Equal(d.New()), "%s.%s", d.Name, name)
+				}
+			}
+			Expect(wire).To(Equal(map[string][]string{
+				"chunked_cut": {"body"}, "content_length_and_chunked": {"body"}, "garbage": {"bytes"},
+				"header_without_colon": {"line"}, "http09": {"body"}, "invalid_chunk_size": {"size"},
+				"invalid_header_chars": {"name", "value"}, "invalid_status": {"line"}, "origin_error": {"body"},
+				"tls_plaintext": {"bytes"},
+			}))
+		})
+
+		DescribeTable("rejects what is not base64, or a field that is not bytes, at its place",
+			func(yaml, want string) {
+				_, err := scenarios.Parse("bad.yaml", []byte(header+yaml))
+				Expect(err).To(MatchError(ContainSubstring(want)))
+			},
+			Entry("a character outside the alphabet", "  - {name: a, fault: {garbage: {bytes: !!binary U1NI!LTIu}}, expect: {status: 502}}\n",
+				`bad.yaml:3:48: scenarios[0].fault.garbage.bytes: expected base64 after !!binary (A-Z, a-z, 0-9, + and /, padded with = to a multiple of 4 characters; spaces and line breaks are ignored), such as !!binary U1NILTIuMA0K//4=; got "U1NI!LTIu" ('!' at character 5 is not a base64 character)`),
+			Entry("a missing padding", "  - {name: a, fault: {garbage: {bytes: !!binary U1NILTI}}, expect: {status: 502}}\n",
+				`got "U1NILTI" (7 characters, not a multiple of 4: pad with =)`),
+			Entry("padding inside", "  - {name: a, fault: {garbage: {bytes: !!binary U1=ILTIu}}, expect: {status: 502}}\n",
+				`got "U1=ILTIu" (= at character 3: padding goes only at the end)`),
+			Entry("a field of text", "  - {name: !!binary YQ==, fault: refused, expect: {status: 502}}\n",
+				`bad.yaml:3:12: scenarios[0].name: !!binary is taken only by parameters a fault sends on the wire as bytes (such as garbage.bytes or http09.body); expected a string here`),
+			Entry("a number", "  - {name: a, fault: {body_stall: {bytes: !!binary MTA=}}, expect: {status: 502}}\n",
+				`scenarios[0].fault.body_stall.bytes: !!binary is taken only by parameters a fault sends on the wire as bytes`),
+			Entry("the decoded bytes, to the fault's own checks", "  - {name: a, fault: {garbage: {bytes: !!binary \"\"}}, expect: {status: 502}}\n",
+				`scenarios[0].fault.garbage: bytes: expected at least one byte`),
+		)
 	})
 
 	It("reads a reason to skip a scenario", func() {

@@ -160,6 +160,10 @@ func (g *schemaGen) schemaOf(t reflect.Type) map[string]any {
 			"additionalProperties": map[string]any{"type": "array", "minItems": 2, "maxItems": 2,
 				"items": map[string]any{"type": "number", "minimum": 0, "maximum": 1}},
 		}
+	case reflect.TypeFor[faults.Bytes]():
+		s := scalarText()
+		s["description"] = "bytes sent on the wire as they are: text (YAML escapes such as \\r\\n included), or any bytes as base64 under YAML's binary tag, such as !!binary U1NILTIuMA0K//4="
+		return s
 	case reflect.TypeFor[FaultRef]():
 		return map[string]any{"$ref": "#/definitions/" + g.faultRef()}
 	case faultsAttempts:

@@ -96,6 +96,7 @@ var _ = Describe("the suite schema", func() {
 		Entry("a boolean as a skip reason", "scenarios:\n  - name: a\n    fault: refused\n    expect: {status: 502}\n    skip: true\n"),
 		Entry("an empty request", "scenarios:\n  - name: a\n    fault: refused\n    expect: {status: 502}\n    request:\n"),
 		Entry("a number as a label", "scenarios:\n  - name: a\n    fault: refused\n    expect: {status: 502}\n    labels: [slow, 2]\n"),
+		Entry("bytes in base64 under !!binary", "scenarios:\n  - name: a\n    fault: {garbage: {bytes: !!binary U1NILTIuMA0K//4=}}\n    expect: {status: 502}\n"),
 	)
 
 	It("accepts anchors in extension fields, aliases and merge keys", func() {
