@@ -421,8 +421,9 @@ func (e *Environment) countUnaccepted(obs *Observation, from, to time.Time) (why
 }
 
 // hitsBetween counts what met the fault at the origins between from and to
-// (not including to): attempts a fault's behaviour took, and connects
-// nothing accepted at an instance that was down.
+// (not including to) on the gateway's own account, while no client request
+// was in flight (a health check): attempts a fault's behaviour took, and
+// connects nothing accepted at an instance that was down.
 func (e *Environment) hitsBetween(from, to time.Time) int {
 	if !from.Before(to) {
 		return 0
@@ -430,23 +431,27 @@ func (e *Environment) hitsBetween(from, to time.Time) int {
 	n := 0
 	for i, o := range e.Origins {
 		for _, a := range o.journal.window(i+1, from, to) {
-			if a.Faulted {
+			if a.Faulted && !a.Tagged && e.clients.at(from.Add(a.firstSeen())) == 0 {
 				n++
 			}
 		}
 	}
-	return n + e.unacceptedBetween(from, to)
+	return n + e.unacceptedBetween(from, to, true)
 }
 
 // unacceptedBetween counts the connects to an instance's address while it
-// accepted nothing (down or blackholed), from the SYNs on loopback: 0 where
-// they cannot be seen.
-func (e *Environment) unacceptedBetween(from, to time.Time) int {
+// accepted nothing (down or blackholed), from the SYNs on loopback (ownOnly:
+// those while no client request was in flight): 0 where they cannot be
+// seen.
+func (e *Environment) unacceptedBetween(from, to time.Time, ownOnly bool) int {
 	if e.syns == nil || !e.syns.syncTo(to) {
 		return 0
 	}
 	n := 0
 	for _, s := range e.syns.between(from, to) {
+		if ownOnly && e.clients.at(s.at) != 0 {
+			continue
+		}
 		if i := e.instanceOf(s.dst.Port()); i > 0 && e.Proxies[i-1].DownDuring(s.at, s.at) {
 			n++
 		}

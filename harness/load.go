@@ -349,7 +349,7 @@ func (e *Environment) Load(ctx context.Context, l Load) (LoadResult, error) {
 	}
 	if e.faultOn.Load() {
 		// Connects nothing accepted, where the SYNs can be seen.
-		for range e.unacceptedBetween(inFlight.start, inFlight.end) {
+		for range e.unacceptedBetween(inFlight.start, inFlight.end, false) {
 			attempts = append(attempts, Attempt{Endpoint: "unaccepted", Faulted: true})
 		}
 		met := e.judgeMet(attempts, inFlight.start, inFlight.end, e.syns != nil, "")

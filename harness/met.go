@@ -228,8 +228,9 @@ type metInput struct {
 	synsCounted bool
 	// uncounted is why attempts may have gone unseen (Observation.Uncounted).
 	uncounted string
-	// before counts what met the fault between its start and the request:
-	// attempts a fault's behaviour took, connects nothing accepted.
+	// before counts what met the fault between its start and the request
+	// on the gateway's own account (no client request in flight): attempts
+	// a fault's behaviour took, connects nothing accepted.
 	before int
 	// originName is the name the gateway resolves; instances how many
 	// origin instances there are.
@@ -283,7 +284,7 @@ func judgeMet(in metInput) *FaultMet {
 	if len(hits) == 0 && in.before > 0 {
 		// The gateway met it on its own before the request, and the
 		// request shows what it made of that.
-		hits = append(hits, fmt.Sprintf("the gateway met it before the request: %d upstream attempts or connects since the fault began got it (a health check, or an earlier request)", in.before))
+		hits = append(hits, fmt.Sprintf("the gateway met it on its own before the request: %d upstream attempts or connects of its own since the fault began got it (a health check)", in.before))
 		hits = append(hits, served.lines()...)
 	}
 	if len(hits) > 0 {
