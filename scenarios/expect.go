@@ -21,7 +21,9 @@ import (
 // first group judges the one request of a scenario, the second the
 // requests of a load together, the last any scenario.
 type Expect struct {
-	// Status is the status code, a class like 5xx, or a list of them.
+	// Status is the status code, a class like 5xx, or a list of them. A
+	// code is any three digits from 100 to 999: a relayed 999 can be
+	// pinned (it is not valid HTTP, which valid_http judges).
 	Status StatusSet `yaml:"status" json:"status,omitempty"`
 	// NotStatus: the status is none of these (an answer without a status
 	// passes; add valid_http: true to require one).
