@@ -63,7 +63,7 @@ func judgeBody(obs Observation, answers []*Answer, known bool) *Integrity {
 	var origin *Answer
 	heads := 0
 	for _, a := range answers {
-		if a == nil || a.Status == 0 {
+		if a == nil || a.Status == 0 || a.HeadError != "" {
 			continue
 		}
 		heads++
