@@ -1,14 +1,19 @@
 package harness
 
-import "fmt"
+import (
+	"bytes"
+	"fmt"
+	"strings"
+)
 
 // Verdict is what became of the origin's body on its way to the client.
 type Verdict string
 
 // The verdicts on a body.
 const (
-	// BodyIntact: the client got a valid answer with the origin's whole
-	// body, byte for byte.
+	// BodyIntact: the client got the origin's whole body, byte for byte,
+	// under the origin's status, in an answer whose framing ended cleanly
+	// (its status may still be outside 100 to 599: valid_http says).
 	BodyIntact Verdict = "intact"
 	// BodyTruncated: the client got less than the origin's whole body,
 	// either because the gateway cut it or because the origin never
@@ -17,10 +22,18 @@ const (
 	// BodyAltered: the client got other bytes than the origin sent (or
 	// more), with the origin's status.
 	BodyAltered Verdict = "altered"
-	// BodyReplaced: the answer is not the origin's: the origin sent none
-	// (the gateway answered itself, as with a 502), or another status.
+	// BodyReframed: the client's body is the origin's bytes under a head
+	// the gateway made: the origin's head did not parse, or had another
+	// status, and the gateway answered around the origin's body, around
+	// every byte the origin sent (its head included), or around a part of
+	// them. The detail says which. The origin's bytes reached the client,
+	// changed in their framing: not the gateway's own answer.
+	BodyReframed Verdict = "reframed"
+	// BodyReplaced: the answer is the gateway's own, such as its 502 page:
+	// the origin sent nothing, or no answer with the client's status, and
+	// the client's body is not the origin's.
 	BodyReplaced Verdict = "replaced"
-	// BodyNoAnswer: the client got no valid status line, so no body.
+	// BodyNoAnswer: the client read no status, so no body.
 	BodyNoAnswer Verdict = "no_answer"
 	// BodyUnknown: what the origin sent for this request is not known
 	// (its id never reached the origin and several requests were in
@@ -51,67 +64,155 @@ func (i *Integrity) String() string {
 	return fmt.Sprintf("body %s (%s)", i.Verdict, i.Detail)
 }
 
+// minPart is the fewest bytes a client's body must have to be recognised
+// as a part of what the origin sent: a shorter one may be found in it by
+// chance.
+const minPart = 16
+
+// framed says the answer's framing ended cleanly: its body was read to its
+// end, whatever its status code.
+func framed(o Observation) bool {
+	return o.Status != 0 && (o.ErrorKind == "" || o.ErrorKind == ErrInvalidStatus)
+}
+
 // judgeBody compares the client's answer with the origin's answers to the
 // same request (in the order sent; the last one with the client's status
-// is the one relayed); known says whether the origin's side is known.
+// is the one relayed); known says whether the origin's side is known. Each
+// verdict's detail says only what the comparison showed.
 func judgeBody(obs Observation, answers []*Answer, known bool) *Integrity {
 	in := &Integrity{Received: obs.BodyBytes}
 	if obs.Status == 0 {
-		in.Verdict, in.Detail = BodyNoAnswer, "the client got no valid status line"
+		why := string(obs.ErrorKind)
+		if why == "" {
+			why = "no answer"
+		}
+		in.Verdict, in.Detail = BodyNoAnswer, "the client read no status, so no body: "+why
 		return in
 	}
-	var origin *Answer
-	heads := 0
+	var sent []*Answer
+	var origin, unparsed *Answer
 	for _, a := range answers {
-		if a == nil || a.Status == 0 || a.HeadError != "" {
+		if a == nil {
 			continue
 		}
-		heads++
-		if a.Status == obs.Status {
+		sent = append(sent, a)
+		switch {
+		case a.Status != obs.Status:
+		case a.HeadError == "":
 			origin = a
+		default:
+			unparsed = a
 		}
 	}
-	if origin == nil {
-		if !known {
-			in.Verdict, in.Detail = BodyUnknown, "the origin's answer to this request is not known: no attempt carried its id and several requests were in flight"
-			return in
-		}
-		in.Verdict = BodyReplaced
-		in.Detail = fmt.Sprintf("the origin sent no status %d for this request: the answer is the gateway's own", obs.Status)
-		if heads == 0 {
-			in.Detail = "the origin sent no answer for this request: the answer is the gateway's own"
-		}
+	if origin != nil {
+		judgeRelayed(in, obs, origin)
 		return in
 	}
+	if a, detail := reframed(obs, sent); a != nil {
+		in.Verdict, in.Origin, in.Detail = BodyReframed, a, detail
+		return in
+	}
+	switch {
+	case unparsed != nil:
+		// Not the origin's bytes, under the code the origin's broken head had.
+		in.Verdict, in.Origin = BodyAltered, unparsed
+		in.Detail = fmt.Sprintf("received %s under status %d, the code of the origin's answer whose head did not parse (%s); they are neither the %s after its head nor the %s it sent in all",
+			nbytes(obs.BodyBytes), obs.Status, unparsed.HeadError, nbytes(unparsed.Sent), nbytes(unparsed.WireBytes))
+	case !known:
+		in.Verdict, in.Detail = BodyUnknown, "the origin's answer to this request is not known: no attempt carried its id and several requests were in flight"
+	case len(sent) == 0:
+		in.Verdict, in.Detail = BodyReplaced, "the origin sent nothing in answer to this request: the answer is the gateway's own"
+	default:
+		var what []string
+		for _, a := range sent {
+			if a.HeadError == "" {
+				what = append(what, fmt.Sprintf("status %d", a.Status))
+			} else {
+				what = append(what, "an answer whose head did not parse: "+a.HeadError)
+			}
+		}
+		body := fmt.Sprintf("nor the %s received", nbytes(obs.BodyBytes))
+		if obs.BodyBytes == 0 {
+			body = "and the answer has no body"
+		}
+		in.Verdict = BodyReplaced
+		in.Detail = fmt.Sprintf("the origin sent no status %d for this request (it sent %s), %s: the answer is the gateway's own",
+			obs.Status, strings.Join(what, "; "), body)
+	}
+	return in
+}
+
+// judgeRelayed judges a body relayed under the status of origin, an
+// answer whose head parsed.
+func judgeRelayed(in *Integrity, obs Observation, origin *Answer) {
 	in.Origin = origin
 	// What the client should have got: all the origin sent when it
 	// finished, what its head declared when it did not.
-	want, wantText := origin.Sent, fmt.Sprintf("the %d bytes the origin sent", origin.Sent)
+	want, wantText := origin.Sent, fmt.Sprintf("the %s the origin sent", nbytes(origin.Sent))
 	if !origin.Complete && origin.Declared > origin.Sent {
-		want, wantText = origin.Declared, fmt.Sprintf("the %d bytes the origin declared, of which it sent %d", origin.Declared, origin.Sent)
+		want, wantText = origin.Declared, fmt.Sprintf("the %s the origin declared, of which it sent %d", nbytes(origin.Declared), origin.Sent)
 	}
 	switch {
 	case obs.BodyBytes < want:
 		in.Verdict = BodyTruncated
 		in.Detail = fmt.Sprintf("received %d of %s", obs.BodyBytes, wantText)
+	case obs.BodyBytes > origin.Sent || obs.BodySHA256 != origin.SHA256:
+		in.Verdict = BodyAltered
+		in.Detail = fmt.Sprintf("received %s that differ from the %d the origin sent", nbytes(obs.BodyBytes), origin.Sent)
 	case !origin.Complete:
 		// The client got every byte the origin sent, but the origin's body
 		// was cut: without a declared length, only the framing tells.
 		in.Verdict = BodyTruncated
-		in.Detail = fmt.Sprintf("received all %d bytes the origin sent, but the origin's body was cut (no last chunk or short of its length)", obs.BodyBytes)
-	case obs.BodyBytes > want || obs.BodySHA256 != origin.SHA256:
-		in.Verdict = BodyAltered
-		in.Detail = fmt.Sprintf("received %d bytes that differ from the %d the origin sent", obs.BodyBytes, origin.Sent)
-	case !obs.ValidHTTP():
+		in.Detail = fmt.Sprintf("received all %s the origin sent, but the origin's body was cut (no last chunk or short of its length)", nbytes(obs.BodyBytes))
+	case !framed(obs):
 		in.Verdict = BodyTruncated
-		in.Detail = fmt.Sprintf("received all %d bytes, but the answer's framing was cut (%s)", obs.BodyBytes, obs.ErrorKind)
+		in.Detail = fmt.Sprintf("received all %s the origin sent, but the answer did not end cleanly (%s)", nbytes(obs.BodyBytes), obs.ErrorKind)
 	default:
 		in.Verdict = BodyIntact
-		in.Detail = fmt.Sprintf("received the %d bytes the origin sent", obs.BodyBytes)
+		in.Detail = fmt.Sprintf("received the %s the origin sent", nbytes(obs.BodyBytes))
 	}
-	if in.Verdict == BodyTruncated && obs.ValidHTTP() {
+	if in.Verdict == BodyTruncated && framed(obs) {
 		in.Silent = true
 		in.Detail += ", in an answer that ended cleanly: a silent truncation"
 	}
-	return in
+}
+
+// reframed finds the origin's answer whose bytes make the client's body,
+// under a head the gateway made (no answer of the origin's with the
+// client's status had a head that parsed), the last one first: its body,
+// all it sent, or a part of that. It says which.
+func reframed(obs Observation, sent []*Answer) (*Answer, string) {
+	if obs.BodyBytes == 0 {
+		return nil, ""
+	}
+	head := fmt.Sprintf("a status %d head the gateway made", obs.Status)
+	for i := len(sent) - 1; i >= 0; i-- {
+		a := sent[i]
+		how := "a valid status " + fmt.Sprint(a.Status) + " head"
+		if a.HeadError != "" {
+			how = a.HeadError
+		}
+		switch {
+		case obs.BodyBytes == a.Sent && obs.BodySHA256 == a.SHA256 && a.HeadError != "":
+			return a, fmt.Sprintf("received the %s the origin sent after its head, which did not parse (%s), under %s", nbytes(a.Sent), a.HeadError, head)
+		case obs.BodyBytes == a.Sent && obs.BodySHA256 == a.SHA256:
+			return a, fmt.Sprintf("received the %d body bytes of the origin's status %d answer under %s", a.Sent, a.Status, head)
+		case obs.BodyBytes == a.WireBytes && obs.BodySHA256 == a.WireSHA256:
+			return a, fmt.Sprintf("received all %s the origin sent, its head included (%s), as the body of a status %d answer the gateway made", nbytes(a.WireBytes), how, obs.Status)
+		case obs.BodyBytes >= minPart && int64(len(obs.Body)) == obs.BodyBytes:
+			if at := bytes.Index(a.wire, obs.Body); at >= 0 {
+				return a, fmt.Sprintf("received %s that are bytes %d to %d of the %d the origin sent (%s), under %s",
+					nbytes(obs.BodyBytes), at+1, at+len(obs.Body), a.WireBytes, how, head)
+			}
+		}
+	}
+	return nil, ""
+}
+
+// nbytes is n bytes, in words.
+func nbytes(n int64) string {
+	if n == 1 {
+		return "1 byte"
+	}
+	return fmt.Sprintf("%d bytes", n)
 }

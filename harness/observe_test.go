@@ -234,6 +234,9 @@ var _ = Describe("body integrity: the origin knows what it sent", func() {
 		Entry("a 64 KiB header block, relayed", &faults.OversizedHeaders{Size: 64 << 10}, harness.BodyIntact, false),
 		Entry("Content-Length and chunked: the chunked body wins, relayed", &faults.ContentLengthAndChunked{ContentLength: 3, Body: "hello"}, harness.BodyIntact, false),
 		Entry("a header without a colon: the gateway's own 502", &faults.HeaderWithoutColon{Line: "X-Broken"}, harness.BodyReplaced, false),
+		Entry("a 999 relayed with the origin's body: intact, though not valid HTTP", &faults.InvalidStatus{Line: "HTTP/1.1 999 Nope"}, harness.BodyIntact, false),
+		Entry("four digits: the gateway's own 502", &faults.InvalidStatus{Line: "HTTP/1.1 2000 OK"}, harness.BodyReplaced, false),
+		Entry("HTTP/0.9: the gateway's own 502", &faults.HTTP09{Body: "hello from an HTTP/0.9 origin\n"}, harness.BodyReplaced, false),
 		Entry("a close-delimited body after a slow close, relayed", &faults.SlowClose{Delay: 100 * time.Millisecond, CloseDelimited: true}, harness.BodyIntact, false),
 	)
 })

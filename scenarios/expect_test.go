@@ -59,7 +59,7 @@ scenarios:
 		Expect(e.String()).To(Equal(`status 502, a status other than [504, 2xx], a Content-Type header, no Retry-After header, ` +
 			`no X-Powered-By header, Cache-Control: "no-store", Content-Type matching ^text/, a body containing "Bad", ` +
 			`a body without "panic", a body without "stack", a body matching ^Bad, the body "Bad Gateway\n", ` +
-			`the origin's body relayed cut or changed, 3 attempts at the origin, a gateway log line matching answering 502, ` +
+			`the origin's body relayed cut, changed or reframed, 3 attempts at the origin, a gateway log line matching answering 502, ` +
 			`a gateway log line matching retrying, the gateway still running`))
 		Expect(*s.Scenarios[1].Expect.Attempts).To(Equal(scenarios.AttemptsExpect{Min: 2, Max: -1}))
 		Expect(s.Scenarios[1].Expect.String()).To(Equal("at least 2 attempts at the origin"))
