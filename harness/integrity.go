@@ -128,7 +128,7 @@ func judgeBody(obs Observation, answers []*Answer, known bool) *Integrity {
 			if a.HeadError == "" {
 				what = append(what, fmt.Sprintf("status %d", a.Status))
 			} else {
-				what = append(what, "an answer whose head did not parse: "+a.HeadError)
+				what = append(what, "an answer whose head did not parse ("+a.HeadError+")")
 			}
 		}
 		body := fmt.Sprintf("nor the %s received", nbytes(obs.BodyBytes))

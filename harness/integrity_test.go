@@ -106,14 +106,14 @@ func TestJudgeBody(t *testing.T) {
 				"they are neither the 28 bytes after its head nor the 105 bytes it sent in all"},
 		{name: "a few bytes found in what the origin sent are no evidence", obs: observed(502, "\n", ""), answers: []*Answer{raw(http09)},
 			verdict: BodyReplaced, origin: -1,
-			detail: "the origin sent no status 502 for this request (it sent an answer whose head did not parse: no status line: the answer does not start with HTTP/), " +
+			detail: "the origin sent no status 502 for this request (it sent an answer whose head did not parse (no status line: the answer does not start with HTTP/)), " +
 				"nor the 1 byte received: the answer is the gateway's own"},
 		{name: "the gateway's own 502 for a 999", obs: observed(502, "Bad Gateway\n", ""), answers: []*Answer{raw(weird)},
 			verdict: BodyReplaced, origin: -1,
 			detail: "the origin sent no status 502 for this request (it sent status 999), nor the 12 bytes received: the answer is the gateway's own"},
 		{name: "the gateway's own empty 502", obs: observed(502, "", ""), answers: []*Answer{raw(colonAnswer), parsed(503, "", true)},
 			verdict: BodyReplaced, origin: -1,
-			detail: "the origin sent no status 502 for this request (it sent an answer whose head did not parse: " + colonError + "; status 503), " +
+			detail: "the origin sent no status 502 for this request (it sent an answer whose head did not parse (" + colonError + "); status 503), " +
 				"and the answer has no body: the answer is the gateway's own"},
 		{name: "nothing from the origin", obs: observed(502, "Bad Gateway\n", ""), answers: []*Answer{nil},
 			verdict: BodyReplaced, origin: -1, detail: "the origin sent nothing in answer to this request: the answer is the gateway's own"},
