@@ -3,6 +3,7 @@ package harness
 import (
 	"bytes"
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -26,8 +27,10 @@ const (
 	// the gateway made: the origin's head did not parse, or had another
 	// status, and the gateway answered around the origin's body, around
 	// every byte the origin sent (its head included), or around a part of
-	// them. The detail says which. The origin's bytes reached the client,
-	// changed in their framing: not the gateway's own answer.
+	// them (a run of them, or all but one run, as Apache drops the line end
+	// of what it takes for an HTTP/0.9 answer's first line). The detail
+	// says which. The origin's bytes reached the client, changed in their
+	// framing: not the gateway's own answer.
 	BodyReframed Verdict = "reframed"
 	// BodyReplaced: the answer is the gateway's own, such as its 502 page:
 	// the origin sent nothing, or no answer with the client's status, and
@@ -131,7 +134,21 @@ func judgeBody(obs Observation, answers []*Answer, known bool) *Integrity {
 				what = append(what, "an answer whose head did not parse ("+a.HeadError+")")
 			}
 		}
-		body := fmt.Sprintf("nor the %s received", nbytes(obs.BodyBytes))
+		// Say only what was compared: the bytes a fault wrote are known,
+		// those of the origin's HTTP server only by their body's hash.
+		wire := slices.ContainsFunc(sent, func(a *Answer) bool { return a.WireBytes > 0 })
+		checked := "not its body"
+		switch {
+		case wire && obs.BodyBytes >= minPart && int64(len(obs.Body)) == obs.BodyBytes:
+			checked = "neither its body nor all or a part of the bytes it sent"
+		case wire:
+			checked = "neither its body nor all the bytes it sent"
+		}
+		verb := "are"
+		if obs.BodyBytes == 1 {
+			verb = "is"
+		}
+		body := fmt.Sprintf("and the %s received %s %s", nbytes(obs.BodyBytes), verb, checked)
 		if obs.BodyBytes == 0 {
 			body = "and the answer has no body"
 		}
@@ -200,13 +217,43 @@ func reframed(obs Observation, sent []*Answer) (*Answer, string) {
 		case obs.BodyBytes == a.WireBytes && obs.BodySHA256 == a.WireSHA256:
 			return a, fmt.Sprintf("received all %s the origin sent, its head included (%s), as the body of a status %d answer the gateway made", nbytes(a.WireBytes), how, obs.Status)
 		case obs.BodyBytes >= minPart && int64(len(obs.Body)) == obs.BodyBytes:
-			if at := bytes.Index(a.wire, obs.Body); at >= 0 {
-				return a, fmt.Sprintf("received %s that are bytes %d to %d of the %d the origin sent (%s), under %s",
-					nbytes(obs.BodyBytes), at+1, at+len(obs.Body), a.WireBytes, how, head)
+			if part := partOf(obs.Body, a); part != "" {
+				return a, fmt.Sprintf("received %s that are %s of the %d the origin sent (%s), under %s",
+					nbytes(obs.BodyBytes), part, a.WireBytes, how, head)
 			}
 		}
 	}
 	return nil, ""
+}
+
+// partOf says which part of the bytes a sent body is: a run of them, or
+// all of them but one run (as Apache drops the line end of an HTTP/0.9
+// answer's first line); "" when it is neither.
+func partOf(body []byte, a *Answer) string {
+	if at := bytes.Index(a.wire, body); at >= 0 {
+		return fmt.Sprintf("bytes %d to %d", at+1, at+len(body))
+	}
+	sent := a.wire
+	if int64(len(sent)) != a.WireBytes || len(body) >= len(sent) {
+		return "" // the end of what was sent is not kept, or no run is missing
+	}
+	p := 0
+	for p < len(body) && body[p] == sent[p] {
+		p++
+	}
+	q := 0
+	for q < len(body)-p && body[len(body)-1-q] == sent[len(sent)-1-q] {
+		q++
+	}
+	if p+q < len(body) {
+		return ""
+	}
+	gap := sent[p : len(sent)-q]
+	shown := fmt.Sprintf("%q", gap)
+	if len(gap) > 32 {
+		shown = fmt.Sprintf("%q...", gap[:32])
+	}
+	return fmt.Sprintf("all but bytes %d to %d (%s)", p+1, len(sent)-q, shown)
 }
 
 // nbytes is n bytes, in words.

@@ -92,6 +92,11 @@ func TestJudgeBody(t *testing.T) {
 			verdict: BodyReframed,
 			detail: "received 29 bytes that are bytes 1 to 29 of the 30 the origin sent (no status line: the answer does not start with HTTP/), " +
 				"under a status 200 head the gateway made"},
+		{name: "what the origin sent but the end of its first line, as a body (Apache's HTTP/0.9 reading)",
+			obs: observed(200, "HTTP/1.1 abc OKContent-Length: 2\r\n\r\nhi", ""), answers: []*Answer{raw(letters)},
+			verdict: BodyReframed,
+			detail: `received 38 bytes that are all but bytes 16 to 17 ("\r\n") of the 40 the origin sent (status line "HTTP/1.1 abc OK" without a three-digit status code from 001 to 999), ` +
+				"under a status 200 head the gateway made"},
 		{name: "a valid answer's body under another status", obs: observed(502, weirdBody, ""), answers: []*Answer{raw(weird)},
 			verdict: BodyReframed, detail: "received the 35 body bytes of the origin's status 999 answer under a status 502 head the gateway made"},
 		{name: "a valid answer wrapped whole", obs: observed(200, weird, ""), answers: []*Answer{raw(weird)},
@@ -107,10 +112,16 @@ func TestJudgeBody(t *testing.T) {
 		{name: "a few bytes found in what the origin sent are no evidence", obs: observed(502, "\n", ""), answers: []*Answer{raw(http09)},
 			verdict: BodyReplaced, origin: -1,
 			detail: "the origin sent no status 502 for this request (it sent an answer whose head did not parse (no status line: the answer does not start with HTTP/)), " +
-				"nor the 1 byte received: the answer is the gateway's own"},
+				"and the 1 byte received is neither its body nor all the bytes it sent: the answer is the gateway's own"},
 		{name: "the gateway's own 502 for a 999", obs: observed(502, "Bad Gateway\n", ""), answers: []*Answer{raw(weird)},
 			verdict: BodyReplaced, origin: -1,
-			detail: "the origin sent no status 502 for this request (it sent status 999), nor the 12 bytes received: the answer is the gateway's own"},
+			detail: "the origin sent no status 502 for this request (it sent status 999), and the 12 bytes received are neither its body nor all the bytes it sent: the answer is the gateway's own"},
+		{name: "the gateway's own page for a 999, long enough to be looked for", obs: observed(502, "<html><body><h1>502 Bad Gateway</h1></body></html>\n", ""), answers: []*Answer{raw(weird)},
+			verdict: BodyReplaced, origin: -1,
+			detail: "the origin sent no status 502 for this request (it sent status 999), and the 51 bytes received are neither its body nor all or a part of the bytes it sent: the answer is the gateway's own"},
+		{name: "the gateway's own 502 for the origin's 503", obs: observed(502, "<html><body><h1>502 Bad Gateway</h1></body></html>\n", ""), answers: []*Answer{parsed(503, "down", true)},
+			verdict: BodyReplaced, origin: -1,
+			detail: "the origin sent no status 502 for this request (it sent status 503), and the 51 bytes received are not its body: the answer is the gateway's own"},
 		{name: "the gateway's own empty 502", obs: observed(502, "", ""), answers: []*Answer{raw(colonAnswer), parsed(503, "", true)},
 			verdict: BodyReplaced, origin: -1,
 			detail: "the origin sent no status 502 for this request (it sent an answer whose head did not parse (" + colonError + "); status 503), " +
