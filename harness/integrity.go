@@ -178,9 +178,13 @@ func judgeRelayed(in *Integrity, obs Observation, origin *Answer) {
 		in.Detail = fmt.Sprintf("received %s that differ from the %d the origin sent", nbytes(obs.BodyBytes), origin.Sent)
 	case !origin.Complete:
 		// The client got every byte the origin sent, but the origin's body
-		// was cut: without a declared length, only the framing tells.
+		// was not whole: without a declared length, only the framing tells.
+		why := origin.BodyError
+		if why == "" {
+			why = "its framing did not end"
+		}
 		in.Verdict = BodyTruncated
-		in.Detail = fmt.Sprintf("received all %s the origin sent, but the origin's body was cut (no last chunk or short of its length)", nbytes(obs.BodyBytes))
+		in.Detail = fmt.Sprintf("received all %s the origin sent, but the origin's body was not whole (%s)", nbytes(obs.BodyBytes), why)
 	case !framed(obs):
 		in.Verdict = BodyTruncated
 		in.Detail = fmt.Sprintf("received all %s the origin sent, but the answer did not end cleanly (%s)", nbytes(obs.BodyBytes), obs.ErrorKind)
@@ -216,8 +220,22 @@ func reframed(obs Observation, sent []*Answer) (*Answer, string) {
 			return a, fmt.Sprintf("received the %d body bytes of the origin's status %d answer under %s", a.Sent, a.Status, head)
 		case obs.BodyBytes == a.WireBytes && obs.BodySHA256 == a.WireSHA256:
 			return a, fmt.Sprintf("received all %s the origin sent, its head included (%s), as the body of a status %d answer the gateway made", nbytes(a.WireBytes), how, obs.Status)
-		case obs.BodyBytes >= minPart && int64(len(obs.Body)) == obs.BodyBytes:
-			if part := partOf(obs.Body, a); part != "" {
+		}
+		if int64(len(obs.Body)) != obs.BodyBytes {
+			continue // the client kept only the start of its body
+		}
+		kept := int64(len(a.wire)) == a.WireBytes
+		// Under the code of a head that did not parse, even a few bytes of
+		// the body after it are the origin's: a gateway that chose one of
+		// two lengths relays that much of it.
+		if a.HeadError != "" && a.Status == obs.Status && kept && a.Sent > 0 {
+			if part := partOf(obs.Body, a.wire[a.WireBytes-a.Sent:], true); part != "" {
+				return a, fmt.Sprintf("received %s that are %s of the %d the origin sent after its head, which did not parse (%s), under %s",
+					nbytes(obs.BodyBytes), part, a.Sent, a.HeadError, head)
+			}
+		}
+		if obs.BodyBytes >= minPart {
+			if part := partOf(obs.Body, a.wire, kept); part != "" {
 				return a, fmt.Sprintf("received %s that are %s of the %d the origin sent (%s), under %s",
 					nbytes(obs.BodyBytes), part, a.WireBytes, how, head)
 			}
@@ -226,15 +244,15 @@ func reframed(obs Observation, sent []*Answer) (*Answer, string) {
 	return nil, ""
 }
 
-// partOf says which part of the bytes a sent body is: a run of them, or
-// all of them but one run (as Apache drops the line end of an HTTP/0.9
-// answer's first line); "" when it is neither.
-func partOf(body []byte, a *Answer) string {
-	if at := bytes.Index(a.wire, body); at >= 0 {
+// partOf says which part of sent a body is: a run of its bytes, or, when
+// sent is whole (not only its start), all of them but one run (as Apache
+// drops the line end of an HTTP/0.9 answer's first line); "" when it is
+// neither.
+func partOf(body, sent []byte, whole bool) string {
+	if at := bytes.Index(sent, body); at >= 0 {
 		return fmt.Sprintf("bytes %d to %d", at+1, at+len(body))
 	}
-	sent := a.wire
-	if int64(len(sent)) != a.WireBytes || len(body) >= len(sent) {
+	if !whole || len(body) >= len(sent) {
 		return "" // the end of what was sent is not kept, or no run is missing
 	}
 	p := 0

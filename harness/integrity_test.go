@@ -18,7 +18,11 @@ func observed(status int, body string, kind ErrorKind) Observation {
 // parsed is an answer with a valid head the origin sent: status, then
 // body, complete or not, declared -1 (ended by the close or chunked).
 func parsed(status int, body string, complete bool) *Answer {
-	return &Answer{Status: status, Declared: -1, Sent: int64(len(body)), SHA256: hexSum(body), Complete: complete}
+	a := &Answer{Status: status, Declared: -1, Sent: int64(len(body)), SHA256: hexSum(body), Complete: complete}
+	if !complete {
+		a.BodyError = serverCut
+	}
+	return a
 }
 
 // raw is an answer a fault wrote, recorded as the journal does.
@@ -68,9 +72,12 @@ func TestJudgeBody(t *testing.T) {
 			verdict: BodyTruncated, silent: true, detail: "received 6 of the 35 bytes the origin sent, in an answer that ended cleanly: a silent truncation"},
 		{name: "short of what the origin declared", obs: observed(200, "0123456789", ErrTruncated), answers: []*Answer{declared},
 			verdict: BodyTruncated, detail: "received 10 of the 100 bytes the origin declared, of which it sent 10"},
-		{name: "all the origin sent, but the origin cut it", obs: observed(200, "hello", ""), answers: []*Answer{parsed(200, "hello", false)},
+		{name: "all the origin sent, but the origin cut it", obs: observed(200, "hello", ""), answers: []*Answer{raw("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n")},
 			verdict: BodyTruncated, silent: true,
-			detail: "received all 5 bytes the origin sent, but the origin's body was cut (no last chunk or short of its length), in an answer that ended cleanly: a silent truncation"},
+			detail: "received all 5 bytes the origin sent, but the origin's body was not whole (cut before its last chunk), in an answer that ended cleanly: a silent truncation"},
+		{name: "all the origin sent, but its framing broke", obs: observed(200, "", ""), answers: []*Answer{raw("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nhello\r\n0\r\n\r\n")},
+			verdict: BodyTruncated, silent: true,
+			detail: `received all 0 bytes the origin sent, but the origin's body was not whole (invalid chunk size line "zz"), in an answer that ended cleanly: a silent truncation`},
 		{name: "all the bytes, in an answer that did not end cleanly", obs: observed(200, "hello", ErrReset), answers: []*Answer{parsed(200, "hello", true)},
 			verdict: BodyTruncated, detail: "received all 5 bytes the origin sent, but the answer did not end cleanly (reset)"},
 		{name: "other bytes of the same length", obs: observed(200, "HELLO", ""), answers: []*Answer{parsed(200, "hello", true)},
@@ -96,6 +103,11 @@ func TestJudgeBody(t *testing.T) {
 			obs: observed(200, "HTTP/1.1 abc OKContent-Length: 2\r\n\r\nhi", ""), answers: []*Answer{raw(letters)},
 			verdict: BodyReframed,
 			detail: `received 38 bytes that are all but bytes 16 to 17 ("\r\n") of the 40 the origin sent (status line "HTTP/1.1 abc OK" without a three-digit status code from 001 to 999), ` +
+				"under a status 200 head the gateway made"},
+		{name: "a part of the body after a head that did not parse, under its status: a gateway that chose one of two lengths",
+			obs: observed(200, "01234", ""), answers: []*Answer{raw("HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Length: 10\r\n\r\n0123456789")},
+			verdict: BodyReframed,
+			detail: `received 5 bytes that are bytes 1 to 5 of the 10 the origin sent after its head, which did not parse (conflicting Content-Length: "10" after 5), ` +
 				"under a status 200 head the gateway made"},
 		{name: "a valid answer's body under another status", obs: observed(502, weirdBody, ""), answers: []*Answer{raw(weird)},
 			verdict: BodyReframed, detail: "received the 35 body bytes of the origin's status 999 answer under a status 502 head the gateway made"},

@@ -201,6 +201,10 @@ type Answer struct {
 	// its last chunk, or by the close that delimits it. It is false after
 	// a head that did not parse: nothing says how long the body was.
 	Complete bool `json:"complete"`
+	// BodyError says why a body after a valid head was not whole: cut
+	// short of its length, cut before its last chunk, an invalid chunk
+	// size; empty when it was whole, or when the head did not parse.
+	BodyError string `json:"body_error,omitempty"`
 	// HeadError says why what the origin sent is not a valid HTTP head
 	// (no status line, no three-digit code, a header line without a colon,
 	// a bad or conflicting Content-Length, no end); empty when the head
@@ -217,6 +221,10 @@ type Answer struct {
 	wire []byte
 }
 
+// serverCut is the body error of an answer the origin's HTTP server
+// started and its handler never finished (a crash or a cut connection).
+const serverCut = "the origin's handler did not finish it"
+
 func (re *reqEntry) answer() *Answer {
 	switch {
 	case re.wire != nil:
@@ -226,6 +234,8 @@ func (re *reqEntry) answer() *Answer {
 			SHA256: hex.EncodeToString(re.hash.Sum(nil))}
 		if re.complete {
 			a.Declared = re.sent
+		} else {
+			a.BodyError = serverCut
 		}
 		return a
 	}
@@ -242,6 +252,7 @@ type wireAnswer struct {
 	state    wireState
 	status   int
 	headErr  string // why the head did not parse
+	bodyErr  string // why the body after a valid head is not valid
 	declared int64
 	left     int64 // bytes left of the declared body or of the current chunk
 	line     []byte
@@ -324,7 +335,7 @@ func (w *wireAnswer) write(p []byte) {
 				w.line = append(w.line, p...)
 				p = nil
 				if len(w.line) > 4096 {
-					w.state = wireInvalid
+					w.state, w.bodyErr = wireInvalid, "a chunked-framing line longer than 4096 bytes"
 				}
 				continue
 			}
@@ -445,7 +456,7 @@ func (w *wireAnswer) endLine(line string) {
 		n, err := strconv.ParseInt(strings.TrimSpace(size), 16, 64)
 		switch {
 		case err != nil || n < 0:
-			w.state = wireInvalid
+			w.state, w.bodyErr = wireInvalid, fmt.Sprintf("invalid chunk size line %q", clip([]byte(line)))
 		case n == 0:
 			w.state = wireTrailer
 		default:
@@ -453,7 +464,7 @@ func (w *wireAnswer) endLine(line string) {
 		}
 	case wireChunkCRLF:
 		if line != "" {
-			w.state = wireInvalid
+			w.state, w.bodyErr = wireInvalid, fmt.Sprintf("%q after chunk data, where its CRLF belongs", clip([]byte(line)))
 			return
 		}
 		w.state = wireChunkSize
@@ -476,8 +487,18 @@ func (w *wireAnswer) answer() *Answer {
 		}
 		a.HeadError = "the head has no end (no blank line) in what was sent"
 	}
-	if a.HeadError != "" {
+	switch {
+	case a.HeadError != "":
 		a.Declared, a.Complete = -1, false
+	case a.Complete:
+	case w.bodyErr != "":
+		a.BodyError = w.bodyErr
+	case w.state == wireLength:
+		a.BodyError = fmt.Sprintf("cut after %d of the %d bytes its Content-Length declared", w.sent, w.declared)
+	case w.state == wireTrailer:
+		a.BodyError = "cut in its trailer section, after its last chunk"
+	default:
+		a.BodyError = "cut before its last chunk"
 	}
 	return a
 }

@@ -55,7 +55,13 @@ func TestWireAnswer(t *testing.T) {
 		{"a chunked body", "", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n",
 			Answer{Status: 200, Declared: -1, Sent: 5, SHA256: hexSum("hello"), Complete: true}},
 		{"an invalid chunk size: the head parsed, the body did not", "", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nhello\r\n0\r\n\r\n",
-			Answer{Status: 200, Declared: -1, SHA256: hexSum("")}},
+			Answer{Status: 200, Declared: -1, SHA256: hexSum(""), BodyError: `invalid chunk size line "zz"`}},
+		{"no CRLF after chunk data", "", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nhiX\r\n0\r\n\r\n",
+			Answer{Status: 200, Declared: -1, Sent: 2, SHA256: hexSum("hi"), BodyError: `"X" after chunk data, where its CRLF belongs`}},
+		{"a chunked body cut before its last chunk", "", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n",
+			Answer{Status: 200, Declared: -1, Sent: 5, SHA256: hexSum("hello"), BodyError: "cut before its last chunk"}},
+		{"a body cut short of its length", "", "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nhello",
+			Answer{Status: 200, Declared: 10, Sent: 5, SHA256: hexSum("hello"), BodyError: "cut after 5 of the 10 bytes its Content-Length declared"}},
 		{"a HEAD answer has no body", http.MethodHead, "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n",
 			Answer{Status: 200, Declared: 0, SHA256: hexSum(""), Complete: true}},
 	} {
@@ -73,7 +79,7 @@ func TestWireAnswer(t *testing.T) {
 			want.WireBytes, want.WireSHA256, want.wire = int64(len(c.answer)), hexSum(c.answer), []byte(c.answer)
 			if got.Status != want.Status || got.Declared != want.Declared || got.Sent != want.Sent || got.SHA256 != want.SHA256 ||
 				got.Complete != want.Complete || got.HeadError != want.HeadError || got.WireBytes != want.WireBytes ||
-				got.WireSHA256 != want.WireSHA256 || string(got.wire) != string(want.wire) {
+				got.WireSHA256 != want.WireSHA256 || string(got.wire) != string(want.wire) || got.BodyError != want.BodyError {
 				t.Errorf("%s (byte by byte %v):\n got %+v\nwant %+v", c.name, split, *got, want)
 			}
 		}
