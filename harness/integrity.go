@@ -209,7 +209,7 @@ func reframed(obs Observation, sent []*Answer) (*Answer, string) {
 	head := fmt.Sprintf("a status %d head the gateway made", obs.Status)
 	for i := len(sent) - 1; i >= 0; i-- {
 		a := sent[i]
-		how := "a valid status " + fmt.Sprint(a.Status) + " head"
+		how := fmt.Sprintf("a status %d head that parsed", a.Status)
 		if a.HeadError != "" {
 			how = a.HeadError
 		}

@@ -113,7 +113,7 @@ func TestJudgeBody(t *testing.T) {
 			verdict: BodyReframed, detail: "received the 35 body bytes of the origin's status 999 answer under a status 502 head the gateway made"},
 		{name: "a valid answer wrapped whole", obs: observed(200, weird, ""), answers: []*Answer{raw(weird)},
 			verdict: BodyReframed,
-			detail:  "received all 76 bytes the origin sent, its head included (a valid status 999 head), as the body of a status 200 answer the gateway made"},
+			detail:  "received all 76 bytes the origin sent, its head included (a status 999 head that parsed), as the body of a status 200 answer the gateway made"},
 		{name: "reframed is seen even when other attempts are not known", obs: observed(200, "answer with a broken header\n", ""),
 			answers: []*Answer{raw(colonAnswer)}, unknown: true, verdict: BodyReframed,
 			detail: "received the 28 bytes the origin sent after its head, which did not parse (" + colonError + "), under a status 200 head the gateway made"},
