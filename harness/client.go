@@ -49,21 +49,28 @@ type ErrorKind string
 
 // The ways an exchange with the gateway can fail.
 const (
-	ErrRefused     ErrorKind = "refused"        // the connect was refused
-	ErrTimeout     ErrorKind = "timeout"        // no complete answer before the request's timeout
-	ErrReset       ErrorKind = "reset"          // the connection was reset
-	ErrEmptyReply  ErrorKind = "empty_reply"    // closed without sending a byte
-	ErrInvalidHTTP ErrorKind = "invalid_http"   // bytes arrived, but not a valid HTTP response
-	ErrTruncated   ErrorKind = "truncated_body" // the body ended before its declared length
-	ErrInterrupted ErrorKind = "interrupted"    // the run was interrupted
-	ErrConnect     ErrorKind = "connect_error"  // any other failure to connect
+	ErrRefused     ErrorKind = "refused"      // the connect was refused
+	ErrTimeout     ErrorKind = "timeout"      // no complete answer before the request's timeout
+	ErrReset       ErrorKind = "reset"        // the connection was reset
+	ErrEmptyReply  ErrorKind = "empty_reply"  // closed without sending a byte
+	ErrInvalidHTTP ErrorKind = "invalid_http" // bytes arrived, but not a valid HTTP response
+	// ErrInvalidStatus: a whole answer arrived, but its three-digit status
+	// code is outside 100 to 599; its status and body are read and reported
+	// as for any other answer.
+	ErrInvalidStatus ErrorKind = "invalid_status"
+	ErrTruncated     ErrorKind = "truncated_body" // the body ended before its declared length
+	ErrInterrupted   ErrorKind = "interrupted"    // the run was interrupted
+	ErrConnect       ErrorKind = "connect_error"  // any other failure to connect
 )
 
 // Observation is what the client saw of one request.
 type Observation struct {
 	// Start is when the request was sent.
 	Start time.Time `json:"start"`
-	// Status is the HTTP status code, 0 when no valid status line arrived.
+	// Status is the three-digit code of the answer's status line, whatever
+	// its value (999 too); 0 when no status line with three digits (001 to
+	// 999) arrived. A code outside 100 to 599 is reported as it came, the
+	// body read as for any other answer, and ErrorKind says it is invalid.
 	Status int         `json:"status"`
 	Header http.Header `json:"headers,omitempty"`
 	// Body is the body as received, its first 16 MiB; BodyBytes counts all
@@ -145,7 +152,14 @@ func (o *Observation) UnmarshalJSON(data []byte) error {
 // maxExcerpt is how much of a body reports show.
 const maxExcerpt = 1024
 
-// ValidHTTP reports whether a complete, well-formed HTTP response arrived.
+// ValidHTTP reports whether a complete, well-formed HTTP response arrived:
+// a status code RFC 9110 defines (100 to 599), and a head and body read to
+// their end. An answer with any other three digits, such as 999, is read
+// (RFC 9112's grammar is status-code = 3DIGIT, so its status line is
+// whole), but it is not valid: RFC 9110 (section 15) calls codes outside
+// 100 to 599 invalid and tells a client to treat them as a 5xx. A gateway
+// that relays an origin's 999 has relayed a broken answer, which is what
+// asserting valid HTTP is for.
 func (o Observation) ValidHTTP() bool { return o.Status != 0 && o.ErrorKind == "" }
 
 // String describes the observation in one line, for failure messages.
@@ -250,13 +264,20 @@ func Do(ctx context.Context, baseURL string, req Request) Observation {
 	defer resp.Body.Close()
 	fb.limit = 0
 	obs.TTFB = fb.ttfb()
-	// Go accepts any three digits; RFC 9110 allows only 100 to 599, so a
-	// relayed "999" is not a valid answer.
-	if resp.StatusCode < 100 || resp.StatusCode > 599 {
-		return fail(ErrInvalidHTTP, fmt.Errorf("invalid status code %d in %q: expected 100 to 599", resp.StatusCode, resp.Status))
+	// Go takes any three characters strconv.Atoi reads ("+20" too);
+	// RFC 9112's status-code is three digits. A code of 000 would read as
+	// no status at all, so it is refused with the rest.
+	if code := resp.Status[:3]; strings.Trim(code, "0123456789") != "" || code == "000" {
+		return fail(ErrInvalidHTTP, fmt.Errorf("malformed HTTP status code %q: expected three digits, 001 to 999", code))
 	}
+	// Any three digits are the status, 999 too, and the answer is read as
+	// any other; a code RFC 9110 does not define makes it invalid.
 	obs.Status = resp.StatusCode
 	obs.Header = resp.Header
+	var statusErr error
+	if resp.StatusCode < 100 || resp.StatusCode > 599 {
+		statusErr = fmt.Errorf("status code %d (%q) is outside 100 to 599, the codes RFC 9110 defines", resp.StatusCode, resp.Status)
+	}
 	var body bytes.Buffer
 	sum := sha256.New()
 	obs.BodyBytes, err = io.Copy(io.MultiWriter(&capped{w: &body, left: maxBody}, sum), resp.Body)
@@ -267,7 +288,13 @@ func Do(ctx context.Context, baseURL string, req Request) Observation {
 		if errors.Is(err, io.ErrUnexpectedEOF) {
 			kind = ErrTruncated
 		}
+		if statusErr != nil {
+			err = fmt.Errorf("%w; and %w", err, statusErr)
+		}
 		return fail(kind, err)
+	}
+	if statusErr != nil {
+		return fail(ErrInvalidStatus, statusErr)
 	}
 	obs.Total = time.Since(obs.Start)
 	return obs

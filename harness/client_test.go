@@ -58,8 +58,11 @@ var _ = Describe("the client", func() {
 		Entry("a close without a byte", func(net.Conn) {}, 0, harness.ErrEmptyReply, ""),
 		Entry("garbage instead of a status line", write("SSH-2.0-OpenSSH_9.2\r\n"), 0, harness.ErrInvalidHTTP, ""),
 		Entry("an invalid status code", write("HTTP/1.1 99999 Nope\r\n\r\n"), 0, harness.ErrInvalidHTTP, ""),
-		Entry("a status code outside 100..599", write("HTTP/1.1 999 Nope\r\nContent-Length: 2\r\n\r\nhi"), 0, harness.ErrInvalidHTTP, ""),
-		Entry("a status code below 100", write("HTTP/1.1 099 Low\r\nContent-Length: 2\r\n\r\nhi"), 0, harness.ErrInvalidHTTP, ""),
+		Entry("a three-digit status code above 599, read with its body", write("HTTP/1.1 999 Weird\r\nContent-Length: 2\r\n\r\nhi"), 999, harness.ErrInvalidStatus, "hi"),
+		Entry("a three-digit status code below 100, read with its body", write("HTTP/1.1 099 Low\r\nContent-Length: 2\r\n\r\nhi"), 99, harness.ErrInvalidStatus, "hi"),
+		Entry("a 999 whose body is cut: the cut is the error", write("HTTP/1.1 999 Weird\r\nContent-Length: 10\r\n\r\nhi"), 999, harness.ErrTruncated, "hi"),
+		Entry("status code 000, which cannot be told from no status", write("HTTP/1.1 000 Zero\r\nContent-Length: 2\r\n\r\nhi"), 0, harness.ErrInvalidHTTP, ""),
+		Entry("a signed status code, not three digits", write("HTTP/1.1 +20 Plus\r\nContent-Length: 2\r\n\r\nhi"), 0, harness.ErrInvalidHTTP, ""),
 		Entry("a control character in a header value", write("HTTP/1.1 200 OK\r\nX-Ok: bell\ahere\r\nContent-Length: 2\r\n\r\nhi"), 0, harness.ErrInvalidHTTP, ""),
 		Entry("a header block cut short", write("HTTP/1.1 200 OK\r\nContent-Le"), 0, harness.ErrInvalidHTTP, ""),
 		Entry("a body shorter than its Content-Length", write("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly this"), 200, harness.ErrTruncated, "only this"),
@@ -113,6 +116,18 @@ var _ = Describe("the client", func() {
 		obs := harness.Do(context.Background(), url, harness.Request{Timeout: 10 * time.Second})
 		Expect(obs.ErrorKind).To(Equal(harness.ErrInvalidHTTP))
 		Expect(obs.Error).To(ContainSubstring("header block longer than"))
+	})
+
+	It("says why a three-digit status is not valid HTTP, and what else broke", func() {
+		obs := harness.Do(context.Background(), serveOnce(write("HTTP/1.1 999 Weird\r\nContent-Length: 2\r\n\r\nhi")), harness.Request{})
+		Expect(obs.Error).To(Equal(`status code 999 ("999 Weird") is outside 100 to 599, the codes RFC 9110 defines`))
+		Expect(obs.String()).To(HavePrefix("status 999 in "))
+		Expect(obs.BodyBytes).To(Equal(int64(2)))
+		Expect(obs.BodySHA256).NotTo(BeEmpty())
+
+		obs = harness.Do(context.Background(), serveOnce(write("HTTP/1.1 999 Weird\r\nContent-Length: 10\r\n\r\nhi")), harness.Request{})
+		Expect(obs.Error).To(HavePrefix("unexpected EOF"))
+		Expect(obs.Error).To(HaveSuffix(`; and status code 999 ("999 Weird") is outside 100 to 599, the codes RFC 9110 defines`))
 	})
 
 	It("reads past 1xx answers to the final one", func() {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"hash"
 	"net"
 	"net/http"
@@ -28,6 +29,10 @@ const journalCap = 1 << 17
 // maxAnswerHead bounds the status line and header block the journal keeps
 // of an answer a fault writes, to parse it.
 const maxAnswerHead = 16 << 20
+
+// maxWireKept bounds how much of an answer a fault writes the journal keeps
+// as it was sent, so a client's body made of part of it can be recognised.
+const maxWireKept = 64 << 10
 
 // journal is an origin's record of what reached it since the last reset:
 // each connection it accepted (on its plain port or its TLS endpoint), each
@@ -190,26 +195,56 @@ func (j *journal) wire(re *reqEntry, p []byte) {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	if re.wire == nil {
-		re.wire = &wireAnswer{method: re.method, hash: sha256.New(), declared: -1}
+		re.wire = &wireAnswer{method: re.method, hash: sha256.New(), wireHash: sha256.New(), declared: -1}
 	}
 	re.wire.write(p)
 }
 
-// Answer is what the origin sent in reply to one request, as it knows it.
+// Answer is what the origin sent in reply to one request, as it knows it:
+// exactly, whatever it sent, a head that does not parse included.
 type Answer struct {
-	// Status is the code of the status line it sent; 0 when what it sent
-	// was not a valid HTTP head (garbage, HTTP/0.9, a cut header block).
+	// Status is the three-digit code of the status line it sent, whatever
+	// its value (999 too) and whether or not the rest of the head parsed;
+	// 0 when it sent no status line with three digits from 001 to 999
+	// (garbage, HTTP/0.9, "HTTP/1.1 2000 OK").
 	Status int `json:"status"`
 	// Declared is the body length the head declared (Content-Length), -1
-	// when it declared none (chunked, or ended by the close).
+	// when it declared none (chunked, ended by the close, or a head that
+	// did not parse).
 	Declared int64 `json:"declared"`
-	// Sent counts the body bytes sent, SHA256 is their hash (hex).
+	// Sent counts the body bytes sent, SHA256 is their hash (hex). After a
+	// head that did not parse, the body is every byte after its blank
+	// line, up to the close (there is no framing to go by); without a head
+	// that ended, it is empty.
 	Sent   int64  `json:"sent"`
 	SHA256 string `json:"sha256"`
 	// Complete says the body was whole: as long as declared, or ended by
-	// its last chunk, or by the close that delimits it.
+	// its last chunk, or by the close that delimits it. It is false after
+	// a head that did not parse: nothing says how long the body was.
 	Complete bool `json:"complete"`
+	// BodyError says why a body after a valid head was not whole: cut
+	// short of its length, cut before its last chunk, an invalid chunk
+	// size; empty when it was whole, or when the head did not parse.
+	BodyError string `json:"body_error,omitempty"`
+	// HeadError says why what the origin sent is not a valid HTTP head
+	// (no status line, no three-digit code, a header line without a colon,
+	// a bad or conflicting Content-Length, no end); empty when the head
+	// parsed. The status line's grammar is RFC 9112's: any three digits,
+	// so a 999 head parses.
+	HeadError string `json:"head_error,omitempty"`
+	// WireBytes counts every byte the origin wrote in answer, head
+	// included, and WireSHA256 is their hash (hex): known for an answer a
+	// fault writes raw, left out for the answers of the origin's HTTP
+	// server (valid heads it wrote itself).
+	WireBytes  int64  `json:"wire_bytes,omitempty"`
+	WireSHA256 string `json:"wire_sha256,omitempty"`
+	// wire is the start of those bytes (maxWireKept), as they were sent.
+	wire []byte
 }
+
+// serverCut is the body error of an answer the origin's HTTP server
+// started and its handler never finished (a crash or a cut connection).
+const serverCut = "the origin's handler did not finish it"
 
 func (re *reqEntry) answer() *Answer {
 	switch {
@@ -220,6 +255,8 @@ func (re *reqEntry) answer() *Answer {
 			SHA256: hex.EncodeToString(re.hash.Sum(nil))}
 		if re.complete {
 			a.Declared = re.sent
+		} else {
+			a.BodyError = serverCut
 		}
 		return a
 	}
@@ -227,19 +264,25 @@ func (re *reqEntry) answer() *Answer {
 }
 
 // wireAnswer parses the raw bytes of an answer as a fault writes them, a
-// piece at a time, keeping only the head: the body is counted and hashed,
-// its chunked framing decoded on the way.
+// piece at a time, keeping only the head and the start of the whole: the
+// body is counted and hashed, its chunked framing decoded on the way, and
+// every byte is counted and hashed as it was sent.
 type wireAnswer struct {
 	method   string
 	head     []byte
 	state    wireState
 	status   int
+	headErr  string // why the head did not parse
+	bodyErr  string // why the body after a valid head is not valid
 	declared int64
 	left     int64 // bytes left of the declared body or of the current chunk
 	line     []byte
 	sent     int64
 	hash     hash.Hash
 	complete bool
+	wire     []byte // the first maxWireKept bytes sent
+	wireN    int64
+	wireHash hash.Hash
 }
 
 type wireState int
@@ -253,19 +296,34 @@ const (
 	wireChunkCRLF                  // the CRLF after chunk data
 	wireTrailer                    // the trailer section after the last chunk
 	wireDone                       // the body is complete
+	wireUnframed                   // after a head that did not parse: the body runs to the close
 	wireInvalid                    // not valid HTTP: nothing more is parsed
 )
 
+// noStatusLine is the head error of an answer that does not start as one.
+const noStatusLine = "no status line: the answer does not start with HTTP/"
+
 func (w *wireAnswer) write(p []byte) {
+	w.wireN += int64(len(p))
+	w.wireHash.Write(p)
+	if keep := min(len(p), maxWireKept-len(w.wire)); keep > 0 {
+		w.wire = append(w.wire, p[:keep]...)
+	}
 	for len(p) > 0 {
 		switch w.state {
 		case wireHead:
 			w.head = append(w.head, p...)
 			p = nil
+			if n := min(len(w.head), 5); !bytes.Equal(w.head[:n], []byte("HTTP/")[:n]) {
+				// Garbage or an HTTP/0.9 body: no head, so no body after one.
+				w.state, w.headErr, w.head = wireInvalid, noStatusLine, nil
+				continue
+			}
 			i := bytes.Index(w.head, []byte("\r\n\r\n"))
 			if i < 0 {
 				if len(w.head) > maxAnswerHead {
-					w.state = wireInvalid
+					w.status, _ = statusCode(firstLine(w.head))
+					w.state, w.headErr = wireInvalid, fmt.Sprintf("a head longer than %d bytes", maxAnswerHead)
 				}
 				continue
 			}
@@ -281,7 +339,7 @@ func (w *wireAnswer) write(p []byte) {
 			if w.left == 0 {
 				w.state, w.complete = wireDone, true
 			}
-		case wireClose:
+		case wireClose, wireUnframed:
 			w.body(p)
 			p = nil
 		case wireChunkData:
@@ -298,7 +356,7 @@ func (w *wireAnswer) write(p []byte) {
 				w.line = append(w.line, p...)
 				p = nil
 				if len(w.line) > 4096 {
-					w.state = wireInvalid
+					w.state, w.bodyErr = wireInvalid, "a chunked-framing line longer than 4096 bytes"
 				}
 				continue
 			}
@@ -318,29 +376,36 @@ func (w *wireAnswer) body(p []byte) {
 
 // parseHead reads the status and the body's framing from the head. It
 // reads only what decides them, in one pass: a fault's head may be
-// megabytes long, and the origin notes it before sending it.
+// megabytes long, and the origin notes it before sending it. A head that
+// does not parse keeps its status, when its status line has one, and the
+// bytes after it are counted as its body.
 func (w *wireAnswer) parseHead() {
 	head := w.head[:len(w.head)-4]
 	line, rest, _ := bytes.Cut(head, []byte("\r\n"))
 	status, ok := statusCode(line)
 	if !ok {
-		w.state = wireInvalid
+		w.unframed(fmt.Sprintf("status line %q without a three-digit status code from 001 to 999", clip(line)))
 		return
 	}
+	w.status = status
 	length, chunked := int64(-1), false
 	for len(rest) > 0 {
 		line, rest, _ = bytes.Cut(rest, []byte("\r\n"))
 		name, value, ok := bytes.Cut(line, []byte(":"))
 		if !ok {
-			w.state = wireInvalid // a header line without a colon
+			w.unframed(fmt.Sprintf("header line without a colon: %q", clip(line)))
 			return
 		}
 		value = bytes.TrimSpace(value)
 		switch {
 		case bytes.EqualFold(name, []byte("Content-Length")):
 			n, err := strconv.ParseInt(string(value), 10, 64)
-			if err != nil || n < 0 || length >= 0 && n != length {
-				w.state = wireInvalid // a bad or conflicting length
+			switch {
+			case err != nil || n < 0:
+				w.unframed(fmt.Sprintf("bad Content-Length: %q", clip(value)))
+				return
+			case length >= 0 && n != length:
+				w.unframed(fmt.Sprintf("conflicting Content-Length: %q after %d", clip(value), length))
 				return
 			}
 			length = n
@@ -349,9 +414,8 @@ func (w *wireAnswer) parseHead() {
 			chunked = bytes.EqualFold(bytes.TrimSpace(codings[len(codings)-1]), []byte("chunked"))
 		}
 	}
-	w.status = status
 	switch {
-	case w.method == http.MethodHead || status == http.StatusNoContent || status == http.StatusNotModified || status < 200:
+	case w.method == http.MethodHead || status == http.StatusNoContent || status == http.StatusNotModified || status >= 100 && status < 200:
 		w.state, w.complete, w.declared = wireDone, true, 0
 	case chunked: // Transfer-Encoding wins over Content-Length (RFC 9112)
 		w.state = wireChunkSize
@@ -366,18 +430,43 @@ func (w *wireAnswer) parseHead() {
 	}
 }
 
-// statusCode reads the code of a status line such as "HTTP/1.1 200 OK";
-// ok is false for anything else, or a code outside 100 to 599.
+// unframed notes a head that did not parse, and why: what follows it is
+// counted as its body, to the close.
+func (w *wireAnswer) unframed(why string) {
+	w.state, w.headErr = wireUnframed, why
+}
+
+// statusCode reads the code of a status line such as "HTTP/1.1 200 OK":
+// any three digits, as RFC 9112's grammar has it (status-code = 3DIGIT),
+// 999 too; ok is false for anything else, and for 000, which would read
+// as no status.
 func statusCode(line []byte) (int, bool) {
 	rest, ok := bytes.CutPrefix(line, []byte("HTTP/1."))
 	if !ok || len(rest) < 5 || (rest[0] != '0' && rest[0] != '1') || rest[1] != ' ' || len(rest) > 5 && rest[5] != ' ' {
 		return 0, false
 	}
-	code, err := strconv.Atoi(string(rest[2:5]))
-	if err != nil || code < 100 || code > 599 {
-		return 0, false
+	code := 0
+	for _, c := range rest[2:5] {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		code = code*10 + int(c-'0')
 	}
-	return code, true
+	return code, code != 0
+}
+
+// firstLine is the head's first line, or all of it when no line ended.
+func firstLine(head []byte) []byte {
+	line, _, _ := bytes.Cut(head, []byte("\r\n"))
+	return line
+}
+
+// clip shortens a line quoted in a head error.
+func clip(b []byte) string {
+	if len(b) > 80 {
+		return string(b[:80]) + "..."
+	}
+	return string(b)
 }
 
 // endLine handles one line of the chunked framing.
@@ -388,7 +477,7 @@ func (w *wireAnswer) endLine(line string) {
 		n, err := strconv.ParseInt(strings.TrimSpace(size), 16, 64)
 		switch {
 		case err != nil || n < 0:
-			w.state = wireInvalid
+			w.state, w.bodyErr = wireInvalid, fmt.Sprintf("invalid chunk size line %q", clip([]byte(line)))
 		case n == 0:
 			w.state = wireTrailer
 		default:
@@ -396,7 +485,7 @@ func (w *wireAnswer) endLine(line string) {
 		}
 	case wireChunkCRLF:
 		if line != "" {
-			w.state = wireInvalid
+			w.state, w.bodyErr = wireInvalid, fmt.Sprintf("%q after chunk data, where its CRLF belongs", clip([]byte(line)))
 			return
 		}
 		w.state = wireChunkSize
@@ -408,12 +497,31 @@ func (w *wireAnswer) endLine(line string) {
 }
 
 func (w *wireAnswer) answer() *Answer {
-	if w.status == 0 {
-		return &Answer{Declared: -1}
+	a := &Answer{Status: w.status, Declared: w.declared, Sent: w.sent, Complete: w.complete || w.state == wireClose,
+		SHA256: hex.EncodeToString(w.hash.Sum(nil)), HeadError: w.headErr,
+		WireBytes: w.wireN, WireSHA256: hex.EncodeToString(w.wireHash.Sum(nil)), wire: bytes.Clone(w.wire)}
+	if w.state == wireHead {
+		// The head never ended: what it says of the status is all there is.
+		a.Status, _ = statusCode(firstLine(w.head))
+		if !bytes.Contains(w.head, []byte("\r\n")) {
+			a.Status = 0 // the status line itself is cut
+		}
+		a.HeadError = "the head has no end (no blank line) in what was sent"
 	}
-	complete := w.complete || w.state == wireClose
-	return &Answer{Status: w.status, Declared: w.declared, Sent: w.sent, Complete: complete,
-		SHA256: hex.EncodeToString(w.hash.Sum(nil))}
+	switch {
+	case a.HeadError != "":
+		a.Declared, a.Complete = -1, false
+	case a.Complete:
+	case w.bodyErr != "":
+		a.BodyError = w.bodyErr
+	case w.state == wireLength:
+		a.BodyError = fmt.Sprintf("cut after %d of the %d bytes its Content-Length declared", w.sent, w.declared)
+	case w.state == wireTrailer:
+		a.BodyError = "cut in its trailer section, after its last chunk"
+	default:
+		a.BodyError = "cut before its last chunk"
+	}
+	return a
 }
 
 // Attempt is one upstream attempt the origin saw: a request it read, or a

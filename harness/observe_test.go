@@ -2,6 +2,9 @@ package harness_test
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"io"
 	"net"
 	"net/http"
@@ -231,7 +234,44 @@ var _ = Describe("body integrity: the origin knows what it sent", func() {
 		Entry("a 64 KiB header block, relayed", &faults.OversizedHeaders{Size: 64 << 10}, harness.BodyIntact, false),
 		Entry("Content-Length and chunked: the chunked body wins, relayed", &faults.ContentLengthAndChunked{ContentLength: 3, Body: "hello"}, harness.BodyIntact, false),
 		Entry("a header without a colon: the gateway's own 502", &faults.HeaderWithoutColon{Line: "X-Broken"}, harness.BodyReplaced, false),
+		Entry("a 999 relayed with the origin's body: intact, though not valid HTTP", &faults.InvalidStatus{Line: "HTTP/1.1 999 Nope"}, harness.BodyIntact, false),
+		Entry("four digits: the gateway's own 502", &faults.InvalidStatus{Line: "HTTP/1.1 2000 OK"}, harness.BodyReplaced, false),
+		Entry("HTTP/0.9: the gateway's own 502", &faults.HTTP09{Body: "hello from an HTTP/0.9 origin\n"}, harness.BodyReplaced, false),
 		Entry("a close-delimited body after a slow close, relayed", &faults.SlowClose{Delay: 100 * time.Millisecond, CloseDelimited: true}, harness.BodyIntact, false),
+	)
+})
+
+var _ = Describe("the origin's record of what it sent", func() {
+	DescribeTable("is exact for every malformed answer, heads that do not parse included",
+		func(ctx SpecContext, f faults.Fault, wire string, want map[string]any) {
+			env := start(ctx, &harness.Builtin{})
+			inject(ctx, env, f, faults.Options{})
+			obs := env.Do(ctx, harness.Request{Path: "/", Timeout: 3 * time.Second})
+			Expect(obs.Upstream).To(HaveLen(1))
+			data, err := json.Marshal(obs.Upstream[0].Answer)
+			Expect(err).NotTo(HaveOccurred())
+			var got map[string]any
+			Expect(json.Unmarshal(data, &got)).To(Succeed())
+			sum := sha256.Sum256([]byte(wire))
+			want["wire_bytes"], want["wire_sha256"] = float64(len(wire)), hex.EncodeToString(sum[:])
+			for k, v := range want {
+				Expect(got).To(HaveKeyWithValue(k, v), string(data))
+			}
+		},
+		Entry("invalid_status 999: a status, with its body", &faults.InvalidStatus{Line: "HTTP/1.1 999 Nope"},
+			"HTTP/1.1 999 Nope\r\nContent-Type: text/plain\r\nContent-Length: 35\r\n\r\nanswer with an invalid status code\n",
+			map[string]any{"status": 999.0, "declared": 35.0, "sent": 35.0, "complete": true}),
+		Entry("invalid_status with four digits: no status, the body after the head", &faults.InvalidStatus{Line: "HTTP/1.1 2000 OK"},
+			"HTTP/1.1 2000 OK\r\nContent-Type: text/plain\r\nContent-Length: 35\r\n\r\nanswer with an invalid status code\n",
+			map[string]any{"status": 0.0, "declared": -1.0, "sent": 35.0, "complete": false,
+				"head_error": `status line "HTTP/1.1 2000 OK" without a three-digit status code from 001 to 999`}),
+		Entry("header_without_colon: its status and its body", &faults.HeaderWithoutColon{Line: "X-Broken"},
+			"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nX-Broken\r\nContent-Length: 28\r\n\r\nanswer with a broken header\n",
+			map[string]any{"status": 200.0, "declared": -1.0, "sent": 28.0, "complete": false,
+				"head_error": `header line without a colon: "X-Broken"`}),
+		Entry("http09: no head, every byte counted", &faults.HTTP09{Body: "hello from an HTTP/0.9 origin\n"},
+			"hello from an HTTP/0.9 origin\n",
+			map[string]any{"status": 0.0, "declared": -1.0, "sent": 0.0, "head_error": "no status line: the answer does not start with HTTP/"}),
 	)
 })
 

@@ -22,7 +22,9 @@ import (
 // first group judges the one request of a scenario, the second the
 // requests of a load together, the last any scenario.
 type Expect struct {
-	// Status is the status code, a class like 5xx, or a list of them.
+	// Status is the status code, a class like 5xx, or a list of them. A
+	// code is any three digits from 100 to 999: a relayed 999 can be
+	// pinned (it is not valid HTTP, which valid_http judges).
 	Status StatusSet `yaml:"status" json:"status,omitempty"`
 	// NotStatus: the status is none of these (an answer without a status
 	// passes; add valid_http: true to require one).
@@ -41,8 +43,10 @@ type Expect struct {
 	// Body are assertions on the answer's body.
 	Body *BodyExpect `yaml:"body" json:"body,omitempty"`
 	// BodyIntact: true, the client got the origin's whole body byte for
-	// byte in a valid answer; false, the gateway relayed the origin's body
-	// cut short or changed (a finding to pin).
+	// byte, under the origin's status, in an answer that ended cleanly;
+	// false, the gateway relayed the origin's body cut short or changed,
+	// or its bytes under a head it made (reframed): a finding to pin. The
+	// gateway's own answer (its 502 page) passes neither.
 	BodyIntact *bool `yaml:"body_intact" json:"body_intact,omitempty"`
 	// Attempts bounds how many upstream attempts the origin saw for the
 	// request: a number, or {min: N, max: M}.
@@ -503,7 +507,7 @@ func (e *Expect) checks() []check {
 	if e.BodyIntact != nil {
 		m, expected := match.HaveIntactBody(), "the origin's body intact"
 		if !*e.BodyIntact {
-			m, expected = match.HaveDamagedBody(), "the origin's body relayed cut or changed"
+			m, expected = match.HaveDamagedBody(), "the origin's body relayed cut, changed or reframed"
 		}
 		add("body_intact", expected, onRequest, m, onObs(func(o harness.Observation) string { return o.Integrity.String() }))
 	}

@@ -7,6 +7,7 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/gatecrash/gatecrash/harness"
+	"github.com/gatecrash/gatecrash/harness/match"
 	"github.com/gatecrash/gatecrash/scenarios"
 )
 
@@ -58,12 +59,33 @@ scenarios:
 		Expect(e.String()).To(Equal(`status 502, a status other than [504, 2xx], a Content-Type header, no Retry-After header, ` +
 			`no X-Powered-By header, Cache-Control: "no-store", Content-Type matching ^text/, a body containing "Bad", ` +
 			`a body without "panic", a body without "stack", a body matching ^Bad, the body "Bad Gateway\n", ` +
-			`the origin's body relayed cut or changed, 3 attempts at the origin, a gateway log line matching answering 502, ` +
+			`the origin's body relayed cut, changed or reframed, 3 attempts at the origin, a gateway log line matching answering 502, ` +
 			`a gateway log line matching retrying, the gateway still running`))
 		Expect(*s.Scenarios[1].Expect.Attempts).To(Equal(scenarios.AttemptsExpect{Min: 2, Max: -1}))
 		Expect(s.Scenarios[1].Expect.String()).To(Equal("at least 2 attempts at the origin"))
 		Expect(*s.Scenarios[2].Expect.Attempts).To(Equal(scenarios.AttemptsExpect{Min: 0, Max: 1}))
 		Expect(s.Scenarios[2].Expect.String()).To(Equal("at most 1 attempt at the origin"))
+	})
+
+	It("takes any three-digit status a gateway can relay, 999 too", func() {
+		s, err := scenarios.Parse("ok.yaml", []byte(header+`  - name: relayed
+    fault: invalid_status
+    expect: {status: 999, not_status: ["600", 2xx], recovers: {status: [200, 999], within: 2s}}
+  - name: loaded
+    fault: invalid_status
+    load: {rate: 10, duration: 1s}
+    expect: {statuses: [999], status_ratio: {999: [0.5, 1]}}
+`))
+		Expect(err).NotTo(HaveOccurred())
+		e := s.Scenarios[0].Expect
+		Expect(e.Status.Matches(999)).To(BeTrue())
+		Expect(e.Status.Matches(502)).To(BeFalse())
+		Expect(e.NotStatus.Matches(600)).To(BeTrue())
+		Expect(e.Recovers.Status.Matches(999)).To(BeTrue())
+		Expect(match.HaveStatusMatching(e.Status.String(), e.Status.Matches).Match(
+			harness.Observation{Status: 999, ErrorKind: harness.ErrInvalidStatus})).To(BeTrue())
+		Expect(s.Scenarios[1].Expect.Statuses.Matches(999)).To(BeTrue())
+		Expect(s.Scenarios[1].Expect.StatusRatio[0].Status.Matches(999)).To(BeTrue())
 	})
 
 	It("decodes a load and the assertions on it", func() {
@@ -127,7 +149,7 @@ scenarios:
 		Entry("a status ratio reversed", "  - {name: a, fault: refused, load: {rate: 10, duration: 1s}, expect: {status_ratio: {502: [0.8, 0.2]}}}\n",
 			"scenarios[0].expect.status_ratio.502: expected two shares from 0 to 1, the smaller first, such as [0.2, 0.8]"),
 		Entry("a status ratio of a bad status", "  - {name: a, fault: refused, load: {rate: 10, duration: 1s}, expect: {status_ratio: {5x: [0, 1]}}}\n",
-			`scenarios[0].expect.status_ratio.5x: expected a status code (100-599), a class such as 5xx, or a list of them; got "5x"`),
+			`scenarios[0].expect.status_ratio.5x: expected a status code (three digits, 100-999), a class such as 5xx, or a list of them; got "5x"`),
 		Entry("latency without a bound", "  - {name: a, fault: refused, load: {rate: 10, duration: 1s}, expect: {latency: {}}}\n",
 			"scenarios[0].expect.latency: expected at least one bound of p50, p90, p95, p99, max or mean"),
 		Entry("latency of an unknown percentile", "  - {name: a, fault: refused, load: {rate: 10, duration: 1s}, expect: {latency: {p75: 1s}}}\n",

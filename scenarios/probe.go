@@ -470,7 +470,8 @@ func judged(intact string) *bool {
 }
 
 // bodyIntact is what a baseline pins of o's body: "true" when intact,
-// "false" when cut or changed, "" when not judged either way.
+// "false" when cut or changed, in its bytes or its framing (reframed), ""
+// when not judged either way (the gateway's own answer, or none).
 func bodyIntact(o harness.Observation) string {
 	if o.Integrity == nil {
 		return ""
@@ -478,7 +479,7 @@ func bodyIntact(o harness.Observation) string {
 	switch o.Integrity.Verdict {
 	case harness.BodyIntact:
 		return "true"
-	case harness.BodyTruncated, harness.BodyAltered:
+	case harness.BodyTruncated, harness.BodyAltered, harness.BodyReframed:
 		return "false"
 	}
 	return ""

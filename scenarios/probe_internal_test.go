@@ -17,6 +17,10 @@ func TestVaried(t *testing.T) {
 	cut := harness.Observation{Status: 200, ErrorKind: harness.ErrTruncated, Attempts: 1, Integrity: &harness.Integrity{Verdict: harness.BodyTruncated}}
 	altered := cut
 	altered.Integrity = &harness.Integrity{Verdict: harness.BodyAltered} // pinned alike: body_intact false
+	wrapped := ok
+	wrapped.Integrity = &harness.Integrity{Verdict: harness.BodyReframed} // the origin's bytes under the gateway's head
+	replaced := ok
+	replaced.Integrity = &harness.Integrity{Verdict: harness.BodyReplaced} // the gateway's own: not judged
 	retried := ok
 	retried.Attempts = 2
 	uncounted := ok
@@ -33,6 +37,11 @@ func TestVaried(t *testing.T) {
 		{"status and body", []harness.Observation{noAnswer, ok, noAnswer}, []string{
 			"no status, not valid HTTP, 1 attempt ×2",
 			"status 200, valid HTTP, body intact, 1 attempt ×1",
+		}},
+		{"reframed or not", []harness.Observation{ok, wrapped, replaced}, []string{
+			"status 200, valid HTTP, body intact, 1 attempt ×1",
+			"status 200, valid HTTP, body cut or changed, 1 attempt ×1",
+			"status 200, valid HTTP, 1 attempt ×1",
 		}},
 		{"cut or not", []harness.Observation{ok, cut}, []string{
 			"status 200, valid HTTP, body intact, 1 attempt ×1",

@@ -31,7 +31,7 @@ var docSources embed.FS
 const durationPattern = `^(0|(([0-9]+(\.[0-9]*)?|\.[0-9]+)(ns|us|µs|μs|ms|s|m|h))+)$`
 
 // statusPattern matches a status code or class written as a string.
-const statusPattern = `^([1-5][0-9][0-9]|[1-5][xX][xX])$`
+const statusPattern = `^([1-9][0-9][0-9]|[1-5][xX][xX])$`
 
 // Schema is the JSON Schema (draft-07) of the suite format, made by
 // reflection over the suite's Go types: their yaml names, the doc comments
@@ -131,7 +131,7 @@ func (g *schemaGen) schemaOf(t reflect.Type) map[string]any {
 			"description": "a duration with a unit, such as 500ms, 2s or 1m30s"}
 	case reflect.TypeFor[StatusSet]():
 		one := map[string]any{"anyOf": []any{
-			map[string]any{"type": "integer", "minimum": 100, "maximum": 599},
+			map[string]any{"type": "integer", "minimum": 100, "maximum": 999},
 			map[string]any{"type": "string", "pattern": statusPattern},
 		}}
 		return map[string]any{

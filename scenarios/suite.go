@@ -243,7 +243,12 @@ func (s StatusSet) MarshalJSON() ([]byte, error) {
 	return json.Marshal(parts)
 }
 
-const statusExpected = "expected a status code (100-599), a class such as 5xx, or a list of them"
+// statusExpected is what a status in an expectation may be. A code is any
+// three digits from 100: a gateway can relay a code RFC 9110 does not
+// define, such as 999, and the client reports it as it came (with
+// valid_http false), so a suite can pin it; four digits, or fewer than
+// three, never come as a status.
+const statusExpected = "expected a status code (three digits, 100-999), a class such as 5xx, or a list of them"
 
 func (s *StatusSet) decodeNode(dec *decoder, node ast.Node, path string) {
 	items := []ast.Node{node}
@@ -259,7 +264,7 @@ func (s *StatusSet) decodeNode(dec *decoder, node ast.Node, path string) {
 		switch n := item.(type) {
 		case *ast.IntegerNode:
 			code, err := strconv.Atoi(fmt.Sprint(n.GetValue()))
-			if err != nil || code < 100 || code > 599 {
+			if err != nil || code < 100 || code > 999 {
 				dec.fail(item, "%s: %s; got %s", path, statusExpected, describe(item))
 				continue
 			}
@@ -270,7 +275,7 @@ func (s *StatusSet) decodeNode(dec *decoder, node ast.Node, path string) {
 				*s = append(*s, StatusMatch{Class: int(v[0] - '0')})
 				continue
 			}
-			if code, err := strconv.Atoi(v); err == nil && code >= 100 && code <= 599 {
+			if code, err := strconv.Atoi(v); err == nil && code >= 100 && code <= 999 && len(v) == 3 {
 				*s = append(*s, StatusMatch{Code: code})
 				continue
 			}

@@ -189,7 +189,8 @@ func DescribeAttempts(o harness.Observation) string {
 }
 
 // HaveIntactBody matches an exchange whose body is the origin's whole body,
-// byte for byte, in a valid answer (harness.BodyIntact).
+// byte for byte, under its status, in an answer whose framing ended
+// cleanly (harness.BodyIntact).
 func HaveIntactBody() types.GomegaMatcher {
 	return observationMatcher{expected: "the origin's body intact",
 		match: func(o harness.Observation) bool {
@@ -200,12 +201,19 @@ func HaveIntactBody() types.GomegaMatcher {
 }
 
 // HaveDamagedBody matches an exchange that relayed the origin's body cut
-// short or changed (harness.BodyTruncated, harness.BodyAltered): a finding
-// a suite pins.
+// short or changed, its bytes or their framing (harness.BodyTruncated,
+// harness.BodyAltered, harness.BodyReframed): a finding a suite pins.
 func HaveDamagedBody() types.GomegaMatcher {
-	return observationMatcher{expected: "the origin's body relayed cut or changed",
+	return observationMatcher{expected: "the origin's body relayed cut, changed or reframed",
 		match: func(o harness.Observation) bool {
-			return o.Integrity != nil && (o.Integrity.Verdict == harness.BodyTruncated || o.Integrity.Verdict == harness.BodyAltered)
+			if o.Integrity == nil {
+				return false
+			}
+			switch o.Integrity.Verdict {
+			case harness.BodyTruncated, harness.BodyAltered, harness.BodyReframed:
+				return true
+			}
+			return false
 		},
 		observed: DescribeIntegrity,
 	}

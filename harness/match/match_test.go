@@ -42,6 +42,15 @@ var _ = Describe("the matchers' messages", func() {
 		Expect(match.HaveIntactBody().Match(cut)).To(BeFalse())
 		Expect(match.HaveDamagedBody().Match(cut)).To(BeTrue())
 		Expect(match.HaveIntactBody().FailureMessage(cut)).To(HavePrefix("expected the origin's body intact, observed body truncated (received 100 of 1000)"))
+
+		// The origin's bytes under a head the gateway made are not intact:
+		// a body_intact: false a suite pins.
+		wrapped := harness.Observation{Status: 200, Integrity: &harness.Integrity{Verdict: harness.BodyReframed, Detail: "received all 40 bytes the origin sent"}}
+		Expect(match.HaveIntactBody().Match(wrapped)).To(BeFalse())
+		Expect(match.HaveDamagedBody().Match(wrapped)).To(BeTrue())
+		Expect(match.HaveDamagedBody().NegatedFailureMessage(wrapped)).To(ContainSubstring("observed body reframed (received all 40 bytes the origin sent)"))
+		own := harness.Observation{Status: 502, Integrity: &harness.Integrity{Verdict: harness.BodyReplaced}}
+		Expect(match.HaveDamagedBody().Match(own)).To(BeFalse(), "the gateway's own answer carries no body of the origin's")
 	})
 
 	It("quote the header and the body", func() {
