@@ -357,30 +357,21 @@ func runScenario(ctx context.Context, env *harness.Environment, sc *Scenario, re
 		}
 	}
 	var failures []string
-	g := gomega.NewGomega(func(message string, _ ...int) { failures = append(failures, message) })
 	checks := sc.Expect.checks()
-	judge := func(on subject, actual any) {
-		for _, c := range checks {
-			if c.on == on {
-				ok := g.Expect(actual).To(c.matcher)
-				rec.Checks = append(rec.Checks, reports.Check{Name: c.name, Expected: c.expected, Observed: c.observed(actual), Passed: ok})
-			}
-		}
-	}
 	if sc.Load != nil {
 		res, err := env.Load(ctx, sc.Load.Harness(sc.Request))
 		if err != nil {
 			harnessError("load: %v", err)
 		}
 		rec.Load = &res
-		judge(onLoad, res)
+		failures = append(failures, judge(checks, onLoad, res, rec)...)
 	} else {
 		obs := env.Do(ctx, req)
 		rec.Observed = &obs
-		judge(onRequest, obs)
+		failures = append(failures, sayTimeoutOnce(obs, judge(checks, onRequest, obs, rec))...)
 	}
 	if len(sc.Expect.LogMatches) > 0 {
-		judge(onLog, awaitLog(ctx, env, logMark, sc.Expect.LogMatches))
+		failures = append(failures, judge(checks, onLog, awaitLog(ctx, env, logMark, sc.Expect.LogMatches), rec)...)
 	}
 
 	if ctx.Err() != nil {
@@ -406,10 +397,39 @@ func runScenario(ctx context.Context, env *harness.Environment, sc *Scenario, re
 		alive = staysAlive(ctx, env)
 	}
 	rec.GatewayAlive = &alive
-	judge(onGateway, alive)
+	failures = append(failures, judge(checks, onGateway, alive, rec)...)
 	if len(failures) > 0 {
 		ginkgo.Fail(strings.Join(failures, "\n"))
 	}
+}
+
+// judge checks actual against the checks on subject on, records each in
+// rec, and returns the failure messages of those not met.
+func judge(checks []check, on subject, actual any, rec *reports.Scenario) []string {
+	var failures []string
+	g := gomega.NewGomega(func(message string, _ ...int) { failures = append(failures, message) })
+	for _, c := range checks {
+		if c.on == on {
+			ok := g.Expect(actual).To(c.matcher)
+			rec.Checks = append(rec.Checks, reports.Check{Name: c.name, Expected: c.expected, Observed: c.observed(actual), Passed: ok})
+		}
+	}
+	return failures
+}
+
+// sayTimeoutOnce rewrites the failed expectations on obs when gatecrash's
+// own request timeout ended it: why, once, first; then each expectation
+// against what had arrived ("expected status 504, observed no answer"),
+// where the matchers' messages would repeat why.
+func sayTimeoutOnce(obs harness.Observation, failures []string) []string {
+	if !obs.TimedOut() || len(failures) == 0 {
+		return failures
+	}
+	out := []string{obs.Error}
+	for _, f := range failures {
+		out = append(out, strings.ReplaceAll(f, obs.String(), obs.Brief()))
+	}
+	return out
 }
 
 // awaitRecovery polls the gateway until it answers the recovery status, for

@@ -226,6 +226,50 @@ scenarios:
 		Expect(s.Out).To(gbytes.Say(`PASS  deadline / the next scenario still runs`))
 	})
 
+	It("says once that gatecrash's own request timeout ended the request, in the console, the JUnit and the JSON", func() {
+		suite := writeSuite(tmp, "own-timeout.yaml", `suite: own timeout
+gateway: {builtin: {response_timeout: 20s}}
+scenarios:
+  - name: a hung origin outlasts gatecrash's request timeout
+    fault: hang
+    request: {timeout: 1s}
+    expect: {status: 504, between: [1.9s, 2.5s]}
+`)
+		junit, jsonPath := filepath.Join(tmp, "junit.xml"), filepath.Join(tmp, "report.json")
+		s := gatecrash(tmp, "run", "--junit", junit, "--json", jsonPath, suite)
+		Eventually(s, time.Minute).Should(gexec.Exit(1))
+		const gaveUp = "gatecrash gave up after its request timeout of 1s; the gateway had sent nothing"
+		failure := gaveUp + "\nexpected status 504, observed no answer\nexpected an answer between 1.9s and 2.5s, observed no answer"
+		Expect(s.Out).To(gbytes.Say(`FAIL  own timeout / a hung origin outlasts gatecrash's request timeout  \[hang\]  .* \| observed no answer: ` + gaveUp))
+		Expect(string(s.Out.Contents())).To(ContainSubstring("      " + strings.ReplaceAll(failure, "\n", "\n      ") + "\n"))
+		Expect(string(s.Out.Contents())).NotTo(ContainSubstring("deadline"))
+
+		validateJUnit(junit)
+		c := readJUnit(junit).Suites[0].Cases[0]
+		Expect(c.Failure).NotTo(BeNil())
+		Expect(c.Failure.Message).To(Equal(gaveUp))
+		Expect(c.Failure.Text).To(Equal(failure))
+		Expect(properties(junit)).To(HaveKeyWithValue("a hung origin outlasts gatecrash's request timeout: observed.error", "timeout: "+gaveUp))
+
+		data, err := os.ReadFile(jsonPath)
+		Expect(err).NotTo(HaveOccurred())
+		var r struct {
+			Scenarios []struct {
+				Failure  string `json:"failure"`
+				Observed struct {
+					ErrorKind string `json:"error_kind"`
+					Error     string `json:"error"`
+					Timeout   int64  `json:"timeout_ns"`
+				} `json:"observed"`
+			} `json:"scenarios"`
+		}
+		Expect(json.Unmarshal(data, &r)).To(Succeed())
+		Expect(r.Scenarios[0].Failure).To(Equal(failure))
+		Expect(r.Scenarios[0].Observed.ErrorKind).To(Equal("timeout"))
+		Expect(r.Scenarios[0].Observed.Error).To(Equal(gaveUp))
+		Expect(r.Scenarios[0].Observed.Timeout).To(Equal(time.Second.Nanoseconds()))
+	})
+
 	It("exits 2 on a bad flag, naming it", func() {
 		for _, c := range []struct {
 			args []string
