@@ -163,9 +163,34 @@ var _ = Describe("gatecrash run", func() {
 		Expect(regexp.MustCompile(`(?m)^PASS .*\[(nxdomain|blackhole)\]`).FindAllString(out, -1)).To(HaveLen(2))
 		Expect(out).To(ContainSubstring(fmt.Sprintf("%d passed, 0 failed, 0 errors, %d skipped", ran, n-ran)))
 
-		s = gatecrash(tmp, "run", "--focus", "garbage from the origin never", builtinSuite)
+		// --focus matches a scenario's name, or "suite / name".
+		for _, focus := range []string{"^garbage from the origin never", "^builtin reference gateway / garbage from", "reaches the client$"} {
+			s = gatecrash(tmp, "run", "--focus", focus, builtinSuite)
+			Eventually(s, time.Minute).Should(gexec.Exit(0))
+			Expect(s.Out).To(gbytes.Say(`PASS  builtin reference gateway / garbage from the origin never reaches the client  \[garbage\]`))
+			Expect(string(s.Out.Contents())).To(ContainSubstring(fmt.Sprintf("1 passed, 0 failed, 0 errors, %d skipped", n-1)), focus)
+		}
+	})
+
+	It("exits 2 when the filters select no scenario, and starts nothing; a selection of scenarios with skip: runs", func() {
+		junit := filepath.Join(tmp, "junit.xml")
+		s := gatecrash(tmp, "run", "--junit", junit, "-p", "4", "--focus", "^orign", builtinSuite)
+		Eventually(s, time.Minute).Should(gexec.Exit(2))
+		Expect(string(s.Err.Contents())).To(Equal(fmt.Sprintf(`gatecrash: --focus "^orign" selects none of the %d scenarios in %s `+
+			`(--focus is matched against each scenario's name and "suite / name")`+"\n", scenarioCount(builtinSuite), builtinSuite)))
+		Expect(string(s.Out.Contents())).To(BeEmpty(), "nothing ran")
+		Expect(junit).NotTo(BeAnExistingFile(), "no report of a run that tested nothing")
+
+		suite := writeSuite(tmp, "skip.yaml", `suite: skipping
+scenarios:
+  - {name: not today, fault: refused, skip: the gateway cannot yet, expect: {status: 502}}
+  - {name: origin down, fault: refused, expect: {status: 502}}
+`)
+		s = gatecrash(tmp, "run", "--junit", junit, "--focus", "today", suite)
 		Eventually(s, time.Minute).Should(gexec.Exit(0))
-		Expect(string(s.Out.Contents())).To(ContainSubstring(fmt.Sprintf("1 passed, 0 failed, 0 errors, %d skipped", n-1)))
+		Expect(s.Out).To(gbytes.Say(`SKIP  skipping / not today \(skipped: the gateway cannot yet\)`))
+		Expect(s.Out).To(gbytes.Say(`SKIP  skipping / origin down \(not selected by --label-filter or --focus\)`))
+		Expect(readJUnit(junit).Suites[0].Cases).To(HaveLen(2))
 	})
 
 	It("exits 2 without starting anything when the input is bad", func() {
