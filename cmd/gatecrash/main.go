@@ -359,6 +359,15 @@ func probeCmd(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, err)
 		return scenarios.ExitBadInput
 	}
+	// Before anything starts: a probe of nothing is bad input, not a
+	// matrix without rows and a baseline without scenarios.
+	if leftOut := scenarios.ProbeLeftOut(suite, selected); len(selected) > 0 && len(leftOut) == len(selected) {
+		fmt.Fprintf(stderr, "gatecrash probe: --faults %s selects no fault that the gateway's suite can host:\n", *only)
+		for _, s := range leftOut {
+			fmt.Fprintf(stderr, "  %s: %s\n", s.Fault, s.Reason)
+		}
+		return scenarios.ExitBadInput
+	}
 	sweep(stderr)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()

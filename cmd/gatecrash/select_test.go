@@ -62,3 +62,28 @@ func TestRunSelectsNothing(t *testing.T) {
 		})
 	}
 }
+
+// TestProbeSelectsNothing: a probe whose --faults the suite can host none
+// of would probe nothing; it ends before anything starts, and writes no
+// baseline (one without scenarios, which run would refuse).
+func TestProbeSelectsNothing(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv("TMPDIR", dir)
+	baseline := filepath.Join(dir, "baseline.yaml")
+	var stdout, stderr bytes.Buffer
+	code := run([]string{"probe", "--faults", "one_origin_down", "--write", baseline}, &stdout, &stderr)
+	if code != scenarios.ExitBadInput {
+		t.Errorf("exit %d, want %d", code, scenarios.ExitBadInput)
+	}
+	want := "gatecrash probe: --faults one_origin_down selects no fault that the gateway's suite can host:\n" +
+		"  one_origin_down: needs several origin instances: probe --suite a suite with origin.instances: 2 or more\n"
+	if stderr.String() != want {
+		t.Errorf("stderr %q, want %q", stderr.String(), want)
+	}
+	if stdout.Len() > 0 {
+		t.Errorf("stdout %q, want nothing: no fault probed", stdout.String())
+	}
+	if left, _ := os.ReadDir(dir); len(left) > 0 {
+		t.Errorf("%s holds %v: want no baseline, no work dir", dir, left)
+	}
+}
