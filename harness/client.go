@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -50,7 +51,7 @@ type ErrorKind string
 // The ways an exchange with the gateway can fail.
 const (
 	ErrRefused     ErrorKind = "refused"      // the connect was refused
-	ErrTimeout     ErrorKind = "timeout"      // no complete answer before the request's timeout
+	ErrTimeout     ErrorKind = "timeout"      // gatecrash's own request timeout fired before the answer was complete
 	ErrReset       ErrorKind = "reset"        // the connection was reset
 	ErrEmptyReply  ErrorKind = "empty_reply"  // closed without sending a byte
 	ErrInvalidHTTP ErrorKind = "invalid_http" // bytes arrived, but not a valid HTTP response
@@ -83,9 +84,16 @@ type Observation struct {
 	// Total is the time until the answer was complete or failed.
 	Total time.Duration `json:"total_ns"`
 	// ErrorKind and Error say why the answer was not valid, complete HTTP;
-	// both are empty when it was.
+	// both are empty when it was. After ErrTimeout, Error says that
+	// gatecrash gave up, and what the gateway had sent by then.
 	ErrorKind ErrorKind `json:"error_kind,omitempty"`
 	Error     string    `json:"error,omitempty"`
+	// Timeout is the request timeout gatecrash gave the exchange
+	// (Request.Timeout, or DefaultRequestTimeout).
+	Timeout time.Duration `json:"timeout_ns,omitempty"`
+	// HeadBytes counts the bytes of the status line and header block that
+	// arrived, 1xx answers included, whole or not.
+	HeadBytes int `json:"head_bytes,omitempty"`
 	// ID is the request id the client sent (RequestIDHeader), "" when none.
 	ID string `json:"request_id,omitempty"`
 	// Attempts is how many upstream attempts the origin saw for this
@@ -162,8 +170,18 @@ const maxExcerpt = 1024
 // asserting valid HTTP is for.
 func (o Observation) ValidHTTP() bool { return o.Status != 0 && o.ErrorKind == "" }
 
+// TimedOut reports whether gatecrash's own request timeout ended the
+// exchange: gatecrash gave up waiting, the gateway did not end it.
+func (o Observation) TimedOut() bool { return o.ErrorKind == ErrTimeout }
+
 // String describes the observation in one line, for failure messages.
+// When gatecrash's own timeout ended the exchange, it says so, after
+// what arrived: "no answer: gatecrash gave up after its request timeout
+// of 10s; the gateway had sent nothing".
 func (o Observation) String() string {
+	if o.TimedOut() {
+		return o.Brief() + ": " + o.Error
+	}
 	var b strings.Builder
 	if o.Status != 0 {
 		fmt.Fprintf(&b, "status %d", o.Status)
@@ -177,24 +195,64 @@ func (o Observation) String() string {
 	return b.String()
 }
 
+// Brief is what arrived before gatecrash's own timeout ended the exchange,
+// without the reason (String has it): "no answer", or "status 200, body
+// unfinished". It is String for any other observation.
+func (o Observation) Brief() string {
+	switch {
+	case !o.TimedOut():
+		return o.String()
+	case o.Status == 0:
+		return "no answer"
+	}
+	return fmt.Sprintf("status %d, body unfinished", o.Status)
+}
+
+// gaveUp says that gatecrash's request timeout ended the exchange, and
+// what the gateway had sent by then.
+func (o Observation) gaveUp() string {
+	sent := "nothing"
+	switch {
+	case o.Status != 0:
+		sent = fmt.Sprintf("the status line (%d) and headers, and %s", o.Status, plural(o.BodyBytes, "body byte"))
+		if declared, err := strconv.ParseInt(o.Header.Get("Content-Length"), 10, 64); err == nil {
+			sent += fmt.Sprintf(" of the %d it declared", declared)
+		}
+	case o.HeadBytes > 0:
+		sent = plural(int64(o.HeadBytes), "byte") + ", not yet a whole status line and header block"
+	}
+	return fmt.Sprintf("gatecrash gave up after its request timeout of %s; the gateway had sent %s", Round(o.Timeout), sent)
+}
+
+func plural(n int64, unit string) string {
+	if n == 1 {
+		return "1 " + unit
+	}
+	return fmt.Sprintf("%d %ss", n, unit)
+}
+
 // Do sends req to the gateway at baseURL over a fresh connection and reads
 // the whole answer, however broken. It never returns an error: every failure
 // is an observation.
 func Do(ctx context.Context, baseURL string, req Request) Observation {
-	obs := Observation{Start: time.Now()}
+	obs := Observation{Start: time.Now(), Timeout: req.Timeout}
+	if obs.Timeout <= 0 {
+		obs.Timeout = DefaultRequestTimeout
+	}
+	deadline := obs.Start.Add(obs.Timeout)
 	fail := func(kind ErrorKind, err error) Observation {
 		obs.Total = time.Since(obs.Start)
-		if ctx.Err() != nil && kind != ErrTimeout {
+		// ctx ends for the scenario's deadline, the run's --timeout or an
+		// interrupt: only the request's own deadline is a timeout.
+		if ctx.Err() != nil && (kind != ErrTimeout || time.Now().Before(deadline)) {
 			kind = ErrInterrupted
 		}
 		obs.ErrorKind, obs.Error = kind, err.Error()
+		if kind == ErrTimeout {
+			obs.Error = obs.gaveUp()
+		}
 		return obs
 	}
-	timeout := req.Timeout
-	if timeout <= 0 {
-		timeout = DefaultRequestTimeout
-	}
-	deadline := obs.Start.Add(timeout)
 	base, err := url.Parse(baseURL)
 	if err != nil {
 		return fail(ErrConnect, err)
@@ -254,6 +312,7 @@ func Do(ctx context.Context, baseURL string, req Request) Observation {
 				}
 			}
 			obs.TTFB = fb.ttfb()
+			obs.HeadBytes = fb.n
 			return fail(kind, err)
 		}
 		// 1xx answers (100 Continue, 103 Early Hints) precede the real one.
@@ -264,6 +323,7 @@ func Do(ctx context.Context, baseURL string, req Request) Observation {
 	defer resp.Body.Close()
 	fb.limit = 0
 	obs.TTFB = fb.ttfb()
+	obs.HeadBytes = fb.n - br.Buffered()
 	// Go takes any three characters strconv.Atoi reads ("+20" too);
 	// RFC 9112's status-code is three digits. A code of 000 would read as
 	// no status at all, so it is refused with the rest.

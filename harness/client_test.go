@@ -81,6 +81,35 @@ var _ = Describe("the client", func() {
 		Expect(obs.ErrorKind).To(Equal(harness.ErrRefused))
 	})
 
+	DescribeTable("says when its own timeout ended the exchange, and what the gateway had sent by then",
+		func(answer func(net.Conn), brief, sent string) {
+			url := serveOnce(func(c net.Conn) { answer(c); time.Sleep(2 * time.Second) })
+			obs := harness.Do(context.Background(), url, harness.Request{Timeout: 300 * time.Millisecond})
+			Expect(obs.ErrorKind).To(Equal(harness.ErrTimeout), obs.Error)
+			Expect(obs.TimedOut()).To(BeTrue())
+			Expect(obs.Timeout).To(Equal(300 * time.Millisecond))
+			Expect(obs.Error).To(Equal("gatecrash gave up after its request timeout of 300ms; the gateway had sent " + sent))
+			Expect(obs.Brief()).To(Equal(brief))
+			Expect(obs.String()).To(Equal(brief + ": " + obs.Error))
+		},
+		Entry("nothing", func(net.Conn) {}, "no answer", "nothing"),
+		Entry("part of the header block", write("HTTP/1.1 200 OK\r\n"), "no answer",
+			"17 bytes, not yet a whole status line and header block"),
+		Entry("the header block and part of a declared body", write("HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\nhello"),
+			"status 200, body unfinished", "the status line (200) and headers, and 5 body bytes of the 1000 it declared"),
+		Entry("the header block and part of a chunked body", write("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1\r\nh\r\n"),
+			"status 200, body unfinished", "the status line (200) and headers, and 1 body byte"),
+	)
+
+	It("is not timed out by a context that ends first, even while connecting", func() {
+		url := serveOnce(func(net.Conn) { time.Sleep(5 * time.Second) })
+		ctx, cancel := context.WithTimeout(context.Background(), -time.Second) // the scenario's deadline, passed
+		defer cancel()
+		obs := harness.Do(ctx, url, harness.Request{Timeout: 10 * time.Second})
+		Expect(obs.ErrorKind).To(Equal(harness.ErrInterrupted), obs.Error)
+		Expect(obs.String()).NotTo(ContainSubstring("gave up"))
+	})
+
 	It("stops at once when its context ends", func() {
 		url := serveOnce(func(net.Conn) { time.Sleep(5 * time.Second) })
 		ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)

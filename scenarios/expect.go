@@ -410,6 +410,9 @@ func onObs(f func(harness.Observation) string) func(any) string {
 func observedStatus(o harness.Observation) string { return o.String() }
 
 func observedTime(o harness.Observation) string {
+	if o.TimedOut() {
+		return o.String() // no answer time: gatecrash gave up
+	}
 	return "answered in " + harness.Round(o.Total).String()
 }
 

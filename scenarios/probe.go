@@ -166,6 +166,20 @@ func Probe(ctx context.Context, s *Suite, opts ProbeOptions) ([]ProbeResult, []P
 	return results, skipped, nil
 }
 
+// ProbeLeftOut is the faults of names (catalog names) that suite s cannot
+// host, and why: Probe leaves them out without injecting them.
+func ProbeLeftOut(s *Suite, names []string) []ProbeSkip {
+	var out []ProbeSkip
+	for _, name := range names {
+		if def, ok := faults.Lookup(name); ok {
+			if _, reason := probeSetup(s, def); reason != "" {
+				out = append(out, ProbeSkip{name, reason})
+			}
+		}
+	}
+	return out
+}
+
 // probeSetup is the path to request under fault def, or why the suite
 // cannot host it.
 func probeSetup(s *Suite, def faults.Definition) (path, reason string) {

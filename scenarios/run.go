@@ -50,10 +50,12 @@ type Options struct {
 	// Worker is set in a worker of -p: the parent writes the step summary
 	// and the annotations for the whole run.
 	Worker bool
-	// LabelFilter selects scenarios by label, in Ginkgo's label syntax.
+	// LabelFilter selects scenarios by label, in Ginkgo's label syntax,
+	// and Focus by name: a scenario's name, or "suite / name", matches one
+	// of these regexps. Filter.Select applies them before Run;
+	// RunParallel passes them on to its workers.
 	LabelFilter string
-	// Focus runs only scenarios whose names match one of these regexps.
-	Focus []string
+	Focus       []string
 	// Verbose also prints Ginkgo's own report.
 	Verbose bool
 	// Timeout bounds the whole run (default 1h); scenarios still running
@@ -71,8 +73,10 @@ const recoveryPoll = 50 * time.Millisecond
 
 // Run runs the suites, in file order, as one in-process Ginkgo suite: one
 // ordered container per suite file with its own environment, one spec per
-// scenario. It prints a line per scenario, writes the reports even when the
-// run is interrupted, and returns the exit code.
+// scenario. Scenarios Filter.Select left out are pending specs, which
+// Ginkgo skips without starting their suite's environment. Run prints a
+// line per scenario, writes the reports even when the run is interrupted,
+// and returns the exit code.
 //
 // Ginkgo's suite is global to the process: Run can be called once.
 func Run(suites []*Suite, opts Options) int {
@@ -131,7 +135,11 @@ func Run(suites []*Suite, opts Options) int {
 					sc := &s.Scenarios[ci]
 					rec := newRecord(s, sc)
 					records[container+"\x00"+sc.Name] = rec
-					ginkgo.It(sc.Name, ginkgo.Label(sc.Labels...), ginkgo.SpecTimeout(sc.Bound()), func(ctx ginkgo.SpecContext) {
+					args := []any{ginkgo.Label(sc.Labels...), ginkgo.SpecTimeout(sc.Bound())}
+					if sc.Unselected {
+						args = append(args, ginkgo.Pending)
+					}
+					ginkgo.It(sc.Name, append(args, func(ctx ginkgo.SpecContext) {
 						if skipAll != "" {
 							ginkgo.Skip(skipAll)
 						}
@@ -139,7 +147,7 @@ func Run(suites []*Suite, opts Options) int {
 							ginkgo.Skip("skipped: " + sc.Skip)
 						}
 						runScenario(ctx, env, sc, rec)
-					})
+					})...)
 				}
 			})
 		}
@@ -150,7 +158,7 @@ func Run(suites []*Suite, opts Options) int {
 		progress = reports.NewProgress(out)
 	}
 	ginkgo.ReportBeforeEach(func(r ginkgo.SpecReport) {
-		if len(r.ContainerHierarchyTexts) < 2 || r.State.Is(gtypes.SpecStateSkipped) {
+		if len(r.ContainerHierarchyTexts) < 2 || r.State.Is(gtypes.SpecStateSkipped|gtypes.SpecStatePending) {
 			return
 		}
 		if rec := records[r.ContainerHierarchyTexts[1]+"\x00"+r.LeafNodeText]; rec != nil {
@@ -186,8 +194,6 @@ func Run(suites []*Suite, opts Options) int {
 	})
 
 	suiteConfig, reporterConfig := ginkgo.GinkgoConfiguration()
-	suiteConfig.LabelFilter = opts.LabelFilter
-	suiteConfig.FocusStrings = opts.Focus
 	suiteConfig.Timeout = opts.Timeout
 	if suiteConfig.Timeout <= 0 {
 		suiteConfig.Timeout = time.Hour
@@ -287,7 +293,10 @@ func finish(rec *reports.Scenario, r ginkgo.SpecReport, afterInterrupt bool) {
 	switch {
 	case r.State.Is(gtypes.SpecStatePassed):
 		rec.State = reports.Passed
-	case r.State.Is(gtypes.SpecStateSkipped | gtypes.SpecStatePending):
+	case r.State.Is(gtypes.SpecStatePending): // left out by Filter.Select
+		rec.State = reports.Skipped
+		rec.Failure = "not selected by --label-filter or --focus"
+	case r.State.Is(gtypes.SpecStateSkipped):
 		rec.State = reports.Skipped
 		rec.Failure = r.Failure.Message
 		switch {
@@ -295,7 +304,7 @@ func finish(rec *reports.Scenario, r ginkgo.SpecReport, afterInterrupt bool) {
 		case afterInterrupt:
 			rec.Failure = "not run: the run was interrupted or timed out"
 		default:
-			rec.Failure = "not selected by --label-filter or --focus"
+			rec.Failure = "skipped"
 		}
 	case r.State.Is(gtypes.SpecStateTimedout) && strings.Contains(r.Failure.Message, "suite timeout"):
 		rec.State = reports.Errored
@@ -360,16 +369,7 @@ func runScenario(ctx context.Context, env *harness.Environment, sc *Scenario, re
 		}
 	}
 	var failures []string
-	g := gomega.NewGomega(func(message string, _ ...int) { failures = append(failures, message) })
 	checks := sc.Expect.checks()
-	judge := func(on subject, actual any) {
-		for _, c := range checks {
-			if c.on == on {
-				ok := g.Expect(actual).To(c.matcher)
-				rec.Checks = append(rec.Checks, reports.Check{Name: c.name, Expected: c.expected, Observed: c.observed(actual), Passed: ok})
-			}
-		}
-	}
 	var met *harness.FaultMet
 	if sc.Load != nil {
 		res, err := env.Load(ctx, sc.Load.Harness(sc.Request))
@@ -377,12 +377,12 @@ func runScenario(ctx context.Context, env *harness.Environment, sc *Scenario, re
 			harnessError("load: %v", err)
 		}
 		rec.Load = &res
-		judge(onLoad, res)
+		failures = append(failures, judge(checks, onLoad, res, rec)...)
 		met = res.FaultMet
 	} else {
 		obs := env.Do(ctx, req)
 		rec.Observed = &obs
-		judge(onRequest, obs)
+		failures = append(failures, sayTimeoutOnce(obs, judge(checks, onRequest, obs, rec))...)
 		met = obs.FaultMet
 	}
 	// A pass means the fault was met: unless the scenario pins a masking
@@ -395,7 +395,7 @@ func runScenario(ctx context.Context, env *harness.Environment, sc *Scenario, re
 		}
 	}
 	if len(sc.Expect.LogMatches) > 0 {
-		judge(onLog, awaitLog(ctx, env, logMark, sc.Expect.LogMatches))
+		failures = append(failures, judge(checks, onLog, awaitLog(ctx, env, logMark, sc.Expect.LogMatches), rec)...)
 	}
 
 	if ctx.Err() != nil {
@@ -421,10 +421,39 @@ func runScenario(ctx context.Context, env *harness.Environment, sc *Scenario, re
 		alive = staysAlive(ctx, env)
 	}
 	rec.GatewayAlive = &alive
-	judge(onGateway, alive)
+	failures = append(failures, judge(checks, onGateway, alive, rec)...)
 	if len(failures) > 0 {
 		ginkgo.Fail(strings.Join(failures, "\n"))
 	}
+}
+
+// judge checks actual against the checks on subject on, records each in
+// rec, and returns the failure messages of those not met.
+func judge(checks []check, on subject, actual any, rec *reports.Scenario) []string {
+	var failures []string
+	g := gomega.NewGomega(func(message string, _ ...int) { failures = append(failures, message) })
+	for _, c := range checks {
+		if c.on == on {
+			ok := g.Expect(actual).To(c.matcher)
+			rec.Checks = append(rec.Checks, reports.Check{Name: c.name, Expected: c.expected, Observed: c.observed(actual), Passed: ok})
+		}
+	}
+	return failures
+}
+
+// sayTimeoutOnce rewrites the failed expectations on obs when gatecrash's
+// own request timeout ended it: why, once, first; then each expectation
+// against what had arrived ("expected status 504, observed no answer"),
+// where the matchers' messages would repeat why.
+func sayTimeoutOnce(obs harness.Observation, failures []string) []string {
+	if !obs.TimedOut() || len(failures) == 0 {
+		return failures
+	}
+	out := []string{obs.Error}
+	for _, f := range failures {
+		out = append(out, strings.ReplaceAll(f, obs.String(), obs.Brief()))
+	}
+	return out
 }
 
 // awaitRecovery polls the gateway until it answers the recovery status, for

@@ -33,23 +33,26 @@ func Number(suites []*Suite) {
 	}
 }
 
-// Take keeps the scenarios of one slice, dealt round-robin in file order
-// (so each slice gets a share of every suite), and drops the suites left
-// empty. The split is deterministic: the same files give the same slices.
+// Take keeps the scenarios of one slice and drops the suites left empty.
+// The scenarios to run are dealt round-robin in file order, so each slice
+// gets an even share of them and of every suite; the scenarios the run's
+// filters left out (Scenario.Unselected) are dealt apart the same way, so
+// that each is reported as skipped by one slice. The split is
+// deterministic: the same files and filters give the same slices.
 func Take(suites []*Suite, part Slice) []*Suite {
 	if part.N <= 1 {
 		return suites
 	}
 	var out []*Suite
-	k := 0
+	dealt := map[bool]int{} // by Unselected
 	for _, s := range suites {
 		kept := *s
 		kept.Scenarios = nil
 		for _, sc := range s.Scenarios {
-			if k%part.N == part.I-1 {
+			if dealt[sc.Unselected]%part.N == part.I-1 {
 				kept.Scenarios = append(kept.Scenarios, sc)
 			}
-			k++
+			dealt[sc.Unselected]++
 		}
 		if len(kept.Scenarios) > 0 {
 			out = append(out, &kept)

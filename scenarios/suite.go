@@ -131,6 +131,10 @@ type Scenario struct {
 	// Order is the scenario's place in the whole run, in file order (see
 	// Number); reports of slices are merged by it.
 	Order int `yaml:"-" json:"-"`
+	// Unselected is set by Filter.Select on a scenario the run's
+	// --label-filter or --focus leaves out: it is reported as skipped,
+	// never run.
+	Unselected bool `yaml:"-" json:"-"`
 	// Pos is where the scenario starts in its file.
 	Pos Pos `yaml:"-" json:"-"`
 }

@@ -19,13 +19,10 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"regexp"
 	"runtime/debug"
 	"strings"
 	"syscall"
 	"time"
-
-	gtypes "github.com/onsi/ginkgo/v2/types"
 
 	"github.com/gatecrash/gatecrash/faults"
 	"github.com/gatecrash/gatecrash/harness"
@@ -48,7 +45,8 @@ Example:
   gatecrash run --junit out/junit.xml scenarios/examples/builtin.yaml
 
 Run "gatecrash help COMMAND" (or "gatecrash COMMAND -h") for a command's flags.
-Exit codes: 0 all passed, 1 a scenario failed, 2 bad input or environment, 130 interrupted.
+Exit codes: 0 all passed, 1 a scenario failed, 2 bad input (filters that select no
+scenario too) or environment, 130 interrupted.
 `
 
 func main() {
@@ -126,13 +124,13 @@ func runCmd(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&opts.JSON, "json", "", "write a JSON report with every observation to this `path`")
 	fs.StringVar(&opts.Markdown, "markdown", "", "write a Markdown summary to this `path` (also appended to $GITHUB_STEP_SUMMARY when set)")
 	fs.StringVar(&opts.HTML, "html", "", "write a self-contained HTML report, a table and a timeline per scenario, to this `path`")
-	fs.StringVar(&opts.LabelFilter, "label-filter", "", "run only scenarios whose labels match this Ginkgo label `expression`, such as 'dns && !slow'")
-	fs.Var(&focus, "focus", "run only scenarios whose name matches this `regexp` (repeatable)")
+	fs.StringVar(&opts.LabelFilter, "label-filter", "", "run only scenarios whose labels match this Ginkgo label `expression`, such as 'dns && !slow'; selecting none is exit 2")
+	fs.Var(&focus, "focus", "run only scenarios whose name, or \"suite / name\" (the suite's suite: name), matches this Go `regexp` (repeatable: any of them); selecting none is exit 2")
 	fs.BoolVar(&opts.Verbose, "v", false, "also print Ginkgo's own detailed report")
 	fs.DurationVar(&opts.Timeout, "timeout", time.Hour, "stop the run after this `duration`; scenarios still running are reported as stopped (exit 2)")
 	fs.BoolVar(&opts.SkipMissingGateways, "skip-missing-gateways", false, "skip the suites whose gateway command is not installed, instead of exiting 2")
-	workers := fs.Int("p", 1, "run the scenarios in `N` parallel workers, each with its own environment and gateway")
-	shard := fs.String("shard", "", "run only slice `i/n` of the scenarios (for CI matrices; merge the JSON reports with gatecrash merge)")
+	workers := fs.Int("p", 1, "run the scenarios in up to `N` parallel workers (no more than the scenarios selected), each with its own environment and gateway")
+	shard := fs.String("shard", "", "run only slice `i/n` of the selected scenarios (for CI matrices; merge the JSON reports with gatecrash merge); a slice with none is exit 2")
 	worker := fs.String("worker", "", "internal: the slice `k/n` a worker of -p runs")
 	noColor := fs.Bool("no-color", false, "never colour the console, as NO_COLOR=1 does (colour is only ever used on a terminal)")
 	if code, ok := parse(fs, stdout, args); !ok {
@@ -164,30 +162,30 @@ func runCmd(args []string, stdout, stderr io.Writer) int {
 	opts.Focus = focus
 	opts.Out = stdout
 	opts.Worker = *worker != ""
-	if opts.LabelFilter != "" {
-		if _, err := gtypes.ParseLabelFilter(opts.LabelFilter); err != nil {
-			fmt.Fprintf(stderr, "gatecrash: --label-filter %q: %v\n", opts.LabelFilter, err)
-			return scenarios.ExitBadInput
-		}
-	}
-	for _, f := range focus {
-		if _, err := regexp.Compile(f); err != nil {
-			fmt.Fprintf(stderr, "gatecrash: --focus %q: expected a regular expression: %v\n", f, err)
-			return scenarios.ExitBadInput
-		}
+	filter, err := scenarios.NewFilter(opts.LabelFilter, opts.Focus)
+	if err != nil {
+		fmt.Fprintf(stderr, "gatecrash: %v\n", err)
+		return scenarios.ExitBadInput
 	}
 	suites, code := load(fs.Args(), stderr)
 	if suites == nil {
 		return code
 	}
+	scenarios.Number(suites)
+	// Before anything starts: a filter that selects nothing is bad input,
+	// not a green run.
+	part, err := filter.Select(suites, shardPart)
+	if err != nil {
+		fmt.Fprintf(stderr, "gatecrash: %v\n", err)
+		return scenarios.ExitBadInput
+	}
 	if *worker == "" {
 		sweep(stderr)
 	}
-	if *workers > 1 && *worker == "" {
-		return scenarios.RunParallel(fs.Args(), opts, *shard, *workers)
+	if n := min(*workers, scenarios.Selected(part)); n > 1 && *worker == "" {
+		return scenarios.RunParallel(fs.Args(), opts, *shard, n)
 	}
-	scenarios.Number(suites)
-	return scenarios.Run(scenarios.Take(scenarios.Take(suites, shardPart), workerPart), opts)
+	return scenarios.Run(scenarios.Take(part, workerPart), opts)
 }
 
 // sweep removes the temporary directories of earlier gatecrash processes
@@ -359,6 +357,15 @@ func probeCmd(args []string, stdout, stderr io.Writer) int {
 	}
 	if err != nil {
 		fmt.Fprintln(stderr, err)
+		return scenarios.ExitBadInput
+	}
+	// Before anything starts: a probe of nothing is bad input, not a
+	// matrix without rows and a baseline without scenarios.
+	if leftOut := scenarios.ProbeLeftOut(suite, selected); len(selected) > 0 && len(leftOut) == len(selected) {
+		fmt.Fprintf(stderr, "gatecrash probe: --faults %s selects no fault that the gateway's suite can host:\n", *only)
+		for _, s := range leftOut {
+			fmt.Fprintf(stderr, "  %s: %s\n", s.Fault, s.Reason)
+		}
 		return scenarios.ExitBadInput
 	}
 	sweep(stderr)

@@ -167,9 +167,34 @@ var _ = Describe("gatecrash run", func() {
 		Expect(regexp.MustCompile(`(?m)^PASS .*\[(nxdomain|blackhole)\]`).FindAllString(out, -1)).To(HaveLen(2))
 		Expect(out).To(ContainSubstring(fmt.Sprintf("%d passed, 0 failed, 0 errors, %d skipped", ran, n-ran)))
 
-		s = gatecrash(tmp, "run", "--focus", "garbage from the origin never", builtinSuite)
+		// --focus matches a scenario's name, or "suite / name".
+		for _, focus := range []string{"^garbage from the origin never", "^builtin reference gateway / garbage from", "reaches the client$"} {
+			s = gatecrash(tmp, "run", "--focus", focus, builtinSuite)
+			Eventually(s, time.Minute).Should(gexec.Exit(0))
+			Expect(s.Out).To(gbytes.Say(`PASS  builtin reference gateway / garbage from the origin never reaches the client  \[garbage\]`))
+			Expect(string(s.Out.Contents())).To(ContainSubstring(fmt.Sprintf("1 passed, 0 failed, 0 errors, %d skipped", n-1)), focus)
+		}
+	})
+
+	It("exits 2 when the filters select no scenario, and starts nothing; a selection of scenarios with skip: runs", func() {
+		junit := filepath.Join(tmp, "junit.xml")
+		s := gatecrash(tmp, "run", "--junit", junit, "-p", "4", "--focus", "^orign", builtinSuite)
+		Eventually(s, time.Minute).Should(gexec.Exit(2))
+		Expect(string(s.Err.Contents())).To(Equal(fmt.Sprintf(`gatecrash: --focus "^orign" selects none of the %d scenarios in %s `+
+			`(--focus is matched against each scenario's name and "suite / name")`+"\n", scenarioCount(builtinSuite), builtinSuite)))
+		Expect(string(s.Out.Contents())).To(BeEmpty(), "nothing ran")
+		Expect(junit).NotTo(BeAnExistingFile(), "no report of a run that tested nothing")
+
+		suite := writeSuite(tmp, "skip.yaml", `suite: skipping
+scenarios:
+  - {name: not today, fault: refused, skip: the gateway cannot yet, expect: {status: 502}}
+  - {name: origin down, fault: refused, expect: {status: 502}}
+`)
+		s = gatecrash(tmp, "run", "--junit", junit, "--focus", "today", suite)
 		Eventually(s, time.Minute).Should(gexec.Exit(0))
-		Expect(string(s.Out.Contents())).To(ContainSubstring(fmt.Sprintf("1 passed, 0 failed, 0 errors, %d skipped", n-1)))
+		Expect(s.Out).To(gbytes.Say(`SKIP  skipping / not today \(skipped: the gateway cannot yet\)`))
+		Expect(s.Out).To(gbytes.Say(`SKIP  skipping / origin down \(not selected by --label-filter or --focus\)`))
+		Expect(readJUnit(junit).Suites[0].Cases).To(HaveLen(2))
 	})
 
 	It("exits 2 without starting anything when the input is bad", func() {
@@ -228,6 +253,50 @@ scenarios:
 		Expect(s.Out).To(gbytes.Say(`FAIL  deadline / a hung origin outlasts the scenario's deadline`))
 		Expect(s.Out).To(gbytes.Say(`the scenario did not finish within its deadline`))
 		Expect(s.Out).To(gbytes.Say(`PASS  deadline / the next scenario still runs`))
+	})
+
+	It("says once that gatecrash's own request timeout ended the request, in the console, the JUnit and the JSON", func() {
+		suite := writeSuite(tmp, "own-timeout.yaml", `suite: own timeout
+gateway: {builtin: {response_timeout: 20s}}
+scenarios:
+  - name: a hung origin outlasts gatecrash's request timeout
+    fault: hang
+    request: {timeout: 1s}
+    expect: {status: 504, between: [1.9s, 2.5s]}
+`)
+		junit, jsonPath := filepath.Join(tmp, "junit.xml"), filepath.Join(tmp, "report.json")
+		s := gatecrash(tmp, "run", "--junit", junit, "--json", jsonPath, suite)
+		Eventually(s, time.Minute).Should(gexec.Exit(1))
+		const gaveUp = "gatecrash gave up after its request timeout of 1s; the gateway had sent nothing"
+		failure := gaveUp + "\nexpected status 504, observed no answer\nexpected an answer between 1.9s and 2.5s, observed no answer"
+		Expect(s.Out).To(gbytes.Say(`FAIL  own timeout / a hung origin outlasts gatecrash's request timeout  \[hang\]  .* \| observed no answer: ` + gaveUp))
+		Expect(string(s.Out.Contents())).To(ContainSubstring("      " + strings.ReplaceAll(failure, "\n", "\n      ") + "\n"))
+		Expect(string(s.Out.Contents())).NotTo(ContainSubstring("deadline"))
+
+		validateJUnit(junit)
+		c := readJUnit(junit).Suites[0].Cases[0]
+		Expect(c.Failure).NotTo(BeNil())
+		Expect(c.Failure.Message).To(Equal(gaveUp))
+		Expect(c.Failure.Text).To(Equal(failure))
+		Expect(properties(junit)).To(HaveKeyWithValue("a hung origin outlasts gatecrash's request timeout: observed.error", "timeout: "+gaveUp))
+
+		data, err := os.ReadFile(jsonPath)
+		Expect(err).NotTo(HaveOccurred())
+		var r struct {
+			Scenarios []struct {
+				Failure  string `json:"failure"`
+				Observed struct {
+					ErrorKind string `json:"error_kind"`
+					Error     string `json:"error"`
+					Timeout   int64  `json:"timeout_ns"`
+				} `json:"observed"`
+			} `json:"scenarios"`
+		}
+		Expect(json.Unmarshal(data, &r)).To(Succeed())
+		Expect(r.Scenarios[0].Failure).To(Equal(failure))
+		Expect(r.Scenarios[0].Observed.ErrorKind).To(Equal("timeout"))
+		Expect(r.Scenarios[0].Observed.Error).To(Equal(gaveUp))
+		Expect(r.Scenarios[0].Observed.Timeout).To(Equal(time.Second.Nanoseconds()))
 	})
 
 	It("exits 2 on a bad flag, naming it", func() {

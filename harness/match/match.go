@@ -185,7 +185,17 @@ func DescribeAttempts(o harness.Observation) string {
 	if o.Uncounted != "" {
 		text = fmt.Sprintf("at least %s; the exact count is not observable: %s", text, o.Uncounted)
 	}
-	return text + ", answered " + o.String()
+	return text + answered(o)
+}
+
+// answered ends a description of part of an exchange with the answer as a
+// whole: ", answered status 502 in 3ms", or, when gatecrash's own timeout
+// ended the exchange, what had arrived and why it ended.
+func answered(o harness.Observation) string {
+	if o.TimedOut() {
+		return "; " + o.String()
+	}
+	return ", answered " + o.String()
 }
 
 // HaveIntactBody matches an exchange whose body is the origin's whole body,
@@ -221,7 +231,7 @@ func HaveDamagedBody() types.GomegaMatcher {
 
 // DescribeIntegrity says what became of the origin's body.
 func DescribeIntegrity(o harness.Observation) string {
-	return o.Integrity.String() + ", answered " + o.String()
+	return o.Integrity.String() + answered(o)
 }
 
 // headerValue is a header's values joined as RFC 9110 combines them.
@@ -233,9 +243,9 @@ func headerValue(o harness.Observation, name string) (string, bool) {
 func describeHeader(name string) func(harness.Observation) string {
 	return func(o harness.Observation) string {
 		if v, ok := headerValue(o, name); ok {
-			return fmt.Sprintf("%s: %q, answered %s", http.CanonicalHeaderKey(name), v, o)
+			return fmt.Sprintf("%s: %q%s", http.CanonicalHeaderKey(name), v, answered(o))
 		}
-		return fmt.Sprintf("no %s header, answered %s", http.CanonicalHeaderKey(name), o)
+		return fmt.Sprintf("no %s header%s", http.CanonicalHeaderKey(name), answered(o))
 	}
 }
 
@@ -278,7 +288,7 @@ func describeBody(o harness.Observation) string {
 	if len(b) > bodyShown {
 		b, more = b[:bodyShown], fmt.Sprintf("... (%d bytes)", o.BodyBytes)
 	}
-	return fmt.Sprintf("body %q%s, answered %s", b, more, o)
+	return fmt.Sprintf("body %q%s%s", b, more, answered(o))
 }
 
 // HaveBodyContaining matches an answer whose body contains s.

@@ -29,6 +29,16 @@ var _ = Describe("the matchers' messages", func() {
 		Expect(match.HaveAttemptsBetween(0, 2).Match(three)).To(BeFalse())
 	})
 
+	It("say that gatecrash gave up, not that the gateway answered, when its own timeout ended the exchange", func() {
+		gaveUp := harness.Observation{ErrorKind: harness.ErrTimeout, Total: time.Second, Timeout: time.Second, Attempts: 3, Connections: 3,
+			Error: "gatecrash gave up after its request timeout of 1s; the gateway had sent nothing"}
+		Expect(match.HaveStatus(504).FailureMessage(gaveUp)).To(Equal("expected status 504, observed no answer: gatecrash gave up after its request timeout of 1s; the gateway had sent nothing"))
+		Expect(match.HaveAttempts(1).FailureMessage(gaveUp)).To(Equal("expected 1 attempt at the origin, observed 3 attempts at the origin (0 requests read, 3 new connections); " +
+			"no answer: gatecrash gave up after its request timeout of 1s; the gateway had sent nothing"))
+		Expect(match.HaveHeader("Retry-After").FailureMessage(gaveUp)).To(Equal("expected a Retry-After header, observed no Retry-After header; " +
+			"no answer: gatecrash gave up after its request timeout of 1s; the gateway had sent nothing"))
+	})
+
 	It("judge a lower bound but never an upper one when attempts went unseen", func() {
 		blind := three
 		blind.Uncounted = "nothing accepts those connects"
