@@ -223,7 +223,7 @@ scenarios:
 		for _, c := range r.Checks {
 			passed[c.Name] = c.Passed
 		}
-		Expect(passed).To(Equal(map[string]bool{"success_ratio": false, "statuses": true, "unanswered_after": true, "recovers": true}))
+		Expect(passed).To(Equal(map[string]bool{"success_ratio": false, "statuses": true, "unanswered_after": true, "recovers": true, "fault_met": true}))
 
 		props := properties(junit)
 		for _, p := range []string{"load.requests", "load.success_ratio", "load.statuses", "load.latency.p50_seconds", "load.latency.p99_seconds"} {
