@@ -247,12 +247,33 @@ func (e *Environment) NewRequestID() string {
 // it (tied to it by the id, however many requests are in flight), and
 // whether the body the client got is the one the origin sent.
 func (e *Environment) Do(ctx context.Context, req Request) Observation {
+	e.awaitPoolSettled(ctx)
 	req.ID = e.NewRequestID()
 	inFlight := e.clients.begin(1)
 	obs := Do(ctx, e.Gateway.URL(), req)
 	e.clients.end(inFlight)
 	e.observeUpstream(&obs, inFlight.start, inFlight.end)
 	return obs
+}
+
+// awaitPoolSettled waits, when a fault has just closed the gateway's idle
+// pooled connections, until the gateway has had poolSettle to see them
+// closed, so the request meets the fault rather than that close.
+func (e *Environment) awaitPoolSettled(ctx context.Context) {
+	var until time.Time
+	for _, o := range e.Origins {
+		if t := o.settled(); t.After(until) {
+			until = t
+		}
+	}
+	if wait := time.Until(until); wait > 0 {
+		t := time.NewTimer(wait)
+		defer t.Stop()
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+		}
+	}
 }
 
 // dnsCacheAllowance is how long before a request an answer of the DNS

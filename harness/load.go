@@ -337,6 +337,7 @@ func series(start time.Time, width time.Duration, outcomes []loadOutcome) []Load
 // environment, and adds what reached the origins meanwhile. While it runs,
 // untagged upstream attempts are not attributed to any request.
 func (e *Environment) Load(ctx context.Context, l Load) (LoadResult, error) {
+	e.awaitPoolSettled(ctx)
 	inFlight := e.clients.begin(2)
 	res, err := RunLoad(ctx, e.Gateway.URL(), l, e.NewRequestID)
 	e.clients.end(inFlight)

@@ -103,6 +103,20 @@ var _ = Describe("whether a request met the fault", func() {
 		Expect(obs.FaultMet.Evidence).To(ContainSubstring("no DNS query for origin.gatecrash.test was made during the fault: the gateway reused a connection opened before it"))
 	})
 
+	It("waits for the gateway to see its pooled connections closed by the fault, then meets it", func(ctx SpecContext) {
+		env := startWith(ctx, harness.Config{Gateway: &harness.Builtin{KeepAlive: true}})
+		Expect(env.Do(ctx, harness.Request{Path: "/"}).Status).To(Equal(200))
+		injected := time.Now()
+		inject(ctx, env, lookup("closed_on_accept"), faults.Options{})
+		obs := env.Do(ctx, harness.Request{Path: "/"})
+		// Injecting closed the pooled connection; the request went out
+		// once the gateway had had 50ms to see that, on a new connection.
+		Expect(obs.Start.Sub(injected)).To(BeNumerically(">=", 50*time.Millisecond))
+		Expect(obs.Status).To(Equal(502), obs.String())
+		Expect(obs.FaultMet.Verdict).To(Equal(harness.FaultWasMet), obs.FaultMet.String())
+		Expect(obs.Upstream).To(HaveEach(HaveField("Reused", false)))
+	})
+
 	It("is not met by a request sent before a scheduled fault starts", func(ctx SpecContext) {
 		env := startWith(ctx, harness.Config{})
 		after := lookup("hang")

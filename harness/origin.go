@@ -73,6 +73,8 @@ type Origin struct {
 	// faulty notes when a fault's behaviour was installed (connection or
 	// request behaviour), for the verdict on meeting it.
 	faulty, faultyReq spans
+	// closedIdle is when SetBehavior last closed idle connections.
+	closedIdle time.Time
 }
 
 // StartOrigin starts an origin on addr ("127.0.0.1:0" for an ephemeral port).
@@ -140,8 +142,26 @@ func (o *Origin) SetBehavior(b ConnBehavior) {
 		// keep getting healthy answers.
 		for c := range o.idle {
 			c.Close()
+			o.closedIdle = time.Now()
 		}
 	}
+}
+
+// poolSettle is how long after the origin closed a gateway's idle pooled
+// connections a request waits, so that the gateway has seen them closed:
+// otherwise it may send the request on one of them and meet gatecrash's
+// own close, not the fault.
+const poolSettle = 50 * time.Millisecond
+
+// settled is when the origin's last close of idle pooled connections has
+// settled (zero when it closed none).
+func (o *Origin) settled() time.Time {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.closedIdle.IsZero() {
+		return time.Time{}
+	}
+	return o.closedIdle.Add(poolSettle)
 }
 
 // Drain closes every keep-alive connection open now as soon as it is idle:
@@ -153,6 +173,7 @@ func (o *Origin) Drain() {
 	o.drains++
 	for c := range o.idle {
 		c.Close()
+		o.closedIdle = time.Now()
 	}
 }
 
