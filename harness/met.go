@@ -90,10 +90,10 @@ func withHit(ctx context.Context, f func()) context.Context {
 // on the origin, its TLS endpoint or the DNS server, a toxic on a proxy.
 type spans struct {
 	mu   sync.Mutex
-	list []span2
+	list []effectSpan
 }
 
-type span2 struct {
+type effectSpan struct {
 	start, end time.Time // end zero while in effect
 	uncertain  bool      // the behaviour hits at random, unseen (a toxic's toxicity)
 }
@@ -111,7 +111,7 @@ func (s *spans) begin(uncertain bool) {
 	if len(s.list) >= maxSpans {
 		s.list = s.list[len(s.list)/2:]
 	}
-	s.list = append(s.list, span2{start: now, uncertain: uncertain})
+	s.list = append(s.list, effectSpan{start: now, uncertain: uncertain})
 }
 
 func (s *spans) end() {
@@ -161,7 +161,7 @@ func (s *spans) reset() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if n := len(s.list); n > 0 && s.list[n-1].end.IsZero() {
-		s.list = []span2{s.list[n-1]}
+		s.list = []effectSpan{s.list[n-1]}
 		return
 	}
 	s.list = nil
@@ -310,6 +310,13 @@ func judgeMet(in metInput) *FaultMet {
 		}
 	}
 	why = append(why, served.lines()...)
+	if len(in.paths.uncertain) > 0 && len(why) > 0 {
+		// A toxic that hits at random may have acted on the attempts
+		// that look served: nothing says it did not.
+		m.Verdict = FaultUnobserved
+		m.Evidence = strings.Join(why, "; ") + "; the fault's toxic hits connections at random (probability) and does not say which it hit"
+		return m
+	}
 	if len(in.paths.down) > 0 && !in.synsCounted && len(why) > 0 {
 		// Attempts served elsewhere or between outages do not show that
 		// no attempt met the outage: its refused connects are unseen.

@@ -32,6 +32,8 @@ func TestJudgeMet(t *testing.T) {
 			FaultNotMet, "no connect to the origin was made"},
 		{"a toxic at random", metInput{paths: faultPaths{uncertain: []int{1}}},
 			FaultUnobserved, "at random"},
+		{"a toxic at random, an attempt that looks served", metInput{paths: faultPaths{uncertain: []int{1}}, attempts: []Attempt{served(1, false)}},
+			FaultUnobserved, "does not say which it hit"},
 		{"a behaviour, no attempt", metInput{paths: faultPaths{behavior: []int{1}}},
 			FaultNotMet, "no upstream attempt reached the origin"},
 		{"a behaviour, attempts uncounted", metInput{paths: faultPaths{behavior: []int{1}}, uncounted: "several in flight"},
