@@ -576,8 +576,18 @@ func gatewayGroups(s *gexec.Session) []int {
 	var groups []int
 	Eventually(func() []int {
 		groups = nil
-		for _, p := range procs() {
-			if p.ppid == s.Command.Process.Pid && p.state != "Z" {
+		all := procs()
+		own := -1 // gatecrash's own group
+		for _, p := range all {
+			if p.pid == s.Command.Process.Pid {
+				own = p.pgid
+			}
+		}
+		for _, p := range all {
+			// A child seen between its fork and its setpgid is still in
+			// gatecrash's group (a busy machine widens that moment): wait
+			// for the group of its own.
+			if p.ppid == s.Command.Process.Pid && p.state != "Z" && p.pgid != own {
 				groups = append(groups, p.pgid)
 				groupLeaders.Store(p.pgid, p.start)
 			}
