@@ -171,6 +171,11 @@ func runCmd(args []string, stdout, stderr io.Writer) int {
 	if suites == nil {
 		return code
 	}
+	// Before anything starts: a report that cannot be written is bad
+	// input now, not a finding after the whole run.
+	if !reportsWritable(stderr, "gatecrash", map[string]string{"--junit": opts.JUnit, "--json": opts.JSON, "--markdown": opts.Markdown, "--html": opts.HTML}) {
+		return scenarios.ExitBadInput
+	}
 	scenarios.Number(suites)
 	// Before anything starts: a filter that selects nothing is bad input,
 	// not a green run.
@@ -186,6 +191,22 @@ func runCmd(args []string, stdout, stderr io.Writer) int {
 		return scenarios.RunParallel(fs.Args(), opts, *shard, n)
 	}
 	return scenarios.Run(scenarios.Take(part, workerPart), opts)
+}
+
+// reportsWritable checks that each report asked for, by flag, can be
+// written, and prints why not for each that cannot.
+func reportsWritable(stderr io.Writer, prog string, paths map[string]string) bool {
+	ok := true
+	for _, flag := range []string{"--junit", "--json", "--markdown", "--html"} {
+		if paths[flag] == "" {
+			continue
+		}
+		if err := reports.CheckWritable(paths[flag]); err != nil {
+			fmt.Fprintf(stderr, "%s: %s: report not writable: %v\n", prog, flag, err)
+			ok = false
+		}
+	}
+	return ok
 }
 
 // sweep removes the temporary directories of earlier gatecrash processes
@@ -276,6 +297,9 @@ func mergeCmd(args []string, stdout, stderr io.Writer) int {
 	}
 	if fs.NArg() == 0 {
 		fmt.Fprintln(stderr, "gatecrash merge: expected the JSON reports of the shards (gatecrash run --shard i/n --json ...)")
+		return scenarios.ExitBadInput
+	}
+	if !reportsWritable(stderr, "gatecrash merge", map[string]string{"--junit": *junit, "--json": *jsonOut, "--markdown": *markdown, "--html": *html}) {
 		return scenarios.ExitBadInput
 	}
 	var parts [][]*reports.Scenario
