@@ -151,7 +151,9 @@ const logLines = 20
 func Console(w io.Writer, s *Scenario) {
 	verdict := verdictWord[s.State]
 	verdict = paint(Colors(w), verdictColor[s.State], verdict)
-	if s.State == Skipped {
+	// A scenario that never ran (skipped, or kept from running by an
+	// interrupt) is a line with the reason.
+	if s.State == Skipped || s.State == Interrupted && strings.HasPrefix(s.Failure, "not run") {
 		fmt.Fprintf(w, "%s  %s / %s (%s)\n", verdict, s.Suite, s.Name, firstLine(s.Failure))
 		return
 	}

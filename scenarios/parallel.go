@@ -11,6 +11,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 
 	"github.com/gatecrash/gatecrash/harness"
@@ -46,24 +47,22 @@ func RunParallel(files []string, opts Options, shard string, workers int) int {
 		codes = make([]int, workers)
 		cmds  = make([]*exec.Cmd, workers)
 	)
+	// Signals are passed on to the workers, and caught until the process
+	// exits: one that arrives while the merged reports are written cannot
+	// cut them short; it makes the exit code 130.
+	var signalled atomic.Bool
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
-	defer signal.Stop(sigs)
-	done := make(chan struct{})
 	go func() {
-		for {
-			select {
-			case sig := <-sigs:
-				mu.Lock()
-				for _, c := range cmds {
-					if c != nil && c.Process != nil {
-						_ = c.Process.Signal(sig)
-					}
+		for sig := range sigs {
+			signalled.Store(true)
+			mu.Lock()
+			for _, c := range cmds {
+				if c != nil && c.Process != nil {
+					_ = c.Process.Signal(sig)
 				}
-				mu.Unlock()
-			case <-done:
-				return
 			}
+			mu.Unlock()
 		}
 	}()
 
@@ -103,7 +102,6 @@ func RunParallel(files []string, opts Options, shard string, workers int) int {
 		}
 	}
 	wg.Wait()
-	close(done)
 
 	var parts [][]*reports.Scenario
 	for k := range workers {
@@ -135,6 +133,9 @@ func RunParallel(files []string, opts Options, shard string, workers int) int {
 			fmt.Fprintf(out, "gatecrash: %v\n", err)
 			code = worst([]int{code, ExitBadInput})
 		}
+	}
+	if signalled.Load() {
+		code = ExitInterrupted
 	}
 	return code
 }

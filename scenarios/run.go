@@ -10,6 +10,7 @@ import (
 	"os/signal"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -74,9 +75,12 @@ const recoveryPoll = 50 * time.Millisecond
 // Run runs the suites, in file order, as one in-process Ginkgo suite: one
 // ordered container per suite file with its own environment, one spec per
 // scenario. Scenarios Filter.Select left out are pending specs, which
-// Ginkgo skips without starting their suite's environment. Run prints a
-// line per scenario, writes the reports even when the run is interrupted,
-// and returns the exit code.
+// Ginkgo skips without starting their suite's environment. A suite's
+// environment is torn down once its last scenario's verdict is recorded,
+// so that a gateway slow to stop is no scenario's time. Run prints a line
+// per scenario, writes the reports whole even when the run is interrupted
+// (a signal during the writing included), and returns the exit code: 130
+// when SIGINT or SIGTERM arrived at any point of the run.
 //
 // Ginkgo's suite is global to the process: Run can be called once.
 func Run(suites []*Suite, opts Options) int {
@@ -86,19 +90,25 @@ func Run(suites []*Suite, opts Options) int {
 		formatter.ColorableStdOut = io.Discard
 	}
 	var envFailed atomic.Bool
-	var results []*reports.Scenario
 	records := map[string]*reports.Scenario{}
-	interrupted := false // by the user or the run's timeout
+	var ordered []*reports.Scenario // every record, in file order
+	envs := map[string]*suiteEnv{}  // by the key of its suite's last record
 
-	// An interrupt (Ginkgo handles the signal itself) also cuts managed
-	// gateways' graceful stops short: nobody waits out a stop grace.
+	// Signals are caught until the process exits, so that one arriving
+	// while the reports are written or an environment is torn down cannot
+	// cut them short: it makes the exit code 130. Ginkgo handles them too
+	// (it stops the running scenario and skips the rest); the first also
+	// cuts managed gateways' graceful stops short: nobody waits out a
+	// stop grace.
+	var signalled atomic.Bool
 	abort := make(chan struct{})
-	sigs := make(chan os.Signal, 1)
+	sigs := make(chan os.Signal, 4)
 	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
-	defer signal.Stop(sigs)
 	go func() {
-		if _, ok := <-sigs; ok {
-			close(abort)
+		for range sigs {
+			if !signalled.Swap(true) {
+				close(abort)
+			}
 		}
 	}()
 
@@ -110,6 +120,10 @@ func Run(suites []*Suite, opts Options) int {
 			skipAll := ""
 			if missing := s.MissingGateway(); missing != "" && opts.SkipMissingGateways {
 				skipAll = fmt.Sprintf("gateway command %s is not installed (--skip-missing-gateways)", missing)
+			}
+			se := &suiteEnv{}
+			if n := len(s.Scenarios); n > 0 {
+				envs[container+"\x00"+s.Scenarios[n-1].Name] = se
 			}
 			ginkgo.Describe(container, ginkgo.Ordered, ginkgo.ContinueOnFailure, func() {
 				var env *harness.Environment
@@ -125,16 +139,16 @@ func Run(suites []*Suite, opts Options) int {
 						envFailed.Store(true)
 						ginkgo.Fail(fmt.Sprintf("environment for %s did not start: %v", s.File, envErr))
 					}
+					se.set(env)
 				})
-				ginkgo.AfterAll(func() {
-					if env != nil {
-						_ = env.Close()
-					}
-				})
+				// No AfterAll: it would count against the last scenario's
+				// deadline. The environment is closed once the suite's last
+				// verdict is recorded (ReportAfterEach below).
 				for ci := range s.Scenarios {
 					sc := &s.Scenarios[ci]
 					rec := newRecord(s, sc)
 					records[container+"\x00"+sc.Name] = rec
+					ordered = append(ordered, rec)
 					args := []any{ginkgo.Label(sc.Labels...), ginkgo.SpecTimeout(sc.Bound())}
 					if sc.Unselected {
 						args = append(args, ginkgo.Pending)
@@ -153,6 +167,12 @@ func Run(suites []*Suite, opts Options) int {
 		}
 	})
 
+	// mu guards the verdicts, results and the console: after a second
+	// interrupt Ginkgo stops waiting for a report node, which may then
+	// still be running when the reports are written.
+	var mu sync.Mutex
+	var results []*reports.Scenario
+	reported := map[*reports.Scenario]bool{}
 	progress := reports.NewProgress(io.Discard)
 	if !opts.Verbose && !opts.Worker {
 		progress = reports.NewProgress(out)
@@ -162,34 +182,9 @@ func Run(suites []*Suite, opts Options) int {
 			return
 		}
 		if rec := records[r.ContainerHierarchyTexts[1]+"\x00"+r.LeafNodeText]; rec != nil {
+			mu.Lock()
 			progress.Start(rec)
-		}
-	})
-
-	ginkgo.ReportAfterEach(func(r ginkgo.SpecReport) {
-		if len(r.ContainerHierarchyTexts) < 2 {
-			return
-		}
-		rec := records[r.ContainerHierarchyTexts[1]+"\x00"+r.LeafNodeText]
-		if rec == nil {
-			return
-		}
-		progress.Clear()
-		finish(rec, r, interrupted)
-		rec.Redact()
-		interrupted = interrupted || rec.State == reports.Interrupted || strings.HasPrefix(rec.Failure, "stopped:")
-		results = append(results, rec)
-		reports.Console(out, rec)
-	})
-
-	var reportErr error
-	ginkgo.ReportAfterSuite("gatecrash reports", func(gtypes.Report) {
-		slices.SortStableFunc(results, func(a, b *reports.Scenario) int { return cmp.Compare(a.Order, b.Order) })
-		if opts.JUnit != "" {
-			reportErr = reports.WriteJUnit(opts.JUnit, results)
-		}
-		if opts.JSON != "" {
-			reportErr = errors.Join(reportErr, reports.WriteJSON(opts.JSON, results))
+			mu.Unlock()
 		}
 	})
 
@@ -198,17 +193,73 @@ func Run(suites []*Suite, opts Options) int {
 	if suiteConfig.Timeout <= 0 {
 		suiteConfig.Timeout = time.Hour
 	}
+	deadline := time.Now().Add(suiteConfig.Timeout)
+
+	// With a SpecContext, Ginkgo gives this node its grace period on an
+	// interrupt instead of leaving it running in the background.
+	ginkgo.ReportAfterEach(func(_ ginkgo.SpecContext, r ginkgo.SpecReport) {
+		if len(r.ContainerHierarchyTexts) < 2 {
+			return
+		}
+		key := r.ContainerHierarchyTexts[1] + "\x00" + r.LeafNodeText
+		rec := records[key]
+		if rec == nil {
+			return
+		}
+		mu.Lock()
+		if !reported[rec] {
+			progress.Clear()
+			finish(rec, r, !signalled.Load() && time.Now().After(deadline))
+			rec.Redact()
+			reported[rec] = true
+			results = append(results, rec)
+			reports.Console(out, rec)
+		}
+		mu.Unlock()
+		// The suite's environment goes once its last verdict is in: a
+		// gateway slow to stop is no scenario's time.
+		if se := envs[key]; se != nil {
+			se.close()
+		}
+	})
+
 	reporterConfig.Verbose = opts.Verbose
 	reporterConfig.NoColor = true
 	gomega.RegisterFailHandler(ginkgo.Fail)
 	t := &runT{}
 	passed := ginkgo.RunSpecs(t, "gatecrash", suiteConfig, reporterConfig)
 
+	// What an interrupt left standing goes now (closing waits for a close
+	// in flight), so that no work dir is left behind.
+	for _, se := range envs {
+		se.close()
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	for _, rec := range ordered {
+		// Scenarios Ginkgo gave no verdict to (a third interrupt ends it
+		// at once) are reported too.
+		if !reported[rec] {
+			rec.State, rec.Failure = reports.Skipped, "not run"
+			if signalled.Load() {
+				rec.State, rec.Failure = reports.Interrupted, notRunInterrupted
+			}
+			results = append(results, rec)
+		}
+	}
+	slices.SortStableFunc(results, func(a, b *reports.Scenario) int { return cmp.Compare(a.Order, b.Order) })
+	var reportErr error
+	if opts.JUnit != "" {
+		reportErr = reports.WriteJUnit(opts.JUnit, results)
+	}
+	if opts.JSON != "" {
+		reportErr = errors.Join(reportErr, reports.WriteJSON(opts.JSON, results))
+	}
 	reportErr = errors.Join(reportErr, ciReports(out, opts, results))
 	reports.Summary(out, results)
 	code := ExitFailed
 	switch {
-	case anyState(results, reports.Interrupted):
+	case signalled.Load() || anyState(results, reports.Interrupted):
 		code = ExitInterrupted
 	case envFailed.Load() || anyState(results, reports.Errored):
 		code = ExitBadInput
@@ -283,9 +334,13 @@ func newRecord(s *Suite, sc *Scenario) *reports.Scenario {
 	}
 }
 
-// finish copies Ginkgo's verdict into the record; afterInterrupt says the
-// run was interrupted before this scenario.
-func finish(rec *reports.Scenario, r ginkgo.SpecReport, afterInterrupt bool) {
+// notRunInterrupted is why a scenario after an interrupt did not run.
+const notRunInterrupted = "not run: the run was interrupted"
+
+// finish copies Ginkgo's verdict into the record. Ginkgo skips a scenario
+// without a reason only after an interrupt or once the run's --timeout has
+// passed (timedOut).
+func finish(rec *reports.Scenario, r ginkgo.SpecReport, timedOut bool) {
 	rec.Duration = r.RunTime
 	if rec.Start.IsZero() {
 		rec.Start = r.StartTime
@@ -301,10 +356,11 @@ func finish(rec *reports.Scenario, r ginkgo.SpecReport, afterInterrupt bool) {
 		rec.Failure = r.Failure.Message
 		switch {
 		case rec.Failure != "":
-		case afterInterrupt:
-			rec.Failure = "not run: the run was interrupted or timed out"
+		case timedOut:
+			rec.Failure = "not run: the run's --timeout was reached"
 		default:
-			rec.Failure = "skipped"
+			rec.State = reports.Interrupted
+			rec.Failure = notRunInterrupted
 		}
 	case r.State.Is(gtypes.SpecStateTimedout) && strings.Contains(r.Failure.Message, "suite timeout"):
 		rec.State = reports.Errored
@@ -322,6 +378,37 @@ func finish(rec *reports.Scenario, r ginkgo.SpecReport, afterInterrupt bool) {
 		rec.State = reports.Failed
 		rec.Failure = r.Failure.Message
 	}
+}
+
+// suiteEnv is a suite file's environment, closed once: after its last
+// scenario's verdict, or after the run.
+type suiteEnv struct {
+	mu     sync.Mutex
+	env    *harness.Environment
+	closed bool
+}
+
+// set records the environment BeforeAll started; one started after the
+// run already closed the suite's (an interrupt) is closed at once.
+func (s *suiteEnv) set(env *harness.Environment) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed && env != nil {
+		_ = env.Close()
+		return
+	}
+	s.env = env
+}
+
+// close closes the environment, if one started; a second call waits for
+// the first to finish.
+func (s *suiteEnv) close() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.closed && s.env != nil {
+		_ = s.env.Close()
+	}
+	s.closed = true
 }
 
 // runScenario is one scenario: steady state, inject, observe, assert,

@@ -98,5 +98,7 @@ var _ = Describe("a gateway that ignores SIGTERM", func() {
 		for _, g := range groups {
 			Eventually(func() []int { return processesInGroup(g) }, 15*time.Second, 100*time.Millisecond).Should(BeEmpty(), "well before the 60s grace")
 		}
+		left, _ := filepath.Glob(filepath.Join(tmp, "gatecrash-*"))
+		Expect(left).To(BeEmpty(), "its work dir is removed")
 	})
 })

@@ -228,7 +228,7 @@ scenarios:
 		Eventually(s, time.Minute).Should(gexec.Exit(2))
 		Expect(s.Out).To(gbytes.Say(`ERR   builtin reference gateway / hung origin`))
 		Expect(s.Out).To(gbytes.Say(`stopped: the run's --timeout was reached`))
-		Expect(s.Out).To(gbytes.Say(`SKIP  .*\(not run: the run was interrupted or timed out\)`))
+		Expect(s.Out).To(gbytes.Say(`SKIP  .*\(not run: the run's --timeout was reached\)`))
 		validateJUnit(junit)
 		Expect(readJUnit(junit).Errors).To(Equal(1))
 	})
