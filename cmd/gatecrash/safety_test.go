@@ -89,11 +89,20 @@ var _ = Describe("an interrupt", func() {
 			Eventually(s.Out, time.Minute, time.Millisecond).Should(gbytes.Say(fmt.Sprintf(`PASS  many / control %d `, n)))
 			s.Signal(sig)
 			Eventually(s, time.Minute).Should(gexec.Exit(130))
-			summary, _ := jsonSummary(jsonPath)
+			summary, scenarios := jsonSummary(jsonPath)
 			Expect(summary).To(HaveKeyWithValue("scenarios", n))
 			// Every scenario ran (one may fail on a machine too busy to
 			// answer in time: not what this is about).
-			Expect(summary).To(HaveKeyWithValue("interrupted", 0))
+			var notPassed []any
+			for _, sc := range scenarios {
+				if sc["state"] != "passed" {
+					notPassed = append(notPassed, sc["name"], sc["state"], sc["failure"])
+				}
+			}
+			Expect(summary).To(HaveKeyWithValue("interrupted", 0), "not passed: %v", notPassed)
+			if len(notPassed) > 0 {
+				AddReportEntry("scenarios that did not pass", notPassed)
+			}
 			Expect(readJUnit(junit).Tests).To(Equal(n))
 			Expect(tempLeftovers(tmp)).To(BeEmpty(), "no temporary report file nor work dir")
 		})
