@@ -179,3 +179,33 @@ scenarios:
 		Expect(tempLeftovers(tmp)).To(BeEmpty(), "no work dir left")
 	})
 })
+
+var _ = Describe("an interrupt of -p", func() {
+	It("after its workers have finished, while it merges and writes the reports, is exit 130 with complete reports", func() {
+		tmp := GinkgoT().TempDir()
+		const n = 1200
+		suite := controlSuite(tmp, n)
+		jsonPath, html := filepath.Join(tmp, "report.json"), filepath.Join(tmp, "report.html")
+		s := gatecrash(tmp, "run", "-p", "2", "--json", jsonPath, "--html", html, "--junit", filepath.Join(tmp, "junit.xml"), suite)
+		parent := s.Command.Process.Pid
+		workers := func() int {
+			live := 0
+			for _, p := range procs() {
+				if p.ppid == parent && p.state != "Z" {
+					live++
+				}
+			}
+			return live
+		}
+		Eventually(workers, time.Minute, 10*time.Millisecond).Should(Equal(2))
+		// The moment both workers are gone, the parent is merging.
+		Eventually(workers, 3*time.Minute, 2*time.Millisecond).Should(BeZero())
+		s.Interrupt()
+		Eventually(s, time.Minute).Should(gexec.Exit(130))
+		summary, _ := jsonSummary(jsonPath)
+		Expect(summary).To(HaveKeyWithValue("scenarios", n))
+		Expect(summary).To(HaveKeyWithValue("interrupted", 0))
+		Expect(html).To(BeAnExistingFile())
+		Expect(tempLeftovers(tmp)).To(BeEmpty())
+	})
+})
