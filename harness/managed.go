@@ -128,7 +128,8 @@ func (g *Managed) Start(ctx context.Context, a Addresses) error {
 		return err
 	}
 	for name, data := range files {
-		if err := os.WriteFile(filepath.Join(a.WorkDir, name), data, 0o644); err != nil {
+		// Only the gateway's user reads its config: it may hold secrets.
+		if err := os.WriteFile(filepath.Join(a.WorkDir, name), data, 0o600); err != nil {
 			return fmt.Errorf("gateway %s: write config: %w", g.Name(), err)
 		}
 	}
@@ -152,12 +153,9 @@ func (g *Managed) Start(ctx context.Context, a Addresses) error {
 		cmd.Env = append(cmd.Env, k+"="+out)
 	}
 	for _, f := range g.LogFiles {
-		path, err := renderTemplate("logs", f, a)
+		path, err := RenderLogPath(f, a)
 		if err != nil {
 			return fmt.Errorf("gateway %s: %w", g.Name(), err)
-		}
-		if !filepath.IsAbs(path) {
-			path = filepath.Join(a.WorkDir, path)
 		}
 		g.logs.files = append(g.logs.files, path)
 	}
@@ -239,6 +237,23 @@ func (g *Managed) Start(ctx context.Context, a Addresses) error {
 // startSettle is how long a gateway must stay up after its readiness probe
 // passed for its start to count.
 const startSettle = 100 * time.Millisecond
+
+// RenderLogPath renders a managed gateway's log file (a template, relative
+// to the work dir) with a, and refuses a path outside the work dir: what a
+// log holds goes into reports, so it must not be any file on the machine.
+func RenderLogPath(log string, a Addresses) (string, error) {
+	path, err := renderTemplate("logs", log, a)
+	if err != nil {
+		return "", err
+	}
+	if !filepath.IsAbs(path) {
+		path = filepath.Join(a.WorkDir, path)
+	}
+	if rel, err := filepath.Rel(a.WorkDir, path); err != nil || !filepath.IsLocal(rel) {
+		return "", fmt.Errorf("log %s: %s is outside the work dir %s", log, path, a.WorkDir)
+	}
+	return path, nil
+}
 
 // exitedError is a gateway that exited while it was starting.
 type exitedError struct {

@@ -110,3 +110,23 @@ var _ = Describe("a managed gateway that daemonizes", func() {
 		gone(pidFile)
 	})
 })
+
+var _ = Describe("a managed gateway's files", func() {
+	It("are rendered readable by their owner only, and its logs must stay in the work dir", func(ctx SpecContext) {
+		dir, work := GinkgoT().TempDir(), GinkgoT().TempDir()
+		tmpl := filepath.Join(dir, "gw.conf.tmpl")
+		Expect(os.WriteFile(tmpl, []byte("secret {{.Listen}}\n"), 0o644)).To(Succeed())
+		_, err := harness.Start(ctx, harness.Config{WorkDir: work, Gateway: &harness.Managed{
+			Command: []string{"sh", "-c", "exit 1"}, Templates: []string{tmpl},
+		}})
+		Expect(err).To(MatchError(ContainSubstring("exited during start-up")))
+		info, err := os.Stat(filepath.Join(work, "gw.conf"))
+		Expect(err).NotTo(HaveOccurred())
+		Expect(info.Mode().Perm()).To(Equal(os.FileMode(0o600)))
+
+		_, err = harness.Start(ctx, harness.Config{WorkDir: work, Gateway: &harness.Managed{
+			Command: []string{"sh", "-c", "exec sleep 60"}, LogFiles: []string{"{{.WorkDir}}/../shadow"},
+		}})
+		Expect(err).To(MatchError(ContainSubstring("is outside the work dir")))
+	})
+})

@@ -191,6 +191,23 @@ func (s *Suite) validateGateway(d *decoder) {
 			d.failPath("gateway.url", "gateway.url: an attached gateway needs the fixed addresses it was configured with: set origin.listen and dns.listen (127.0.0.1:port)")
 		}
 	case "command":
+		// A template is copied into the work dir and a log is read into
+		// reports: neither may name a file outside the suite's folder (or
+		// the work dir), such as /etc/shadow.
+		for i, t := range g.Templates {
+			if !filepath.IsLocal(t) {
+				at := fmt.Sprintf("gateway.templates[%d]", i)
+				d.failPath(at, "%s: expected a path inside the suite's folder, such as nginx.conf.tmpl; got %q", at, t)
+				return
+			}
+		}
+		for i, l := range g.Logs {
+			if !logInWorkDir(l) {
+				at := fmt.Sprintf("gateway.logs[%d]", i)
+				d.failPath(at, "%s: expected a path inside the gateway's work dir, such as error.log or {{.WorkDir}}/error.log; got %q", at, l)
+				return
+			}
+		}
 		m := s.Managed()
 		for i, t := range m.Templates {
 			if _, err := os.Stat(t); err != nil {
@@ -217,6 +234,14 @@ func (s *Suite) validateGateway(d *decoder) {
 			d.failPath(at, "%s: %v%s", at, problem, hint)
 		}
 	}
+}
+
+// logInWorkDir reports whether a managed gateway's log file, a template
+// rendered with placeholder addresses, stays inside the work dir.
+func logInWorkDir(l string) bool {
+	_, err := harness.RenderLogPath(l, placeholderAddresses)
+	var te *harness.TemplateError
+	return err == nil || errors.As(err, &te) // a template error is reported below
 }
 
 // addressFields lists what a template can use, such as {{.Listen}}.
