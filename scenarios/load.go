@@ -15,6 +15,7 @@ import (
 	"github.com/goccy/go-yaml/parser"
 	gtypes "github.com/onsi/ginkgo/v2/types"
 
+	"github.com/gatecrash/gatecrash/faults"
 	"github.com/gatecrash/gatecrash/harness"
 )
 
@@ -125,6 +126,8 @@ func (s *Suite) validate(d *decoder) {
 		}
 		if sc.Fault.Fault == nil && !sc.Fault.Control {
 			d.failPath(at, "%s: expected a fault from the catalog (see gatecrash faults)", at)
+		} else if sc.Fault.Fault != nil {
+			s.checkFaultAgainstSuite(d, at, sc.Fault)
 		}
 		if p := sc.Request.Path; p != "" && !strings.HasPrefix(p, "/") {
 			d.failPath(at+".request.path", "%s.request.path: expected a path starting with /; got %q", at, p)
@@ -137,6 +140,25 @@ func (s *Suite) validate(d *decoder) {
 			d.failPath(at+".expect.fault_met", "%s.expect.fault_met: a control scenario (fault: none) injects nothing to meet; remove fault_met or name a fault", at)
 		}
 		sc.Expect.validate(d, at+".expect", sc.Load != nil)
+	}
+}
+
+// checkFaultAgainstSuite finds at validation what a fault's injection would
+// refuse at run time: an instance the suite does not have, an address the
+// origin already has.
+func (s *Suite) checkFaultAgainstSuite(d *decoder, at string, f FaultRef) {
+	facts := faults.SuiteFacts{Instances: max(s.Origin.Instances, 1), OriginHost: "127.0.0.1"}
+	if host, _, err := net.SplitHostPort(s.Origin.Listen); err == nil {
+		facts.OriginHost = host
+	}
+	at += ".fault"
+	if err := f.Options.CheckSuite(facts); err != nil {
+		d.failPath(at, "%s.%s: %v", at, f.Name, err)
+	}
+	if c, ok := f.Fault.(faults.SuiteChecker); ok {
+		if err := c.CheckSuite(facts); err != nil {
+			d.failPath(at, "%s.%s: %v", at, f.Name, err)
+		}
 	}
 }
 
