@@ -266,6 +266,21 @@ func logInWorkDir(l string) bool {
 	return err == nil || errors.As(err, &te) // a template error is reported below
 }
 
+// Warnings are what validation notices that may only be true of this
+// machine, so they do not make the suite invalid: a managed gateway's
+// command that is not installed here (a run fails on it).
+func (s *Suite) Warnings() []string {
+	var out []string
+	if len(s.Gateway.Command) > 0 {
+		if argv, _, err := s.Managed().Render(placeholderAddresses); err == nil {
+			if _, err := exec.LookPath(argv[0]); err != nil {
+				out = append(out, fmt.Sprintf("gateway.command[0]: %s is not installed here (%v); a run will fail until it is", argv[0], errors.Unwrap(err)))
+			}
+		}
+	}
+	return out
+}
+
 // addressFields lists what a template can use, such as {{.Listen}}.
 func addressFields() string {
 	t := reflect.TypeFor[harness.Addresses]()
