@@ -91,6 +91,6 @@ func (f *BodyStall) Inject(_ context.Context, env *harness.Environment, opts Opt
 		if _, err := o.AnswerTo(req, conn).Write(f.answer()); err != nil {
 			return
 		}
-		<-ctx.Done()
+		<-harness.PeerClosed(ctx, conn).Done()
 	}), nil
 }

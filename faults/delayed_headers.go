@@ -49,7 +49,11 @@ func (f *DelayedHeaders) Inject(_ context.Context, env *harness.Environment, opt
 		if err != nil {
 			return
 		}
-		if !pause(ctx, f.Delay) {
+		held := harness.PeerClosed(ctx, conn)
+		if !pause(held, f.Delay) {
+			if ctx.Err() == nil {
+				return // the gateway gave up
+			}
 			cleared(conn)
 		}
 		head, body := wireBytes(o.Response(req))

@@ -82,6 +82,7 @@ func (f *DribbledHeaders) Inject(_ context.Context, env *harness.Environment, op
 		if err != nil {
 			return
 		}
+		held := harness.PeerClosed(ctx, conn)
 		head, body := wireBytes(o.Response(req))
 		parts := f.pieces(head)
 		w := o.AnswerTo(req, conn)
@@ -90,7 +91,10 @@ func (f *DribbledHeaders) Inject(_ context.Context, env *harness.Environment, op
 				return
 			}
 			parts = parts[1:]
-			if !pause(ctx, f.Interval) {
+			if !pause(held, f.Interval) {
+				if ctx.Err() == nil {
+					return // the gateway gave up
+				}
 				cleared(conn)
 				break
 			}

@@ -32,6 +32,33 @@ type Validator interface {
 	Validate() error
 }
 
+// SuiteFacts is what a fault's parameters may be checked against before
+// anything starts: the suite it runs in.
+type SuiteFacts struct {
+	// Instances is how many origin instances the suite has (origin.instances).
+	Instances int
+	// OriginHost is the loopback address the gateway reaches the origin on.
+	OriginHost string
+}
+
+// SuiteChecker is implemented by faults whose parameters depend on the
+// suite (an instance number, an address the origin must not already
+// have), so that validating a suite finds what a run would. The error is
+// written for the user who wrote the suite.
+type SuiteChecker interface {
+	CheckSuite(s SuiteFacts) error
+}
+
+// CheckSuite checks the instances the options name against the suite's.
+func (o Options) CheckSuite(s SuiteFacts) error {
+	for _, n := range o.Instances {
+		if n > s.Instances {
+			return fmt.Errorf("instances: expected origin instances from 1 to %d (origin.instances); got %d", s.Instances, n)
+		}
+	}
+	return nil
+}
+
 // Injection is a fault in effect.
 type Injection struct {
 	// Clear ends the fault; the environment is healthy again afterwards.

@@ -22,11 +22,15 @@ func init() {
 	})
 }
 
-// Inject makes the origin hold every new connection until the fault clears.
+// Inject makes the origin hold every new connection until the fault clears,
+// or until the gateway closes its side.
 func (f *Hang) Inject(_ context.Context, env *harness.Environment, opts Options) (Injection, error) {
 	return originBehavior(env, opts, func(ctx context.Context, conn net.Conn, o *harness.Origin) {
 		defer conn.Close()
-		_, _ = o.ReadRequest(conn)
-		<-ctx.Done()
+		if _, err := o.ReadRequest(conn); err != nil {
+			return
+		}
+		// Held until the fault clears or the gateway gives up.
+		<-harness.PeerClosed(ctx, conn).Done()
 	}), nil
 }

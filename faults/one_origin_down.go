@@ -34,6 +34,14 @@ func (f *OneOriginDown) Validate() error {
 	return nil
 }
 
+// CheckSuite checks that the suite has the instance.
+func (f *OneOriginDown) CheckSuite(s SuiteFacts) error {
+	if f.Instance > s.Instances {
+		return fmt.Errorf("instance: expected an origin instance from 1 to %d (origin.instances); got %d", s.Instances, f.Instance)
+	}
+	return nil
+}
+
 // Inject stops the listener of the instance's proxy.
 func (f *OneOriginDown) Inject(_ context.Context, env *harness.Environment, _ Options) (Injection, error) {
 	if err := f.Validate(); err != nil {

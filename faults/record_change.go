@@ -39,6 +39,9 @@ func (f *RecordChange) Validate() error {
 	return err
 }
 
+// CheckSuite checks that the address is not the origin's own.
+func (f *RecordChange) CheckSuite(s SuiteFacts) error { return notOriginHost(f.Address, s) }
+
 // Inject serves the first origin on the new address through a proxy of its
 // own, points DNS there, then takes the old address down.
 func (f *RecordChange) Inject(_ context.Context, env *harness.Environment, opts Options) (Injection, error) {

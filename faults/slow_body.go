@@ -68,6 +68,7 @@ func (f *SlowBody) Inject(_ context.Context, env *harness.Environment, opts Opti
 		if err != nil {
 			return
 		}
+		held := harness.PeerClosed(ctx, conn)
 		w := o.AnswerTo(req, conn)
 		if _, err := w.Write(madeUpHead(f.BodySize)); err != nil {
 			return
@@ -80,7 +81,10 @@ func (f *SlowBody) Inject(_ context.Context, env *harness.Environment, opts Opti
 		for sent := 0; sent < len(body); {
 			n := min(chunk, len(body)-sent)
 			due := start.Add(time.Duration(float64(sent+n) / float64(f.BytesPerSecond) * float64(time.Second)))
-			if !pause(ctx, time.Until(due)) {
+			if !pause(held, time.Until(due)) {
+				if ctx.Err() == nil {
+					return // the gateway gave up
+				}
 				cleared(conn)
 				n = len(body) - sent
 			}

@@ -70,6 +70,6 @@ func (f *SlowClose) Inject(_ context.Context, env *harness.Environment, opts Opt
 		if _, err := o.AnswerTo(req, conn).Write(append(head, body...)); err != nil {
 			return
 		}
-		pause(ctx, f.Delay)
+		pause(harness.PeerClosed(ctx, conn), f.Delay) // or until the gateway closes first
 	}), nil
 }

@@ -38,6 +38,18 @@ func (f *WrongAddress) Validate() error {
 	return err
 }
 
+// CheckSuite checks that the address is not the origin's own: the origin
+// answers there, so it is not a wrong address.
+func (f *WrongAddress) CheckSuite(s SuiteFacts) error { return notOriginHost(f.Address, s) }
+
+// notOriginHost refuses the origin's current address as a fault's address.
+func notOriginHost(address string, s SuiteFacts) error {
+	if ip := net.ParseIP(address); ip != nil && ip.Equal(net.ParseIP(s.OriginHost)) {
+		return fmt.Errorf("address: the origin is already on %s; expected another loopback address, such as 127.0.0.2", address)
+	}
+	return nil
+}
+
 // loopbackIPv4 parses s as an IPv4 loopback address; field names it in
 // the message.
 func loopbackIPv4(field, s string) (net.IP, error) {

@@ -282,7 +282,7 @@ func Do(ctx context.Context, baseURL string, req Request) Observation {
 	}
 	hreq.Close = true
 
-	dialer := net.Dialer{Deadline: deadline}
+	dialer := net.Dialer{Deadline: deadline, Control: loopbackOnly}
 	conn, err := dialer.DialContext(ctx, "tcp", base.Host)
 	if err != nil {
 		return fail(classify(err, ErrConnect), err)

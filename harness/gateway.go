@@ -366,7 +366,8 @@ func (g *Attached) Alive() bool {
 	if err != nil {
 		return false
 	}
-	c, err := net.DialTimeout("tcp", u.Host, time.Second)
+	dialer := net.Dialer{Timeout: time.Second, Control: loopbackOnly}
+	c, err := dialer.Dial("tcp", u.Host)
 	if err != nil {
 		return false
 	}

@@ -384,15 +384,18 @@ func (w withContext) RoundTrip(r *http.Request) (*http.Response, error) {
 	return w.next.RoundTrip(r.WithContext(w.ctx))
 }
 
-// loopbackOnly refuses to connect anywhere but loopback: a load never
-// leaves the machine.
+// loopbackOnly refuses to connect anywhere but loopback. Every dialer that
+// reaches the gateway (a load, a single request, the readiness probe, the
+// liveness check) has it as its Control hook, which runs on the address
+// actually dialled, after name resolution and before the connect: a name
+// such as localhost mapped off the machine is refused, not trusted.
 func loopbackOnly(_, address string, _ syscall.RawConn) error {
 	host, _, err := net.SplitHostPort(address)
 	if err != nil {
 		return err
 	}
 	if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() {
-		return fmt.Errorf("load: %s is not a loopback address; gatecrash only loads gateways on this machine", address)
+		return fmt.Errorf("%s is not a loopback address; gatecrash only sends to gateways on this machine", address)
 	}
 	return nil
 }

@@ -10,6 +10,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"syscall"
 	"text/template"
@@ -48,7 +49,10 @@ type Managed struct {
 	url  string
 	cmd  *exec.Cmd
 	done chan struct{} // closed when the process has exited
-	err  error         // how it exited, valid after done
+	// exiting is closed when the gateway's own process has exited (the
+	// supervisor may still be stopping what it left).
+	exiting chan struct{}
+	err     error // how it exited, valid after done
 
 	logs logSources
 }
@@ -124,7 +128,8 @@ func (g *Managed) Start(ctx context.Context, a Addresses) error {
 		return err
 	}
 	for name, data := range files {
-		if err := os.WriteFile(filepath.Join(a.WorkDir, name), data, 0o644); err != nil {
+		// Only the gateway's user reads its config: it may hold secrets.
+		if err := os.WriteFile(filepath.Join(a.WorkDir, name), data, 0o600); err != nil {
 			return fmt.Errorf("gateway %s: write config: %w", g.Name(), err)
 		}
 	}
@@ -148,12 +153,9 @@ func (g *Managed) Start(ctx context.Context, a Addresses) error {
 		cmd.Env = append(cmd.Env, k+"="+out)
 	}
 	for _, f := range g.LogFiles {
-		path, err := renderTemplate("logs", f, a)
+		path, err := RenderLogPath(f, a)
 		if err != nil {
 			return fmt.Errorf("gateway %s: %w", g.Name(), err)
-		}
-		if !filepath.IsAbs(path) {
-			path = filepath.Join(a.WorkDir, path)
 		}
 		g.logs.files = append(g.logs.files, path)
 	}
@@ -162,7 +164,23 @@ func (g *Managed) Start(ctx context.Context, a Addresses) error {
 	// A gateway that daemonizes behind our back keeps the output pipe open;
 	// do not wait for it once the supervisor is gone.
 	cmd.WaitDelay = time.Second
-	g.cmd, g.done = cmd, make(chan struct{})
+	// The supervisor writes to this pipe the moment the gateway's process
+	// exits, before it stops what is left: a daemonizing gateway's daemon
+	// may already answer the readiness probe by then.
+	exitR, exitW, err := os.Pipe()
+	if err != nil {
+		return fmt.Errorf("gateway %s: %w", g.Name(), err)
+	}
+	defer exitW.Close()
+	cmd.ExtraFiles = []*os.File{exitW}
+	cmd.Env = append(cmd.Env, superviseExitFDEnv+"=3")
+	g.cmd, g.done, g.exiting = cmd, make(chan struct{}), make(chan struct{})
+	go func() {
+		// A byte, or EOF when the supervisor is gone.
+		_, _ = exitR.Read(make([]byte, 1))
+		exitR.Close()
+		close(g.exiting)
+	}()
 
 	// Pdeathsig fires when the thread that started the child exits, so start
 	// it from a locked thread that lives as long as the child.
@@ -184,7 +202,12 @@ func (g *Managed) Start(ctx context.Context, a Addresses) error {
 	g.url = "http://" + a.Listen
 	alive := func() error {
 		select {
-		case <-g.done:
+		case <-g.exiting:
+			// Its output is whole once the supervisor is gone.
+			select {
+			case <-g.done:
+			case <-time.After(g.grace() + 2*time.Second):
+			}
 			return &exitedError{g.Name(), g.err, g.Logs()}
 		default:
 			return nil
@@ -198,7 +221,38 @@ func (g *Managed) Start(ctx context.Context, a Addresses) error {
 		}
 		return fmt.Errorf("gateway %s: %w; its output:\n%s", g.Name(), err, indent(g.Logs()))
 	}
+	// A daemonizing gateway's first process exits as its daemon starts to
+	// answer: the probe may pass a moment before the supervisor, having
+	// stopped the daemon, reports the exit.
+	select {
+	case <-g.exiting:
+		err := alive()
+		_ = g.Stop()
+		return err
+	case <-time.After(startSettle):
+	}
 	return nil
+}
+
+// startSettle is how long a gateway must stay up after its readiness probe
+// passed for its start to count.
+const startSettle = 100 * time.Millisecond
+
+// RenderLogPath renders a managed gateway's log file (a template, relative
+// to the work dir) with a, and refuses a path outside the work dir: what a
+// log holds goes into reports, so it must not be any file on the machine.
+func RenderLogPath(log string, a Addresses) (string, error) {
+	path, err := renderTemplate("logs", log, a)
+	if err != nil {
+		return "", err
+	}
+	if !filepath.IsAbs(path) {
+		path = filepath.Join(a.WorkDir, path)
+	}
+	if rel, err := filepath.Rel(a.WorkDir, path); err != nil || !filepath.IsLocal(rel) {
+		return "", fmt.Errorf("log %s: %s is outside the work dir %s", log, path, a.WorkDir)
+	}
+	return path, nil
 }
 
 // exitedError is a gateway that exited while it was starting.
@@ -209,6 +263,9 @@ type exitedError struct {
 }
 
 func (e *exitedError) Error() string {
+	if strings.Contains(e.output, daemonizedText) {
+		return fmt.Sprintf("gateway %s: %s; gatecrash stopped it; its output:\n%s", e.name, strings.TrimPrefix(daemonizedText, "the gateway "), indent(e.output))
+	}
 	return fmt.Sprintf("gateway %s exited during start-up (%v); its output:\n%s", e.name, e.err, indent(e.output))
 }
 
@@ -234,7 +291,7 @@ func (g *Managed) Alive() bool {
 		return false
 	}
 	select {
-	case <-g.done:
+	case <-g.exiting:
 		return false
 	default:
 		return true
@@ -292,6 +349,9 @@ func FreePort() (string, error) {
 const (
 	superviseEnv      = "GATECRASH_SUPERVISE"
 	superviseGraceEnv = "GATECRASH_SUPERVISE_GRACE_MS"
+	// superviseExitFDEnv names the descriptor the supervisor writes a byte
+	// to when the gateway's process exits.
+	superviseExitFDEnv = "GATECRASH_SUPERVISE_EXIT_FD"
 )
 
 func init() {
@@ -321,6 +381,15 @@ func supervise(argv []string) int {
 	if parent == 1 {
 		return 1
 	}
+	// A gateway that daemonizes forks, calls setsid and lets its first
+	// process exit: the daemon leaves our process group, and would be
+	// reparented to init, out of reach. As a subreaper, this process
+	// adopts it instead, so descendants() still finds it.
+	_, _, _ = syscall.RawSyscall(syscall.SYS_PRCTL, prSetChildSubreaper, 1, 0)
+	// The exit report is this process's alone, not the gateway's.
+	if fd, err := strconv.Atoi(os.Getenv(superviseExitFDEnv)); err == nil {
+		syscall.CloseOnExec(fd)
+	}
 	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = nil, os.Stdout, os.Stderr
 	cmd.Env = withoutSupervise(os.Environ())
@@ -330,12 +399,21 @@ func supervise(argv []string) int {
 	}
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
-	killGroup := func() { _ = syscall.Kill(-os.Getpid(), syscall.SIGKILL) }
+	killGroup := func() {
+		killDescendants()
+		_ = syscall.Kill(-os.Getpid(), syscall.SIGKILL)
+	}
 	select {
 	case err := <-done:
+		if fd, err := strconv.Atoi(os.Getenv(superviseExitFDEnv)); err == nil {
+			_, _ = os.NewFile(uintptr(fd), "exit report").Write([]byte{1})
+		}
 		// Workers the gateway forked would outlive it: end them, but let
 		// this process exit with the gateway's own status.
-		killGroupExceptSelf()
+		if daemonized(err == nil) {
+			fmt.Fprintf(os.Stderr, "gatecrash: %s\n", daemonizedText)
+		}
+		killDescendants()
 		var exit *exec.ExitError
 		if errors.As(err, &exit) {
 			fmt.Fprintf(os.Stderr, "gatecrash: gateway %s exited: %v\n", filepath.Base(argv[0]), err)
@@ -370,23 +448,96 @@ func supervise(argv []string) int {
 	}
 }
 
-// killGroupExceptSelf SIGKILLs the other processes of this process group.
-func killGroupExceptSelf() {
+// prSetChildSubreaper is prctl's PR_SET_CHILD_SUBREAPER (Linux 3.4).
+const prSetChildSubreaper = 36
+
+// daemonizedText is what the supervisor says of a gateway that left the
+// foreground; Managed finds it in the output to name the cause.
+const daemonizedText = "the gateway daemonized: its command must stay in the foreground, e.g. nginx -g 'daemon off;'"
+
+// proc is one live process as /proc/<pid>/stat shows it.
+type proc struct{ pid, ppid, pgrp int }
+
+// processes lists the live processes (zombies left out).
+func processes() []proc {
+	entries, _ := os.ReadDir("/proc")
+	var out []proc
+	for _, e := range entries {
+		var pid int
+		if _, err := fmt.Sscan(e.Name(), &pid); err != nil {
+			continue
+		}
+		stat, err := os.ReadFile("/proc/" + e.Name() + "/stat")
+		if err != nil {
+			continue
+		}
+		// "pid (comm) state ppid pgrp ...": comm may hold spaces or ')'.
+		i := strings.LastIndexByte(string(stat), ')')
+		if i < 0 {
+			continue
+		}
+		var state string
+		p := proc{pid: pid}
+		if _, err := fmt.Sscan(string(stat[i+1:]), &state, &p.ppid, &p.pgrp); err != nil || state == "Z" || state == "X" {
+			continue
+		}
+		out = append(out, p)
+	}
+	return out
+}
+
+// descendants are the live processes whose parent chain leads to this one:
+// the gateway, what it forked, and (this process being a subreaper) what
+// daemonized and was orphaned.
+func descendants() []proc {
+	all := processes()
+	parent := make(map[int]int, len(all))
+	for _, p := range all {
+		parent[p.pid] = p.ppid
+	}
 	self := os.Getpid()
-	for range 10 {
-		found := false
-		entries, _ := os.ReadDir("/proc")
-		for _, e := range entries {
-			var pid int
-			if _, err := fmt.Sscan(e.Name(), &pid); err != nil || pid == self {
-				continue
-			}
-			if pgid, err := syscall.Getpgid(pid); err == nil && pgid == self {
-				_ = syscall.Kill(pid, syscall.SIGKILL)
-				found = true
+	var out []proc
+	for _, p := range all {
+		for q, hops := p.ppid, 0; q > 1 && hops < len(all); q, hops = parent[q], hops+1 {
+			if q == self {
+				out = append(out, p)
+				break
 			}
 		}
-		if !found {
+	}
+	return out
+}
+
+// daemonized reports, once the gateway's process exited (exitedOK: with
+// status 0), whether it went into the background: a descendant left this
+// process group (setsid), or the process exited cleanly leaving others
+// running (the daemon may not have called setsid yet).
+func daemonized(exitedOK bool) bool {
+	for _, p := range descendants() {
+		if exitedOK || p.pgrp != os.Getpid() {
+			return true
+		}
+	}
+	return false
+}
+
+// killDescendants SIGKILLs every descendant, in this process group or not,
+// until none is left, and reaps those that became this process's children.
+// Call it once the gateway's own process was waited for (or when exiting
+// anyway): reaping takes any child.
+func killDescendants() {
+	for range 100 {
+		left := descendants()
+		for _, p := range left {
+			_ = syscall.Kill(p.pid, syscall.SIGKILL)
+		}
+		for {
+			var ws syscall.WaitStatus
+			if pid, err := syscall.Wait4(-1, &ws, syscall.WNOHANG, nil); pid <= 0 || err != nil {
+				break
+			}
+		}
+		if len(left) == 0 {
 			return
 		}
 		time.Sleep(10 * time.Millisecond)

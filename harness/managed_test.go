@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -66,5 +67,66 @@ var _ = Describe("a managed gateway", func() {
 	It("that is not installed is an error naming the command", func(ctx SpecContext) {
 		err := start(ctx, &harness.Managed{Command: []string{"gatecrash-no-such-gateway"}})
 		Expect(err).To(MatchError(ContainSubstring(`command "gatecrash-no-such-gateway"`)))
+	})
+})
+
+var _ = Describe("a managed gateway that daemonizes", func() {
+	// daemon is a shell command that starts a process in a session of its
+	// own (as a daemon's setsid does) that writes its pid to pidFile.
+	daemon := func(pidFile string) string {
+		return `setsid sh -c 'echo $$ > ` + pidFile + `; exec sleep 300' </dev/null >/dev/null 2>&1 &`
+	}
+	gone := func(pidFile string) {
+		GinkgoHelper()
+		Eventually(func() []byte { b, _ := os.ReadFile(pidFile); return b }).ShouldNot(BeEmpty())
+		pid, err := os.ReadFile(pidFile)
+		Expect(err).NotTo(HaveOccurred())
+		Eventually(func() bool {
+			stat, err := os.ReadFile("/proc/" + strings.TrimSpace(string(pid)) + "/stat")
+			// A zombie is gone too: only its parent's wait is missing.
+			return os.IsNotExist(err) || strings.Contains(string(stat), ") Z ")
+		}, 10*time.Second).Should(BeTrue(), "the daemonized process %s is gone", pid)
+	}
+
+	It("at start-up is reported as such, and nothing is left running", func(ctx SpecContext) {
+		pidFile := filepath.Join(GinkgoT().TempDir(), "pid")
+		_, err := harness.Start(ctx, harness.Config{WorkDir: GinkgoT().TempDir(), Gateway: &harness.Managed{
+			Label:   "daemon",
+			Command: []string{"sh", "-c", daemon(pidFile) + " sleep 0.2; exit 0"},
+			Ready:   &harness.Readiness{Within: 10 * time.Second},
+		}})
+		Expect(err).To(MatchError(ContainSubstring("gateway daemon: daemonized: its command must stay in the foreground, e.g. nginx -g 'daemon off;'")))
+		gone(pidFile)
+	})
+
+	It("while its command stays in the foreground has the daemon stopped with it", func(ctx SpecContext) {
+		pidFile := filepath.Join(GinkgoT().TempDir(), "pid")
+		_, err := harness.Start(ctx, harness.Config{WorkDir: GinkgoT().TempDir(), Gateway: &harness.Managed{
+			Label:   "half-daemon",
+			Command: []string{"sh", "-c", daemon(pidFile) + " exec sleep 60"},
+			Ready:   &harness.Readiness{Within: 700 * time.Millisecond},
+		}})
+		Expect(err).To(MatchError(ContainSubstring("readiness probe")))
+		gone(pidFile)
+	})
+})
+
+var _ = Describe("a managed gateway's files", func() {
+	It("are rendered readable by their owner only, and its logs must stay in the work dir", func(ctx SpecContext) {
+		dir, work := GinkgoT().TempDir(), GinkgoT().TempDir()
+		tmpl := filepath.Join(dir, "gw.conf.tmpl")
+		Expect(os.WriteFile(tmpl, []byte("secret {{.Listen}}\n"), 0o644)).To(Succeed())
+		_, err := harness.Start(ctx, harness.Config{WorkDir: work, Gateway: &harness.Managed{
+			Command: []string{"sh", "-c", "exit 1"}, Templates: []string{tmpl},
+		}})
+		Expect(err).To(MatchError(ContainSubstring("exited during start-up")))
+		info, err := os.Stat(filepath.Join(work, "gw.conf"))
+		Expect(err).NotTo(HaveOccurred())
+		Expect(info.Mode().Perm()).To(Equal(os.FileMode(0o600)))
+
+		_, err = harness.Start(ctx, harness.Config{WorkDir: work, Gateway: &harness.Managed{
+			Command: []string{"sh", "-c", "exec sleep 60"}, LogFiles: []string{"{{.WorkDir}}/../shadow"},
+		}})
+		Expect(err).To(MatchError(ContainSubstring("is outside the work dir")))
 	})
 })

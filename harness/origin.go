@@ -59,6 +59,7 @@ type Origin struct {
 
 	connections atomic.Int64
 	requests    atomic.Int64
+	held        atomic.Int64 // connections a behaviour holds now
 	journal     *journal
 
 	mu       sync.Mutex
@@ -123,6 +124,10 @@ func (o *Origin) Connections() int { return int(o.connections.Load()) }
 // Requests is how many requests the origin read since the last Reset, whether
 // it answered them with a route or a fault's behaviour.
 func (o *Origin) Requests() int { return int(o.requests.Load()) }
+
+// Held is how many connections a fault's behaviour holds now: what is in
+// flight, which must fall back when the gateway gives up on them.
+func (o *Origin) Held() int { return int(o.held.Load()) }
 
 // CountRequest records one request read by a behaviour.
 func (o *Origin) CountRequest() { o.requests.Add(1) }
@@ -271,8 +276,10 @@ func (o *Origin) acceptLoop() {
 			continue
 		}
 		o.wg.Add(1)
+		o.held.Add(1)
 		go func() {
 			defer o.wg.Done()
+			defer o.held.Add(-1)
 			// A behaviour blocked reading a silent client must still end
 			// when the fault clears or the origin stops: its reads fail from
 			// then on, while it may still write (a held answer goes out).
@@ -336,6 +343,23 @@ func (o *Origin) ReadRequest(conn net.Conn) (*http.Request, error) {
 	o.CountRequest()
 	entry := o.journal.request(conn, req)
 	return req.WithContext(context.WithValue(req.Context(), reqEntryKey{}, entry)), nil
+}
+
+// PeerClosed returns a context that ends with ctx, or as soon as the peer
+// closes its side of conn. From the call on it reads and discards what the
+// peer sends, so call it once the request was read. A behaviour that holds a
+// connection waits on it, so that it lets the connection go when the gateway
+// gives up, not only when the fault clears: otherwise every request sent
+// during a long fault keeps a descriptor, in CLOSE-WAIT, until the end. The
+// reading ends when conn is closed (or ctx ends: the origin then sets a past
+// read deadline on it).
+func PeerClosed(ctx context.Context, conn net.Conn) context.Context {
+	ctx, cancel := context.WithCancel(ctx)
+	go func() {
+		defer cancel()
+		_, _ = io.Copy(io.Discard, conn)
+	}()
+	return ctx
 }
 
 // AnswerTo is where a behaviour writes its answer to req (read with

@@ -15,6 +15,7 @@ import (
 	"github.com/goccy/go-yaml/parser"
 	gtypes "github.com/onsi/ginkgo/v2/types"
 
+	"github.com/gatecrash/gatecrash/faults"
 	"github.com/gatecrash/gatecrash/harness"
 )
 
@@ -125,6 +126,8 @@ func (s *Suite) validate(d *decoder) {
 		}
 		if sc.Fault.Fault == nil && !sc.Fault.Control {
 			d.failPath(at, "%s: expected a fault from the catalog (see gatecrash faults)", at)
+		} else if sc.Fault.Fault != nil {
+			s.checkFaultAgainstSuite(d, at, sc.Fault)
 		}
 		if p := sc.Request.Path; p != "" && !strings.HasPrefix(p, "/") {
 			d.failPath(at+".request.path", "%s.request.path: expected a path starting with /; got %q", at, p)
@@ -137,6 +140,25 @@ func (s *Suite) validate(d *decoder) {
 			d.failPath(at+".expect.fault_met", "%s.expect.fault_met: a control scenario (fault: none) injects nothing to meet; remove fault_met or name a fault", at)
 		}
 		sc.Expect.validate(d, at+".expect", sc.Load != nil)
+	}
+}
+
+// checkFaultAgainstSuite finds at validation what a fault's injection would
+// refuse at run time: an instance the suite does not have, an address the
+// origin already has.
+func (s *Suite) checkFaultAgainstSuite(d *decoder, at string, f FaultRef) {
+	facts := faults.SuiteFacts{Instances: max(s.Origin.Instances, 1), OriginHost: "127.0.0.1"}
+	if host, _, err := net.SplitHostPort(s.Origin.Listen); err == nil {
+		facts.OriginHost = host
+	}
+	at += ".fault"
+	if err := f.Options.CheckSuite(facts); err != nil {
+		d.failPath(at, "%s.%s: %v", at, f.Name, err)
+	}
+	if c, ok := f.Fault.(faults.SuiteChecker); ok {
+		if err := c.CheckSuite(facts); err != nil {
+			d.failPath(at, "%s.%s: %v", at, f.Name, err)
+		}
 	}
 }
 
@@ -191,6 +213,23 @@ func (s *Suite) validateGateway(d *decoder) {
 			d.failPath("gateway.url", "gateway.url: an attached gateway needs the fixed addresses it was configured with: set origin.listen and dns.listen (127.0.0.1:port)")
 		}
 	case "command":
+		// A template is copied into the work dir and a log is read into
+		// reports: neither may name a file outside the suite's folder (or
+		// the work dir), such as /etc/shadow.
+		for i, t := range g.Templates {
+			if !filepath.IsLocal(t) {
+				at := fmt.Sprintf("gateway.templates[%d]", i)
+				d.failPath(at, "%s: expected a path inside the suite's folder, such as nginx.conf.tmpl; got %q", at, t)
+				return
+			}
+		}
+		for i, l := range g.Logs {
+			if !logInWorkDir(l) {
+				at := fmt.Sprintf("gateway.logs[%d]", i)
+				d.failPath(at, "%s: expected a path inside the gateway's work dir, such as error.log or {{.WorkDir}}/error.log; got %q", at, l)
+				return
+			}
+		}
 		m := s.Managed()
 		for i, t := range m.Templates {
 			if _, err := os.Stat(t); err != nil {
@@ -217,6 +256,29 @@ func (s *Suite) validateGateway(d *decoder) {
 			d.failPath(at, "%s: %v%s", at, problem, hint)
 		}
 	}
+}
+
+// logInWorkDir reports whether a managed gateway's log file, a template
+// rendered with placeholder addresses, stays inside the work dir.
+func logInWorkDir(l string) bool {
+	_, err := harness.RenderLogPath(l, placeholderAddresses)
+	var te *harness.TemplateError
+	return err == nil || errors.As(err, &te) // a template error is reported below
+}
+
+// Warnings are what validation notices that may only be true of this
+// machine, so they do not make the suite invalid: a managed gateway's
+// command that is not installed here (a run fails on it).
+func (s *Suite) Warnings() []string {
+	var out []string
+	if len(s.Gateway.Command) > 0 {
+		if argv, _, err := s.Managed().Render(placeholderAddresses); err == nil {
+			if _, err := exec.LookPath(argv[0]); err != nil {
+				out = append(out, fmt.Sprintf("gateway.command[0]: %s is not installed here (%v); a run will fail until it is", argv[0], errors.Unwrap(err)))
+			}
+		}
+	}
+	return out
 }
 
 // addressFields lists what a template can use, such as {{.Listen}}.

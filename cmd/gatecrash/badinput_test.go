@@ -52,6 +52,13 @@ var _ = Describe("the bad-input corpus", func() {
 		})
 	}
 
+	It("a gateway command not installed here is a warning of validate, not an error", func() {
+		file := "../../scenarios/testdata/bad/missing-gateway-binary.yaml"
+		s := gatecrash(GinkgoT().TempDir(), "validate", file)
+		Eventually(s, time.Minute).Should(gexec.Exit(0))
+		Expect(string(s.Err.Contents())).To(ContainSubstring(file + ": warning: gateway.command[0]: gatecrash-no-such-gateway is not installed here (executable file not found in $PATH); a run will fail until it is"))
+	})
+
 	It("a port already in use", func() {
 		ln, err := net.Listen("tcp", "127.0.0.1:0")
 		Expect(err).NotTo(HaveOccurred())

@@ -227,6 +227,9 @@ func validateCmd(args []string, stdout, stderr io.Writer) int {
 		return code
 	}
 	for _, s := range suites {
+		for _, w := range s.Warnings() {
+			fmt.Fprintf(stderr, "%s: warning: %s\n", s.File, w)
+		}
 		fmt.Fprintf(stdout, "%s: ok: suite %q, %d scenarios, gateway %s\n", s.File, s.Name, len(s.Scenarios), s.GatewayName())
 	}
 	return 0

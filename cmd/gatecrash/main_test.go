@@ -1,6 +1,7 @@
 package main_test
 
 import (
+	"bytes"
 	"encoding/json"
 	"encoding/xml"
 	"fmt"
@@ -542,6 +543,49 @@ var _ = Describe("against nginx", func() {
 		Expect(left).To(BeEmpty())
 	})
 })
+
+var _ = Describe("against nginx that daemonizes", func() {
+	It("says the gateway daemonized, exits 2 and leaves no nginx running", func() {
+		require("nginx")
+		tmp := GinkgoT().TempDir()
+		// The example suite with nginx's own default, daemon on.
+		conf, err := os.ReadFile("../../scenarios/examples/nginx/nginx.conf.tmpl")
+		Expect(err).NotTo(HaveOccurred())
+		Expect(string(conf)).To(ContainSubstring("daemon off;\n"))
+		conf = bytes.Replace(conf, []byte("daemon off;\n"), nil, 1)
+		Expect(os.WriteFile(filepath.Join(tmp, "nginx.conf.tmpl"), conf, 0o644)).To(Succeed())
+		suite, err := os.ReadFile(nginxSuite)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(os.WriteFile(filepath.Join(tmp, "suite.yaml"), suite, 0o644)).To(Succeed())
+
+		s := gatecrash(tmp, "run", "--label-filter", "origin-down", filepath.Join(tmp, "suite.yaml"))
+		Eventually(s, time.Minute).Should(gexec.Exit(2))
+		Expect(string(s.Err.Contents()) + string(s.Out.Contents())).To(ContainSubstring(
+			"daemonized: its command must stay in the foreground, e.g. nginx -g 'daemon off;'"))
+		Eventually(func() []int { return processesMentioning(tmp) }, 10*time.Second, 100*time.Millisecond).Should(BeEmpty(),
+			"no nginx of this run is left")
+	})
+})
+
+// processesMentioning lists the live processes whose command line or
+// working directory holds s (nginx's workers rename themselves).
+func processesMentioning(s string) []int {
+	entries, _ := os.ReadDir("/proc")
+	var pids []int
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		cmdline, err := os.ReadFile("/proc/" + e.Name() + "/cmdline")
+		stat, _ := os.ReadFile("/proc/" + e.Name() + "/stat")
+		cwd, _ := os.Readlink("/proc/" + e.Name() + "/cwd")
+		if err == nil && (bytes.Contains(cmdline, []byte(s)) || strings.Contains(cwd, s)) && !bytes.Contains(stat, []byte(") Z ")) {
+			pids = append(pids, pid)
+		}
+	}
+	return pids
+}
 
 // startedRun is what a running gatecrash holds: its gateway's process
 // groups and the loopback ports it listens on.
