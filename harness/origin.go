@@ -216,7 +216,10 @@ func (o *Origin) connState(c net.Conn, state http.ConnState) {
 		o.born[c] = o.drains
 	case http.StateIdle:
 		if o.behavior != nil || o.born[c] < o.drains {
+			// A connection busy when the fault started, closed as it goes
+			// idle: the next request waits for the gateway to see it too.
 			c.Close()
+			o.closedIdle = time.Now()
 			return
 		}
 		o.idle[c] = true
