@@ -104,6 +104,11 @@ func firstToken(node ast.Node) *token.Token {
 }
 
 func (d *decoder) failAt(tk *token.Token, format string, args ...any) {
+	for i, a := range args {
+		if s, ok := a.(string); ok {
+			args[i] = oneLine(s) // a message quotes one line of a suite at most
+		}
+	}
 	p := Problem{Message: fmt.Sprintf(format, args...)}
 	if tk != nil && tk.Position != nil {
 		p.Line, p.Column = tk.Position.Line, tk.Position.Column

@@ -21,9 +21,9 @@ import (
 // Load reads one suite file and validates it. On any problem it returns a
 // *LoadError that lists them all, each with its line and column.
 func Load(path string) (*Suite, error) {
-	data, err := os.ReadFile(path)
+	data, err := readSuite(path)
 	if err != nil {
-		return nil, &LoadError{File: path, Problems: []Problem{{Message: fmt.Sprintf("cannot read the suite file: %v", errors.Unwrap(err))}}}
+		return nil, &LoadError{File: path, Problems: []Problem{{Message: fmt.Sprintf("cannot read the suite file: %v", err)}}}
 	}
 	return Parse(path, data)
 }
@@ -51,14 +51,18 @@ func LoadAll(paths []string) ([]*Suite, error) {
 // and templates are found relative to it.
 func Parse(path string, data []byte) (*Suite, error) {
 	fail := func(p ...Problem) error { return &LoadError{File: path, Problems: p} }
+	data, problem := checkInput(data)
+	if problem != nil {
+		return nil, fail(*problem)
+	}
 	file, err := parser.ParseBytes(data, 0)
 	if err != nil {
 		var yerr yaml.Error
 		if errors.As(err, &yerr) && yerr.GetToken() != nil && yerr.GetToken().Position != nil {
 			pos := yerr.GetToken().Position
-			return nil, fail(Problem{pos.Line, pos.Column, "YAML syntax: " + yerr.GetMessage()})
+			return nil, fail(Problem{pos.Line, pos.Column, "YAML syntax: " + oneLine(yerr.GetMessage())})
 		}
-		return nil, fail(Problem{Message: "YAML syntax: " + err.Error()})
+		return nil, fail(Problem{Message: "YAML syntax: " + oneLine(err.Error())})
 	}
 	if len(file.Docs) != 1 || isNull(unwrap(file.Docs[0].Body)) {
 		return nil, fail(Problem{1, 1, "expected one YAML document: a mapping with suite, gateway, origin and scenarios"})
