@@ -79,6 +79,21 @@ var _ = Describe("input bounds", func() {
 		Entry("101 sequence levels on a line", "x:\n"+strings.Repeat("- ", 101)+"1\n", "bad.yaml:2:203: nested more than 100 levels deep: gatecrash reads suites at most 100 levels deep"),
 	)
 
+	DescribeTable("rejects two spellings of one header name, which would send or expect either value by chance",
+		func(yaml, want string) {
+			_, err := scenarios.Parse("bad.yaml", []byte(yaml))
+			Expect(err).To(MatchError(want))
+		},
+		Entry("in a request", "suite: t\nscenarios:\n  - {name: a, fault: refused, request: {headers: {X-Team: a, x-team: b}}, expect: {status: 502}}\n",
+			`bad.yaml:3:62: scenarios[0].request.headers: "X-Team" and "x-team" name one header (header names are case-insensitive); keep one`),
+		Entry("in a route", "suite: t\norigin: {routes: [{path: /, headers: {Via: a, VIA: b}}]}\nscenarios:\n"+oneScenario,
+			`bad.yaml:2:47: origin.routes[0].headers: "Via" and "VIA" name one header (header names are case-insensitive); keep one`),
+		Entry("in expect.headers.equals", "suite: t\nscenarios:\n  - {name: a, fault: refused, expect: {headers: {equals: {Via: a, via: b}}}}\n",
+			`bad.yaml:3:67: scenarios[0].expect.headers.equals: "Via" and "via" name one header (header names are case-insensitive); keep one`),
+		Entry("in expect.headers.matches", "suite: t\nscenarios:\n  - {name: a, fault: refused, expect: {headers: {matches: {Via: a, via: b}}}}\n",
+			`bad.yaml:3:68: scenarios[0].expect.headers.matches: "Via" and "via" name one header (header names are case-insensitive); keep one`),
+	)
+
 	It("counts no brackets in quoted, block or plain scalars, or comments", func() {
 		open := strings.Repeat("[", 150)
 		_, err := scenarios.Parse("ok.yaml", []byte(`suite: t
