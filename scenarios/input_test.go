@@ -94,6 +94,17 @@ var _ = Describe("input bounds", func() {
 			`bad.yaml:3:68: scenarios[0].expect.headers.matches: "Via" and "via" name one header (header names are case-insensitive); keep one`),
 	)
 
+	DescribeTable("rejects control characters in the names the console prints",
+		func(yaml, want string) {
+			_, err := scenarios.Parse("bad.yaml", []byte(yaml))
+			Expect(err).To(MatchError(ContainSubstring(want)))
+		},
+		Entry("in the suite's name", "suite: \"t\\e]0;owned\\a\"\nscenarios:\n"+oneScenario, `bad.yaml:1:8: suite: expected a name without control characters; got "t\x1b]0;owned\a"`),
+		Entry("in the gateway's name", "suite: t\ngateway: {name: \"g\\r\"}\nscenarios:\n"+oneScenario, `bad.yaml:2:17: gateway.name: expected a name without control characters; got "g\r"`),
+		Entry("in a scenario's name", "suite: t\nscenarios:\n  - {name: \"a\\e[2J\", fault: refused, expect: {status: 502}}\n", `bad.yaml:3:12: scenarios[0].name: expected a name without control characters; got "a\x1b[2J"`),
+		Entry("in a label", "suite: t\nscenarios:\n  - {name: a, labels: [\"l\\u202e\"], fault: refused, expect: {status: 502}}\n", `bad.yaml:3:24: scenarios[0].labels[0]: expected a name without control characters; got "l\u202e"`),
+	)
+
 	It("counts no brackets in quoted, block or plain scalars, or comments", func() {
 		open := strings.Repeat("[", 150)
 		_, err := scenarios.Parse("ok.yaml", []byte(`suite: t

@@ -8,7 +8,9 @@ import (
 	"os/exec"
 	"path/filepath"
 	"reflect"
+	"strconv"
 	"strings"
+	"unicode"
 
 	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
@@ -92,6 +94,8 @@ func (s *Suite) validate(d *decoder) {
 	if s.Name == "" {
 		s.Name = strings.TrimSuffix(filepath.Base(s.File), filepath.Ext(s.File))
 	}
+	checkPrintable(d, "suite", s.Name)
+	checkPrintable(d, "gateway.name", s.Gateway.Name)
 	s.validateGateway(d)
 	for i, r := range s.Origin.Routes {
 		at := fmt.Sprintf("origin.routes[%d]", i)
@@ -115,14 +119,19 @@ func (s *Suite) validate(d *decoder) {
 	for i := range s.Scenarios {
 		sc := &s.Scenarios[i]
 		at := fmt.Sprintf("scenarios[%d]", i)
-		if strings.TrimSpace(sc.Name) == "" {
+		switch j, dup := names[sc.Name]; {
+		case strings.TrimSpace(sc.Name) == "":
 			d.failPath(at, "%s: expected a name", at)
-		} else if j, dup := names[sc.Name]; dup {
+		case !checkPrintable(d, at+".name", sc.Name): // reported
+		case dup:
 			d.failPath(at+".name", "%s.name: %q is already the name of scenarios[%d]; names must be unique", at, sc.Name, j)
-		} else {
+		default:
 			names[sc.Name] = i
 		}
 		for j, label := range sc.Labels {
+			if !checkPrintable(d, fmt.Sprintf("%s.labels[%d]", at, j), label) {
+				continue
+			}
 			if _, err := gtypes.ValidateAndCleanupLabel(label, gtypes.CodeLocation{}); err != nil || strings.TrimSpace(label) == "" {
 				d.failPath(fmt.Sprintf("%s.labels[%d]", at, j), "%s.labels[%d]: expected a label without &|!,()/ such as slow or dns; got %q", at, j, label)
 			}
@@ -242,6 +251,19 @@ var placeholderAddresses = harness.Addresses{
 	DNS: "127.0.0.1:3", DNSHost: "127.0.0.1", DNSPort: "3",
 	OriginTLS: "127.0.0.1:4", OriginTLSPort: "4", CAFile: filepath.Join(os.TempDir(), "ca.pem"),
 	WorkDir: os.TempDir(),
+}
+
+// checkPrintable reports a name (what the console prints) that holds a
+// control character, such as an escape sequence written as "\e[2J", and
+// whether it had none.
+func checkPrintable(d *decoder, at, name string) bool {
+	for _, r := range name {
+		if unicode.IsControl(r) || unicode.Is(unicode.Bidi_Control, r) {
+			d.failPath(at, "%s: expected a name without control characters; got %s", at, strconv.Quote(name))
+			return false
+		}
+	}
+	return true
 }
 
 func checkLoopbackAddr(d *decoder, at, addr string) {
