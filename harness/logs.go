@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 )
 
 // LogMark is a place in a gateway's logs: one offset per log source.
@@ -77,14 +78,16 @@ func (l *logSources) since(mark LogMark) (string, LogMark) {
 
 // readFrom reads a log file from offset on (from the start again when the
 // file was truncated or replaced), at most maxLogWindow bytes of its end.
+// Only a regular file is read: a named pipe or a device in its place
+// would block or never end.
 func readFrom(path string, offset int64) (string, int64) {
-	f, err := os.Open(path)
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
 		return "", 0
 	}
 	defer f.Close()
 	info, err := f.Stat()
-	if err != nil {
+	if err != nil || !info.Mode().IsRegular() {
 		return "", offset
 	}
 	size := info.Size()

@@ -3,7 +3,9 @@ package harness
 import (
 	"os"
 	"path/filepath"
+	"syscall"
 	"testing"
+	"time"
 )
 
 // TestLogWindows reads output and a log file by windows, as a scenario
@@ -43,5 +45,25 @@ func TestLogWindows(t *testing.T) {
 	}
 	if got := l.all(); got != "starting\nworker exited\nerror.log: [notice] reopened\n" {
 		t.Fatalf("all: %q", got)
+	}
+}
+
+// TestLogNotAFile reads nothing, at once, from a log file that is a named
+// pipe or a device: reading either would block or never end.
+func TestLogNotAFile(t *testing.T) {
+	fifo := filepath.Join(t.TempDir(), "access.log")
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	l := &logSources{files: []string{fifo, "/dev/zero"}}
+	done := make(chan string, 1)
+	go func() { done <- l.all() }()
+	select {
+	case got := <-done:
+		if got != "" {
+			t.Fatalf("got %q", got)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("reading a named pipe as a log blocked")
 	}
 }

@@ -73,9 +73,9 @@ func (g *Managed) Name() string {
 func (g *Managed) Render(a Addresses) (argv []string, files map[string][]byte, err error) {
 	files = make(map[string][]byte)
 	for _, path := range g.Templates {
-		src, err := os.ReadFile(path)
+		src, err := ReadRegularFile(path, MaxTemplateBytes)
 		if err != nil {
-			return nil, nil, fmt.Errorf("gateway %s: template: %w", g.Name(), err)
+			return nil, nil, fmt.Errorf("gateway %s: %w", g.Name(), &TemplateError{Name: path, Err: err})
 		}
 		out, err := renderTemplate(path, string(src), a)
 		if err != nil {
@@ -97,7 +97,7 @@ func (g *Managed) Render(a Addresses) (argv []string, files map[string][]byte, e
 }
 
 // TemplateError is a template (a config file, or an element of the
-// command) that does not parse or render.
+// command) that cannot be read, does not parse or does not render.
 type TemplateError struct {
 	// Name is the template file's path, or command[i] / env NAME.
 	Name string

@@ -5,6 +5,8 @@ import (
 	"io"
 	"os"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/mattn/go-isatty"
 	"golang.org/x/sys/unix"
@@ -98,7 +100,7 @@ func (p *Progress) Start(s *Scenario) {
 	if columns < minColumns {
 		return
 	}
-	line, used := cut(fmt.Sprintf("RUN   %s / %s  [%s] …", s.Suite, s.Name, s.Fault), columns-3)
+	line, used := cut(fmt.Sprintf("RUN   %s / %s  [%s] …", printable(s.Suite), printable(s.Name), printable(s.Fault)), columns-3)
 	fmt.Fprint(p.w, line)
 	p.shown = used
 }
@@ -140,6 +142,34 @@ func columnsOf(r rune) int {
 	return 1
 }
 
+// printable is s with what a terminal would act on instead of showing
+// escaped as Go does in a string literal: control characters (ESC starts
+// the sequences that move the cursor, clear the screen or set the title;
+// a carriage return overwrites the line; a newline forges one), the bidi
+// controls that reorder what is shown, and bytes that are not UTF-8. A
+// tab is left as it is. Names and logs come from suites and gateways;
+// none of it reaches the terminal raw.
+func printable(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && n == 1:
+			fmt.Fprintf(&b, `\x%02x`, s[i])
+		case r == '\t':
+			b.WriteRune(r)
+		case r < 0x80 && unicode.IsControl(r):
+			fmt.Fprintf(&b, `\x%02x`, r)
+		case unicode.IsControl(r) || unicode.Is(unicode.Bidi_Control, r) || r == '\u2028' || r == '\u2029':
+			fmt.Fprintf(&b, `\u%04x`, r)
+		default:
+			b.WriteString(s[i : i+n])
+		}
+		i += n
+	}
+	return b.String()
+}
+
 // logLines is how much of the gateway's log a failure shows.
 const logLines = 20
 
@@ -153,23 +183,24 @@ func Console(w io.Writer, s *Scenario) {
 	verdict = paint(Colors(w), verdictColor[s.State], verdict)
 	// A scenario that never ran (skipped, or kept from running by an
 	// interrupt) is a line with the reason.
+	p := printable
 	if s.State == Skipped || s.State == Interrupted && strings.HasPrefix(s.Failure, "not run") {
-		fmt.Fprintf(w, "%s  %s / %s (%s)\n", verdict, s.Suite, s.Name, firstLine(s.Failure))
+		fmt.Fprintf(w, "%s  %s / %s (%s)\n", verdict, p(s.Suite), p(s.Name), p(firstLine(s.Failure)))
 		return
 	}
 	fmt.Fprintf(w, "%s  %s / %s  [%s]  expected %s | observed %s  (%s)\n",
-		verdict, s.Suite, s.Name, s.Fault, orNone(s.Expected), s.ObservedLine(), harness.Round(s.Duration))
+		verdict, p(s.Suite), p(s.Name), p(s.Fault), p(orNone(s.Expected)), p(s.ObservedLine()), harness.Round(s.Duration))
 	if s.State == Passed {
 		return
 	}
-	fmt.Fprintf(w, "      at %s:%d\n", s.File, s.Line)
+	fmt.Fprintf(w, "      at %s:%d\n", p(s.File), s.Line)
 	for _, line := range strings.Split(strings.TrimSpace(s.Failure), "\n") {
-		fmt.Fprintf(w, "      %s\n", line)
+		fmt.Fprintf(w, "      %s\n", p(line))
 	}
 	if log := tail(s.GatewayLog, logLines); log != "" {
-		fmt.Fprintf(w, "      gateway log (%s):\n", s.Gateway)
+		fmt.Fprintf(w, "      gateway log (%s):\n", p(s.Gateway))
 		for _, line := range strings.Split(log, "\n") {
-			fmt.Fprintf(w, "        %s\n", line)
+			fmt.Fprintf(w, "        %s\n", p(line))
 		}
 	}
 }

@@ -74,3 +74,29 @@ var _ = Describe("console colours", func() {
 		Expect(strings.Join(painted, "")).To(ContainSubstring("\x1b[31m\x1b[1mERR \x1b[0m  b / errored"))
 	})
 })
+
+var _ = Describe("console lines and annotations", func() {
+	It("escape control characters from names, failures and gateway logs instead of sending them to the terminal", func() {
+		rec := &reports.Scenario{
+			Suite: "s\x1b]0;owned\x07", File: "s.yaml", Line: 3, Name: "clear\x1b[2J\rname\u202e", Fault: "refused", State: reports.Failed,
+			Gateway:    "builtin",
+			Failure:    "expected status 502\x1b[8m, observed\u009b status 200\nsecond line\x00",
+			GatewayLog: "\x1b[31merror\x1b[0m\tupstream \xff\n",
+		}
+		var console, annotations bytes.Buffer
+		reports.Console(&console, rec)
+		reports.Annotations(&annotations, []*reports.Scenario{rec})
+		for _, out := range []string{console.String(), annotations.String()} {
+			Expect(out).NotTo(ContainSubstring("\x1b"))
+			Expect(out).NotTo(ContainSubstring("\r"))
+			Expect(out).NotTo(ContainSubstring("\x07"))
+			Expect(out).NotTo(ContainSubstring("\x00"))
+			Expect(out).NotTo(ContainSubstring("\u202e"))
+			Expect(out).NotTo(ContainSubstring("\u009b"))
+		}
+		Expect(console.String()).To(ContainSubstring(`FAIL  s\x1b]0;owned\x07 / clear\x1b[2J\x0dname\u202e  [refused]`))
+		Expect(console.String()).To(ContainSubstring(`      expected status 502\x1b[8m, observed\u009b status 200` + "\n      second line\\x00\n"))
+		Expect(console.String()).To(ContainSubstring(`        \x1b[31merror\x1b[0m` + "\t" + `upstream \xff` + "\n"))
+		Expect(annotations.String()).To(HavePrefix(`::error file=s.yaml,line=3,title=gatecrash%3A s\x1b]0;owned\x07 / clear\x1b[2J\x0dname\u202e::expected status 502\x1b[8m`))
+	})
+})

@@ -105,11 +105,16 @@ func Annotations(w io.Writer, results []*Scenario) {
 		if s.State != Failed && s.State != Errored && s.State != Interrupted {
 			continue
 		}
-		title := fmt.Sprintf("gatecrash: %s / %s", s.Suite, s.Name)
+		title := fmt.Sprintf("gatecrash: %s / %s", printable(s.Suite), printable(s.Name))
 		msg := strings.TrimSpace(s.Failure)
 		if msg == "" {
 			msg = string(s.State)
 		}
+		lines := strings.Split(msg, "\n")
+		for i := range lines {
+			lines[i] = printable(lines[i])
+		}
+		msg = strings.Join(lines, "\n")
 		fmt.Fprintf(w, "::error file=%s,line=%d,title=%s::%s\n", annotationProperty(s.File), s.Line, annotationProperty(title), annotationData(msg))
 	}
 }

@@ -1,16 +1,39 @@
 package reports
 
 import (
-	"github.com/gatecrash/gatecrash/harness"
+	"cmp"
 	"net/http"
+	"reflect"
+	"slices"
+	"strconv"
 	"strings"
+
+	"github.com/gatecrash/gatecrash/harness"
 )
 
-// Secret headers never reach a report: their values are replaced.
-var secretHeaders = []string{"Authorization", "Proxy-Authorization", "Cookie", "Set-Cookie"}
+// SecretHeaders are the headers whose values never reach a report, sent or
+// received: credentials and session cookies. WWW-Authenticate and
+// Proxy-Authenticate are not among them: a challenge is what a server tells
+// anyone who asks.
+var SecretHeaders = []string{"Authorization", "Proxy-Authorization", "Cookie", "Set-Cookie", "X-Api-Key", "X-Auth-Token"}
 
-// Redacted is what a secret header's value becomes in reports.
+// Redacted is what a secret value becomes in reports.
 const Redacted = "[redacted]"
+
+// minSecret is the shortest value searched for in a report's text: a
+// shorter one ("1") would garble every number. In header maps a secret
+// header's value is replaced whatever its length.
+const minSecret = 4
+
+// IsSecretHeader reports whether name (any case) is one of SecretHeaders.
+func IsSecretHeader(name string) bool {
+	for _, s := range SecretHeaders {
+		if strings.EqualFold(name, s) {
+			return true
+		}
+	}
+	return false
+}
 
 // redactHeader returns h with the values of secret headers replaced; h
 // itself is not changed.
@@ -19,8 +42,8 @@ func redactHeader(h http.Header) http.Header {
 		return nil
 	}
 	out := h.Clone()
-	for _, name := range secretHeaders {
-		if vs, ok := out[name]; ok {
+	for name, vs := range out {
+		if IsSecretHeader(name) {
 			for i := range vs {
 				vs[i] = Redacted
 			}
@@ -37,10 +60,8 @@ func redactMap(h map[string]string) map[string]string {
 	out := make(map[string]string, len(h))
 	for k, v := range h {
 		out[k] = v
-		for _, name := range secretHeaders {
-			if strings.EqualFold(k, name) {
-				out[k] = Redacted
-			}
+		if IsSecretHeader(k) {
+			out[k] = Redacted
 		}
 	}
 	return out
@@ -66,14 +87,148 @@ func NewRequest(method, path string, headers map[string]string, body string) *Re
 	return &Request{Method: method, Path: path, Headers: redactMap(headers), BodyBytes: len(body)}
 }
 
-// Redact replaces the values of secret headers in the scenario's recorded
-// answers, so neither the JSON nor the JUnit report carries them.
+// Secret adds the value of a secret header (name is one of SecretHeaders)
+// to what Redact removes from the scenario's text: the value whole, and
+// the parts of it that are the secret on their own, an Authorization's
+// credentials without the scheme, each cookie's value. Values of other
+// headers are ignored.
+func (s *Scenario) Secret(name, value string) {
+	if !IsSecretHeader(name) {
+		return
+	}
+	add := func(v string) {
+		v = strings.TrimSpace(v)
+		if len(v) >= minSecret && !slices.Contains(s.secrets, v) {
+			s.secrets = append(s.secrets, v)
+		}
+	}
+	add(value)
+	switch {
+	case strings.EqualFold(name, "Cookie"), strings.EqualFold(name, "Set-Cookie"):
+		pairs := strings.Split(value, ";")
+		if strings.EqualFold(name, "Set-Cookie") {
+			pairs = pairs[:1] // the attributes (Path, Expires) are no secret
+		}
+		for _, pair := range pairs {
+			add(pair)
+			if _, v, ok := strings.Cut(pair, "="); ok {
+				add(strings.Trim(strings.TrimSpace(v), `"`))
+			}
+		}
+	default:
+		if _, credentials, ok := strings.Cut(strings.TrimSpace(value), " "); ok {
+			add(credentials)
+		}
+	}
+}
+
+// SecretHeader adds the values of h's secret headers, as Secret.
+func (s *Scenario) SecretHeader(h http.Header) {
+	for name, vs := range h {
+		for _, v := range vs {
+			s.Secret(name, v)
+		}
+	}
+}
+
+// Redact makes the scenario fit for every output: the values of secret
+// headers in its recorded requests and answers are replaced, and every
+// secret value it was told of (Secret) or received in an answer it keeps
+// is replaced wherever it appears in its text: the expectations, the
+// checks, the failure, the observations, the gateway's log. Every report,
+// console line and annotation is made from the redacted record. The
+// observations themselves are not changed: the record gets copies.
 func (s *Scenario) Redact() {
+	for _, o := range []*harness.Observation{s.Steady, s.Observed} {
+		if o != nil {
+			s.SecretHeader(o.Header)
+		}
+	}
+	// The longest first: a whole value before a part of it.
+	secrets := slices.Clone(s.secrets)
+	slices.SortFunc(secrets, func(a, b string) int { return cmp.Compare(len(b), len(a)) })
+	var pairs []string
+	for _, v := range secrets {
+		pairs = append(pairs, v, Redacted)
+		// As %q writes it (a check's observed header value).
+		if q := strconv.Quote(v); q[1:len(q)-1] != v {
+			pairs = append(pairs, q[1:len(q)-1], Redacted)
+		}
+	}
+	if len(pairs) > 0 {
+		scrub(reflect.ValueOf(s).Elem(), strings.NewReplacer(pairs...))
+	}
 	for _, o := range []**harness.Observation{&s.Steady, &s.Observed} {
 		if *o != nil {
-			copied := **o
-			copied.Header = redactHeader(copied.Header)
-			*o = &copied
+			(*o).Header = redactHeader((*o).Header)
 		}
+	}
+}
+
+// Text is text with the scenario's secrets (as Redact finds them)
+// replaced, for a message made before the record is redacted.
+func (s *Scenario) Text(text string) string {
+	c := &Scenario{secrets: s.secrets, Failure: text, Steady: s.Steady, Observed: s.Observed}
+	c.Redact()
+	return c.Failure
+}
+
+// scrub replaces, through r, the secrets in every exported string and byte
+// slice reachable from v, which must be settable. What v points to is
+// copied first, so that nothing shared with the caller is changed.
+func scrub(v reflect.Value, r *strings.Replacer) {
+	switch v.Kind() {
+	case reflect.String:
+		if s := v.String(); s != "" {
+			v.SetString(r.Replace(s))
+		}
+	case reflect.Pointer:
+		if v.IsNil() {
+			return
+		}
+		c := reflect.New(v.Type().Elem())
+		c.Elem().Set(v.Elem())
+		scrub(c.Elem(), r)
+		v.Set(c)
+	case reflect.Interface:
+		if v.IsNil() {
+			return
+		}
+		c := reflect.New(v.Elem().Type()).Elem()
+		c.Set(v.Elem())
+		scrub(c, r)
+		v.Set(c)
+	case reflect.Struct:
+		for i := range v.NumField() {
+			if v.Type().Field(i).IsExported() {
+				scrub(v.Field(i), r)
+			}
+		}
+	case reflect.Slice:
+		if v.IsNil() {
+			return
+		}
+		if v.Type().Elem().Kind() == reflect.Uint8 {
+			v.SetBytes([]byte(r.Replace(string(v.Bytes()))))
+			return
+		}
+		c := reflect.MakeSlice(v.Type(), v.Len(), v.Len())
+		reflect.Copy(c, v)
+		for i := range c.Len() {
+			scrub(c.Index(i), r)
+		}
+		v.Set(c)
+	case reflect.Map:
+		if v.IsNil() {
+			return
+		}
+		c := reflect.MakeMapWithSize(v.Type(), v.Len())
+		for it := v.MapRange(); it.Next(); {
+			e := reflect.New(v.Type().Elem()).Elem()
+			e.Set(it.Value())
+			scrub(e, r)
+			c.SetMapIndex(it.Key(), e)
+		}
+		v.Set(c)
 	}
 }

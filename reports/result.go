@@ -68,6 +68,9 @@ type Scenario struct {
 	Failure  string        `json:"failure,omitempty"`
 	Start    time.Time     `json:"start"`
 	Duration time.Duration `json:"duration_ns"`
+
+	// secrets are the values Redact replaces in the text (Secret).
+	secrets []string
 }
 
 // Check is one assertion: what was expected, what was observed.

@@ -104,6 +104,11 @@ func firstToken(node ast.Node) *token.Token {
 }
 
 func (d *decoder) failAt(tk *token.Token, format string, args ...any) {
+	for i, a := range args {
+		if s, ok := a.(string); ok {
+			args[i] = oneLine(s) // a message quotes one line of a suite at most
+		}
+	}
 	p := Problem{Message: fmt.Sprintf(format, args...)}
 	if tk != nil && tk.Position != nil {
 		p.Line, p.Column = tk.Position.Line, tk.Position.Column
@@ -318,8 +323,17 @@ func (d *decoder) decode(node ast.Node, v reflect.Value, path string) {
 			return
 		}
 		out := reflect.MakeMapWithSize(v.Type(), len(m.Values))
+		headers := map[string]string{} // a header map's names, in lower case
 		for _, kv := range m.Values {
 			key := keyString(kv)
+			if isHeaderMap(path) {
+				// Two spellings of one name would make the value sent
+				// (or expected) vary from run to run, by map order.
+				if first, dup := headers[strings.ToLower(key)]; dup && first != key {
+					d.fail(kv.Key, "%s: %q and %q name one header (header names are case-insensitive); keep one", path, first, key)
+				}
+				headers[strings.ToLower(key)] = key
+			}
 			elem := reflect.New(v.Type().Elem()).Elem()
 			d.decode(kv.Value, elem, path+"."+key)
 			out.SetMapIndex(reflect.ValueOf(key).Convert(v.Type().Key()), elem)
@@ -328,6 +342,18 @@ func (d *decoder) decode(node ast.Node, v reflect.Value, path string) {
 	default:
 		d.decodeScalar(node, v, path)
 	}
+}
+
+// isHeaderMap reports whether the map decoded at path is one of HTTP
+// header names: a request's or a route's headers, expect.headers.equals
+// or matches.
+func isHeaderMap(path string) bool {
+	for _, suffix := range []string{".headers", ".headers.equals", ".headers.matches"} {
+		if strings.HasSuffix(path, suffix) {
+			return true
+		}
+	}
+	return false
 }
 
 func keyString(kv *ast.MappingValueNode) string {

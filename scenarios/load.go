@@ -8,7 +8,9 @@ import (
 	"os/exec"
 	"path/filepath"
 	"reflect"
+	"strconv"
 	"strings"
+	"unicode"
 
 	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
@@ -22,9 +24,9 @@ import (
 // Load reads one suite file and validates it. On any problem it returns a
 // *LoadError that lists them all, each with its line and column.
 func Load(path string) (*Suite, error) {
-	data, err := os.ReadFile(path)
+	data, err := readSuite(path)
 	if err != nil {
-		return nil, &LoadError{File: path, Problems: []Problem{{Message: fmt.Sprintf("cannot read the suite file: %v", errors.Unwrap(err))}}}
+		return nil, &LoadError{File: path, Problems: []Problem{{Message: fmt.Sprintf("cannot read the suite file: %v", err)}}}
 	}
 	return Parse(path, data)
 }
@@ -52,14 +54,18 @@ func LoadAll(paths []string) ([]*Suite, error) {
 // and templates are found relative to it.
 func Parse(path string, data []byte) (*Suite, error) {
 	fail := func(p ...Problem) error { return &LoadError{File: path, Problems: p} }
+	data, problem := checkInput(data)
+	if problem != nil {
+		return nil, fail(*problem)
+	}
 	file, err := parser.ParseBytes(data, 0)
 	if err != nil {
 		var yerr yaml.Error
 		if errors.As(err, &yerr) && yerr.GetToken() != nil && yerr.GetToken().Position != nil {
 			pos := yerr.GetToken().Position
-			return nil, fail(Problem{pos.Line, pos.Column, "YAML syntax: " + yerr.GetMessage()})
+			return nil, fail(Problem{pos.Line, pos.Column, "YAML syntax: " + oneLine(yerr.GetMessage())})
 		}
-		return nil, fail(Problem{Message: "YAML syntax: " + err.Error()})
+		return nil, fail(Problem{Message: "YAML syntax: " + oneLine(err.Error())})
 	}
 	if len(file.Docs) != 1 || isNull(unwrap(file.Docs[0].Body)) {
 		return nil, fail(Problem{1, 1, "expected one YAML document: a mapping with suite, gateway, origin and scenarios"})
@@ -89,6 +95,8 @@ func (s *Suite) validate(d *decoder) {
 	if s.Name == "" {
 		s.Name = strings.TrimSuffix(filepath.Base(s.File), filepath.Ext(s.File))
 	}
+	checkPrintable(d, "suite", s.Name)
+	checkPrintable(d, "gateway.name", s.Gateway.Name)
 	s.validateGateway(d)
 	for i, r := range s.Origin.Routes {
 		at := fmt.Sprintf("origin.routes[%d]", i)
@@ -112,14 +120,19 @@ func (s *Suite) validate(d *decoder) {
 	for i := range s.Scenarios {
 		sc := &s.Scenarios[i]
 		at := fmt.Sprintf("scenarios[%d]", i)
-		if strings.TrimSpace(sc.Name) == "" {
+		switch j, dup := names[sc.Name]; {
+		case strings.TrimSpace(sc.Name) == "":
 			d.failPath(at, "%s: expected a name", at)
-		} else if j, dup := names[sc.Name]; dup {
+		case !checkPrintable(d, at+".name", sc.Name): // reported
+		case dup:
 			d.failPath(at+".name", "%s.name: %q is already the name of scenarios[%d]; names must be unique", at, sc.Name, j)
-		} else {
+		default:
 			names[sc.Name] = i
 		}
 		for j, label := range sc.Labels {
+			if !checkPrintable(d, fmt.Sprintf("%s.labels[%d]", at, j), label) {
+				continue
+			}
 			if _, err := gtypes.ValidateAndCleanupLabel(label, gtypes.CodeLocation{}); err != nil || strings.TrimSpace(label) == "" {
 				d.failPath(fmt.Sprintf("%s.labels[%d]", at, j), "%s.labels[%d]: expected a label without &|!,()/ such as slow or dns; got %q", at, j, label)
 			}
@@ -300,6 +313,19 @@ var placeholderAddresses = harness.Addresses{
 	DNS: "127.0.0.1:3", DNSHost: "127.0.0.1", DNSPort: "3",
 	OriginTLS: "127.0.0.1:4", OriginTLSPort: "4", CAFile: filepath.Join(os.TempDir(), "ca.pem"),
 	WorkDir: os.TempDir(),
+}
+
+// checkPrintable reports a name (what the console prints) that holds a
+// control character, such as an escape sequence written as "\e[2J", and
+// whether it had none.
+func checkPrintable(d *decoder, at, name string) bool {
+	for _, r := range name {
+		if unicode.IsControl(r) || unicode.Is(unicode.Bidi_Control, r) {
+			d.failPath(at, "%s: expected a name without control characters; got %s", at, strconv.Quote(name))
+			return false
+		}
+	}
+	return true
 }
 
 func checkLoopbackAddr(d *decoder, at, addr string) {

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -544,5 +543,9 @@ func ReadProbeSource(path string) ([]byte, error) {
 	if path == "" {
 		return []byte(ProbeSuite), nil
 	}
-	return os.ReadFile(path)
+	data, err := readSuite(path)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return data, nil
 }

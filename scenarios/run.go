@@ -318,7 +318,7 @@ type runT struct{ failed bool }
 func (t *runT) Fail() { t.failed = true }
 
 func newRecord(s *Suite, sc *Scenario) *reports.Scenario {
-	return &reports.Scenario{
+	rec := &reports.Scenario{
 		Order:    sc.Order,
 		Suite:    s.Name,
 		File:     s.File,
@@ -332,6 +332,19 @@ func newRecord(s *Suite, sc *Scenario) *reports.Scenario {
 		Request:  reports.NewRequest(sc.Request.Method, sc.Request.Path, sc.Request.Headers, sc.Request.Body),
 		State:    reports.Skipped,
 	}
+	// What gatecrash sends and expects of a secret header is a secret
+	// wherever it shows up again: a gateway's log, a failure.
+	for name, v := range sc.Request.Headers {
+		rec.Secret(name, v)
+	}
+	if h := sc.Expect.Headers; h != nil {
+		for _, m := range []map[string]string{h.Equals, h.Matches} {
+			for name, v := range m {
+				rec.Secret(name, v)
+			}
+		}
+	}
+	return rec
 }
 
 // notRunInterrupted is why a scenario after an interrupt did not run.
@@ -495,7 +508,7 @@ func runScenario(ctx context.Context, env *harness.Environment, sc *Scenario, re
 		harnessError("clear %s: %v", sc.Fault.Name, err)
 	}
 	if r := sc.Expect.Recovers; r != nil {
-		rec.Recovery = awaitRecovery(ctx, env, req, r)
+		rec.Recovery = awaitRecovery(ctx, env, req, r, rec)
 		rec.Checks = append(rec.Checks, reports.Check{
 			Name: "recovers", Expected: rec.Recovery.Expected, Observed: recoveryObserved(rec.Recovery), Passed: rec.Recovery.Recovered,
 		})
@@ -510,7 +523,8 @@ func runScenario(ctx context.Context, env *harness.Environment, sc *Scenario, re
 	rec.GatewayAlive = &alive
 	failures = append(failures, judge(checks, onGateway, alive, rec)...)
 	if len(failures) > 0 {
-		ginkgo.Fail(strings.Join(failures, "\n"))
+		// Redacted here too for Ginkgo's own report (--verbose).
+		ginkgo.Fail(rec.Text(strings.Join(failures, "\n")))
 	}
 }
 
@@ -545,8 +559,9 @@ func sayTimeoutOnce(obs harness.Observation, failures []string) []string {
 
 // awaitRecovery polls the gateway until it answers the recovery status, for
 // at most the recovery bound: each request may only use the time left, and
-// an answer that completes after the bound does not count.
-func awaitRecovery(ctx context.Context, env *harness.Environment, req harness.Request, r *Recovery) *reports.Recovery {
+// an answer that completes after the bound does not count. The secret
+// headers of every answer are added to rec's secrets.
+func awaitRecovery(ctx context.Context, env *harness.Environment, req harness.Request, r *Recovery, rec *reports.Scenario) *reports.Recovery {
 	// The verdict is judged below, bound included; Eventually's own
 	// message would only repeat the last observation.
 	g := gomega.NewGomega(func(string, ...int) {})
@@ -559,6 +574,7 @@ func awaitRecovery(ctx context.Context, env *harness.Environment, req harness.Re
 	ok := g.Eventually(ctx, func() harness.Observation {
 		req.Timeout = max(time.Until(deadline), time.Millisecond)
 		last = env.Do(ctx, req)
+		rec.SecretHeader(last.Header)
 		polls++
 		return last
 	}).WithTimeout(within).WithPolling(recoveryPoll).Should(want)

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"syscall"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -108,4 +109,22 @@ var _ = Describe("a gateway that ignores SIGTERM", func() {
 		left, _ := filepath.Glob(filepath.Join(tmp, "gatecrash-*"))
 		Expect(left).To(BeEmpty(), "its work dir is removed")
 	})
+})
+
+var _ = Describe("bad input that is no file", func() {
+	for _, kind := range []string{"a named pipe", "/dev/zero"} {
+		It("refuses "+kind+" as a suite at once, exit 2", func() {
+			tmp := GinkgoT().TempDir()
+			path := "/dev/zero"
+			if kind == "a named pipe" {
+				path = filepath.Join(tmp, "suite.yaml")
+				Expect(syscall.Mkfifo(path, 0o644)).To(Succeed())
+			}
+			for _, cmd := range []string{"validate", "run"} {
+				s := gatecrash(tmp, cmd, path)
+				Eventually(s, 5*time.Second).Should(gexec.Exit(2))
+				Expect(string(s.Err.Contents()) + string(s.Out.Contents())).To(ContainSubstring(path + ": cannot read the suite file: not a regular file"))
+			}
+		})
+	}
 })

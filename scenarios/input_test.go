@@ -1,0 +1,142 @@
+package scenarios_test
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	"github.com/gatecrash/gatecrash/scenarios"
+)
+
+const oneScenario = "  - {name: a, fault: refused, expect: {status: 502}}\n"
+
+var _ = Describe("input bounds", func() {
+	// loadWithin loads path and fails if that takes more than 5s: a named
+	// pipe blocks a plain read forever, /dev/zero never ends.
+	loadWithin := func(path string) error {
+		done := make(chan error, 1)
+		go func() { _, err := scenarios.Load(path); done <- err }()
+		var err error
+		Eventually(done, 5*time.Second).Should(Receive(&err))
+		return err
+	}
+	fifo := func() string {
+		path := filepath.Join(GinkgoT().TempDir(), "suite.yaml")
+		Expect(syscall.Mkfifo(path, 0o644)).To(Succeed())
+		return path
+	}
+
+	It("refuses a suite that is a named pipe or a device, at once", func() {
+		path := fifo()
+		Expect(loadWithin(path)).To(MatchError(path + ": cannot read the suite file: not a regular file (a named pipe)"))
+		Expect(loadWithin("/dev/zero")).To(MatchError("/dev/zero: cannot read the suite file: not a regular file (a character device)"))
+		Expect(loadWithin(GinkgoT().TempDir())).To(MatchError(ContainSubstring("not a regular file (a directory)")))
+	})
+
+	It("refuses a template that is a named pipe or a device, at the template", func() {
+		dir := GinkgoT().TempDir()
+		suite := filepath.Join(dir, "suite.yaml")
+		Expect(os.WriteFile(suite, []byte("suite: t\ngateway: {command: [sh], templates: [/dev/zero]}\nscenarios:\n"+oneScenario), 0o644)).To(Succeed())
+		Expect(loadWithin(suite)).To(MatchError(suite + ":2:38: gateway.templates[0]: template /dev/zero: not a regular file (a character device)"))
+		path := fifo()
+		Expect(os.WriteFile(suite, []byte("suite: t\ngateway: {command: [sh], templates: ["+path+"]}\nscenarios:\n"+oneScenario), 0o644)).To(Succeed())
+		Expect(loadWithin(suite)).To(MatchError(ContainSubstring("gateway.templates[0]: template " + path + ": not a regular file (a named pipe)")))
+	})
+
+	It("refuses a suite over 512 KiB and a template over 1 MiB", func() {
+		dir := GinkgoT().TempDir()
+		suite := filepath.Join(dir, "suite.yaml")
+		Expect(os.WriteFile(suite, []byte("suite: t\n# "+strings.Repeat("x", scenarios.MaxSuiteBytes)+"\n"), 0o644)).To(Succeed())
+		Expect(loadWithin(suite)).To(MatchError(suite + ": cannot read the suite file: 524300 bytes, more than the 512 KiB allowed"))
+		Expect(os.WriteFile(filepath.Join(dir, "big.conf.tmpl"), make([]byte, 1<<20+1), 0o644)).To(Succeed())
+		Expect(os.WriteFile(suite, []byte("suite: t\ngateway: {command: [sh], templates: [big.conf.tmpl]}\nscenarios:\n"+oneScenario), 0o644)).To(Succeed())
+		Expect(loadWithin(suite)).To(MatchError(ContainSubstring("gateway.templates[0]: template " + filepath.Join(dir, "big.conf.tmpl") + ": 1048577 bytes, more than the 1 MiB allowed")))
+	})
+
+	It("loads a suite that starts with a UTF-8 byte order mark", func() {
+		s, err := scenarios.Parse("bom.yaml", []byte("\xef\xbb\xbfsuite: bom\nscenarios:\n"+oneScenario))
+		Expect(err).NotTo(HaveOccurred())
+		Expect(s.Name).To(Equal("bom"))
+	})
+
+	DescribeTable("rejects what is not UTF-8 text, or nests too deep, with its place, before parsing",
+		func(yaml, want string) {
+			_, err := scenarios.Parse("bad.yaml", []byte(yaml))
+			Expect(err).To(MatchError(want))
+		},
+		Entry("a NUL byte", "suite: t\x00\n", "bad.yaml:1:9: a NUL byte: a suite file is UTF-8 text (save it as UTF-8, not UTF-16)"),
+		Entry("UTF-16", "\xff\xfes\x00u\x00", "bad.yaml:1:1: byte 0xff is not UTF-8: a suite file is UTF-8 text (save it as UTF-8, not UTF-16 or Latin-1)"),
+		Entry("Latin-1", "suite: t\nscenarios:\n  - {name: caf\xe9, fault: refused}\n", "bad.yaml:3:15: byte 0xe9 is not UTF-8: a suite file is UTF-8 text (save it as UTF-8, not UTF-16 or Latin-1)"),
+		Entry("an escape sequence", "suite: \x1b[2Jt\n", `bad.yaml:1:8: control character U+001B: YAML allows none but tab and line breaks in a file; write it as an escape (\x1b) in a double-quoted string`),
+		Entry("101 flow levels", "suite: t\nx: "+strings.Repeat("[", 100)+"\n", "bad.yaml:2:103: nested more than 100 levels deep: gatecrash reads suites at most 100 levels deep"),
+		Entry("100,000 flow levels", "x: "+strings.Repeat("[", 100000), "bad.yaml:1:103: nested more than 100 levels deep: gatecrash reads suites at most 100 levels deep"),
+		Entry("101 indentation levels", indented(101), "bad.yaml:101:101: nested more than 100 levels deep: gatecrash reads suites at most 100 levels deep"),
+		Entry("101 sequence levels on a line", "x:\n"+strings.Repeat("- ", 101)+"1\n", "bad.yaml:2:203: nested more than 100 levels deep: gatecrash reads suites at most 100 levels deep"),
+	)
+
+	DescribeTable("rejects two spellings of one header name, which would send or expect either value by chance",
+		func(yaml, want string) {
+			_, err := scenarios.Parse("bad.yaml", []byte(yaml))
+			Expect(err).To(MatchError(want))
+		},
+		Entry("in a request", "suite: t\nscenarios:\n  - {name: a, fault: refused, request: {headers: {X-Team: a, x-team: b}}, expect: {status: 502}}\n",
+			`bad.yaml:3:62: scenarios[0].request.headers: "X-Team" and "x-team" name one header (header names are case-insensitive); keep one`),
+		Entry("in a route", "suite: t\norigin: {routes: [{path: /, headers: {Via: a, VIA: b}}]}\nscenarios:\n"+oneScenario,
+			`bad.yaml:2:47: origin.routes[0].headers: "Via" and "VIA" name one header (header names are case-insensitive); keep one`),
+		Entry("in expect.headers.equals", "suite: t\nscenarios:\n  - {name: a, fault: refused, expect: {headers: {equals: {Via: a, via: b}}}}\n",
+			`bad.yaml:3:67: scenarios[0].expect.headers.equals: "Via" and "via" name one header (header names are case-insensitive); keep one`),
+		Entry("in expect.headers.matches", "suite: t\nscenarios:\n  - {name: a, fault: refused, expect: {headers: {matches: {Via: a, via: b}}}}\n",
+			`bad.yaml:3:68: scenarios[0].expect.headers.matches: "Via" and "via" name one header (header names are case-insensitive); keep one`),
+	)
+
+	DescribeTable("rejects control characters in the names the console prints",
+		func(yaml, want string) {
+			_, err := scenarios.Parse("bad.yaml", []byte(yaml))
+			Expect(err).To(MatchError(ContainSubstring(want)))
+		},
+		Entry("in the suite's name", "suite: \"t\\e]0;owned\\a\"\nscenarios:\n"+oneScenario, `bad.yaml:1:8: suite: expected a name without control characters; got "t\x1b]0;owned\a"`),
+		Entry("in the gateway's name", "suite: t\ngateway: {name: \"g\\r\"}\nscenarios:\n"+oneScenario, `bad.yaml:2:17: gateway.name: expected a name without control characters; got "g\r"`),
+		Entry("in a scenario's name", "suite: t\nscenarios:\n  - {name: \"a\\e[2J\", fault: refused, expect: {status: 502}}\n", `bad.yaml:3:12: scenarios[0].name: expected a name without control characters; got "a\x1b[2J"`),
+		Entry("in a label", "suite: t\nscenarios:\n  - {name: a, labels: [\"l\\u202e\"], fault: refused, expect: {status: 502}}\n", `bad.yaml:3:24: scenarios[0].labels[0]: expected a name without control characters; got "l\u202e"`),
+	)
+
+	It("counts no brackets in quoted, block or plain scalars, or comments", func() {
+		open := strings.Repeat("[", 150)
+		_, err := scenarios.Parse("ok.yaml", []byte(`suite: t
+# `+open+`
+origin:
+  routes:
+    - path: /
+      body: |
+        `+open+`
+          `+open+`
+    - {path: "/`+open+`", body: '`+open+` it''s [ `+open+`'}
+    - path: /a`+open+`
+scenarios:
+`+oneScenario))
+		Expect(err).NotTo(HaveOccurred())
+		_, err = scenarios.Parse("ok.yaml", []byte(indented(99)))
+		Expect(err).NotTo(MatchError(ContainSubstring("levels deep")))
+	})
+
+	It("quotes one line of at most 200 bytes of the suite in a message", func() {
+		_, err := scenarios.Parse("bad.yaml", []byte("suite: t\nscenarios:\n  - {name: a, fault: refused, expect: {status: \""+strings.Repeat("5\\n", 100000)+"\"}}\n"))
+		Expect(err).To(HaveOccurred())
+		Expect(len(err.Error())).To(BeNumerically("<", 400), err.Error())
+		Expect(err.Error()).To(HaveSuffix(`got "5…"`))
+	})
+})
+
+// indented is a suite nested n levels deep by indentation alone.
+func indented(n int) string {
+	var b strings.Builder
+	for i := range n {
+		b.WriteString(strings.Repeat(" ", i) + "k:\n")
+	}
+	return b.String()
+}
