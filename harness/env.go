@@ -357,8 +357,8 @@ func (e *Environment) observeUpstream(obs *Observation, from, to time.Time) {
 func (e *Environment) judgeMet(attempts []Attempt, from, to time.Time, synsCounted bool, uncounted string) *FaultMet {
 	in := metInput{attempts: attempts, synsCounted: synsCounted, uncounted: uncounted, originName: e.addrs.OriginName, instances: len(e.Origins)}
 	// The gateway may have met the fault before the request, on its own
-	// (a health check, a background resolution) or for an earlier request,
-	// and answer it from what it learnt: that counts as met, said so.
+	// (a health check's connect, a background resolution), and answer it
+	// from what it learnt: that counts as met, and the evidence says so.
 	since := time.Unix(0, e.faultSince.Load())
 	if since.After(from) {
 		since = from
