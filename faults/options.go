@@ -132,7 +132,7 @@ func targets(env *harness.Environment, opts Options) ([]int, error) {
 	return opts.Instances, nil
 }
 
-// TargetsText says which instances a fault hits, for its Injection.Method:
+// targetsText says which instances a fault hits, for its Injection.Method:
 // "" when the origin has one instance and the fault hits it.
 func targetsText(env *harness.Environment, hit []int) string {
 	if len(env.Origins) < 2 {
