@@ -32,6 +32,10 @@ type Managed struct {
 	// Templates are config files rendered into the work dir under their
 	// base name without a .tmpl suffix.
 	Templates []string
+	// TemplateRoot, when set, is the folder every template must stay in
+	// (a suite's folder): a template that leads out of it, by .. or by a
+	// symbolic link, is refused instead of read.
+	TemplateRoot string
 	// Env adds environment variables (values are templates too).
 	Env map[string]string
 	// Ready says when the gateway is ready.
@@ -73,7 +77,7 @@ func (g *Managed) Name() string {
 func (g *Managed) Render(a Addresses) (argv []string, files map[string][]byte, err error) {
 	files = make(map[string][]byte)
 	for _, path := range g.Templates {
-		src, err := ReadRegularFile(path, MaxTemplateBytes)
+		src, err := g.readTemplate(path)
 		if err != nil {
 			return nil, nil, fmt.Errorf("gateway %s: %w", g.Name(), &TemplateError{Name: path, Err: err})
 		}
@@ -94,6 +98,18 @@ func (g *Managed) Render(a Addresses) (argv []string, files map[string][]byte, e
 		return nil, nil, fmt.Errorf("gateway %s: empty command", g.Name())
 	}
 	return argv, files, nil
+}
+
+// readTemplate reads a template file, inside TemplateRoot when set.
+func (g *Managed) readTemplate(path string) ([]byte, error) {
+	if g.TemplateRoot == "" {
+		return ReadRegularFile(path, MaxTemplateBytes)
+	}
+	rel, err := filepath.Rel(g.TemplateRoot, path)
+	if err != nil || !filepath.IsLocal(rel) {
+		return nil, fmt.Errorf("not inside the suite's folder %s", g.TemplateRoot)
+	}
+	return ReadRegularFileIn(g.TemplateRoot, rel, MaxTemplateBytes)
 }
 
 // TemplateError is a template (a config file, or an element of the

@@ -6,6 +6,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"strings"
 	"syscall"
 )
 
@@ -21,13 +22,45 @@ func ReadRegularFile(path string, limit int64) ([]byte, error) {
 	// O_NONBLOCK: opening a named pipe with no writer would block.
 	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
-		var pe *fs.PathError
-		if errors.As(err, &pe) {
-			return nil, pe.Err
-		}
-		return nil, err
+		return nil, pathless(err)
 	}
 	defer f.Close()
+	return readRegular(f, limit)
+}
+
+// ReadRegularFileIn is ReadRegularFile for a file that must stay inside
+// the folder root: name is relative to root, and a name or a symbolic link
+// on the way that leads out of root (../x, a link to /etc/shadow) is
+// refused, however the link is spelt (os.Root does the resolving).
+func ReadRegularFileIn(root, name string, limit int64) ([]byte, error) {
+	r, err := os.OpenRoot(root)
+	if err != nil {
+		return nil, pathless(err)
+	}
+	defer r.Close()
+	f, err := r.OpenFile(name, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		if strings.Contains(err.Error(), "escapes from parent") {
+			return nil, fmt.Errorf("leads out of the suite's folder %s (through a symbolic link or ..)", root)
+		}
+		return nil, pathless(err)
+	}
+	defer f.Close()
+	return readRegular(f, limit)
+}
+
+// pathless is err without the path an fs.PathError names.
+func pathless(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+// readRegular reads f, which must be a regular file of at most limit
+// bytes.
+func readRegular(f *os.File, limit int64) ([]byte, error) {
 	info, err := f.Stat()
 	if err != nil {
 		return nil, err

@@ -38,14 +38,33 @@ var _ = Describe("input bounds", func() {
 		Expect(loadWithin(GinkgoT().TempDir())).To(MatchError(ContainSubstring("not a regular file (a directory)")))
 	})
 
-	It("refuses a template that is a named pipe or a device, at the template", func() {
-		// Templates live in the suite's folder; a link there may still
-		// lead to a device, and a named pipe may sit there.
+	It("refuses a template whose symbolic link leads out of the suite's folder", func() {
+		// A link in the suite's folder to /etc/shadow would copy it into
+		// the work dir, and its lines into a failure's message.
+		dir, outside := GinkgoT().TempDir(), GinkgoT().TempDir()
+		secret := filepath.Join(outside, "shadow")
+		Expect(os.WriteFile(secret, []byte("root:SECRET-HASH\n"), 0o600)).To(Succeed())
+		Expect(os.Mkdir(filepath.Join(dir, "conf"), 0o755)).To(Succeed())
+		Expect(os.Symlink(secret, filepath.Join(dir, "conf", "gw.conf.tmpl"))).To(Succeed())
+		Expect(os.Symlink("../"+filepath.Base(outside)+"/shadow", filepath.Join(dir, "rel.conf.tmpl"))).To(Succeed())
+		Expect(os.Symlink("/dev/zero", filepath.Join(dir, "zero.conf.tmpl"))).To(Succeed())
+		suite := filepath.Join(dir, "suite.yaml")
+		for _, t := range []string{"conf/gw.conf.tmpl", "rel.conf.tmpl", "zero.conf.tmpl"} {
+			Expect(os.WriteFile(suite, []byte("suite: t\ngateway: {command: [sh], templates: ["+t+"]}\nscenarios:\n"+oneScenario), 0o644)).To(Succeed())
+			err := loadWithin(suite)
+			Expect(err).To(MatchError(And(HavePrefix(suite+":2:"), ContainSubstring(": gateway.templates[0]: template "+filepath.Join(dir, t)+": leads out of the suite's folder"))))
+			Expect(err.Error()).NotTo(ContainSubstring("SECRET-HASH"))
+		}
+		// A link that stays inside the folder is followed.
+		Expect(os.WriteFile(filepath.Join(dir, "conf", "real.tmpl"), []byte("listen {{.Listen}}\n"), 0o644)).To(Succeed())
+		Expect(os.Symlink("conf/real.tmpl", filepath.Join(dir, "in.conf.tmpl"))).To(Succeed())
+		Expect(os.WriteFile(suite, []byte("suite: t\ngateway: {command: [sh], templates: [in.conf.tmpl]}\nscenarios:\n"+oneScenario), 0o644)).To(Succeed())
+		Expect(loadWithin(suite)).To(Succeed())
+	})
+
+	It("refuses a template that is a named pipe, at the template", func() {
 		dir := GinkgoT().TempDir()
 		suite := filepath.Join(dir, "suite.yaml")
-		Expect(os.Symlink("/dev/zero", filepath.Join(dir, "zero.conf.tmpl"))).To(Succeed())
-		Expect(os.WriteFile(suite, []byte("suite: t\ngateway: {command: [sh], templates: [zero.conf.tmpl]}\nscenarios:\n"+oneScenario), 0o644)).To(Succeed())
-		Expect(loadWithin(suite)).To(MatchError(ContainSubstring("gateway.templates[0]: template " + filepath.Join(dir, "zero.conf.tmpl") + ": not a regular file (a character device)")))
 		Expect(syscall.Mkfifo(filepath.Join(dir, "pipe.conf.tmpl"), 0o644)).To(Succeed())
 		Expect(os.WriteFile(suite, []byte("suite: t\ngateway: {command: [sh], templates: [pipe.conf.tmpl]}\nscenarios:\n"+oneScenario), 0o644)).To(Succeed())
 		Expect(loadWithin(suite)).To(MatchError(ContainSubstring("gateway.templates[0]: template " + filepath.Join(dir, "pipe.conf.tmpl") + ": not a regular file (a named pipe)")))

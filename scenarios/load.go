@@ -222,6 +222,16 @@ func (s *Suite) validateGateway(d *decoder) {
 		if s.Origin.Instances > 1 {
 			d.failPath("origin.instances", "origin.instances: an attached gateway reaches one origin, at origin.listen")
 		}
+		// An attached gateway's logs are its own files on this machine
+		// (/var/log/nginx/error.log), named in full; only what it writes
+		// during a scenario is read, never what a file held before.
+		for i, l := range g.Logs {
+			if !filepath.IsAbs(l) {
+				at := fmt.Sprintf("gateway.logs[%d]", i)
+				d.failPath(at, "%s: expected the absolute path of a log file the gateway writes, such as /var/log/nginx/error.log; got %q", at, l)
+				return
+			}
+		}
 		if s.Origin.Listen == "" || s.DNS.Listen == "" {
 			d.failPath("gateway.url", "gateway.url: an attached gateway needs the fixed addresses it was configured with: set origin.listen and dns.listen (127.0.0.1:port)")
 		}
@@ -349,6 +359,9 @@ func (s *Suite) Managed() *harness.Managed {
 			t = filepath.Join(s.Dir, t)
 		}
 		m.Templates = append(m.Templates, t)
+	}
+	if len(g.Templates) > 0 {
+		m.TemplateRoot = s.Dir
 	}
 	m.Ready = g.Ready.Harness()
 	return m

@@ -135,6 +135,7 @@ scenarios:
 		Entry("two gateways", "gateway: {builtin: {}, url: \"http://127.0.0.1:1\"}\n", "gateway: expected one of builtin, command or url; got builtin and url"),
 		Entry("templates without command", "gateway: {templates: [a.tmpl]}\n", "gateway.templates: only a managed gateway (gateway.command) takes templates"),
 		Entry("attached gateway off loopback", "gateway: {url: \"http://10.0.0.1:80\"}\norigin: {listen: \"127.0.0.1:18080\"}\ndns: {listen: \"127.0.0.1:18053\"}\n", "gatecrash only sends traffic to loopback addresses"),
+		Entry("attached gateway's log not named in full", "gateway: {url: \"http://127.0.0.1:8080\", logs: [error.log]}\norigin: {listen: \"127.0.0.1:18080\"}\ndns: {listen: \"127.0.0.1:18053\"}\n", "gateway.logs[0]: expected the absolute path of a log file the gateway writes, such as /var/log/nginx/error.log; got \"error.log\""),
 		Entry("attached gateway without fixed addresses", "gateway: {url: \"http://127.0.0.1:8080\"}\n", "an attached gateway needs the fixed addresses"),
 		Entry("origin listen off loopback", "origin: {listen: \"0.0.0.0:80\"}\n", "origin.listen: expected an IPv4 loopback address with a port"),
 		Entry("origin listen on IPv6", "origin: {listen: \"[::1]:18080\"}\n", "origin.listen: expected an IPv4 loopback address with a port"),
