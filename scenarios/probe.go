@@ -134,7 +134,7 @@ func Probe(ctx context.Context, s *Suite, opts ProbeOptions) ([]ProbeResult, []P
 		path, reason := probeSetup(s, def)
 		if reason == "" {
 			var r ProbeResult
-			r, reason = probeFault(ctx, env, def, harness.Request{Path: path, Timeout: opts.RequestTimeout}, opts.After, opts.Samples)
+			r, reason = probeFault(ctx, s, env, def, harness.Request{Path: path, Timeout: opts.RequestTimeout}, opts.After, opts.Samples)
 			if ctx.Err() != nil {
 				// What the interrupt cut short is not what the gateway did.
 				return results, skipped, ctx.Err()
@@ -200,14 +200,14 @@ func probeSetup(s *Suite, def faults.Definition) (path, reason string) {
 // 300ms or more, samples times when it came faster. A later sample that
 // cannot be taken (the gateway did not recover) ends the sampling, with
 // the reason in Shortfall.
-func probeFault(ctx context.Context, env *harness.Environment, def faults.Definition, req harness.Request, after time.Duration, samples int) (ProbeResult, string) {
-	r, reason := probeOne(ctx, env, def, req, after)
+func probeFault(ctx context.Context, s *Suite, env *harness.Environment, def faults.Definition, req harness.Request, after time.Duration, samples int) (ProbeResult, string) {
+	r, reason := probeOne(ctx, s, env, def, req, after)
 	if reason != "" || r.Observation.Total >= slowAnswer {
 		return r, reason
 	}
 	r.Samples = []harness.Observation{r.Observation}
 	for len(r.Samples) < samples && ctx.Err() == nil {
-		again, why := probeOne(ctx, env, def, req, after)
+		again, why := probeOne(ctx, s, env, def, req, after)
 		if why != "" {
 			// What was observed stands; say why there is less of it.
 			r.Shortfall = fmt.Sprintf("sampled %d of %d times: sample %d: %s", len(r.Samples), samples, len(r.Samples)+1, why)
@@ -272,12 +272,12 @@ func varied(samples []harness.Observation) []string {
 
 // probeOne injects one fault and observes one request during it, sent
 // after the given wait.
-func probeOne(ctx context.Context, env *harness.Environment, def faults.Definition, req harness.Request, after time.Duration) (ProbeResult, string) {
+func probeOne(ctx context.Context, s *Suite, env *harness.Environment, def faults.Definition, req harness.Request, after time.Duration) (ProbeResult, string) {
 	if err := env.Reset(); err != nil {
 		return ProbeResult{}, "reset the environment: " + err.Error()
 	}
 	if steady := awaitHealthy(ctx, env, req); !healthy(steady) {
-		return ProbeResult{}, "steady state: before injecting, expected a 2xx or 3xx answer, observed " + steady.String()
+		return ProbeResult{}, "steady state: before injecting, expected a 2xx or 3xx answer, observed " + s.redactObservation(steady).String()
 	}
 	inj, err := faults.Inject(ctx, env, def.New(), faults.Options{})
 	if err != nil {
@@ -290,6 +290,7 @@ func probeOne(ctx context.Context, env *harness.Environment, def faults.Definiti
 		}
 	}
 	obs := env.Do(ctx, req)
+	obs = s.redactObservation(obs)
 	if err := inj.Clear(); err != nil {
 		return ProbeResult{}, "clear: " + err.Error()
 	}

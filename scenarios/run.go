@@ -344,7 +344,31 @@ func newRecord(s *Suite, sc *Scenario) *reports.Scenario {
 			}
 		}
 	}
+	s.originSecrets(rec)
 	return rec
+}
+
+// originSecrets tells rec the values of the secret headers the suite's
+// origin sends (a route's Set-Cookie): a gateway that garbles one makes
+// it part of an error's text, where no header map holds it.
+func (s *Suite) originSecrets(rec *reports.Scenario) {
+	for _, r := range s.Origin.Routes {
+		for name, v := range r.Headers {
+			rec.Secret(name, v)
+		}
+	}
+}
+
+// redactObservation returns o with the values of secret headers, its own
+// and the suite's origin's, replaced in its headers and its error's text,
+// for what the probe prints. Its body is left as received: it is judged,
+// not printed.
+func (s *Suite) redactObservation(o harness.Observation) harness.Observation {
+	rec := &reports.Scenario{Failure: o.Error, Observed: &harness.Observation{Header: o.Header}}
+	s.originSecrets(rec)
+	rec.Redact()
+	o.Error, o.Header = rec.Failure, rec.Observed.Header
+	return o
 }
 
 // notRunInterrupted is why a scenario after an interrupt did not run.

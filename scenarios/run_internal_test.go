@@ -1,7 +1,9 @@
 package scenarios
 
 import (
+	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -47,5 +49,27 @@ func TestSayTimeoutOnce(t *testing.T) {
 		if !slices.Equal(got, c.want) {
 			t.Errorf("%s:\ngot  %q\nwant %q", c.name, got, c.want)
 		}
+	}
+}
+
+// TestRecordKnowsOriginSecrets: a secret header the origin sends is
+// redacted from a run's record wherever it shows up, a load's error
+// counts included, though no header map holds it there.
+func TestRecordKnowsOriginSecrets(t *testing.T) {
+	s := &Suite{Name: "t", Origin: OriginSpec{Routes: []harness.Route{{Path: "/", Headers: map[string]string{"Set-Cookie": "session=SECRET1; Path=/"}}}}}
+	rec := newRecord(s, &Scenario{Name: "a"})
+	rec.Failure = "invalid_http: malformed MIME header line: Set-Cookie session=SECRET1"
+	rec.Load = &harness.LoadResult{Errors: map[string]int{
+		"malformed MIME header line: Set-Cookie session=SECRET1":  3,
+		"malformed MIME header line: Set-Cookie: session=SECRET1": 2,
+		"malformed MIME header line: Set-Cookie [redacted]":       1,
+	}}
+	rec.Redact()
+	if strings.Contains(rec.Failure, "SECRET1") || strings.Contains(fmt.Sprint(rec.Load.Errors), "SECRET1") {
+		t.Errorf("the origin's cookie is in the record: %q, %v", rec.Failure, rec.Load.Errors)
+	}
+	// Errors that differed only in the secret are counted together.
+	if got := rec.Load.Errors["malformed MIME header line: Set-Cookie [redacted]"]; got != 4 {
+		t.Errorf("errors counted %v", rec.Load.Errors)
 	}
 }
