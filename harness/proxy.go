@@ -32,6 +32,9 @@ type Proxy struct {
 	// toxicSpans notes when any was in place.
 	toxics     map[string]bool
 	toxicSpans spans
+	// reserved holds the port while nothing listens on it (down, or
+	// between a blackhole and the proxy's return).
+	reserved *reservation
 }
 
 // downSpan is a time the proxy accepted no connection.
@@ -92,7 +95,24 @@ func (p *Proxy) Down() {
 	defer p.mu.Unlock()
 	p.proxy.Stop()
 	p.closeBlackhole()
+	p.reserve()
 	p.wentDown()
+}
+
+// reserve holds the port once nothing listens on it. A failure to hold it
+// is not the fault's failure: Up retries, as it did before ports were held.
+func (p *Proxy) reserve() {
+	if p.reserved == nil {
+		p.reserved, _ = reservePort(p.addr)
+	}
+}
+
+// release lets the port go, once the proxy listens on it again.
+func (p *Proxy) release() {
+	if p.reserved != nil {
+		p.reserved.Close()
+		p.reserved = nil
+	}
 }
 
 // Up makes the proxy listen on Addr again, ending a blackhole.
@@ -101,14 +121,17 @@ func (p *Proxy) Up() error {
 	defer p.mu.Unlock()
 	p.closeBlackhole()
 	if p.proxy.Enabled {
+		p.release()
 		p.cameUp()
 		return nil
 	}
 	var err error
-	// The port was ours a moment ago; another process can take it in
-	// between, so retry briefly before calling it lost.
+	// The port is held while down, so this takes it at once; were the
+	// hold lost, another process could take it in between: retry briefly
+	// before calling it lost.
 	for range 50 {
 		if err = p.proxy.Start(); err == nil {
+			p.release()
 			p.cameUp()
 			return nil
 		}
@@ -125,6 +148,7 @@ func (p *Proxy) Blackhole() error {
 	defer p.mu.Unlock()
 	p.proxy.Stop()
 	p.closeBlackhole()
+	p.reserve()
 	p.wentDown()
 	bh, err := ListenBlackhole(p.addr)
 	if err != nil {
@@ -224,7 +248,49 @@ func (p *Proxy) Close() {
 	p.proxy.Toxics.ResetToxics(context.Background())
 	p.proxy.Stop()
 	p.closeBlackhole()
+	p.release()
 }
+
+// reservation is a TCP socket bound to an address without listening on
+// it. While it is bound, Linux picks no ephemeral port there for a
+// connect (a bound port is never chosen), so nothing on the machine can
+// take the proxy's port while the proxy is down; and since nothing
+// listens, a connect to it is still refused. It and the listeners that
+// take the port again (net.Listen, toxiproxy's, a blackhole's) all set
+// SO_REUSEADDR, which lets a listener bind beside a socket that does not
+// listen.
+type reservation struct{ fd int }
+
+// reservePort binds a reservation to addr (an IP literal and a port).
+func reservePort(addr string) (*reservation, error) {
+	ta, err := net.ResolveTCPAddr("tcp", addr)
+	if err != nil || ta.IP == nil {
+		return nil, fmt.Errorf("proxy: reserve %s: not an IP address and port", addr)
+	}
+	family, sa := syscall.AF_INET6, syscall.Sockaddr(nil)
+	if ip4 := ta.IP.To4(); ip4 != nil {
+		family = syscall.AF_INET
+		sa = &syscall.SockaddrInet4{Port: ta.Port, Addr: [4]byte(ip4)}
+	} else {
+		sa = &syscall.SockaddrInet6{Port: ta.Port, Addr: [16]byte(ta.IP.To16())}
+	}
+	fd, err := syscall.Socket(family, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return nil, fmt.Errorf("proxy: reserve %s: %w", addr, err)
+	}
+	if err := syscall.SetsockoptInt(fd, syscall.SOL_SOCKET, syscall.SO_REUSEADDR, 1); err != nil {
+		syscall.Close(fd)
+		return nil, fmt.Errorf("proxy: reserve %s: %w", addr, err)
+	}
+	if err := syscall.Bind(fd, sa); err != nil {
+		syscall.Close(fd)
+		return nil, fmt.Errorf("proxy: reserve %s: %w", addr, err)
+	}
+	return &reservation{fd: fd}, nil
+}
+
+// Close lets the port go.
+func (r *reservation) Close() { syscall.Close(r.fd) }
 
 // Blackhole is a TCP listener that never completes a connection: its accept
 // queue is shrunk to one and filled, and nothing accepts, so Linux drops every
