@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"reflect"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -83,6 +84,34 @@ func parseDuration(node ast.Node) (time.Duration, string) {
 		return 0, fmt.Sprintf("expected a duration of zero or more; got %q", s.Value)
 	}
 	return v, ""
+}
+
+// MaxDuration bounds every duration in a suite but a TLS certificate's
+// age: a wait, a timeout or a deadline of days would hold a run (and CI)
+// until the run's own --timeout, an hour by default.
+const MaxDuration = time.Hour
+
+// longDurations are the durations MaxDuration does not bound: how long
+// ago a certificate expired may well be a year.
+var longDurations = []string{".tls_expired.expired_ago"}
+
+// unsetIfZero are the durations whose zero means "not set" (a default, or
+// no assertion): written as 0s, they would be silently ignored.
+var unsetIfZero = []string{
+	".expect.within", ".expect.unanswered_after", ".request.timeout", "].deadline",
+	"gateway.ready.within", "gateway.stop_grace", "gateway.builtin.connect_timeout", "gateway.builtin.response_timeout",
+}
+
+// durationBounds says what is wrong with a duration v decoded at path, or
+// "" when it is within bounds.
+func durationBounds(path string, v time.Duration, node ast.Node) string {
+	if v == 0 && (slices.ContainsFunc(unsetIfZero, func(s string) bool { return strings.HasSuffix(path, s) }) || strings.Contains(path, ".expect.latency.")) {
+		return fmt.Sprintf("expected a duration above 0; got %s", describe(node))
+	}
+	if v > MaxDuration && !slices.ContainsFunc(longDurations, func(s string) bool { return strings.HasSuffix(path, s) }) {
+		return fmt.Sprintf("expected a duration of at most %s (a run stops after --timeout, 1h by default); got %s", strings.TrimSuffix(MaxDuration.String(), "0m0s"), describe(node))
+	}
+	return ""
 }
 
 func (d *decoder) fail(node ast.Node, format string, args ...any) {
@@ -263,6 +292,9 @@ func (d *decoder) decode(node ast.Node, v reflect.Value, path string) {
 			return
 		}
 		dur, problem := parseDuration(node)
+		if problem == "" {
+			problem = durationBounds(path, dur, node)
+		}
 		if problem != "" {
 			d.fail(node, "%s: %s", path, problem)
 			return

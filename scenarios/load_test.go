@@ -149,6 +149,13 @@ scenarios:
 		Entry("a probability above 1", header+"  - {name: a, fault: {hang: {probability: 1.5}}, expect: {status: 502}}\n", "scenarios[0].fault.hang: probability: expected a number above 0 and at most 1, such as 0.5; got 1.5"),
 		Entry("a probability of 0", header+"  - {name: a, fault: {hang: {probability: 0}}, expect: {status: 502}}\n", "probability: expected a number above 0 and at most 1"),
 		Entry("a bad schedule", header+"  - {name: a, fault: {hang: {after: soon}}, expect: {status: 502}}\n", "scenarios[0].fault.hang.after: expected a duration with a unit"),
+		Entry("a wait of years", header+"  - {name: a, fault: refused, request: {after: 100000h}, expect: {status: 502}}\n", `bad.yaml:3:48: scenarios[0].request.after: expected a duration of at most 1h (a run stops after --timeout, 1h by default); got "100000h"`),
+		Entry("a deadline of a year", header+"  - {name: a, deadline: 8760h, fault: refused, expect: {status: 502}}\n", `scenarios[0].deadline: expected a duration of at most 1h`),
+		Entry("a fault's delay of a year", header+"  - {name: a, fault: {delayed_headers: {delay: 8760h}}, expect: {status: 502}}\n", `scenarios[0].fault.delayed_headers.delay: expected a duration of at most 1h`),
+		Entry("a stop grace of a year", "gateway: {command: [sh], stop_grace: 8760h}\n", `gateway.stop_grace: expected a duration of at most 1h`),
+		Entry("within 0s, which would be ignored", header+"  - {name: a, fault: refused, expect: {status: 502, within: 0s}}\n", `bad.yaml:3:61: scenarios[0].expect.within: expected a duration above 0; got "0s"`),
+		Entry("a request timeout of 0s", header+"  - {name: a, fault: refused, request: {timeout: 0s}, expect: {status: 502}}\n", `scenarios[0].request.timeout: expected a duration above 0; got "0s"`),
+		Entry("a latency bound of 0s", header+"  - {name: a, fault: refused, load: {rate: 10, duration: 1s}, expect: {latency: {p99: 0s}}}\n", `scenarios[0].expect.latency.p99: expected a duration above 0`),
 		Entry("missing template", "gateway: {command: [nginx], templates: [nope.tmpl]}\n", "bad.yaml:1:41: gateway.templates[0]: cannot read template nope.tmpl (templates are found next to the suite file): no such file or directory"),
 	)
 
@@ -312,5 +319,12 @@ scenarios:
 	It("names a file it cannot read", func() {
 		_, err := scenarios.Load("does-not-exist.yaml")
 		Expect(err).To(MatchError(ContainSubstring("does-not-exist.yaml: cannot read the suite file: no such file or directory")))
+	})
+})
+
+var _ = Describe("durations without bound", func() {
+	It("takes a certificate that expired more than an hour ago", func() {
+		_, err := scenarios.Parse("ok.yaml", []byte(header+"  - {name: a, fault: {tls_expired: {expired_ago: 8760h}}, expect: {status: 502}}\n"))
+		Expect(err).NotTo(HaveOccurred())
 	})
 })

@@ -192,6 +192,9 @@ func (d Duration) MarshalJSON() ([]byte, error) { return json.Marshal(d.String()
 
 func (d *Duration) decodeNode(dec *decoder, node ast.Node, path string) {
 	v, problem := parseDuration(node)
+	if problem == "" {
+		problem = durationBounds(path, v, node)
+	}
 	if problem != "" {
 		dec.fail(node, "%s: %s", path, problem)
 		return
