@@ -98,11 +98,21 @@ func (s *Suite) validate(d *decoder) {
 	checkPrintable(d, "suite", s.Name)
 	checkPrintable(d, "gateway.name", s.Gateway.Name)
 	s.validateGateway(d)
+	paths := map[string]int{}
 	for i, r := range s.Origin.Routes {
 		at := fmt.Sprintf("origin.routes[%d]", i)
 		if !strings.HasPrefix(r.Path, "/") {
 			d.failPath(at+".path", "%s.path: expected a path starting with /; got %q", at, r.Path)
+		} else if problem := targetProblem(r.Path); problem != "" {
+			d.failPath(at+".path", "%s.path: %s; got %s", at, problem, strconv.Quote(r.Path))
+		} else if strings.ContainsAny(r.Path, "?#") {
+			d.failPath(at+".path", "%s.path: expected a path without ? or #: a route matches the request's path alone; got %q", at, r.Path)
+		} else if j, dup := paths[r.Path]; dup {
+			d.failPath(at+".path", "%s.path: %q is already the path of origin.routes[%d]; expected one route per path", at, r.Path, j)
+		} else {
+			paths[r.Path] = i
 		}
+		checkHeaderFields(d, at+".headers", r.Headers)
 		if r.Status != 0 && (r.Status < 100 || r.Status > 599) {
 			d.failPath(at+".status", "%s.status: expected a status code 100-599; got %d", at, r.Status)
 		}
@@ -144,10 +154,13 @@ func (s *Suite) validate(d *decoder) {
 		}
 		if p := sc.Request.Path; p != "" && !strings.HasPrefix(p, "/") {
 			d.failPath(at+".request.path", "%s.request.path: expected a path starting with /; got %q", at, p)
+		} else if problem := targetProblem(p); problem != "" {
+			d.failPath(at+".request.path", "%s.request.path: %s; got %s", at, problem, strconv.Quote(p))
 		}
-		if m := sc.Request.Method; m != "" && strings.ContainsAny(m, " \t\r\n/:") {
-			d.failPath(at+".request.method", "%s.request.method: expected an HTTP method such as GET; got %q", at, m)
+		if m := sc.Request.Method; m != "" && !validHeaderName(m) {
+			d.failPath(at+".request.method", "%s.request.method: expected an HTTP method such as GET (a token: letters, digits and !#$%%&'*+-.^_`|~); got %q", at, m)
 		}
+		checkHeaderFields(d, at+".request.headers", sc.Request.Headers)
 		sc.validateLoad(d, at)
 		if sc.Fault.Control && sc.Expect.FaultMet != nil {
 			d.failPath(at+".expect.fault_met", "%s.expect.fault_met: a control scenario (fault: none) injects nothing to meet; remove fault_met or name a fault", at)
@@ -213,6 +226,9 @@ func (s *Suite) validateGateway(d *decoder) {
 	}
 	if g.Ready != nil && g.Ready.HTTP != "" && !strings.HasPrefix(g.Ready.HTTP, "/") {
 		d.failPath("gateway.ready.http", "gateway.ready.http: expected a path starting with /; got %q", g.Ready.HTTP)
+	} else if g.Ready != nil && targetProblem(g.Ready.HTTP) != "" {
+		problem := targetProblem(g.Ready.HTTP)
+		d.failPath("gateway.ready.http", "gateway.ready.http: %s; got %s", problem, strconv.Quote(g.Ready.HTTP))
 	}
 	switch mode {
 	case "url":
@@ -336,6 +352,39 @@ func checkPrintable(d *decoder, at, name string) bool {
 		}
 	}
 	return true
+}
+
+// targetProblem says why path cannot be sent as a request's target, or
+// "" when it can: a space, a line break or another control character
+// would split or break the request line.
+func targetProblem(path string) string {
+	for _, r := range path {
+		if r <= ' ' || r == 0x7f {
+			return "expected a path without spaces or control characters, such as /api?q=a%20b (write a space as %20)"
+		}
+	}
+	if strings.Contains(path, "#") {
+		return "expected a path without a fragment (#...): a client never sends one"
+	}
+	return ""
+}
+
+// checkHeaderFields checks the names and values of the header fields at
+// path: a name is a token, a value has no line break or control character
+// but tab (a CR LF in it would end the field, and start another).
+func checkHeaderFields(d *decoder, at string, headers map[string]string) {
+	for _, name := range keys(headers) {
+		if !validHeaderName(name) {
+			d.failPath(at+"."+name, "%s: expected header names such as Cache-Control (letters, digits and !#$%%&'*+-.^_`|~); got %q", at, name)
+			continue
+		}
+		for _, r := range headers[name] {
+			if (r < ' ' && r != '\t') || r == 0x7f {
+				d.failPath(at+"."+name, "%s.%s: expected a header value without line breaks or control characters but tab; got %s", at, name, strconv.Quote(headers[name]))
+				break
+			}
+		}
+	}
 }
 
 func checkLoopbackAddr(d *decoder, at, addr string) {
