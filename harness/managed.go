@@ -4,12 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"net"
 	"os"
 	"os/exec"
 	"os/signal"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -96,6 +98,13 @@ func (g *Managed) Render(a Addresses) (argv []string, files map[string][]byte, e
 	}
 	if len(argv) == 0 {
 		return nil, nil, fmt.Errorf("gateway %s: empty command", g.Name())
+	}
+	// The environment's values are templates too: render them here, so
+	// that what Start would run fails here first.
+	for _, k := range slices.Sorted(maps.Keys(g.Env)) {
+		if _, err := renderTemplate("env "+k, g.Env[k], a); err != nil {
+			return nil, nil, fmt.Errorf("gateway %s: %w", g.Name(), err)
+		}
 	}
 	return argv, files, nil
 }

@@ -215,6 +215,36 @@ func (s *Suite) validateGateway(d *decoder) {
 			}
 		}
 	}
+	if g.Command != nil && len(g.Command) == 0 {
+		d.failPath("gateway.command", "gateway.command: expected the gateway's argv, such as [nginx, -c, nginx.conf]; got an empty list")
+	}
+	if len(g.Command) > 0 && strings.TrimSpace(g.Command[0]) == "" {
+		d.failPath("gateway.command[0]", "gateway.command[0]: expected the gateway's program, such as nginx or /usr/sbin/nginx; got %q", g.Command[0])
+	}
+	for i, arg := range g.Command {
+		if strings.ContainsRune(arg, 0) {
+			at := fmt.Sprintf("gateway.command[%d]", i)
+			d.failPath(at, "%s: expected an argument without a NUL byte (no program can receive one); got %s", at, strconv.Quote(arg))
+		}
+	}
+	for _, k := range keys(g.Env) {
+		at := "gateway.env." + k
+		switch {
+		case k == "" || strings.ContainsAny(k, "=\x00"):
+			d.failPath(at, "gateway.env: expected variable names without = or NUL, such as TZ; got %s", strconv.Quote(k))
+		case strings.ContainsRune(g.Env[k], 0):
+			d.failPath(at, "%s: expected a value without a NUL byte (no program can receive one); got %s", at, strconv.Quote(g.Env[k]))
+		}
+	}
+	for i, l := range g.Logs {
+		if strings.TrimSpace(l) == "" {
+			at := fmt.Sprintf("gateway.logs[%d]", i)
+			d.failPath(at, "%s: expected the path of a log file, such as error.log; got %q", at, l)
+		}
+	}
+	if r := g.Ready; r != nil && r.Status != 0 && (r.Status < 100 || r.Status > 599) {
+		d.failPath("gateway.ready.status", "gateway.ready.status: expected the status code that means ready, 100-599, such as 200; got %d", r.Status)
+	}
 	if b := g.Builtin; b != nil && (b.Retries < 0 || b.Retries > 10) {
 		d.failPath("gateway.builtin.retries", "gateway.builtin.retries: expected 0 to 10 more tries of a failed attempt; got %d", b.Retries)
 	}
@@ -286,6 +316,9 @@ func (s *Suite) validateGateway(d *decoder) {
 					if t == te.Name {
 						at = fmt.Sprintf("gateway.templates[%d]", i)
 					}
+				}
+				if k, isEnv := strings.CutPrefix(te.Name, "env "); isEnv {
+					at = "gateway.env." + k
 				}
 			}
 			hint := ""

@@ -171,6 +171,16 @@ scenarios:
 		Entry("a readiness path with a space", "gateway: {command: [sh], ready: {http: '/health z'}}\n", `gateway.ready.http: expected a path without spaces or control characters`),
 		Entry("a method with a quote", header+"  - {name: a, fault: refused, request: {method: 'G\"ET'}, expect: {status: 502}}\n", `scenarios[0].request.method: expected an HTTP method such as GET (a token: letters, digits and !#$%&'*+-.^_`+"`"+`|~); got "G\"ET"`),
 		Entry("a method not in ASCII", header+"  - {name: a, fault: refused, request: {method: GÉT}, expect: {status: 502}}\n", `scenarios[0].request.method: expected an HTTP method such as GET`),
+		Entry("a command that is an empty list", "gateway: {command: []}\n", `bad.yaml:1:20: gateway.command: expected the gateway's argv, such as [nginx, -c, nginx.conf]; got an empty list`),
+		Entry("a command whose program is empty", "gateway: {command: ['', -c]}\n", `bad.yaml:1:21: gateway.command[0]: expected the gateway's program, such as nginx or /usr/sbin/nginx; got ""`),
+		Entry("a command argument with NUL", "gateway: {command: [sh, \"a\\0b\"]}\n", `gateway.command[1]: expected an argument without a NUL byte (no program can receive one); got "a\x00b"`),
+		Entry("an environment name with =", "gateway: {command: [sh], env: {'A=B': c}}\n", `gateway.env: expected variable names without = or NUL, such as TZ; got "A=B"`),
+		Entry("an empty environment name", "gateway: {command: [sh], env: {'': c}}\n", `gateway.env: expected variable names without = or NUL, such as TZ; got ""`),
+		Entry("an environment value with NUL", "gateway: {command: [sh], env: {A: \"a\\0b\"}}\n", `gateway.env.A: expected a value without a NUL byte`),
+		Entry("an environment value that is a broken template", "gateway: {command: [sh], env: {A: '{{if}}'}}\n", `bad.yaml:1:35: gateway.env.A: template env A: template: env A:1: missing value for if`),
+		Entry("an environment value with an unknown field", "gateway: {command: [sh], env: {A: '{{.Nope}}'}}\n", `gateway.env.A: template env A: `),
+		Entry("an empty log path", "gateway: {command: [sh], logs: ['']}\n", `bad.yaml:1:33: gateway.logs[0]: expected the path of a log file, such as error.log; got ""`),
+		Entry("a readiness status of 42", "gateway: {command: [sh], ready: {status: 42}}\n", `bad.yaml:1:42: gateway.ready.status: expected the status code that means ready, 100-599, such as 200; got 42`),
 		Entry("missing template", "gateway: {command: [nginx], templates: [nope.tmpl]}\n", "bad.yaml:1:41: gateway.templates[0]: cannot read template nope.tmpl (templates are found next to the suite file): no such file or directory"),
 	)
 
