@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -122,6 +123,9 @@ func (s *Suite) validate(d *decoder) {
 	}
 	checkLoopbackAddr(d, "origin.listen", s.Origin.Listen)
 	checkLoopbackAddr(d, "dns.listen", s.DNS.Listen)
+	if s.Origin.Listen != "" && s.Origin.Listen == s.DNS.Listen {
+		d.failPath("dns.listen", "dns.listen: expected an address other than origin.listen (both listen on TCP); got %q for both", s.DNS.Listen)
+	}
 
 	if len(s.Scenarios) == 0 {
 		d.failPath("scenarios", "scenarios: expected at least one scenario")
@@ -264,6 +268,8 @@ func (s *Suite) validateGateway(d *decoder) {
 	case "url":
 		if err := harness.CheckLoopbackURL(g.URL); err != nil {
 			d.failPath("gateway.url", "%v", err)
+		} else if problem := urlProblem(g.URL); problem != "" {
+			d.failPath("gateway.url", "gateway.url: expected http://host:port of a gateway on loopback, such as http://127.0.0.1:8080; got %q: %s", g.URL, problem)
 		}
 		if s.Origin.Instances > 1 {
 			d.failPath("origin.instances", "origin.instances: an attached gateway reaches one origin, at origin.listen")
@@ -428,7 +434,35 @@ func checkLoopbackAddr(d *decoder, at, addr string) {
 	ip := net.ParseIP(host)
 	if err != nil || port == "" || ip == nil || ip.To4() == nil || !ip.IsLoopback() {
 		d.failPath(at, "%s: expected an IPv4 loopback address with a port, such as 127.0.0.1:18080; got %q", at, addr)
+	} else if !validPort(port) {
+		d.failPath(at, "%s: expected a port from 1 to 65535, such as 127.0.0.1:18080; got %q", at, addr)
 	}
+}
+
+// validPort reports whether port is a port number from 1 to 65535,
+// written in decimal digits (not a service name such as http, which the
+// resolver would look up).
+func validPort(port string) bool {
+	n, err := strconv.Atoi(port)
+	return err == nil && n >= 1 && n <= 65535 && strings.Trim(port, "0123456789") == ""
+}
+
+// urlProblem says what, in an attached gateway's URL that is on loopback,
+// is not http://host:port: credentials, a port out of range, a path, a
+// query or a fragment (gatecrash sends each scenario's own path).
+func urlProblem(raw string) string {
+	u, err := url.Parse(raw)
+	switch {
+	case err != nil:
+		return err.Error()
+	case u.User != nil:
+		return "credentials (user:password@) are not sent from a URL; put an Authorization header in request.headers"
+	case u.Port() != "" && !validPort(u.Port()):
+		return "the port is not from 1 to 65535"
+	case u.Path != "" && u.Path != "/", u.RawQuery != "", u.ForceQuery, u.Fragment != "":
+		return "a path, a query or a fragment: each scenario sends its own request.path"
+	}
+	return ""
 }
 
 // Managed is the managed gateway the suite describes, templates resolved

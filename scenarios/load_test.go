@@ -181,6 +181,14 @@ scenarios:
 		Entry("an environment value with an unknown field", "gateway: {command: [sh], env: {A: '{{.Nope}}'}}\n", `gateway.env.A: template env A: `),
 		Entry("an empty log path", "gateway: {command: [sh], logs: ['']}\n", `bad.yaml:1:33: gateway.logs[0]: expected the path of a log file, such as error.log; got ""`),
 		Entry("a readiness status of 42", "gateway: {command: [sh], ready: {status: 42}}\n", `bad.yaml:1:42: gateway.ready.status: expected the status code that means ready, 100-599, such as 200; got 42`),
+		Entry("an attached gateway's URL with credentials", "gateway: {url: \"http://u:p@127.0.0.1:8080\"}\norigin: {listen: \"127.0.0.1:18080\"}\ndns: {listen: \"127.0.0.1:18053\"}\n", `bad.yaml:1:16: gateway.url: expected http://host:port of a gateway on loopback, such as http://127.0.0.1:8080; got "http://u:p@127.0.0.1:8080": credentials (user:password@) are not sent from a URL`),
+		Entry("an attached gateway's URL on port 0", "gateway: {url: \"http://127.0.0.1:0\"}\norigin: {listen: \"127.0.0.1:18080\"}\ndns: {listen: \"127.0.0.1:18053\"}\n", `got "http://127.0.0.1:0": the port is not from 1 to 65535`),
+		Entry("an attached gateway's URL on port 99999", "gateway: {url: \"http://127.0.0.1:99999\"}\norigin: {listen: \"127.0.0.1:18080\"}\ndns: {listen: \"127.0.0.1:18053\"}\n", `got "http://127.0.0.1:99999": the port is not from 1 to 65535`),
+		Entry("an attached gateway's URL with a path and a query", "gateway: {url: \"http://127.0.0.1:8080/x?y\"}\norigin: {listen: \"127.0.0.1:18080\"}\ndns: {listen: \"127.0.0.1:18053\"}\n", `got "http://127.0.0.1:8080/x?y": a path, a query or a fragment: each scenario sends its own request.path`),
+		Entry("origin listen on port 70000", "origin: {listen: \"127.0.0.1:70000\"}\n", `bad.yaml:1:18: origin.listen: expected a port from 1 to 65535, such as 127.0.0.1:18080; got "127.0.0.1:70000"`),
+		Entry("origin listen on a service name", "origin: {listen: \"127.0.0.1:http\"}\n", `origin.listen: expected a port from 1 to 65535, such as 127.0.0.1:18080; got "127.0.0.1:http"`),
+		Entry("dns listen on port 0", "dns: {listen: \"127.0.0.1:0\"}\n", `dns.listen: expected a port from 1 to 65535`),
+		Entry("origin and DNS on one address", "origin: {listen: \"127.0.0.1:18080\"}\ndns: {listen: \"127.0.0.1:18080\"}\n", `bad.yaml:2:15: dns.listen: expected an address other than origin.listen (both listen on TCP); got "127.0.0.1:18080" for both`),
 		Entry("missing template", "gateway: {command: [nginx], templates: [nope.tmpl]}\n", "bad.yaml:1:41: gateway.templates[0]: cannot read template nope.tmpl (templates are found next to the suite file): no such file or directory"),
 	)
 
