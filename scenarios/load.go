@@ -118,6 +118,9 @@ func (s *Suite) validate(d *decoder) {
 			d.failPath(at+".status", "%s.status: expected a status code 100-599; got %d", at, r.Status)
 		}
 	}
+	if n := s.Origin.Name; n != "" && !validDNSName(n) {
+		d.failPath("origin.name", "origin.name: expected a DNS name the gateway resolves through the fake DNS server, such as origin.gatecrash.test (labels of letters, digits, - and _, dot-separated, not an IP address); got %s", strconv.Quote(n))
+	}
 	if s.Origin.Instances < 0 || s.Origin.Instances > 16 {
 		d.failPath("origin.instances", "origin.instances: expected 1 to 16 origins; got %d", s.Origin.Instances)
 	}
@@ -437,6 +440,25 @@ func checkLoopbackAddr(d *decoder, at, addr string) {
 	} else if !validPort(port) {
 		d.failPath(at, "%s: expected a port from 1 to 65535, such as 127.0.0.1:18080; got %q", at, addr)
 	}
+}
+
+// validDNSName reports whether name is a host name the fake DNS server
+// can answer: dot-separated labels of 1 to 63 letters, digits, - and _,
+// not starting or ending with -, 253 characters at most (a final dot
+// aside), and not an IP address, which a gateway would not resolve.
+func validDNSName(name string) bool {
+	name = strings.TrimSuffix(name, ".")
+	if name == "" || len(name) > 253 || net.ParseIP(name) != nil {
+		return false
+	}
+	labels := strings.Split(name, ".")
+	for _, l := range labels {
+		if l == "" || len(l) > 63 || l[0] == '-' || l[len(l)-1] == '-' || strings.Trim(l, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_") != "" {
+			return false
+		}
+	}
+	// A name whose last label is all digits reads as an IPv4 address.
+	return strings.Trim(labels[len(labels)-1], "0123456789") != ""
 }
 
 // validPort reports whether port is a port number from 1 to 65535,

@@ -189,6 +189,10 @@ scenarios:
 		Entry("origin listen on a service name", "origin: {listen: \"127.0.0.1:http\"}\n", `origin.listen: expected a port from 1 to 65535, such as 127.0.0.1:18080; got "127.0.0.1:http"`),
 		Entry("dns listen on port 0", "dns: {listen: \"127.0.0.1:0\"}\n", `dns.listen: expected a port from 1 to 65535`),
 		Entry("origin and DNS on one address", "origin: {listen: \"127.0.0.1:18080\"}\ndns: {listen: \"127.0.0.1:18080\"}\n", `bad.yaml:2:15: dns.listen: expected an address other than origin.listen (both listen on TCP); got "127.0.0.1:18080" for both`),
+		Entry("an origin name with a space", "origin: {name: 'not a host'}\n", `bad.yaml:1:16: origin.name: expected a DNS name the gateway resolves through the fake DNS server, such as origin.gatecrash.test (labels of letters, digits, - and _, dot-separated, not an IP address); got "not a host"`),
+		Entry("an origin name with an empty label", "origin: {name: 'a..b'}\n", `origin.name: expected a DNS name the gateway resolves through the fake DNS server`),
+		Entry("an origin name that is an IP address", "origin: {name: '127.0.0.1'}\n", `origin.name: expected a DNS name the gateway resolves through the fake DNS server`),
+		Entry("an origin name with a label of 64 characters", "origin: {name: '"+strings.Repeat("a", 64)+".test'}\n", `origin.name: expected a DNS name the gateway resolves through the fake DNS server`),
 		Entry("missing template", "gateway: {command: [nginx], templates: [nope.tmpl]}\n", "bad.yaml:1:41: gateway.templates[0]: cannot read template nope.tmpl (templates are found next to the suite file): no such file or directory"),
 	)
 
