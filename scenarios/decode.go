@@ -197,6 +197,45 @@ func binaryTag(node ast.Node) *ast.TagNode {
 	}
 }
 
+// knownTags are the tags a suite takes: YAML's core schema, which the
+// parser reads as the value's type, and !!binary.
+var knownTags = []string{"str", "int", "float", "bool", "null", "map", "seq", "binary"}
+
+// unknownTag is the first tag on node (under anchors and other tags) that
+// is not one of knownTags, such as !foo or !!set, or nil: a tag that is
+// read as nothing would leave a value that means something else quietly.
+func unknownTag(node ast.Node) *ast.TagNode {
+	for {
+		switch n := node.(type) {
+		case *ast.TagNode:
+			if n.Start == nil {
+				return nil
+			}
+			name := n.Start.Value
+			if v, ok := strings.CutPrefix(name, "!<tag:yaml.org,2002:"); ok {
+				name = "!!" + strings.TrimSuffix(v, ">")
+			}
+			short, ok := strings.CutPrefix(name, "!!")
+			if !ok || !slices.Contains(knownTags, short) {
+				return n
+			}
+			node = n.Value
+		case *ast.AnchorNode:
+			node = n.Value
+		default:
+			return nil
+		}
+	}
+}
+
+// orTop names the top level for messages.
+func orTop(path string) string {
+	if path == "" {
+		return "suite file"
+	}
+	return path
+}
+
 // binaryExpected is the message for a value under !!binary that is not
 // base64.
 const binaryExpected = "expected base64 after !!binary (A-Z, a-z, 0-9, + and /, padded with = to a multiple of 4 characters; spaces and line breaks are ignored), such as !!binary U1NILTIuMA0K//4="
@@ -268,6 +307,10 @@ func isNull(node ast.Node) bool {
 // decode stores node into v, which must be addressable. path names the
 // place for messages, such as scenarios[2].expect.
 func (d *decoder) decode(node ast.Node, v reflect.Value, path string) {
+	if tag := unknownTag(node); tag != nil {
+		d.fail(tag, "%s: unknown tag %s; a suite takes YAML's core tags (!!str, !!int, !!float, !!bool, !!null, !!map, !!seq) and !!binary", orTop(path), tag.Start.Value)
+		return
+	}
 	binary := binaryTag(node)
 	node = unwrap(node)
 	if node != nil {
@@ -390,6 +433,9 @@ func isHeaderMap(path string) bool {
 
 func keyString(kv *ast.MappingValueNode) string {
 	if s, ok := kv.Key.(ast.ScalarNode); ok {
+		if s.GetValue() == nil && s.GetToken() != nil {
+			return s.GetToken().Value // ~ or null, not <nil>
+		}
 		return fmt.Sprint(s.GetValue())
 	}
 	return kv.Key.String()
@@ -404,6 +450,10 @@ func (d *decoder) decodeStruct(node ast.Node, v reflect.Value, path string) {
 		return
 	}
 	m, ok := node.(*ast.MappingNode)
+	if !ok && len(fields) == 0 {
+		d.fail(node, "%s: takes no parameters; expected {} or the name alone; got %s", path, describe(node))
+		return
+	}
 	if !ok {
 		d.fail(node, "%s: expected a mapping with fields %s; got %s", path, fieldList(fields), describe(node))
 		return

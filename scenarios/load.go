@@ -64,7 +64,11 @@ func Parse(path string, data []byte) (*Suite, error) {
 		var yerr yaml.Error
 		if errors.As(err, &yerr) && yerr.GetToken() != nil && yerr.GetToken().Position != nil {
 			pos := yerr.GetToken().Position
-			return nil, fail(Problem{pos.Line, pos.Column, "YAML syntax: " + oneLine(yerr.GetMessage())})
+			msg := yerr.GetMessage()
+			if strings.Contains(msg, "found character '\t'") {
+				msg = "a tab where YAML expects indentation or a value: YAML indents with spaces, never tabs"
+			}
+			return nil, fail(Problem{pos.Line, pos.Column, "YAML syntax: " + oneLine(msg)})
 		}
 		return nil, fail(Problem{Message: "YAML syntax: " + oneLine(err.Error())})
 	}
@@ -137,14 +141,16 @@ func (s *Suite) validate(d *decoder) {
 	for i := range s.Scenarios {
 		sc := &s.Scenarios[i]
 		at := fmt.Sprintf("scenarios[%d]", i)
-		switch j, dup := names[sc.Name]; {
+		switch j, dup := names[strings.TrimSpace(sc.Name)]; {
 		case strings.TrimSpace(sc.Name) == "":
 			d.failPath(at, "%s: expected a name", at)
 		case !checkPrintable(d, at+".name", sc.Name): // reported
+		case dup && sc.Name != s.Scenarios[j].Name:
+			d.failPath(at+".name", "%s.name: %q differs from the name of scenarios[%d], %q, only in spaces around it; names must be unique", at, sc.Name, j, s.Scenarios[j].Name)
 		case dup:
 			d.failPath(at+".name", "%s.name: %q is already the name of scenarios[%d]; names must be unique", at, sc.Name, j)
 		default:
-			names[sc.Name] = i
+			names[strings.TrimSpace(sc.Name)] = i
 		}
 		for j, label := range sc.Labels {
 			if !checkPrintable(d, fmt.Sprintf("%s.labels[%d]", at, j), label) {

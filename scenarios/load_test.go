@@ -193,6 +193,13 @@ scenarios:
 		Entry("an origin name with an empty label", "origin: {name: 'a..b'}\n", `origin.name: expected a DNS name the gateway resolves through the fake DNS server`),
 		Entry("an origin name that is an IP address", "origin: {name: '127.0.0.1'}\n", `origin.name: expected a DNS name the gateway resolves through the fake DNS server`),
 		Entry("an origin name with a label of 64 characters", "origin: {name: '"+strings.Repeat("a", 64)+".test'}\n", `origin.name: expected a DNS name the gateway resolves through the fake DNS server`),
+		Entry("an unknown tag", header+"  - {name: !foo a, fault: refused, expect: {status: 502}}\n", `bad.yaml:3:12: scenarios[0].name: unknown tag !foo; a suite takes YAML's core tags (!!str, !!int, !!float, !!bool, !!null, !!map, !!seq) and !!binary`),
+		Entry("a tag outside the core schema", "suite: !!set {a, b}\n", `bad.yaml:1:8: suite: unknown tag !!set; a suite takes YAML's core tags`),
+		Entry("an unknown tag under an anchor", header+"  - {name: a, fault: refused, expect: {status: &s !!timestamp 2001-12-14}}\n", `scenarios[0].expect.status: unknown tag !!timestamp`),
+		Entry("a list for a fault that takes no parameters", header+"  - {name: a, fault: {hang: [1]}, expect: {status: 502}}\n", `bad.yaml:3:29: scenarios[0].fault.hang: takes no parameters; expected {} or the name alone; got a list`),
+		Entry("a null key", "suite: x\n~: 2\n", `bad.yaml:2:1: suite file: unknown field "~"; expected one of suite, gateway, origin, dns, scenarios`),
+		Entry("a tab as indentation", "suite: x\nscenarios:\n\t- {name: a, fault: refused, expect: {status: 502}}\n", `bad.yaml:3:1: YAML syntax: a tab where YAML expects indentation or a value: YAML indents with spaces, never tabs`),
+		Entry("names that differ only in spaces around them", header+"  - {name: a, fault: refused, expect: {status: 502}}\n  - {name: 'a ', fault: refused, expect: {status: 502}}\n", `bad.yaml:4:12: scenarios[1].name: "a " differs from the name of scenarios[0], "a", only in spaces around it; names must be unique`),
 		Entry("missing template", "gateway: {command: [nginx], templates: [nope.tmpl]}\n", "bad.yaml:1:41: gateway.templates[0]: cannot read template nope.tmpl (templates are found next to the suite file): no such file or directory"),
 	)
 
@@ -326,6 +333,12 @@ scenarios:
 			Entry("the decoded bytes, to the fault's own checks", "  - {name: a, fault: {garbage: {bytes: !!binary \"\"}}, expect: {status: 502}}\n",
 				`scenarios[0].fault.garbage: bytes: expected at least one byte`),
 		)
+	})
+
+	It("takes YAML's core tags", func() {
+		s, err := scenarios.Parse("ok.yaml", []byte(header+"  - {name: !!str 502, fault: !!str refused, expect: !!map {status: !!int 502}}\n"))
+		Expect(err).NotTo(HaveOccurred())
+		Expect(s.Scenarios[0].Name).To(Equal("502"))
 	})
 
 	It("reads a reason to skip a scenario", func() {
