@@ -155,6 +155,10 @@ func runCmd(args []string, stdout, stderr io.Writer) int {
 		}
 		*f.part = p
 	}
+	if opts.Timeout <= 0 {
+		fmt.Fprintf(stderr, "gatecrash: --timeout: expected a duration above 0, such as 30m; got %s\n", opts.Timeout)
+		return scenarios.ExitBadInput
+	}
 	if *workers < 1 || *workers > 64 {
 		fmt.Fprintf(stderr, "gatecrash: -p: expected 1 to 64 workers; got %d\n", *workers)
 		return scenarios.ExitBadInput
@@ -361,6 +365,10 @@ func probeCmd(args []string, stdout, stderr io.Writer) int {
 	}
 	if *after < 0 {
 		fmt.Fprintf(stderr, "gatecrash probe: --after: expected 0 or more; got %s\n", *after)
+		return scenarios.ExitBadInput
+	}
+	if *requestTimeout <= 0 {
+		fmt.Fprintf(stderr, "gatecrash probe: --request-timeout: expected a duration above 0, such as 10s; got %s\n", *requestTimeout)
 		return scenarios.ExitBadInput
 	}
 	if *samples < 1 {
