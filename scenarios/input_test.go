@@ -1,6 +1,7 @@
 package scenarios_test
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -98,6 +99,10 @@ var _ = Describe("input bounds", func() {
 		Entry("101 flow levels", "suite: t\nx: "+strings.Repeat("[", 100)+"\n", "bad.yaml:2:103: nested more than 100 levels deep: gatecrash reads suites at most 100 levels deep"),
 		Entry("100,000 flow levels", "x: "+strings.Repeat("[", 100000), "bad.yaml:1:103: nested more than 100 levels deep: gatecrash reads suites at most 100 levels deep"),
 		Entry("101 indentation levels", indented(101), "bad.yaml:101:101: nested more than 100 levels deep: gatecrash reads suites at most 100 levels deep"),
+		Entry("more than 512 KiB", "suite: t\n# "+strings.Repeat("x", scenarios.MaxSuiteBytes), "bad.yaml: 524299 bytes, more than the 512 KiB a suite file may be"),
+		Entry("a mapping of 1001 fields", "x-a:\n"+fields(1001, "  ")+"suite: t\n", "bad.yaml:1002:3: a mapping with more than 1000 fields: gatecrash reads at most 1000 in one mapping"),
+		Entry("50,000 fields, which took the parser 7s", "x-a:\n"+fields(50000, " "), "bad.yaml:1002:2: a mapping with more than 1000 fields: gatecrash reads at most 1000 in one mapping"),
+		Entry("1001 fields at the top", fields(1001, ""), "bad.yaml:1001:1: a mapping with more than 1000 fields: gatecrash reads at most 1000 in one mapping"),
 		Entry("101 sequence levels on a line", "x:\n"+strings.Repeat("- ", 101)+"1\n", "bad.yaml:2:203: nested more than 100 levels deep: gatecrash reads suites at most 100 levels deep"),
 	)
 
@@ -127,6 +132,17 @@ var _ = Describe("input bounds", func() {
 		Entry("in a label", "suite: t\nscenarios:\n  - {name: a, labels: [\"l\\u202e\"], fault: refused, expect: {status: 502}}\n", `bad.yaml:3:24: scenarios[0].labels[0]: expected a name without control characters; got "l\u202e"`),
 	)
 
+	It("takes 1000 fields in each of many mappings, and a list of any length", func() {
+		var b strings.Builder
+		b.WriteString("suite: t\nx-a:\n  a:\n" + fields(1000, "    ") + "  b:\n" + fields(1000, "    ") + fields(998, "  ") + "x-b:\n")
+		for range 3000 {
+			b.WriteString("  - a: 1\n    b: 2\n")
+		}
+		b.WriteString("scenarios:\n" + oneScenario)
+		_, err := scenarios.Parse("ok.yaml", []byte(b.String()))
+		Expect(err).NotTo(HaveOccurred())
+	})
+
 	It("counts no brackets in quoted, block or plain scalars, or comments", func() {
 		open := strings.Repeat("[", 150)
 		_, err := scenarios.Parse("ok.yaml", []byte(`suite: t
@@ -153,6 +169,15 @@ scenarios:
 		Expect(err.Error()).To(HaveSuffix(`got "5…"`))
 	})
 })
+
+// fields is a block mapping of n fields, each line indented by indent.
+func fields(n int, indent string) string {
+	var b strings.Builder
+	for i := range n {
+		fmt.Fprintf(&b, "%sk%x: 1\n", indent, i)
+	}
+	return b.String()
+}
 
 // indented is a suite nested n levels deep by indentation alone.
 func indented(n int) string {
