@@ -143,6 +143,38 @@ var _ = Describe("input bounds", func() {
 		Expect(err).NotTo(HaveOccurred())
 	})
 
+	Describe("templates that would render without bound", func() {
+		// Ten templates, each calling the one below ten times: 10^10 "lol"s.
+		laughs := ""
+		for i := range 10 {
+			body := "lol"
+			if i > 0 {
+				body = strings.Repeat(fmt.Sprintf(`{{template "x%d"}}`, i-1), 10)
+			}
+			laughs += fmt.Sprintf(`{{define "x%d"}}%s{{end}}`, i, body)
+		}
+		laughs += `{{template "x9"}}`
+
+		DescribeTable("stop at 1 MiB of output, at once",
+			func(gateway, want string) {
+				start := time.Now()
+				_, err := scenarios.Parse("bad.yaml", []byte("suite: t\ngateway: "+gateway+"\nscenarios:\n"+oneScenario))
+				Expect(err).To(MatchError(want))
+				Expect(time.Since(start)).To(BeNumerically("<", time.Second))
+			},
+			Entry("nested templates in an argument", "{command: [sh, '"+laughs+"']}", "bad.yaml:2:20: gateway.command: template command[1]: renders more than 1 MiB; expected a template of a config file or an argument"),
+			Entry("nested templates in an environment value", "{command: [sh], env: {A: '"+laughs+"'}}", "bad.yaml:2:35: gateway.env.A: template env A: renders more than 1 MiB; expected a template of a config file or an argument"),
+			Entry("a loop of a billion", "{command: [sh, '{{range 1000000000}}x{{end}}']}", "bad.yaml:2:20: gateway.command: template command[1]: renders more than 1 MiB; expected a template of a config file or an argument"),
+		)
+
+		It("stop after 2s when they write nothing", func() {
+			start := time.Now()
+			_, err := scenarios.Parse("bad.yaml", []byte("suite: t\ngateway: {command: [sh, '{{range 1000000000}}{{end}}']}\nscenarios:\n"+oneScenario))
+			Expect(err).To(MatchError("bad.yaml:2:20: gateway.command: template command[1]: rendering takes more than 2s; expected a template that renders at once (a loop or a recursion without end?)"))
+			Expect(time.Since(start)).To(BeNumerically("<", 3*time.Second))
+		})
+	})
+
 	It("counts no brackets in quoted, block or plain scalars, or comments", func() {
 		open := strings.Repeat("[", 150)
 		_, err := scenarios.Parse("ok.yaml", []byte(`suite: t
