@@ -98,7 +98,7 @@ var longDurations = []string{".tls_expired.expired_ago"}
 // unsetIfZero are the durations whose zero means "not set" (a default, or
 // no assertion): written as 0s, they would be silently ignored.
 var unsetIfZero = []string{
-	".expect.within", ".expect.unanswered_after", ".request.timeout", "].deadline",
+	".expect.within", ".expect.unanswered_after", ".request.timeout", "].deadline", ".for",
 	"gateway.ready.within", "gateway.stop_grace", "gateway.builtin.connect_timeout", "gateway.builtin.response_timeout",
 }
 

@@ -296,6 +296,13 @@ func (s *Suite) validateGateway(d *decoder) {
 		if s.Origin.Listen == "" || s.DNS.Listen == "" {
 			d.failPath("gateway.url", "gateway.url: an attached gateway needs the fixed addresses it was configured with: set origin.listen and dns.listen (127.0.0.1:port)")
 		}
+		if u, err := url.Parse(g.URL); err == nil && u.Port() != "" {
+			for _, f := range []struct{ at, addr string }{{"origin.listen", s.Origin.Listen}, {"dns.listen", s.DNS.Listen}} {
+				if f.addr == u.Host {
+					d.failPath(f.at, "%s: expected an address other than the gateway's own (gateway.url); got %q", f.at, f.addr)
+				}
+			}
+		}
 	case "command":
 		// A template is copied into the work dir and a log is read into
 		// reports: neither may name a file outside the suite's folder (or

@@ -200,6 +200,9 @@ scenarios:
 		Entry("a null key", "suite: x\n~: 2\n", `bad.yaml:2:1: suite file: unknown field "~"; expected one of suite, gateway, origin, dns, scenarios`),
 		Entry("a tab as indentation", "suite: x\nscenarios:\n\t- {name: a, fault: refused, expect: {status: 502}}\n", `bad.yaml:3:1: YAML syntax: a tab where YAML expects indentation or a value: YAML indents with spaces, never tabs`),
 		Entry("names that differ only in spaces around them", header+"  - {name: a, fault: refused, expect: {status: 502}}\n  - {name: 'a ', fault: refused, expect: {status: 502}}\n", `bad.yaml:4:12: scenarios[1].name: "a " differs from the name of scenarios[0], "a", only in spaces around it; names must be unique`),
+		Entry("a fault that lasts 0s", header+"  - {name: a, fault: {hang: {for: 0s}}, expect: {status: 502}}\n", `bad.yaml:3:35: scenarios[0].fault.hang.for: expected a duration above 0; got "0s"`),
+		Entry("an expected header value with CR LF", header+"  - {name: a, fault: refused, expect: {headers: {equals: {X-A: \"a\\r\\nb\"}}}}\n", `scenarios[0].expect.headers.equals.X-A: expected a header value without line breaks or control characters but tab (no answer has one); got "a\r\nb"`),
+		Entry("an attached gateway on the origin's address", "gateway: {url: \"http://127.0.0.1:18080\"}\norigin: {listen: \"127.0.0.1:18080\"}\ndns: {listen: \"127.0.0.1:18053\"}\n", `bad.yaml:2:18: origin.listen: expected an address other than the gateway's own (gateway.url); got "127.0.0.1:18080"`),
 		Entry("missing template", "gateway: {command: [nginx], templates: [nope.tmpl]}\n", "bad.yaml:1:41: gateway.templates[0]: cannot read template nope.tmpl (templates are found next to the suite file): no such file or directory"),
 	)
 
