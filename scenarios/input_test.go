@@ -129,6 +129,8 @@ var _ = Describe("input bounds", func() {
 		Entry("in the suite's name", "suite: \"t\\e]0;owned\\a\"\nscenarios:\n"+oneScenario, `bad.yaml:1:8: suite: expected a name without control characters; got "t\x1b]0;owned\a"`),
 		Entry("in the gateway's name", "suite: t\ngateway: {name: \"g\\r\"}\nscenarios:\n"+oneScenario, `bad.yaml:2:17: gateway.name: expected a name without control characters; got "g\r"`),
 		Entry("in a scenario's name", "suite: t\nscenarios:\n  - {name: \"a\\e[2J\", fault: refused, expect: {status: 502}}\n", `bad.yaml:3:12: scenarios[0].name: expected a name without control characters; got "a\x1b[2J"`),
+		Entry("a zero-width space in a scenario's name", "suite: t\nscenarios:\n  - {name: \"a\\u200b\", fault: refused, expect: {status: 502}}\n", `bad.yaml:3:12: scenarios[0].name: expected a name without invisible characters or line separators; got "a\u200b" (U+200B)`),
+		Entry("a line separator in the suite's name", "suite: \"a\\u2028b\"\nscenarios:\n"+oneScenario, `bad.yaml:1:8: suite: expected a name without invisible characters or line separators; got "a\u2028b" (U+2028)`),
 		Entry("in a label", "suite: t\nscenarios:\n  - {name: a, labels: [\"l\\u202e\"], fault: refused, expect: {status: 502}}\n", `bad.yaml:3:24: scenarios[0].labels[0]: expected a name without control characters; got "l\u202e"`),
 	)
 
@@ -173,6 +175,11 @@ var _ = Describe("input bounds", func() {
 			Expect(err).To(MatchError("bad.yaml:2:20: gateway.command: template command[1]: rendering takes more than 2s; expected a template that renders at once (a loop or a recursion without end?)"))
 			Expect(time.Since(start)).To(BeNumerically("<", 3*time.Second))
 		})
+	})
+
+	It("takes emoji in names, joined ones too", func() {
+		_, err := scenarios.Parse("ok.yaml", []byte("suite: \"gateway 🔥\"\nscenarios:\n  - {name: \"family 👨\u200d👩\u200d👧\", labels: [\"🔥\"], fault: refused, expect: {status: 502}}\n"))
+		Expect(err).NotTo(HaveOccurred())
 	})
 
 	It("counts no brackets in quoted, block or plain scalars, or comments", func() {

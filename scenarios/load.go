@@ -405,6 +405,13 @@ func checkPrintable(d *decoder, at, name string) bool {
 			d.failPath(at, "%s: expected a name without control characters; got %s", at, strconv.Quote(name))
 			return false
 		}
+		// A zero-width space (U+200B) or a line separator (U+2028) makes
+		// two names that print alike, or one that breaks a console line;
+		// the zero-width joiner of emoji sequences is left alone.
+		if unicode.In(r, unicode.Cf, unicode.Zl, unicode.Zp) && r != '\u200d' {
+			d.failPath(at, "%s: expected a name without invisible characters or line separators; got %s (%U)", at, strconv.QuoteToASCII(name), r)
+			return false
+		}
 	}
 	return true
 }

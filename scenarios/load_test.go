@@ -203,6 +203,8 @@ scenarios:
 		Entry("a fault that lasts 0s", header+"  - {name: a, fault: {hang: {for: 0s}}, expect: {status: 502}}\n", `bad.yaml:3:35: scenarios[0].fault.hang.for: expected a duration above 0; got "0s"`),
 		Entry("an expected header value with CR LF", header+"  - {name: a, fault: refused, expect: {headers: {equals: {X-A: \"a\\r\\nb\"}}}}\n", `scenarios[0].expect.headers.equals.X-A: expected a header value without line breaks or control characters but tab (no answer has one); got "a\r\nb"`),
 		Entry("an attached gateway on the origin's address", "gateway: {url: \"http://127.0.0.1:18080\"}\norigin: {listen: \"127.0.0.1:18080\"}\ndns: {listen: \"127.0.0.1:18053\"}\n", `bad.yaml:2:18: origin.listen: expected an address other than the gateway's own (gateway.url); got "127.0.0.1:18080"`),
+		Entry("a status in hexadecimal", header+"  - {name: a, fault: refused, expect: {status: 0x1F6}}\n", `bad.yaml:3:48: scenarios[0].expect.status: expected a status code (three digits, 100-999), a class such as 5xx, or a list of them; got 0x1F6`),
+		Entry("a status in octal", header+"  - {name: a, fault: refused, expect: {not_status: [0o766]}}\n", `scenarios[0].expect.not_status: expected a status code (three digits, 100-999), a class such as 5xx, or a list of them; got 0o766`),
 		Entry("missing template", "gateway: {command: [nginx], templates: [nope.tmpl]}\n", "bad.yaml:1:41: gateway.templates[0]: cannot read template nope.tmpl (templates are found next to the suite file): no such file or directory"),
 	)
 

@@ -271,8 +271,11 @@ func (s *StatusSet) decodeNode(dec *decoder, node ast.Node, path string) {
 		switch n := item.(type) {
 		case *ast.IntegerNode:
 			code, err := strconv.Atoi(fmt.Sprint(n.GetValue()))
+			if tk := n.GetToken(); tk != nil && strings.Trim(tk.Value, "0123456789") != "" {
+				err = fmt.Errorf("not three decimal digits") // 0x1F6 or 0o766 is 502, but no status line says so
+			}
 			if err != nil || code < 100 || code > 999 {
-				dec.fail(item, "%s: %s; got %s", path, statusExpected, describe(item))
+				dec.fail(item, "%s: %s; got %s", path, statusExpected, n.GetToken().Value)
 				continue
 			}
 			*s = append(*s, StatusMatch{Code: code})
