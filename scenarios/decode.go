@@ -54,6 +54,21 @@ type decoder struct {
 	// nodes maps each decoded path to its node, so that validation after
 	// decoding can point at the place.
 	nodes map[string]ast.Node
+	// more counts the problems past MaxProblems, not kept.
+	more int
+}
+
+// MaxProblems is how many problems in one file are reported; past that,
+// their number is.
+const MaxProblems = 100
+
+// all is every problem kept, and a last one that says how many more
+// there were.
+func (d *decoder) all() []Problem {
+	if d.more == 0 {
+		return d.problems
+	}
+	return append(d.problems, Problem{Message: fmt.Sprintf("%d more problems not shown (gatecrash reports the first %d)", d.more, MaxProblems)})
 }
 
 type nodeDecoder interface {
@@ -137,6 +152,10 @@ func (d *decoder) failAt(tk *token.Token, format string, args ...any) {
 		if s, ok := a.(string); ok {
 			args[i] = oneLine(s) // a message quotes one line of a suite at most
 		}
+	}
+	if len(d.problems) >= MaxProblems {
+		d.more++ // a file of 170,000 undefined aliases would print as many lines
+		return
 	}
 	p := Problem{Message: fmt.Sprintf(format, args...)}
 	if tk != nil && tk.Position != nil {

@@ -1,6 +1,7 @@
 package scenarios_test
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -180,6 +181,17 @@ var _ = Describe("input bounds", func() {
 	It("takes emoji in names, joined ones too", func() {
 		_, err := scenarios.Parse("ok.yaml", []byte("suite: \"gateway 🔥\"\nscenarios:\n  - {name: \"family 👨\u200d👩\u200d👧\", labels: [\"🔥\"], fault: refused, expect: {status: 502}}\n"))
 		Expect(err).NotTo(HaveOccurred())
+	})
+
+	It("reports the first 100 problems of a file, and how many more there are", func() {
+		// 150,000 aliases to no anchor, and the unknown field x.
+		_, err := scenarios.Parse("bad.yaml", []byte("x: ["+strings.Repeat("*a,", 150000)+"]\n"))
+		var le *scenarios.LoadError
+		Expect(errors.As(err, &le)).To(BeTrue())
+		Expect(le.Problems).To(HaveLen(scenarios.MaxProblems + 1))
+		Expect(le.Problems[0]).To(Equal(scenarios.Problem{Line: 1, Column: 5, Message: "alias *a: expected an anchor &a earlier in the file"}))
+		Expect(err.Error()).To(HaveSuffix("\nbad.yaml: 149901 more problems not shown (gatecrash reports the first 100)"))
+		Expect(len(err.Error())).To(BeNumerically("<", 10000))
 	})
 
 	It("counts no brackets in quoted, block or plain scalars, or comments", func() {

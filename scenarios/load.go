@@ -82,7 +82,7 @@ func Parse(path string, data []byte) (*Suite, error) {
 		s.validate(d)
 	}
 	if len(d.problems) > 0 {
-		return nil, fail(d.problems...)
+		return nil, fail(d.all()...)
 	}
 	for i := range s.Scenarios {
 		if n, ok := d.nodes[fmt.Sprintf("scenarios[%d]", i)]; ok {
