@@ -118,14 +118,14 @@ func (s *Suite) validate(d *decoder) {
 			paths[r.Path] = i
 		}
 		checkHeaderFields(d, at+".headers", r.Headers)
-		if r.Status != 0 && (r.Status < 100 || r.Status > 599) {
+		if _, written := d.nodes[at+".status"]; (written || r.Status != 0) && (r.Status < 100 || r.Status > 599) {
 			d.failPath(at+".status", "%s.status: expected a status code 100-599; got %d", at, r.Status)
 		}
 	}
 	if n := s.Origin.Name; n != "" && !validDNSName(n) {
 		d.failPath("origin.name", "origin.name: expected a DNS name the gateway resolves through the fake DNS server, such as origin.gatecrash.test (labels of letters, digits, - and _, dot-separated, not an IP address); got %s", strconv.Quote(n))
 	}
-	if s.Origin.Instances < 0 || s.Origin.Instances > 16 {
+	if _, written := d.nodes["origin.instances"]; (written && s.Origin.Instances == 0) || s.Origin.Instances < 0 || s.Origin.Instances > 16 {
 		d.failPath("origin.instances", "origin.instances: expected 1 to 16 origins; got %d", s.Origin.Instances)
 	}
 	checkLoopbackAddr(d, "origin.listen", s.Origin.Listen)
@@ -255,7 +255,8 @@ func (s *Suite) validateGateway(d *decoder) {
 			d.failPath(at, "%s: expected the path of a log file, such as error.log; got %q", at, l)
 		}
 	}
-	if r := g.Ready; r != nil && r.Status != 0 && (r.Status < 100 || r.Status > 599) {
+	if _, written := d.nodes["gateway.ready.status"]; g.Ready != nil && (written || g.Ready.Status != 0) && (g.Ready.Status < 100 || g.Ready.Status > 599) {
+		r := g.Ready
 		d.failPath("gateway.ready.status", "gateway.ready.status: expected the status code that means ready, 100-599, such as 200; got %d", r.Status)
 	}
 	if b := g.Builtin; b != nil && (b.Retries < 0 || b.Retries > 10) {

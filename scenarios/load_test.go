@@ -205,6 +205,9 @@ scenarios:
 		Entry("an attached gateway on the origin's address", "gateway: {url: \"http://127.0.0.1:18080\"}\norigin: {listen: \"127.0.0.1:18080\"}\ndns: {listen: \"127.0.0.1:18053\"}\n", `bad.yaml:2:18: origin.listen: expected an address other than the gateway's own (gateway.url); got "127.0.0.1:18080"`),
 		Entry("a status in hexadecimal", header+"  - {name: a, fault: refused, expect: {status: 0x1F6}}\n", `bad.yaml:3:48: scenarios[0].expect.status: expected a status code (three digits, 100-999), a class such as 5xx, or a list of them; got 0x1F6`),
 		Entry("a status in octal", header+"  - {name: a, fault: refused, expect: {not_status: [0o766]}}\n", `scenarios[0].expect.not_status: expected a status code (three digits, 100-999), a class such as 5xx, or a list of them; got 0o766`),
+		Entry("origin.instances: 0, which read as 1", "origin: {instances: 0}\n", "bad.yaml:1:21: origin.instances: expected 1 to 16 origins; got 0"),
+		Entry("a route's status: 0, which read as 200", "suite: x\norigin: {routes: [{path: /, status: 0}]}\n", "bad.yaml:2:37: origin.routes[0].status: expected a status code 100-599; got 0"),
+		Entry("a readiness status: 0, which read as any", "gateway: {command: [sh], ready: {status: 0}}\n", "gateway.ready.status: expected the status code that means ready, 100-599, such as 200; got 0"),
 		Entry("missing template", "gateway: {command: [nginx], templates: [nope.tmpl]}\n", "bad.yaml:1:41: gateway.templates[0]: cannot read template nope.tmpl (templates are found next to the suite file): no such file or directory"),
 	)
 
