@@ -367,8 +367,12 @@ func probeCmd(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "gatecrash probe: --after: expected 0 or more; got %s\n", *after)
 		return scenarios.ExitBadInput
 	}
-	if *requestTimeout <= 0 {
-		fmt.Fprintf(stderr, "gatecrash probe: --request-timeout: expected a duration above 0, such as 10s; got %s\n", *requestTimeout)
+	if *requestTimeout <= 0 || *requestTimeout > scenarios.MaxDuration {
+		fmt.Fprintf(stderr, "gatecrash probe: --request-timeout: expected a duration above 0 and at most %s (as in a suite), such as 10s; got %s\n", scenarios.MaxDuration, *requestTimeout)
+		return scenarios.ExitBadInput
+	}
+	if *after > scenarios.MaxDuration {
+		fmt.Fprintf(stderr, "gatecrash probe: --after: expected at most %s (as in a suite); got %s\n", scenarios.MaxDuration, *after)
 		return scenarios.ExitBadInput
 	}
 	if *samples < 1 {
