@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"reflect"
+	"regexp"
 	"slices"
 	"sort"
 	"strconv"
@@ -85,6 +86,9 @@ var (
 // durationExpected is the message for a bad duration, wherever it is.
 const durationExpected = "expected a duration with a unit, such as 500ms, 2s or 1m"
 
+// durationSyntax is a duration as Go writes it, whatever its size.
+var durationSyntax = regexp.MustCompile(`^[-+]?([0-9]*(\.[0-9]*)?(ns|us|µs|μs|ms|s|m|h))+$`)
+
 // parseDuration reads a duration as suites write it: with a unit, not negative.
 func parseDuration(node ast.Node) (time.Duration, string) {
 	s, ok := node.(*ast.StringNode)
@@ -92,6 +96,10 @@ func parseDuration(node ast.Node) (time.Duration, string) {
 		return 0, fmt.Sprintf("%s; got %s", durationExpected, describe(node))
 	}
 	v, err := time.ParseDuration(s.Value)
+	if err != nil && durationSyntax.MatchString(s.Value) {
+		// Written right, but past what a time.Duration holds (2562047h).
+		return 0, fmt.Sprintf("expected a duration of at most %s (tls_expired.expired_ago: 43800h); got %q, too long to count", strings.TrimSuffix(MaxDuration.String(), "0m0s"), s.Value)
+	}
 	if err != nil {
 		return 0, fmt.Sprintf("%s; got %q", durationExpected, s.Value)
 	}

@@ -1,6 +1,7 @@
 package scenarios
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"net"
@@ -186,7 +187,7 @@ func (s *Suite) validate(d *decoder) {
 // refuse at run time: an instance the suite does not have, an address the
 // origin already has.
 func (s *Suite) checkFaultAgainstSuite(d *decoder, at string, f FaultRef) {
-	facts := faults.SuiteFacts{Instances: max(s.Origin.Instances, 1), OriginHost: "127.0.0.1"}
+	facts := faults.SuiteFacts{Instances: max(s.Origin.Instances, 1), OriginHost: "127.0.0.1", OriginName: cmp.Or(s.Origin.Name, harness.DefaultOriginName)}
 	if host, _, err := net.SplitHostPort(s.Origin.Listen); err == nil {
 		facts.OriginHost = host
 	}

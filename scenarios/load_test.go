@@ -208,6 +208,10 @@ scenarios:
 		Entry("origin.instances: 0, which read as 1", "origin: {instances: 0}\n", "bad.yaml:1:21: origin.instances: expected 1 to 16 origins; got 0"),
 		Entry("a route's status: 0, which read as 200", "suite: x\norigin: {routes: [{path: /, status: 0}]}\n", "bad.yaml:2:37: origin.routes[0].status: expected a status code 100-599; got 0"),
 		Entry("a readiness status: 0, which read as any", "gateway: {command: [sh], ready: {status: 0}}\n", "gateway.ready.status: expected the status code that means ready, 100-599, such as 200; got 0"),
+		Entry("a wrong host that is the origin's own name", header+"  - {name: a, fault: {tls_wrong_host: {host: origin.gatecrash.test}}, expect: {status: 502}}\n", `bad.yaml:3:22: scenarios[0].fault.tls_wrong_host: host: "origin.gatecrash.test" is the origin's own name (origin.name); expected another DNS name, such as www.example.test`),
+		Entry("a wrong host that is origin.name", "origin: {name: api.internal}\n"+header+"  - {name: a, fault: {tls_wrong_host: {host: API.internal.}}, expect: {status: 502}}\n", `scenarios[0].fault.tls_wrong_host: host: "API.internal." is the origin's own name (origin.name)`),
+		Entry("a duration too long to count", header+"  - {name: a, fault: {tls_expired: {expired_ago: 9999999h}}, expect: {status: 502}}\n", `bad.yaml:3:50: scenarios[0].fault.tls_expired.expired_ago: expected a duration of at most 1h (tls_expired.expired_ago: 43800h); got "9999999h", too long to count`),
+		Entry("an empty list of instances", header+"  - {name: a, fault: {hang: {instances: []}}, expect: {status: 502}}\n", `bad.yaml:3:41: scenarios[0].fault.hang.instances: expected at least one origin instance, such as [1]; got an empty list (leave instances out for every instance)`),
 		Entry("missing template", "gateway: {command: [nginx], templates: [nope.tmpl]}\n", "bad.yaml:1:41: gateway.templates[0]: cannot read template nope.tmpl (templates are found next to the suite file): no such file or directory"),
 	)
 

@@ -364,6 +364,9 @@ func (f *FaultRef) decodeNode(dec *decoder, node ast.Node, path string) {
 	if err := f.Options.Validate(); err != nil {
 		dec.fail(place, "%s: %v", at, err)
 	}
+	if n, written := dec.nodes[at+".instances"]; written && len(f.Options.Instances) == 0 && !isNull(n) {
+		dec.fail(n, "%s.instances: expected at least one origin instance, such as [1]; got an empty list (leave instances out for every instance)", at)
+	}
 	if v, ok := f.Fault.(faults.Validator); ok {
 		if err := v.Validate(); err != nil {
 			dec.fail(place, "%s: %v", at, err)
