@@ -18,6 +18,8 @@ func TestBadFlagValues(t *testing.T) {
 		{[]string{"probe", "--request-timeout", "0s"}, "gatecrash probe: --request-timeout: expected a duration above 0 and at most 1h0m0s (as in a suite), such as 10s; got 0s\n"},
 		// A baseline written with more would not load.
 		{[]string{"probe", "--request-timeout", "2h"}, "gatecrash probe: --request-timeout: expected a duration above 0 and at most 1h0m0s (as in a suite), such as 10s; got 2h0m0s\n"},
+		{[]string{"validate", ""}, "gatecrash: \"\": expected the path of a suite file, such as scenarios/examples/builtin.yaml\n"},
+		{[]string{"run", " "}, "gatecrash: \" \": expected the path of a suite file, such as scenarios/examples/builtin.yaml\n"},
 		{[]string{"probe", "--after", "2h"}, "gatecrash probe: --after: expected at most 1h0m0s (as in a suite); got 2h0m0s\n"},
 	} {
 		var stdout, stderr bytes.Buffer

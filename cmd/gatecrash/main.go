@@ -521,6 +521,10 @@ func load(paths []string, stderr io.Writer) ([]*scenarios.Suite, int) {
 			fmt.Fprintf(stderr, "gatecrash: %s: flags go before the suite files, as in gatecrash run --junit out.xml suite.yaml\n", p)
 			return nil, scenarios.ExitBadInput
 		}
+		if strings.TrimSpace(p) == "" {
+			fmt.Fprintf(stderr, "gatecrash: %q: expected the path of a suite file, such as scenarios/examples/builtin.yaml\n", p)
+			return nil, scenarios.ExitBadInput
+		}
 	}
 	suites, err := scenarios.LoadAll(paths)
 	if err != nil {
