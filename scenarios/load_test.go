@@ -353,6 +353,13 @@ scenarios:
 		Expect(s.Scenarios[0].Name).To(Equal("502"))
 	})
 
+	It("takes an attached gateway on localhost however it is spelt", func() {
+		for _, host := range []string{"localhost", "LocalHost", "127.0.0.1", "[::1]"} {
+			_, err := scenarios.Parse("ok.yaml", []byte("gateway: {url: \"http://"+host+":8080\"}\norigin: {listen: \"127.0.0.1:18080\"}\ndns: {listen: \"127.0.0.1:18053\"}\n"+header[len("suite: t\n"):]+"  - {name: a, fault: refused, expect: {status: 502}}\n"))
+			Expect(err).NotTo(HaveOccurred(), host)
+		}
+	})
+
 	It("reads a reason to skip a scenario", func() {
 		s, err := scenarios.Parse("ok.yaml", []byte(header+"  - {name: a, fault: nxdomain, skip: \"apache resolves through the system resolver only\", expect: {status: 502}}\n"))
 		Expect(err).NotTo(HaveOccurred())
