@@ -39,6 +39,8 @@ type SuiteFacts struct {
 	Instances int
 	// OriginHost is the loopback address the gateway reaches the origin on.
 	OriginHost string
+	// OriginName is the origin's DNS name (origin.name, or its default).
+	OriginName string
 }
 
 // SuiteChecker is implemented by faults whose parameters depend on the

@@ -40,6 +40,15 @@ func (f *TLSWrongHost) Validate() error {
 	return nil
 }
 
+// CheckSuite refuses the origin's own name, which the endpoint's
+// certificate is valid for: nothing would be wrong (Inject refuses it too).
+func (f *TLSWrongHost) CheckSuite(s SuiteFacts) error {
+	if h := strings.TrimSuffix(f.Host, "."); s.OriginName != "" && strings.EqualFold(h, strings.TrimSuffix(s.OriginName, ".")) {
+		return fmt.Errorf("host: %q is the origin's own name (origin.name); expected another DNS name, such as www.example.test", f.Host)
+	}
+	return nil
+}
+
 // Inject makes the TLS endpoint present a certificate for Host only.
 func (f *TLSWrongHost) Inject(_ context.Context, env *harness.Environment, opts Options) (Injection, error) {
 	h := strings.TrimSuffix(f.Host, ".")

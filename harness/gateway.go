@@ -383,7 +383,7 @@ func CheckLoopbackURL(raw string) error {
 		return fmt.Errorf("gateway url %q: expected http://host:port", raw)
 	}
 	host := u.Hostname()
-	if host == "localhost" {
+	if strings.EqualFold(host, "localhost") { // host names are case-insensitive
 		return nil
 	}
 	if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() {

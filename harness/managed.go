@@ -4,14 +4,17 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"net"
 	"os"
 	"os/exec"
 	"os/signal"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"text/template"
 	"time"
@@ -97,6 +100,13 @@ func (g *Managed) Render(a Addresses) (argv []string, files map[string][]byte, e
 	if len(argv) == 0 {
 		return nil, nil, fmt.Errorf("gateway %s: empty command", g.Name())
 	}
+	// The environment's values are templates too: render them here, so
+	// that what Start would run fails here first.
+	for _, k := range slices.Sorted(maps.Keys(g.Env)) {
+		if _, err := renderTemplate("env "+k, g.Env[k], a); err != nil {
+			return nil, nil, fmt.Errorf("gateway %s: %w", g.Name(), err)
+		}
+	}
 	return argv, files, nil
 }
 
@@ -129,11 +139,51 @@ func renderTemplate(name, src string, a Addresses) (string, error) {
 	if err != nil {
 		return "", &TemplateError{name, err}
 	}
-	var b strings.Builder
-	if err := t.Execute(&b, a); err != nil {
-		return "", &TemplateError{name, err}
+	// A template can loop ({{range 1000000000}}) or call itself through
+	// others, ten times at each of ten levels: a few lines that would
+	// render gigabytes, or run for hours. Its output is bounded, and so is
+	// its time; past that the rendering stops at its next write (one that
+	// writes nothing runs on in the background, to the process's end).
+	w := &boundedWriter{}
+	done := make(chan error, 1)
+	go func() { done <- t.Execute(w, a) }()
+	timer := time.NewTimer(MaxRenderTime)
+	defer timer.Stop()
+	select {
+	case err := <-done:
+		if err != nil {
+			return "", &TemplateError{name, err}
+		}
+		return w.b.String(), nil
+	case <-timer.C:
+		w.stopped.Store(true)
+		return "", &TemplateError{name, fmt.Errorf("rendering takes more than %s; expected a template that renders at once (a loop or a recursion without end?)", MaxRenderTime)}
 	}
-	return b.String(), nil
+}
+
+// MaxRenderTime and MaxRenderedBytes bound what rendering a template
+// (a config file, an element of the command, an environment value) may
+// take.
+const (
+	MaxRenderTime    = 2 * time.Second
+	MaxRenderedBytes = MaxTemplateBytes
+)
+
+// boundedWriter is a template's output, refused past MaxRenderedBytes or
+// once stopped.
+type boundedWriter struct {
+	b       strings.Builder
+	stopped atomic.Bool
+}
+
+func (w *boundedWriter) Write(p []byte) (int, error) {
+	if w.stopped.Load() {
+		return 0, errors.New("stopped")
+	}
+	if w.b.Len()+len(p) > MaxRenderedBytes {
+		return 0, fmt.Errorf("renders more than %d MiB; expected a template of a config file or an argument", MaxRenderedBytes>>20)
+	}
+	return w.b.Write(p)
 }
 
 // Start renders the configs into a.WorkDir, starts the command and waits

@@ -8,6 +8,7 @@ import (
 	"os"
 	"strings"
 	"syscall"
+	"time"
 )
 
 // MaxTemplateBytes is the largest config template a managed gateway may
@@ -71,10 +72,24 @@ func readRegular(f *os.File, limit int64) ([]byte, error) {
 	if info.Size() > limit {
 		return nil, fmt.Errorf("%d bytes, more than the %s allowed", info.Size(), byteSize(limit))
 	}
+	return readBounded(f, limit)
+}
+
+// MaxReadTime bounds reading a file: a regular file can block (root
+// reading /proc/kmsg waits for the kernel's next message).
+const MaxReadTime = 3 * time.Second
+
+// readBounded reads at most limit bytes of f, within MaxReadTime when f
+// can have a deadline (a file opened O_NONBLOCK that the poller takes).
+func readBounded(f *os.File, limit int64) ([]byte, error) {
+	_ = f.SetReadDeadline(time.Now().Add(MaxReadTime)) // ErrNoDeadline: a plain file, which never blocks
 	// The size can grow while it is read: read one byte more than allowed.
 	data, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		return nil, fmt.Errorf("nothing more to read after %s: expected a file that can be read at once, not one that waits (such as /proc/kmsg)", MaxReadTime)
+	}
 	if err != nil {
-		return nil, err
+		return nil, pathless(err)
 	}
 	if int64(len(data)) > limit {
 		return nil, fmt.Errorf("more than the %s allowed", byteSize(limit))

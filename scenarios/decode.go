@@ -5,6 +5,8 @@ import (
 	"encoding/base64"
 	"fmt"
 	"reflect"
+	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -53,6 +55,21 @@ type decoder struct {
 	// nodes maps each decoded path to its node, so that validation after
 	// decoding can point at the place.
 	nodes map[string]ast.Node
+	// more counts the problems past MaxProblems, not kept.
+	more int
+}
+
+// MaxProblems is how many problems in one file are reported; past that,
+// their number is.
+const MaxProblems = 100
+
+// all is every problem kept, and a last one that says how many more
+// there were.
+func (d *decoder) all() []Problem {
+	if d.more == 0 {
+		return d.problems
+	}
+	return append(d.problems, Problem{Message: fmt.Sprintf("%d more problems not shown (gatecrash reports the first %d)", d.more, MaxProblems)})
 }
 
 type nodeDecoder interface {
@@ -69,6 +86,9 @@ var (
 // durationExpected is the message for a bad duration, wherever it is.
 const durationExpected = "expected a duration with a unit, such as 500ms, 2s or 1m"
 
+// durationSyntax is a duration as Go writes it, whatever its size.
+var durationSyntax = regexp.MustCompile(`^[-+]?([0-9]*(\.[0-9]*)?(ns|us|µs|μs|ms|s|m|h))+$`)
+
 // parseDuration reads a duration as suites write it: with a unit, not negative.
 func parseDuration(node ast.Node) (time.Duration, string) {
 	s, ok := node.(*ast.StringNode)
@@ -76,6 +96,10 @@ func parseDuration(node ast.Node) (time.Duration, string) {
 		return 0, fmt.Sprintf("%s; got %s", durationExpected, describe(node))
 	}
 	v, err := time.ParseDuration(s.Value)
+	if err != nil && durationSyntax.MatchString(s.Value) {
+		// Written right, but past what a time.Duration holds (2562047h).
+		return 0, fmt.Sprintf("expected a duration of at most %s (tls_expired.expired_ago: 43800h); got %q, too long to count", strings.TrimSuffix(MaxDuration.String(), "0m0s"), s.Value)
+	}
 	if err != nil {
 		return 0, fmt.Sprintf("%s; got %q", durationExpected, s.Value)
 	}
@@ -83,6 +107,34 @@ func parseDuration(node ast.Node) (time.Duration, string) {
 		return 0, fmt.Sprintf("expected a duration of zero or more; got %q", s.Value)
 	}
 	return v, ""
+}
+
+// MaxDuration bounds every duration in a suite but a TLS certificate's
+// age: a wait, a timeout or a deadline of days would hold a run (and CI)
+// until the run's own --timeout, an hour by default.
+const MaxDuration = time.Hour
+
+// longDurations are the durations MaxDuration does not bound: how long
+// ago a certificate expired may well be a year.
+var longDurations = []string{".tls_expired.expired_ago"}
+
+// unsetIfZero are the durations whose zero means "not set" (a default, or
+// no assertion): written as 0s, they would be silently ignored.
+var unsetIfZero = []string{
+	".expect.within", ".expect.unanswered_after", ".request.timeout", "].deadline", ".for",
+	"gateway.ready.within", "gateway.stop_grace", "gateway.builtin.connect_timeout", "gateway.builtin.response_timeout",
+}
+
+// durationBounds says what is wrong with a duration v decoded at path, or
+// "" when it is within bounds.
+func durationBounds(path string, v time.Duration, node ast.Node) string {
+	if v == 0 && (slices.ContainsFunc(unsetIfZero, func(s string) bool { return strings.HasSuffix(path, s) }) || strings.Contains(path, ".expect.latency.")) {
+		return fmt.Sprintf("expected a duration above 0; got %s", describe(node))
+	}
+	if v > MaxDuration && !slices.ContainsFunc(longDurations, func(s string) bool { return strings.HasSuffix(path, s) }) {
+		return fmt.Sprintf("expected a duration of at most %s (a run stops after --timeout, 1h by default); got %s", strings.TrimSuffix(MaxDuration.String(), "0m0s"), describe(node))
+	}
+	return ""
 }
 
 func (d *decoder) fail(node ast.Node, format string, args ...any) {
@@ -108,6 +160,10 @@ func (d *decoder) failAt(tk *token.Token, format string, args ...any) {
 		if s, ok := a.(string); ok {
 			args[i] = oneLine(s) // a message quotes one line of a suite at most
 		}
+	}
+	if len(d.problems) >= MaxProblems {
+		d.more++ // a file of 170,000 undefined aliases would print as many lines
+		return
 	}
 	p := Problem{Message: fmt.Sprintf(format, args...)}
 	if tk != nil && tk.Position != nil {
@@ -166,6 +222,45 @@ func binaryTag(node ast.Node) *ast.TagNode {
 			return nil
 		}
 	}
+}
+
+// knownTags are the tags a suite takes: YAML's core schema, which the
+// parser reads as the value's type, and !!binary.
+var knownTags = []string{"str", "int", "float", "bool", "null", "map", "seq", "binary"}
+
+// unknownTag is the first tag on node (under anchors and other tags) that
+// is not one of knownTags, such as !foo or !!set, or nil: a tag that is
+// read as nothing would leave a value that means something else quietly.
+func unknownTag(node ast.Node) *ast.TagNode {
+	for {
+		switch n := node.(type) {
+		case *ast.TagNode:
+			if n.Start == nil {
+				return nil
+			}
+			name := n.Start.Value
+			if v, ok := strings.CutPrefix(name, "!<tag:yaml.org,2002:"); ok {
+				name = "!!" + strings.TrimSuffix(v, ">")
+			}
+			short, ok := strings.CutPrefix(name, "!!")
+			if !ok || !slices.Contains(knownTags, short) {
+				return n
+			}
+			node = n.Value
+		case *ast.AnchorNode:
+			node = n.Value
+		default:
+			return nil
+		}
+	}
+}
+
+// orTop names the top level for messages.
+func orTop(path string) string {
+	if path == "" {
+		return "suite file"
+	}
+	return path
 }
 
 // binaryExpected is the message for a value under !!binary that is not
@@ -239,6 +334,10 @@ func isNull(node ast.Node) bool {
 // decode stores node into v, which must be addressable. path names the
 // place for messages, such as scenarios[2].expect.
 func (d *decoder) decode(node ast.Node, v reflect.Value, path string) {
+	if tag := unknownTag(node); tag != nil {
+		d.fail(tag, "%s: unknown tag %s; a suite takes YAML's core tags (!!str, !!int, !!float, !!bool, !!null, !!map, !!seq) and !!binary", orTop(path), tag.Start.Value)
+		return
+	}
 	binary := binaryTag(node)
 	node = unwrap(node)
 	if node != nil {
@@ -263,6 +362,9 @@ func (d *decoder) decode(node ast.Node, v reflect.Value, path string) {
 			return
 		}
 		dur, problem := parseDuration(node)
+		if problem == "" {
+			problem = durationBounds(path, dur, node)
+		}
 		if problem != "" {
 			d.fail(node, "%s: %s", path, problem)
 			return
@@ -358,6 +460,9 @@ func isHeaderMap(path string) bool {
 
 func keyString(kv *ast.MappingValueNode) string {
 	if s, ok := kv.Key.(ast.ScalarNode); ok {
+		if s.GetValue() == nil && s.GetToken() != nil {
+			return s.GetToken().Value // ~ or null, not <nil>
+		}
 		return fmt.Sprint(s.GetValue())
 	}
 	return kv.Key.String()
@@ -372,6 +477,10 @@ func (d *decoder) decodeStruct(node ast.Node, v reflect.Value, path string) {
 		return
 	}
 	m, ok := node.(*ast.MappingNode)
+	if !ok && len(fields) == 0 {
+		d.fail(node, "%s: takes no parameters; expected {} or the name alone; got %s", path, describe(node))
+		return
+	}
 	if !ok {
 		d.fail(node, "%s: expected a mapping with fields %s; got %s", path, fieldList(fields), describe(node))
 		return

@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/goccy/go-yaml/ast"
@@ -330,6 +331,11 @@ func (e *Expect) validate(d *decoder, at string, load bool) {
 		}
 		for name, re := range h.Matches {
 			checkRegexp(d, at+".headers.matches."+name, re)
+		}
+		for _, name := range keys(h.Equals) {
+			if strings.ContainsFunc(h.Equals[name], func(r rune) bool { return (r < ' ' && r != '\t') || r == 0x7f }) {
+				d.failPath(at+".headers.equals."+name, "%s.headers.equals.%s: expected a header value without line breaks or control characters but tab (no answer has one); got %s", at, name, strconv.Quote(h.Equals[name]))
+			}
 		}
 	}
 	if b := e.Body; b != nil {

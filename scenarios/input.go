@@ -13,10 +13,13 @@ import (
 // megabytes: a regular file (not a named pipe or /dev/zero), at most
 // MaxSuiteBytes, UTF-8 text without NUL or other control characters but
 // tab, newline and carriage return, nested at most MaxDepth levels
-// deep (the YAML parser's memory grows fast with depth).
+// deep (the YAML parser's memory grows fast with depth), with at most
+// MaxFields fields in one block mapping (the parser's time grows with the
+// square of their number: 56,000 took it 9s).
 const (
 	MaxSuiteBytes = 512 << 10
 	MaxDepth      = 100
+	MaxFields     = 1000
 )
 
 // maxQuote is how much of a suite's text a message quotes at most.
@@ -32,7 +35,7 @@ func readSuite(path string) ([]byte, error) {
 // not take).
 func checkInput(data []byte) ([]byte, *Problem) {
 	if len(data) > MaxSuiteBytes {
-		return nil, &Problem{Message: fmt.Sprintf("%d bytes, more than the %d MiB a suite file may be", len(data), MaxSuiteBytes>>20)}
+		return nil, &Problem{Message: fmt.Sprintf("%d bytes, more than the %d KiB a suite file may be", len(data), MaxSuiteBytes>>10)}
 	}
 	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
 	if p := checkText(data); p != nil {
@@ -68,13 +71,16 @@ func checkText(data []byte) *Problem {
 	return nil
 }
 
-// checkDepth estimates how deeply data nests, cheaply and without parsing:
-// each deeper indentation, each "- " starting a line and each open flow
-// bracket is a level; quoted scalars, block scalars and comments are
-// skipped. It reports where MaxDepth is passed.
+// checkDepth estimates how deeply data nests, and how many fields its
+// block mappings have, cheaply and without parsing: each deeper
+// indentation, each "- " starting a line and each open flow bracket is a
+// level, each line at a level's indentation not starting with "- " a
+// field; quoted scalars, block scalars and comments are skipped. It
+// reports where MaxDepth or MaxFields is passed.
 func checkDepth(data []byte) *Problem {
 	var (
 		indents     []int // the indentations of the block levels open
+		lines       []int // the fields met so far at each of those levels
 		flow        int   // the flow brackets open
 		quote       byte  // the quote of the scalar being read, or 0
 		blockScalar = -1  // the indentation a block scalar's lines are deeper than
@@ -101,10 +107,20 @@ func checkDepth(data []byte) *Problem {
 			if len(rest) == 0 || rest[0] == '#' {
 				continue
 			}
+			sibling := 0 // the lines before this one at its indentation, in one block
 			for len(indents) > 0 && indents[len(indents)-1] >= indent {
-				indents = indents[:len(indents)-1]
+				if indents[len(indents)-1] == indent {
+					sibling = lines[len(lines)-1]
+				}
+				indents, lines = indents[:len(indents)-1], lines[:len(lines)-1]
 			}
-			indents = append(indents, indent)
+			if !bytes.HasPrefix(rest, []byte("- ")) && !bytes.Equal(rest, []byte("-")) {
+				sibling++ // a mapping's field; a list's items cost the parser little
+			}
+			if sibling > MaxFields {
+				return &Problem{lineNo, indent + 1, fmt.Sprintf("a mapping with more than %d fields: gatecrash reads at most %d in one mapping", MaxFields, MaxFields)}
+			}
+			indents, lines = append(indents, indent), append(lines, sibling)
 			block = len(indents)
 			for i+1 < len(line) && line[i] == '-' && (line[i+1] == ' ' || line[i+1] == '\t') {
 				block++

@@ -1,6 +1,8 @@
 package scenarios_test
 
 import (
+	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -98,6 +100,10 @@ var _ = Describe("input bounds", func() {
 		Entry("101 flow levels", "suite: t\nx: "+strings.Repeat("[", 100)+"\n", "bad.yaml:2:103: nested more than 100 levels deep: gatecrash reads suites at most 100 levels deep"),
 		Entry("100,000 flow levels", "x: "+strings.Repeat("[", 100000), "bad.yaml:1:103: nested more than 100 levels deep: gatecrash reads suites at most 100 levels deep"),
 		Entry("101 indentation levels", indented(101), "bad.yaml:101:101: nested more than 100 levels deep: gatecrash reads suites at most 100 levels deep"),
+		Entry("more than 512 KiB", "suite: t\n# "+strings.Repeat("x", scenarios.MaxSuiteBytes), "bad.yaml: 524299 bytes, more than the 512 KiB a suite file may be"),
+		Entry("a mapping of 1001 fields", "x-a:\n"+fields(1001, "  ")+"suite: t\n", "bad.yaml:1002:3: a mapping with more than 1000 fields: gatecrash reads at most 1000 in one mapping"),
+		Entry("50,000 fields, which took the parser 7s", "x-a:\n"+fields(50000, " "), "bad.yaml:1002:2: a mapping with more than 1000 fields: gatecrash reads at most 1000 in one mapping"),
+		Entry("1001 fields at the top", fields(1001, ""), "bad.yaml:1001:1: a mapping with more than 1000 fields: gatecrash reads at most 1000 in one mapping"),
 		Entry("101 sequence levels on a line", "x:\n"+strings.Repeat("- ", 101)+"1\n", "bad.yaml:2:203: nested more than 100 levels deep: gatecrash reads suites at most 100 levels deep"),
 	)
 
@@ -124,8 +130,69 @@ var _ = Describe("input bounds", func() {
 		Entry("in the suite's name", "suite: \"t\\e]0;owned\\a\"\nscenarios:\n"+oneScenario, `bad.yaml:1:8: suite: expected a name without control characters; got "t\x1b]0;owned\a"`),
 		Entry("in the gateway's name", "suite: t\ngateway: {name: \"g\\r\"}\nscenarios:\n"+oneScenario, `bad.yaml:2:17: gateway.name: expected a name without control characters; got "g\r"`),
 		Entry("in a scenario's name", "suite: t\nscenarios:\n  - {name: \"a\\e[2J\", fault: refused, expect: {status: 502}}\n", `bad.yaml:3:12: scenarios[0].name: expected a name without control characters; got "a\x1b[2J"`),
+		Entry("a zero-width space in a scenario's name", "suite: t\nscenarios:\n  - {name: \"a\\u200b\", fault: refused, expect: {status: 502}}\n", `bad.yaml:3:12: scenarios[0].name: expected a name without invisible characters or line separators; got "a\u200b" (U+200B)`),
+		Entry("a line separator in the suite's name", "suite: \"a\\u2028b\"\nscenarios:\n"+oneScenario, `bad.yaml:1:8: suite: expected a name without invisible characters or line separators; got "a\u2028b" (U+2028)`),
 		Entry("in a label", "suite: t\nscenarios:\n  - {name: a, labels: [\"l\\u202e\"], fault: refused, expect: {status: 502}}\n", `bad.yaml:3:24: scenarios[0].labels[0]: expected a name without control characters; got "l\u202e"`),
 	)
+
+	It("takes 1000 fields in each of many mappings, and a list of any length", func() {
+		var b strings.Builder
+		b.WriteString("suite: t\nx-a:\n  a:\n" + fields(1000, "    ") + "  b:\n" + fields(1000, "    ") + fields(998, "  ") + "x-b:\n")
+		for range 3000 {
+			b.WriteString("  - a: 1\n    b: 2\n")
+		}
+		b.WriteString("scenarios:\n" + oneScenario)
+		_, err := scenarios.Parse("ok.yaml", []byte(b.String()))
+		Expect(err).NotTo(HaveOccurred())
+	})
+
+	Describe("templates that would render without bound", func() {
+		// Ten templates, each calling the one below ten times: 10^10 "lol"s.
+		laughs := ""
+		for i := range 10 {
+			body := "lol"
+			if i > 0 {
+				body = strings.Repeat(fmt.Sprintf(`{{template "x%d"}}`, i-1), 10)
+			}
+			laughs += fmt.Sprintf(`{{define "x%d"}}%s{{end}}`, i, body)
+		}
+		laughs += `{{template "x9"}}`
+
+		DescribeTable("stop at 1 MiB of output, at once",
+			func(gateway, want string) {
+				start := time.Now()
+				_, err := scenarios.Parse("bad.yaml", []byte("suite: t\ngateway: "+gateway+"\nscenarios:\n"+oneScenario))
+				Expect(err).To(MatchError(want))
+				Expect(time.Since(start)).To(BeNumerically("<", time.Second))
+			},
+			Entry("nested templates in an argument", "{command: [sh, '"+laughs+"']}", "bad.yaml:2:20: gateway.command: template command[1]: renders more than 1 MiB; expected a template of a config file or an argument"),
+			Entry("nested templates in an environment value", "{command: [sh], env: {A: '"+laughs+"'}}", "bad.yaml:2:35: gateway.env.A: template env A: renders more than 1 MiB; expected a template of a config file or an argument"),
+			Entry("a loop of a billion", "{command: [sh, '{{range 1000000000}}x{{end}}']}", "bad.yaml:2:20: gateway.command: template command[1]: renders more than 1 MiB; expected a template of a config file or an argument"),
+		)
+
+		It("stop after 2s when they write nothing", func() {
+			start := time.Now()
+			_, err := scenarios.Parse("bad.yaml", []byte("suite: t\ngateway: {command: [sh, '{{range 1000000000}}{{end}}']}\nscenarios:\n"+oneScenario))
+			Expect(err).To(MatchError("bad.yaml:2:20: gateway.command: template command[1]: rendering takes more than 2s; expected a template that renders at once (a loop or a recursion without end?)"))
+			Expect(time.Since(start)).To(BeNumerically("<", 3*time.Second))
+		})
+	})
+
+	It("takes emoji in names, joined ones too", func() {
+		_, err := scenarios.Parse("ok.yaml", []byte("suite: \"gateway 🔥\"\nscenarios:\n  - {name: \"family 👨\u200d👩\u200d👧\", labels: [\"🔥\"], fault: refused, expect: {status: 502}}\n"))
+		Expect(err).NotTo(HaveOccurred())
+	})
+
+	It("reports the first 100 problems of a file, and how many more there are", func() {
+		// 150,000 aliases to no anchor, and the unknown field x.
+		_, err := scenarios.Parse("bad.yaml", []byte("x: ["+strings.Repeat("*a,", 150000)+"]\n"))
+		var le *scenarios.LoadError
+		Expect(errors.As(err, &le)).To(BeTrue())
+		Expect(le.Problems).To(HaveLen(scenarios.MaxProblems + 1))
+		Expect(le.Problems[0]).To(Equal(scenarios.Problem{Line: 1, Column: 5, Message: "alias *a: expected an anchor &a earlier in the file"}))
+		Expect(err.Error()).To(HaveSuffix("\nbad.yaml: 149901 more problems not shown (gatecrash reports the first 100)"))
+		Expect(len(err.Error())).To(BeNumerically("<", 10000))
+	})
 
 	It("counts no brackets in quoted, block or plain scalars, or comments", func() {
 		open := strings.Repeat("[", 150)
@@ -153,6 +220,15 @@ scenarios:
 		Expect(err.Error()).To(HaveSuffix(`got "5…"`))
 	})
 })
+
+// fields is a block mapping of n fields, each line indented by indent.
+func fields(n int, indent string) string {
+	var b strings.Builder
+	for i := range n {
+		fmt.Fprintf(&b, "%sk%x: 1\n", indent, i)
+	}
+	return b.String()
+}
 
 // indented is a suite nested n levels deep by indentation alone.
 func indented(n int) string {

@@ -1,9 +1,11 @@
 package scenarios
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"net"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -63,7 +65,11 @@ func Parse(path string, data []byte) (*Suite, error) {
 		var yerr yaml.Error
 		if errors.As(err, &yerr) && yerr.GetToken() != nil && yerr.GetToken().Position != nil {
 			pos := yerr.GetToken().Position
-			return nil, fail(Problem{pos.Line, pos.Column, "YAML syntax: " + oneLine(yerr.GetMessage())})
+			msg := yerr.GetMessage()
+			if strings.Contains(msg, "found character '\t'") {
+				msg = "a tab where YAML expects indentation or a value: YAML indents with spaces, never tabs"
+			}
+			return nil, fail(Problem{pos.Line, pos.Column, "YAML syntax: " + oneLine(msg)})
 		}
 		return nil, fail(Problem{Message: "YAML syntax: " + oneLine(err.Error())})
 	}
@@ -77,7 +83,7 @@ func Parse(path string, data []byte) (*Suite, error) {
 		s.validate(d)
 	}
 	if len(d.problems) > 0 {
-		return nil, fail(d.problems...)
+		return nil, fail(d.all()...)
 	}
 	for i := range s.Scenarios {
 		if n, ok := d.nodes[fmt.Sprintf("scenarios[%d]", i)]; ok {
@@ -98,20 +104,36 @@ func (s *Suite) validate(d *decoder) {
 	checkPrintable(d, "suite", s.Name)
 	checkPrintable(d, "gateway.name", s.Gateway.Name)
 	s.validateGateway(d)
+	paths := map[string]int{}
 	for i, r := range s.Origin.Routes {
 		at := fmt.Sprintf("origin.routes[%d]", i)
 		if !strings.HasPrefix(r.Path, "/") {
 			d.failPath(at+".path", "%s.path: expected a path starting with /; got %q", at, r.Path)
+		} else if problem := targetProblem(r.Path); problem != "" {
+			d.failPath(at+".path", "%s.path: %s; got %s", at, problem, strconv.Quote(r.Path))
+		} else if strings.ContainsAny(r.Path, "?#") {
+			d.failPath(at+".path", "%s.path: expected a path without ? or #: a route matches the request's path alone; got %q", at, r.Path)
+		} else if j, dup := paths[r.Path]; dup {
+			d.failPath(at+".path", "%s.path: %q is already the path of origin.routes[%d]; expected one route per path", at, r.Path, j)
+		} else {
+			paths[r.Path] = i
 		}
-		if r.Status != 0 && (r.Status < 100 || r.Status > 599) {
+		checkHeaderFields(d, at+".headers", r.Headers)
+		if _, written := d.nodes[at+".status"]; (written || r.Status != 0) && (r.Status < 100 || r.Status > 599) {
 			d.failPath(at+".status", "%s.status: expected a status code 100-599; got %d", at, r.Status)
 		}
 	}
-	if s.Origin.Instances < 0 || s.Origin.Instances > 16 {
+	if n := s.Origin.Name; n != "" && !validDNSName(n) {
+		d.failPath("origin.name", "origin.name: expected a DNS name the gateway resolves through the fake DNS server, such as origin.gatecrash.test (labels of letters, digits, - and _, dot-separated, not an IP address); got %s", strconv.Quote(n))
+	}
+	if _, written := d.nodes["origin.instances"]; (written && s.Origin.Instances == 0) || s.Origin.Instances < 0 || s.Origin.Instances > 16 {
 		d.failPath("origin.instances", "origin.instances: expected 1 to 16 origins; got %d", s.Origin.Instances)
 	}
 	checkLoopbackAddr(d, "origin.listen", s.Origin.Listen)
 	checkLoopbackAddr(d, "dns.listen", s.DNS.Listen)
+	if s.Origin.Listen != "" && s.Origin.Listen == s.DNS.Listen {
+		d.failPath("dns.listen", "dns.listen: expected an address other than origin.listen (both listen on TCP); got %q for both", s.DNS.Listen)
+	}
 
 	if len(s.Scenarios) == 0 {
 		d.failPath("scenarios", "scenarios: expected at least one scenario")
@@ -120,14 +142,16 @@ func (s *Suite) validate(d *decoder) {
 	for i := range s.Scenarios {
 		sc := &s.Scenarios[i]
 		at := fmt.Sprintf("scenarios[%d]", i)
-		switch j, dup := names[sc.Name]; {
+		switch j, dup := names[strings.TrimSpace(sc.Name)]; {
 		case strings.TrimSpace(sc.Name) == "":
 			d.failPath(at, "%s: expected a name", at)
 		case !checkPrintable(d, at+".name", sc.Name): // reported
+		case dup && sc.Name != s.Scenarios[j].Name:
+			d.failPath(at+".name", "%s.name: %q differs from the name of scenarios[%d], %q, only in spaces around it; names must be unique", at, sc.Name, j, s.Scenarios[j].Name)
 		case dup:
 			d.failPath(at+".name", "%s.name: %q is already the name of scenarios[%d]; names must be unique", at, sc.Name, j)
 		default:
-			names[sc.Name] = i
+			names[strings.TrimSpace(sc.Name)] = i
 		}
 		for j, label := range sc.Labels {
 			if !checkPrintable(d, fmt.Sprintf("%s.labels[%d]", at, j), label) {
@@ -144,10 +168,13 @@ func (s *Suite) validate(d *decoder) {
 		}
 		if p := sc.Request.Path; p != "" && !strings.HasPrefix(p, "/") {
 			d.failPath(at+".request.path", "%s.request.path: expected a path starting with /; got %q", at, p)
+		} else if problem := targetProblem(p); problem != "" {
+			d.failPath(at+".request.path", "%s.request.path: %s; got %s", at, problem, strconv.Quote(p))
 		}
-		if m := sc.Request.Method; m != "" && strings.ContainsAny(m, " \t\r\n/:") {
-			d.failPath(at+".request.method", "%s.request.method: expected an HTTP method such as GET; got %q", at, m)
+		if m := sc.Request.Method; m != "" && !validHeaderName(m) {
+			d.failPath(at+".request.method", "%s.request.method: expected an HTTP method such as GET (a token: letters, digits and !#$%%&'*+-.^_`|~); got %q", at, m)
 		}
+		checkHeaderFields(d, at+".request.headers", sc.Request.Headers)
 		sc.validateLoad(d, at)
 		if sc.Fault.Control && sc.Expect.FaultMet != nil {
 			d.failPath(at+".expect.fault_met", "%s.expect.fault_met: a control scenario (fault: none) injects nothing to meet; remove fault_met or name a fault", at)
@@ -160,7 +187,7 @@ func (s *Suite) validate(d *decoder) {
 // refuse at run time: an instance the suite does not have, an address the
 // origin already has.
 func (s *Suite) checkFaultAgainstSuite(d *decoder, at string, f FaultRef) {
-	facts := faults.SuiteFacts{Instances: max(s.Origin.Instances, 1), OriginHost: "127.0.0.1"}
+	facts := faults.SuiteFacts{Instances: max(s.Origin.Instances, 1), OriginHost: "127.0.0.1", OriginName: cmp.Or(s.Origin.Name, harness.DefaultOriginName)}
 	if host, _, err := net.SplitHostPort(s.Origin.Listen); err == nil {
 		facts.OriginHost = host
 	}
@@ -202,6 +229,37 @@ func (s *Suite) validateGateway(d *decoder) {
 			}
 		}
 	}
+	if g.Command != nil && len(g.Command) == 0 {
+		d.failPath("gateway.command", "gateway.command: expected the gateway's argv, such as [nginx, -c, nginx.conf]; got an empty list")
+	}
+	if len(g.Command) > 0 && strings.TrimSpace(g.Command[0]) == "" {
+		d.failPath("gateway.command[0]", "gateway.command[0]: expected the gateway's program, such as nginx or /usr/sbin/nginx; got %q", g.Command[0])
+	}
+	for i, arg := range g.Command {
+		if strings.ContainsRune(arg, 0) {
+			at := fmt.Sprintf("gateway.command[%d]", i)
+			d.failPath(at, "%s: expected an argument without a NUL byte (no program can receive one); got %s", at, strconv.Quote(arg))
+		}
+	}
+	for _, k := range keys(g.Env) {
+		at := "gateway.env." + k
+		switch {
+		case k == "" || strings.ContainsAny(k, "=\x00"):
+			d.failPath(at, "gateway.env: expected variable names without = or NUL, such as TZ; got %s", strconv.Quote(k))
+		case strings.ContainsRune(g.Env[k], 0):
+			d.failPath(at, "%s: expected a value without a NUL byte (no program can receive one); got %s", at, strconv.Quote(g.Env[k]))
+		}
+	}
+	for i, l := range g.Logs {
+		if strings.TrimSpace(l) == "" {
+			at := fmt.Sprintf("gateway.logs[%d]", i)
+			d.failPath(at, "%s: expected the path of a log file, such as error.log; got %q", at, l)
+		}
+	}
+	if _, written := d.nodes["gateway.ready.status"]; g.Ready != nil && (written || g.Ready.Status != 0) && (g.Ready.Status < 100 || g.Ready.Status > 599) {
+		r := g.Ready
+		d.failPath("gateway.ready.status", "gateway.ready.status: expected the status code that means ready, 100-599, such as 200; got %d", r.Status)
+	}
 	if b := g.Builtin; b != nil && (b.Retries < 0 || b.Retries > 10) {
 		d.failPath("gateway.builtin.retries", "gateway.builtin.retries: expected 0 to 10 more tries of a failed attempt; got %d", b.Retries)
 	}
@@ -213,11 +271,16 @@ func (s *Suite) validateGateway(d *decoder) {
 	}
 	if g.Ready != nil && g.Ready.HTTP != "" && !strings.HasPrefix(g.Ready.HTTP, "/") {
 		d.failPath("gateway.ready.http", "gateway.ready.http: expected a path starting with /; got %q", g.Ready.HTTP)
+	} else if g.Ready != nil && targetProblem(g.Ready.HTTP) != "" {
+		problem := targetProblem(g.Ready.HTTP)
+		d.failPath("gateway.ready.http", "gateway.ready.http: %s; got %s", problem, strconv.Quote(g.Ready.HTTP))
 	}
 	switch mode {
 	case "url":
 		if err := harness.CheckLoopbackURL(g.URL); err != nil {
 			d.failPath("gateway.url", "%v", err)
+		} else if problem := urlProblem(g.URL); problem != "" {
+			d.failPath("gateway.url", "gateway.url: expected http://host:port of a gateway on loopback, such as http://127.0.0.1:8080; got %q: %s", g.URL, problem)
 		}
 		if s.Origin.Instances > 1 {
 			d.failPath("origin.instances", "origin.instances: an attached gateway reaches one origin, at origin.listen")
@@ -234,6 +297,13 @@ func (s *Suite) validateGateway(d *decoder) {
 		}
 		if s.Origin.Listen == "" || s.DNS.Listen == "" {
 			d.failPath("gateway.url", "gateway.url: an attached gateway needs the fixed addresses it was configured with: set origin.listen and dns.listen (127.0.0.1:port)")
+		}
+		if u, err := url.Parse(g.URL); err == nil && u.Port() != "" {
+			for _, f := range []struct{ at, addr string }{{"origin.listen", s.Origin.Listen}, {"dns.listen", s.DNS.Listen}} {
+				if f.addr == u.Host {
+					d.failPath(f.at, "%s: expected an address other than the gateway's own (gateway.url); got %q", f.at, f.addr)
+				}
+			}
 		}
 	case "command":
 		// A template is copied into the work dir and a log is read into
@@ -270,6 +340,9 @@ func (s *Suite) validateGateway(d *decoder) {
 					if t == te.Name {
 						at = fmt.Sprintf("gateway.templates[%d]", i)
 					}
+				}
+				if k, isEnv := strings.CutPrefix(te.Name, "env "); isEnv {
+					at = "gateway.env." + k
 				}
 			}
 			hint := ""
@@ -334,8 +407,48 @@ func checkPrintable(d *decoder, at, name string) bool {
 			d.failPath(at, "%s: expected a name without control characters; got %s", at, strconv.Quote(name))
 			return false
 		}
+		// A zero-width space (U+200B) or a line separator (U+2028) makes
+		// two names that print alike, or one that breaks a console line;
+		// the zero-width joiner of emoji sequences is left alone.
+		if unicode.In(r, unicode.Cf, unicode.Zl, unicode.Zp) && r != '\u200d' {
+			d.failPath(at, "%s: expected a name without invisible characters or line separators; got %s (%U)", at, strconv.QuoteToASCII(name), r)
+			return false
+		}
 	}
 	return true
+}
+
+// targetProblem says why path cannot be sent as a request's target, or
+// "" when it can: a space, a line break or another control character
+// would split or break the request line.
+func targetProblem(path string) string {
+	for _, r := range path {
+		if r <= ' ' || r == 0x7f {
+			return "expected a path without spaces or control characters, such as /api?q=a%20b (write a space as %20)"
+		}
+	}
+	if strings.Contains(path, "#") {
+		return "expected a path without a fragment (#...): a client never sends one"
+	}
+	return ""
+}
+
+// checkHeaderFields checks the names and values of the header fields at
+// path: a name is a token, a value has no line break or control character
+// but tab (a CR LF in it would end the field, and start another).
+func checkHeaderFields(d *decoder, at string, headers map[string]string) {
+	for _, name := range keys(headers) {
+		if !validHeaderName(name) {
+			d.failPath(at+"."+name, "%s: expected header names such as Cache-Control (letters, digits and !#$%%&'*+-.^_`|~); got %q", at, name)
+			continue
+		}
+		for _, r := range headers[name] {
+			if (r < ' ' && r != '\t') || r == 0x7f {
+				d.failPath(at+"."+name, "%s.%s: expected a header value without line breaks or control characters but tab; got %s", at, name, strconv.Quote(headers[name]))
+				break
+			}
+		}
+	}
 }
 
 func checkLoopbackAddr(d *decoder, at, addr string) {
@@ -346,7 +459,54 @@ func checkLoopbackAddr(d *decoder, at, addr string) {
 	ip := net.ParseIP(host)
 	if err != nil || port == "" || ip == nil || ip.To4() == nil || !ip.IsLoopback() {
 		d.failPath(at, "%s: expected an IPv4 loopback address with a port, such as 127.0.0.1:18080; got %q", at, addr)
+	} else if !validPort(port) {
+		d.failPath(at, "%s: expected a port from 1 to 65535, such as 127.0.0.1:18080; got %q", at, addr)
 	}
+}
+
+// validDNSName reports whether name is a host name the fake DNS server
+// can answer: dot-separated labels of 1 to 63 letters, digits, - and _,
+// not starting or ending with -, 253 characters at most (a final dot
+// aside), and not an IP address, which a gateway would not resolve.
+func validDNSName(name string) bool {
+	name = strings.TrimSuffix(name, ".")
+	if name == "" || len(name) > 253 || net.ParseIP(name) != nil {
+		return false
+	}
+	labels := strings.Split(name, ".")
+	for _, l := range labels {
+		if l == "" || len(l) > 63 || l[0] == '-' || l[len(l)-1] == '-' || strings.Trim(l, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_") != "" {
+			return false
+		}
+	}
+	// A name whose last label is all digits reads as an IPv4 address.
+	return strings.Trim(labels[len(labels)-1], "0123456789") != ""
+}
+
+// validPort reports whether port is a port number from 1 to 65535,
+// written in decimal digits (not a service name such as http, which the
+// resolver would look up).
+func validPort(port string) bool {
+	n, err := strconv.Atoi(port)
+	return err == nil && n >= 1 && n <= 65535 && strings.Trim(port, "0123456789") == ""
+}
+
+// urlProblem says what, in an attached gateway's URL that is on loopback,
+// is not http://host:port: credentials, a port out of range, a path, a
+// query or a fragment (gatecrash sends each scenario's own path).
+func urlProblem(raw string) string {
+	u, err := url.Parse(raw)
+	switch {
+	case err != nil:
+		return err.Error()
+	case u.User != nil:
+		return "credentials (user:password@) are not sent from a URL; put an Authorization header in request.headers"
+	case u.Port() != "" && !validPort(u.Port()):
+		return "the port is not from 1 to 65535"
+	case u.Path != "" && u.Path != "/", u.RawQuery != "", u.ForceQuery, u.Fragment != "":
+		return "a path, a query or a fragment: each scenario sends its own request.path"
+	}
+	return ""
 }
 
 // Managed is the managed gateway the suite describes, templates resolved

@@ -149,6 +149,69 @@ scenarios:
 		Entry("a probability above 1", header+"  - {name: a, fault: {hang: {probability: 1.5}}, expect: {status: 502}}\n", "scenarios[0].fault.hang: probability: expected a number above 0 and at most 1, such as 0.5; got 1.5"),
 		Entry("a probability of 0", header+"  - {name: a, fault: {hang: {probability: 0}}, expect: {status: 502}}\n", "probability: expected a number above 0 and at most 1"),
 		Entry("a bad schedule", header+"  - {name: a, fault: {hang: {after: soon}}, expect: {status: 502}}\n", "scenarios[0].fault.hang.after: expected a duration with a unit"),
+		Entry("a wait of years", header+"  - {name: a, fault: refused, request: {after: 100000h}, expect: {status: 502}}\n", `bad.yaml:3:48: scenarios[0].request.after: expected a duration of at most 1h (a run stops after --timeout, 1h by default); got "100000h"`),
+		Entry("a deadline of a year", header+"  - {name: a, deadline: 8760h, fault: refused, expect: {status: 502}}\n", `scenarios[0].deadline: expected a duration of at most 1h`),
+		Entry("a fault's delay of a year", header+"  - {name: a, fault: {delayed_headers: {delay: 8760h}}, expect: {status: 502}}\n", `scenarios[0].fault.delayed_headers.delay: expected a duration of at most 1h`),
+		Entry("a stop grace of a year", "gateway: {command: [sh], stop_grace: 8760h}\n", `gateway.stop_grace: expected a duration of at most 1h`),
+		Entry("within 0s, which would be ignored", header+"  - {name: a, fault: refused, expect: {status: 502, within: 0s}}\n", `bad.yaml:3:61: scenarios[0].expect.within: expected a duration above 0; got "0s"`),
+		Entry("a request timeout of 0s", header+"  - {name: a, fault: refused, request: {timeout: 0s}, expect: {status: 502}}\n", `scenarios[0].request.timeout: expected a duration above 0; got "0s"`),
+		Entry("a latency bound of 0s", header+"  - {name: a, fault: refused, load: {rate: 10, duration: 1s}, expect: {latency: {p99: 0s}}}\n", `scenarios[0].expect.latency.p99: expected a duration above 0`),
+		Entry("a request header name with a space", header+"  - {name: a, fault: refused, request: {headers: {'X A': b}}, expect: {status: 502}}\n", `bad.yaml:3:58: scenarios[0].request.headers: expected header names such as Cache-Control (letters, digits and !#$%&'*+-.^_`+"`"+`|~); got "X A"`),
+		Entry("an empty request header name", header+"  - {name: a, fault: refused, request: {headers: {'': b}}, expect: {status: 502}}\n", `scenarios[0].request.headers: expected header names such as Cache-Control`),
+		Entry("a request header value with CR LF", header+"  - {name: a, fault: refused, request: {headers: {X-A: \"b\\r\\nX-Evil: 1\"}}, expect: {status: 502}}\n", `bad.yaml:3:56: scenarios[0].request.headers.X-A: expected a header value without line breaks or control characters but tab; got "b\r\nX-Evil: 1"`),
+		Entry("a request header value with NUL", header+"  - {name: a, fault: refused, request: {headers: {X-A: \"b\\0\"}}, expect: {status: 502}}\n", `scenarios[0].request.headers.X-A: expected a header value without line breaks`),
+		Entry("a route header value with LF", "suite: x\norigin: {routes: [{path: /, headers: {X-A: \"a\\nb\"}}]}\n", `bad.yaml:2:44: origin.routes[0].headers.X-A: expected a header value without line breaks`),
+		Entry("a route header name with a colon", "suite: x\norigin: {routes: [{path: /, headers: {'X:A': b}}]}\n", `origin.routes[0].headers: expected header names such as Cache-Control`),
+		Entry("a request path with a space", header+"  - {name: a, fault: refused, request: {path: '/a b'}, expect: {status: 502}}\n", `bad.yaml:3:47: scenarios[0].request.path: expected a path without spaces or control characters, such as /api?q=a%20b (write a space as %20); got "/a b"`),
+		Entry("a request path with CR LF", header+"  - {name: a, fault: refused, request: {path: \"/a\\r\\nHost: evil\"}, expect: {status: 502}}\n", `got "/a\r\nHost: evil"`),
+		Entry("a request path with a fragment", header+"  - {name: a, fault: refused, request: {path: '/a#b'}, expect: {status: 502}}\n", `scenarios[0].request.path: expected a path without a fragment`),
+		Entry("a route path with a query", "suite: x\norigin: {routes: [{path: '/a?b=1'}]}\n", `origin.routes[0].path: expected a path without ? or #: a route matches the request's path alone; got "/a?b=1"`),
+		Entry("a route path with a tab", "suite: x\norigin: {routes: [{path: \"/a\\tb\"}]}\n", `origin.routes[0].path: expected a path without spaces or control characters`),
+		Entry("two routes for one path", "suite: x\norigin: {routes: [{path: /}, {path: /, status: 500}]}\n", `bad.yaml:2:37: origin.routes[1].path: "/" is already the path of origin.routes[0]; expected one route per path`),
+		Entry("a readiness path with a space", "gateway: {command: [sh], ready: {http: '/health z'}}\n", `gateway.ready.http: expected a path without spaces or control characters`),
+		Entry("a method with a quote", header+"  - {name: a, fault: refused, request: {method: 'G\"ET'}, expect: {status: 502}}\n", `scenarios[0].request.method: expected an HTTP method such as GET (a token: letters, digits and !#$%&'*+-.^_`+"`"+`|~); got "G\"ET"`),
+		Entry("a method not in ASCII", header+"  - {name: a, fault: refused, request: {method: GÉT}, expect: {status: 502}}\n", `scenarios[0].request.method: expected an HTTP method such as GET`),
+		Entry("a command that is an empty list", "gateway: {command: []}\n", `bad.yaml:1:20: gateway.command: expected the gateway's argv, such as [nginx, -c, nginx.conf]; got an empty list`),
+		Entry("a command whose program is empty", "gateway: {command: ['', -c]}\n", `bad.yaml:1:21: gateway.command[0]: expected the gateway's program, such as nginx or /usr/sbin/nginx; got ""`),
+		Entry("a command argument with NUL", "gateway: {command: [sh, \"a\\0b\"]}\n", `gateway.command[1]: expected an argument without a NUL byte (no program can receive one); got "a\x00b"`),
+		Entry("an environment name with =", "gateway: {command: [sh], env: {'A=B': c}}\n", `gateway.env: expected variable names without = or NUL, such as TZ; got "A=B"`),
+		Entry("an empty environment name", "gateway: {command: [sh], env: {'': c}}\n", `gateway.env: expected variable names without = or NUL, such as TZ; got ""`),
+		Entry("an environment value with NUL", "gateway: {command: [sh], env: {A: \"a\\0b\"}}\n", `gateway.env.A: expected a value without a NUL byte`),
+		Entry("an environment value that is a broken template", "gateway: {command: [sh], env: {A: '{{if}}'}}\n", `bad.yaml:1:35: gateway.env.A: template env A: template: env A:1: missing value for if`),
+		Entry("an environment value with an unknown field", "gateway: {command: [sh], env: {A: '{{.Nope}}'}}\n", `gateway.env.A: template env A: `),
+		Entry("an empty log path", "gateway: {command: [sh], logs: ['']}\n", `bad.yaml:1:33: gateway.logs[0]: expected the path of a log file, such as error.log; got ""`),
+		Entry("a readiness status of 42", "gateway: {command: [sh], ready: {status: 42}}\n", `bad.yaml:1:42: gateway.ready.status: expected the status code that means ready, 100-599, such as 200; got 42`),
+		Entry("an attached gateway's URL with credentials", "gateway: {url: \"http://u:p@127.0.0.1:8080\"}\norigin: {listen: \"127.0.0.1:18080\"}\ndns: {listen: \"127.0.0.1:18053\"}\n", `bad.yaml:1:16: gateway.url: expected http://host:port of a gateway on loopback, such as http://127.0.0.1:8080; got "http://u:p@127.0.0.1:8080": credentials (user:password@) are not sent from a URL`),
+		Entry("an attached gateway's URL on port 0", "gateway: {url: \"http://127.0.0.1:0\"}\norigin: {listen: \"127.0.0.1:18080\"}\ndns: {listen: \"127.0.0.1:18053\"}\n", `got "http://127.0.0.1:0": the port is not from 1 to 65535`),
+		Entry("an attached gateway's URL on port 99999", "gateway: {url: \"http://127.0.0.1:99999\"}\norigin: {listen: \"127.0.0.1:18080\"}\ndns: {listen: \"127.0.0.1:18053\"}\n", `got "http://127.0.0.1:99999": the port is not from 1 to 65535`),
+		Entry("an attached gateway's URL with a path and a query", "gateway: {url: \"http://127.0.0.1:8080/x?y\"}\norigin: {listen: \"127.0.0.1:18080\"}\ndns: {listen: \"127.0.0.1:18053\"}\n", `got "http://127.0.0.1:8080/x?y": a path, a query or a fragment: each scenario sends its own request.path`),
+		Entry("origin listen on port 70000", "origin: {listen: \"127.0.0.1:70000\"}\n", `bad.yaml:1:18: origin.listen: expected a port from 1 to 65535, such as 127.0.0.1:18080; got "127.0.0.1:70000"`),
+		Entry("origin listen on a service name", "origin: {listen: \"127.0.0.1:http\"}\n", `origin.listen: expected a port from 1 to 65535, such as 127.0.0.1:18080; got "127.0.0.1:http"`),
+		Entry("dns listen on port 0", "dns: {listen: \"127.0.0.1:0\"}\n", `dns.listen: expected a port from 1 to 65535`),
+		Entry("origin and DNS on one address", "origin: {listen: \"127.0.0.1:18080\"}\ndns: {listen: \"127.0.0.1:18080\"}\n", `bad.yaml:2:15: dns.listen: expected an address other than origin.listen (both listen on TCP); got "127.0.0.1:18080" for both`),
+		Entry("an origin name with a space", "origin: {name: 'not a host'}\n", `bad.yaml:1:16: origin.name: expected a DNS name the gateway resolves through the fake DNS server, such as origin.gatecrash.test (labels of letters, digits, - and _, dot-separated, not an IP address); got "not a host"`),
+		Entry("an origin name with an empty label", "origin: {name: 'a..b'}\n", `origin.name: expected a DNS name the gateway resolves through the fake DNS server`),
+		Entry("an origin name that is an IP address", "origin: {name: '127.0.0.1'}\n", `origin.name: expected a DNS name the gateway resolves through the fake DNS server`),
+		Entry("an origin name with a label of 64 characters", "origin: {name: '"+strings.Repeat("a", 64)+".test'}\n", `origin.name: expected a DNS name the gateway resolves through the fake DNS server`),
+		Entry("an unknown tag", header+"  - {name: !foo a, fault: refused, expect: {status: 502}}\n", `bad.yaml:3:12: scenarios[0].name: unknown tag !foo; a suite takes YAML's core tags (!!str, !!int, !!float, !!bool, !!null, !!map, !!seq) and !!binary`),
+		Entry("a tag outside the core schema", "suite: !!set {a, b}\n", `bad.yaml:1:8: suite: unknown tag !!set; a suite takes YAML's core tags`),
+		Entry("an unknown tag under an anchor", header+"  - {name: a, fault: refused, expect: {status: &s !!timestamp 2001-12-14}}\n", `scenarios[0].expect.status: unknown tag !!timestamp`),
+		Entry("a list for a fault that takes no parameters", header+"  - {name: a, fault: {hang: [1]}, expect: {status: 502}}\n", `bad.yaml:3:29: scenarios[0].fault.hang: takes no parameters; expected {} or the name alone; got a list`),
+		Entry("a null key", "suite: x\n~: 2\n", `bad.yaml:2:1: suite file: unknown field "~"; expected one of suite, gateway, origin, dns, scenarios`),
+		Entry("a tab as indentation", "suite: x\nscenarios:\n\t- {name: a, fault: refused, expect: {status: 502}}\n", `bad.yaml:3:1: YAML syntax: a tab where YAML expects indentation or a value: YAML indents with spaces, never tabs`),
+		Entry("names that differ only in spaces around them", header+"  - {name: a, fault: refused, expect: {status: 502}}\n  - {name: 'a ', fault: refused, expect: {status: 502}}\n", `bad.yaml:4:12: scenarios[1].name: "a " differs from the name of scenarios[0], "a", only in spaces around it; names must be unique`),
+		Entry("a fault that lasts 0s", header+"  - {name: a, fault: {hang: {for: 0s}}, expect: {status: 502}}\n", `bad.yaml:3:35: scenarios[0].fault.hang.for: expected a duration above 0; got "0s"`),
+		Entry("an expected header value with CR LF", header+"  - {name: a, fault: refused, expect: {headers: {equals: {X-A: \"a\\r\\nb\"}}}}\n", `scenarios[0].expect.headers.equals.X-A: expected a header value without line breaks or control characters but tab (no answer has one); got "a\r\nb"`),
+		Entry("an attached gateway on the origin's address", "gateway: {url: \"http://127.0.0.1:18080\"}\norigin: {listen: \"127.0.0.1:18080\"}\ndns: {listen: \"127.0.0.1:18053\"}\n", `bad.yaml:2:18: origin.listen: expected an address other than the gateway's own (gateway.url); got "127.0.0.1:18080"`),
+		Entry("a status in hexadecimal", header+"  - {name: a, fault: refused, expect: {status: 0x1F6}}\n", `bad.yaml:3:48: scenarios[0].expect.status: expected a status code (three digits, 100-999), a class such as 5xx, or a list of them; got 0x1F6`),
+		Entry("a status in octal", header+"  - {name: a, fault: refused, expect: {not_status: [0o766]}}\n", `scenarios[0].expect.not_status: expected a status code (three digits, 100-999), a class such as 5xx, or a list of them; got 0o766`),
+		Entry("origin.instances: 0, which read as 1", "origin: {instances: 0}\n", "bad.yaml:1:21: origin.instances: expected 1 to 16 origins; got 0"),
+		Entry("a route's status: 0, which read as 200", "suite: x\norigin: {routes: [{path: /, status: 0}]}\n", "bad.yaml:2:37: origin.routes[0].status: expected a status code 100-599; got 0"),
+		Entry("a readiness status: 0, which read as any", "gateway: {command: [sh], ready: {status: 0}}\n", "gateway.ready.status: expected the status code that means ready, 100-599, such as 200; got 0"),
+		Entry("a wrong host that is the origin's own name", header+"  - {name: a, fault: {tls_wrong_host: {host: origin.gatecrash.test}}, expect: {status: 502}}\n", `bad.yaml:3:22: scenarios[0].fault.tls_wrong_host: host: "origin.gatecrash.test" is the origin's own name (origin.name); expected another DNS name, such as www.example.test`),
+		Entry("a wrong host that is origin.name", "origin: {name: api.internal}\n"+header+"  - {name: a, fault: {tls_wrong_host: {host: API.internal.}}, expect: {status: 502}}\n", `scenarios[0].fault.tls_wrong_host: host: "API.internal." is the origin's own name (origin.name)`),
+		Entry("a duration too long to count", header+"  - {name: a, fault: {tls_expired: {expired_ago: 9999999h}}, expect: {status: 502}}\n", `bad.yaml:3:50: scenarios[0].fault.tls_expired.expired_ago: expected a duration of at most 1h (tls_expired.expired_ago: 43800h); got "9999999h", too long to count`),
+		Entry("an empty list of instances", header+"  - {name: a, fault: {hang: {instances: []}}, expect: {status: 502}}\n", `bad.yaml:3:41: scenarios[0].fault.hang.instances: expected at least one origin instance, such as [1]; got an empty list (leave instances out for every instance)`),
 		Entry("missing template", "gateway: {command: [nginx], templates: [nope.tmpl]}\n", "bad.yaml:1:41: gateway.templates[0]: cannot read template nope.tmpl (templates are found next to the suite file): no such file or directory"),
 	)
 
@@ -284,6 +347,19 @@ scenarios:
 		)
 	})
 
+	It("takes YAML's core tags", func() {
+		s, err := scenarios.Parse("ok.yaml", []byte(header+"  - {name: !!str 502, fault: !!str refused, expect: !!map {status: !!int 502}}\n"))
+		Expect(err).NotTo(HaveOccurred())
+		Expect(s.Scenarios[0].Name).To(Equal("502"))
+	})
+
+	It("takes an attached gateway on localhost however it is spelt", func() {
+		for _, host := range []string{"localhost", "LocalHost", "127.0.0.1", "[::1]"} {
+			_, err := scenarios.Parse("ok.yaml", []byte("gateway: {url: \"http://"+host+":8080\"}\norigin: {listen: \"127.0.0.1:18080\"}\ndns: {listen: \"127.0.0.1:18053\"}\n"+header[len("suite: t\n"):]+"  - {name: a, fault: refused, expect: {status: 502}}\n"))
+			Expect(err).NotTo(HaveOccurred(), host)
+		}
+	})
+
 	It("reads a reason to skip a scenario", func() {
 		s, err := scenarios.Parse("ok.yaml", []byte(header+"  - {name: a, fault: nxdomain, skip: \"apache resolves through the system resolver only\", expect: {status: 502}}\n"))
 		Expect(err).NotTo(HaveOccurred())
@@ -312,5 +388,12 @@ scenarios:
 	It("names a file it cannot read", func() {
 		_, err := scenarios.Load("does-not-exist.yaml")
 		Expect(err).To(MatchError(ContainSubstring("does-not-exist.yaml: cannot read the suite file: no such file or directory")))
+	})
+})
+
+var _ = Describe("durations without bound", func() {
+	It("takes a certificate that expired more than an hour ago", func() {
+		_, err := scenarios.Parse("ok.yaml", []byte(header+"  - {name: a, fault: {tls_expired: {expired_ago: 8760h}}, expect: {status: 502}}\n"))
+		Expect(err).NotTo(HaveOccurred())
 	})
 })

@@ -192,6 +192,9 @@ func (d Duration) MarshalJSON() ([]byte, error) { return json.Marshal(d.String()
 
 func (d *Duration) decodeNode(dec *decoder, node ast.Node, path string) {
 	v, problem := parseDuration(node)
+	if problem == "" {
+		problem = durationBounds(path, v, node)
+	}
 	if problem != "" {
 		dec.fail(node, "%s: %s", path, problem)
 		return
@@ -268,8 +271,11 @@ func (s *StatusSet) decodeNode(dec *decoder, node ast.Node, path string) {
 		switch n := item.(type) {
 		case *ast.IntegerNode:
 			code, err := strconv.Atoi(fmt.Sprint(n.GetValue()))
+			if tk := n.GetToken(); tk != nil && strings.Trim(tk.Value, "0123456789") != "" {
+				err = fmt.Errorf("not three decimal digits") // 0x1F6 or 0o766 is 502, but no status line says so
+			}
 			if err != nil || code < 100 || code > 999 {
-				dec.fail(item, "%s: %s; got %s", path, statusExpected, describe(item))
+				dec.fail(item, "%s: %s; got %s", path, statusExpected, n.GetToken().Value)
 				continue
 			}
 			*s = append(*s, StatusMatch{Code: code})
@@ -357,6 +363,9 @@ func (f *FaultRef) decodeNode(dec *decoder, node ast.Node, path string) {
 	}
 	if err := f.Options.Validate(); err != nil {
 		dec.fail(place, "%s: %v", at, err)
+	}
+	if n, written := dec.nodes[at+".instances"]; written && len(f.Options.Instances) == 0 && !isNull(n) {
+		dec.fail(n, "%s.instances: expected at least one origin instance, such as [1]; got an empty list (leave instances out for every instance)", at)
 	}
 	if v, ok := f.Fault.(faults.Validator); ok {
 		if err := v.Validate(); err != nil {

@@ -155,6 +155,10 @@ func runCmd(args []string, stdout, stderr io.Writer) int {
 		}
 		*f.part = p
 	}
+	if opts.Timeout <= 0 {
+		fmt.Fprintf(stderr, "gatecrash: --timeout: expected a duration above 0, such as 30m; got %s\n", opts.Timeout)
+		return scenarios.ExitBadInput
+	}
 	if *workers < 1 || *workers > 64 {
 		fmt.Fprintf(stderr, "gatecrash: -p: expected 1 to 64 workers; got %d\n", *workers)
 		return scenarios.ExitBadInput
@@ -363,6 +367,14 @@ func probeCmd(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "gatecrash probe: --after: expected 0 or more; got %s\n", *after)
 		return scenarios.ExitBadInput
 	}
+	if *requestTimeout <= 0 || *requestTimeout > scenarios.MaxDuration {
+		fmt.Fprintf(stderr, "gatecrash probe: --request-timeout: expected a duration above 0 and at most %s (as in a suite), such as 10s; got %s\n", scenarios.MaxDuration, *requestTimeout)
+		return scenarios.ExitBadInput
+	}
+	if *after > scenarios.MaxDuration {
+		fmt.Fprintf(stderr, "gatecrash probe: --after: expected at most %s (as in a suite); got %s\n", scenarios.MaxDuration, *after)
+		return scenarios.ExitBadInput
+	}
 	if *samples < 1 {
 		fmt.Fprintf(stderr, "gatecrash probe: --samples: expected 1 or more; got %d\n", *samples)
 		return scenarios.ExitBadInput
@@ -507,6 +519,10 @@ func load(paths []string, stderr io.Writer) ([]*scenarios.Suite, int) {
 	for _, p := range paths {
 		if strings.HasPrefix(p, "-") {
 			fmt.Fprintf(stderr, "gatecrash: %s: flags go before the suite files, as in gatecrash run --junit out.xml suite.yaml\n", p)
+			return nil, scenarios.ExitBadInput
+		}
+		if strings.TrimSpace(p) == "" {
+			fmt.Fprintf(stderr, "gatecrash: %q: expected the path of a suite file, such as scenarios/examples/builtin.yaml\n", p)
 			return nil, scenarios.ExitBadInput
 		}
 	}
