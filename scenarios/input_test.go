@@ -133,6 +133,8 @@ var _ = Describe("input bounds", func() {
 		Entry("a zero-width space in a scenario's name", "suite: t\nscenarios:\n  - {name: \"a\\u200b\", fault: refused, expect: {status: 502}}\n", `bad.yaml:3:12: scenarios[0].name: expected a name without invisible characters or line separators; got "a\u200b" (U+200B)`),
 		Entry("a line separator in the suite's name", "suite: \"a\\u2028b\"\nscenarios:\n"+oneScenario, `bad.yaml:1:8: suite: expected a name without invisible characters or line separators; got "a\u2028b" (U+2028)`),
 		Entry("in a label", "suite: t\nscenarios:\n  - {name: a, labels: [\"l\\u202e\"], fault: refused, expect: {status: 502}}\n", `bad.yaml:3:24: scenarios[0].labels[0]: expected a name without control characters; got "l\u202e"`),
+		Entry("a scenario's name of 201 characters", "suite: t\nscenarios:\n  - {name: "+strings.Repeat("é", 201)+", fault: refused, expect: {status: 502}}\n", `bad.yaml:3:12: scenarios[0].name: expected a name of at most 200 characters (it is printed on every console line and report row); got 201`),
+		Entry("a suite's name of 100,000 characters", "suite: "+strings.Repeat("n", 100000)+"\nscenarios:\n"+oneScenario, `bad.yaml:1:8: suite: expected a name of at most 200 characters`),
 	)
 
 	It("takes 1000 fields in each of many mappings, and a list of any length", func() {

@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
@@ -398,10 +399,18 @@ var placeholderAddresses = harness.Addresses{
 	WorkDir: os.TempDir(),
 }
 
+// MaxNameRunes is the longest name (suite, scenario, gateway, label) a
+// suite may give.
+const MaxNameRunes = 200
+
 // checkPrintable reports a name (what the console prints) that holds a
 // control character, such as an escape sequence written as "\e[2J", and
 // whether it had none.
 func checkPrintable(d *decoder, at, name string) bool {
+	if n := utf8.RuneCountInString(name); n > MaxNameRunes {
+		d.failPath(at, "%s: expected a name of at most %d characters (it is printed on every console line and report row); got %d", at, MaxNameRunes, n)
+		return false
+	}
 	for _, r := range name {
 		if unicode.IsControl(r) || unicode.Is(unicode.Bidi_Control, r) {
 			d.failPath(at, "%s: expected a name without control characters; got %s", at, strconv.Quote(name))
