@@ -16,10 +16,16 @@ import (
 // deep (the YAML parser's memory grows fast with depth), with at most
 // MaxFields fields in one block mapping (the parser's time grows with the
 // square of their number: 56,000 took it 9s).
+//
+// A suite also has at most MaxEmptyValues empty values in block style (a
+// list item "-" or a key "k:" with nothing after it): the parser inserts a
+// token for each into its token list, a copy of the list each time, and
+// 260,000 of them ("-" on each line of 512 KiB) took it 38s.
 const (
-	MaxSuiteBytes = 512 << 10
-	MaxDepth      = 100
-	MaxFields     = 1000
+	MaxSuiteBytes  = 512 << 10
+	MaxDepth       = 100
+	MaxFields      = 1000
+	MaxEmptyValues = 10000
 )
 
 // maxQuote is how much of a suite's text a message quotes at most.
@@ -84,6 +90,13 @@ func checkDepth(data []byte) *Problem {
 		flow        int   // the flow brackets open
 		quote       byte  // the quote of the scalar being read, or 0
 		blockScalar = -1  // the indentation a block scalar's lines are deeper than
+		// pending is the column of the last line's "-" or "k:" with
+		// nothing after it (-1: none), whose value is empty unless the
+		// next line is deeper (or, after a key, a list at its column).
+		pending     = -1
+		pendingKey  bool
+		pendingLine int
+		empty       int
 	)
 	lineNo := 0
 	for len(data) > 0 {
@@ -132,6 +145,29 @@ func checkDepth(data []byte) *Problem {
 			}
 			if block > MaxDepth {
 				return depthProblem(line, lineNo, i)
+			}
+			if pending >= 0 {
+				if !(indent > pending || pendingKey && indent == pending && rest[0] == '-') {
+					empty++
+				}
+				if empty > MaxEmptyValues {
+					return &Problem{pendingLine, pending + 1, fmt.Sprintf("more than %d empty values (a \"-\" or a \"key:\" with nothing after it): gatecrash reads at most %d in a suite", MaxEmptyValues, MaxEmptyValues)}
+				}
+				pending = -1
+			}
+			content := line[i:]
+			if c := bytes.Index(content, []byte(" #")); c >= 0 {
+				content = content[:c]
+			}
+			if bytes.HasPrefix(content, []byte("#")) {
+				content = nil
+			}
+			content = bytes.TrimSpace(content)
+			switch {
+			case bytes.Equal(content, []byte("-")), len(content) == 0 && i > indent: // "-", "- # a comment"
+				pending, pendingKey, pendingLine = i, false, lineNo
+			case bytes.HasSuffix(content, []byte(":")):
+				pending, pendingKey, pendingLine = i, true, lineNo
 			}
 		}
 		valueStart := true // where a flow collection, a quote or a block scalar may start

@@ -148,6 +148,30 @@ var _ = Describe("input bounds", func() {
 		Expect(err).NotTo(HaveOccurred())
 	})
 
+	It("refuses more than 10,000 empty values before parsing, and counts no key whose value is the block below it", func() {
+		// "-" on every line of 512 KiB took the parser 38s: each empty
+		// value copies its token list.
+		for _, item := range []string{"-\n", "- k:\n", "- # nothing\n"} {
+			yaml := "suite: t\nx-a:\n" + strings.Repeat(item, 10001) + "scenarios:\n" + oneScenario
+			start := time.Now()
+			_, err := scenarios.Parse("bad.yaml", []byte(yaml))
+			Expect(err).To(MatchError(ContainSubstring(`bad.yaml:10003:`)))
+			Expect(err).To(MatchError(ContainSubstring(`more than 10000 empty values (a "-" or a "key:" with nothing after it)`)))
+			Expect(time.Since(start)).To(BeNumerically("<", 2*time.Second))
+		}
+		var b strings.Builder
+		b.WriteString("suite: t\nscenarios:\n")
+		for i := range 4000 {
+			// Three keys whose values are below them, and a list at a
+			// key's own column.
+			fmt.Fprintf(&b, "  - name: s%d\n    fault:\n      refused: {}\n    labels:\n    - a\n    expect:\n      status: 502\n", i)
+		}
+		_, err := scenarios.Parse("ok.yaml", []byte(b.String()))
+		Expect(err).NotTo(HaveOccurred())
+		_, err = scenarios.Parse("ok.yaml", []byte("suite: t\nx-a:\n"+strings.Repeat("  -\n", 10000)+"scenarios:\n"+oneScenario))
+		Expect(err).NotTo(HaveOccurred(), "10,000 are read")
+	})
+
 	Describe("templates that would render without bound", func() {
 		// Ten templates, each calling the one below ten times: 10^10 "lol"s.
 		laughs := ""
