@@ -82,6 +82,18 @@ var _ = Describe("input bounds", func() {
 		Expect(loadWithin(suite)).To(MatchError(ContainSubstring("gateway.templates[0]: template " + filepath.Join(dir, "big.conf.tmpl") + ": 1048577 bytes, more than the 1 MiB allowed")))
 	})
 
+	It("loads one document however it is marked: a %YAML directive, ---, ..., an empty document after it", func() {
+		for _, yaml := range []string{
+			"%YAML 1.2\n---\nsuite: t\nscenarios:\n" + oneScenario,
+			"---\nsuite: t\nscenarios:\n" + oneScenario + "...\n",
+			"suite: t\nscenarios:\n" + oneScenario + "---\n",
+		} {
+			s, err := scenarios.Parse("doc.yaml", []byte(yaml))
+			Expect(err).NotTo(HaveOccurred(), yaml)
+			Expect(s.Name).To(Equal("t"))
+		}
+	})
+
 	It("loads a suite that starts with a UTF-8 byte order mark", func() {
 		s, err := scenarios.Parse("bom.yaml", []byte("\xef\xbb\xbfsuite: bom\nscenarios:\n"+oneScenario))
 		Expect(err).NotTo(HaveOccurred())

@@ -74,12 +74,31 @@ func Parse(path string, data []byte) (*Suite, error) {
 		}
 		return nil, fail(Problem{Message: "YAML syntax: " + oneLine(err.Error())})
 	}
-	if len(file.Docs) != 1 || isNull(unwrap(file.Docs[0].Body)) {
+	// Documents with nothing in them (a %YAML directive's, one after a
+	// last "---") are no second suite.
+	var docs []*ast.DocumentNode
+	for _, doc := range file.Docs {
+		if _, directive := doc.Body.(*ast.DirectiveNode); doc.Body != nil && !directive && !isNull(unwrap(doc.Body)) {
+			docs = append(docs, doc)
+		}
+	}
+	switch {
+	case len(docs) == 0:
 		return nil, fail(Problem{1, 1, "expected one YAML document: a mapping with suite, gateway, origin and scenarios"})
+	case len(docs) > 1:
+		p := Problem{1, 1, "a second YAML document: a suite file is one document, a mapping with suite, gateway, origin and scenarios; put another suite in a file of its own"}
+		at := docs[1].Start
+		if at == nil {
+			at = firstToken(docs[1].Body)
+		}
+		if at != nil && at.Position != nil {
+			p.Line, p.Column = at.Position.Line, at.Position.Column
+		}
+		return nil, fail(p)
 	}
 	d := &decoder{nodes: map[string]ast.Node{}}
 	s := &Suite{File: path, Dir: filepath.Dir(path)}
-	d.decode(resolveAliases(d, file.Docs[0].Body), reflect.ValueOf(s).Elem(), "")
+	d.decode(resolveAliases(d, docs[0].Body), reflect.ValueOf(s).Elem(), "")
 	if len(d.problems) == 0 {
 		s.validate(d)
 	}

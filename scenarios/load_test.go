@@ -110,6 +110,7 @@ scenarios:
 		},
 		Entry("YAML syntax", "suite: [unclosed\n", "bad.yaml:1:8: YAML syntax"),
 		Entry("empty file", "", "bad.yaml:1:1: expected one YAML document"),
+		Entry("a second document", "suite: a\nscenarios:\n  - {name: a, fault: refused, expect: {status: 502}}\n---\nsuite: b\n", "bad.yaml:4:1: a second YAML document: a suite file is one document"),
 		Entry("top-level typo", "suit: x\n", `bad.yaml:1:1: suite file: unknown field "suit" (did you mean "suite"?)`),
 		Entry("no scenarios", "suite: x\n", "scenarios: expected at least one scenario"),
 		Entry("scenario without fault", header+"  - name: a\n    expect: {status: 502}\n", "bad.yaml:3:5: scenarios[0]: expected a fault from the catalog"),
