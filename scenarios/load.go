@@ -35,11 +35,21 @@ func Load(path string) (*Suite, error) {
 }
 
 // LoadAll loads every file and joins their problems; nothing is returned
-// unless all of them are valid.
+// unless all of them are valid. A file named twice (overlapping globs:
+// a.yaml *.yaml) is loaded once, at its first place.
 func LoadAll(paths []string) ([]*Suite, error) {
 	var suites []*Suite
 	var errs []error
+	seen := map[string]bool{}
 	for _, p := range paths {
+		key := filepath.Clean(p)
+		if abs, err := filepath.Abs(p); err == nil {
+			key = abs
+		}
+		if seen[key] {
+			continue
+		}
+		seen[key] = true
 		s, err := Load(p)
 		if err != nil {
 			errs = append(errs, err)

@@ -44,6 +44,18 @@ var _ = Describe("loading suites", func() {
 		}
 	})
 
+	It("loads a file named twice once, at its first place (overlapping globs)", func() {
+		dir := GinkgoT().TempDir()
+		a, b := filepath.Join(dir, "a.yaml"), filepath.Join(dir, "b.yaml")
+		Expect(os.WriteFile(a, []byte("suite: a\nscenarios:\n  - {name: x, fault: refused, expect: {status: 502}}\n"), 0o644)).To(Succeed())
+		Expect(os.WriteFile(b, []byte("suite: b\nscenarios:\n  - {name: x, fault: refused, expect: {status: 502}}\n"), 0o644)).To(Succeed())
+		suites, err := scenarios.LoadAll([]string{a, b, filepath.Join(dir, ".", "a.yaml"), b})
+		Expect(err).NotTo(HaveOccurred())
+		Expect(suites).To(HaveLen(2))
+		Expect(suites[0].Name).To(Equal("a"))
+		Expect(suites[1].Name).To(Equal("b"))
+	})
+
 	It("decodes every field of a scenario", func() {
 		s, err := scenarios.Parse("ok.yaml", []byte(`
 suite: everything
