@@ -83,6 +83,11 @@ type Options struct {
 	// A case it stops errors ("stopped: the run's --timeout was
 	// reached"); the cases after it are skipped ("not run: ...").
 	Timeout time.Duration
+	// Grace is how long a case's Run may take to return after its
+	// context ended (default DefaultGrace). One that takes longer is
+	// reported without what it recorded; its worker leaves the
+	// environment to it and runs no more cases of that suite.
+	Grace time.Duration
 	// Started, when set, is called before a case runs; Finished, when set,
 	// once with each record, redacted, as its verdict is known, in each
 	// worker's order. Neither is called while the other is running.
@@ -107,10 +112,8 @@ const (
 	interruptedMsg    = "interrupted: the run was interrupted while the scenario ran"
 )
 
-// Grace is how long a case's Run may take to return after its context
-// ended. One that takes longer is reported without what it recorded, its
-// worker leaves its environment to it and runs no more cases of the suite.
-var Grace = 10 * time.Second
+// DefaultGrace is Options.Grace's default.
+const DefaultGrace = 10 * time.Second
 
 // errDeadline and errRunTimeout are the causes that end a case's context.
 var (
@@ -130,6 +133,9 @@ func Run(ctx context.Context, suites []Suite, opts Options) Result {
 	}
 	defer cancel()
 	workers := max(opts.Workers, 1)
+	if opts.Grace <= 0 {
+		opts.Grace = DefaultGrace
+	}
 	r := &run{ctx: ctx, runCtx: runCtx, opts: opts}
 	var wg sync.WaitGroup
 	for k := range workers {
@@ -247,7 +253,7 @@ func (r *run) suite(s Suite) {
 			r.stopped(c)
 			continue
 		case leftTo != "":
-			r.notRun(c, reports.Errored, fmt.Sprintf("not run: scenario %q did not return within %s of its end, and kept the environment", leftTo, Grace))
+			r.notRun(c, reports.Errored, fmt.Sprintf("not run: scenario %q did not return within %s of its end, and kept the environment", leftTo, r.opts.Grace))
 			continue
 		case envErr != nil:
 			r.notRun(c, reports.Errored, fmt.Sprintf("not run: the environment for %s did not start (see %q)", s.File, envFirst))
@@ -265,7 +271,7 @@ func (r *run) suite(s Suite) {
 				}
 				rec := c.Record()
 				envFirst = rec.Name
-				r.notRun(c, reports.Errored, fmt.Sprintf("environment for %s did not start: %v", s.File, envErr))
+				r.notRun(c, reports.Errored, fmt.Sprintf("environment for %s did not start, so none of its scenarios ran: %v", s.File, envErr))
 				continue
 			}
 		}
@@ -290,32 +296,38 @@ func (r *run) runCase(c Case, env *harness.Environment) (running <-chan struct{}
 	ctx, cancel := context.WithTimeoutCause(r.runCtx, c.Bound, errDeadline)
 	defer cancel()
 	start := time.Now()
-	var err, ended error // Run's error; why its context ended, if it did
-	done := make(chan struct{})
-	go func() {
+	// Run's error, and why its context ended when it had by Run's return.
+	type outcome struct{ err, ended error }
+	returned := make(chan outcome, 1)
+	done := make(chan struct{}) // closed when Run returned
+	go func(rec *reports.Scenario) {
 		defer close(done)
+		var o outcome
 		defer func() {
 			if p := recover(); p != nil {
-				err = fmt.Errorf("gatecrash panicked: %v\n%s", p, debug.Stack())
+				o.err = fmt.Errorf("gatecrash panicked: %v\n%s", p, debug.Stack())
 			}
 			if ctx.Err() != nil {
-				ended = context.Cause(ctx)
+				o.ended = context.Cause(ctx)
 			}
+			returned <- o
 		}()
-		err = c.Run(ctx, env, rec)
-	}()
+		o.err = c.Run(ctx, env, rec)
+	}(rec)
+	var o outcome
 	select {
-	case <-done:
+	case o = <-returned:
 	case <-ctx.Done():
 		select {
-		case <-done:
-		case <-time.After(Grace):
+		case o = <-returned:
+		case <-time.After(r.opts.Grace):
 			running = done
 			// What Run recorded is still Run's: report a fresh record.
 			rec = c.Record()
-			ended = context.Cause(ctx)
+			o = outcome{ended: context.Cause(ctx)}
 		}
 	}
+	err, ended := o.err, o.ended
 	rec.Duration = time.Since(start)
 	if rec.Start.IsZero() {
 		rec.Start = start
@@ -328,7 +340,7 @@ func (r *run) runCase(c Case, env *harness.Environment) (running <-chan struct{}
 		rec.State, rec.Failure = reports.Errored, StoppedTimeout
 	case errors.Is(ended, errDeadline):
 		rec.State = reports.Failed
-		rec.Failure = fmt.Sprintf("the scenario did not finish within its deadline (%s): the gateway kept gatecrash waiting", harness.Round(rec.Duration))
+		rec.Failure = fmt.Sprintf("the scenario did not finish within its deadline (%s): the gateway kept gatecrash waiting", harness.Round(c.Bound))
 	case err == nil:
 		rec.State, rec.Failure = reports.Passed, ""
 	case errors.As(err, &failure):
@@ -337,7 +349,7 @@ func (r *run) runCase(c Case, env *harness.Environment) (running <-chan struct{}
 		rec.State, rec.Failure = reports.Errored, err.Error()
 	}
 	if running != nil {
-		rec.Failure += fmt.Sprintf(" (and it did not return within %s after)", Grace)
+		rec.Failure += fmt.Sprintf(" (and it did not return within %s after)", r.opts.Grace)
 	}
 	r.finished(rec)
 	return running
