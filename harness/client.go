@@ -139,7 +139,7 @@ func (o Observation) MarshalJSON() ([]byte, error) {
 }
 
 // UnmarshalJSON reads an observation MarshalJSON wrote, so that a report
-// read back (from a worker of -p, or a shard for merge) keeps the start of
+// read back (a shard's, for merge) keeps the start of
 // the body in Body; valid_http is derived, not read.
 func (o *Observation) UnmarshalJSON(data []byte) error {
 	type plain Observation

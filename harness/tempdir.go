@@ -13,7 +13,7 @@ import (
 const ownerFile = ".gatecrash-owner"
 
 // tempDirPrefix starts the names of the temporary directories gatecrash
-// makes (work dirs, the workers' reports).
+// makes (work dirs).
 const tempDirPrefix = "gatecrash-"
 
 // TempDir makes a temporary directory named tempDirPrefix+name+random,

@@ -236,3 +236,16 @@ func tail(s string, n int) string {
 	}
 	return strings.TrimSpace(strings.Join(lines, "\n"))
 }
+
+// ConsoleChecks writes, under a scenario's line (gatecrash run -v), each of
+// its checks with expected against observed, met or not.
+func ConsoleChecks(w io.Writer, s *Scenario) {
+	p := printable
+	for _, c := range s.Checks {
+		mark := "ok     "
+		if !c.Passed {
+			mark = "not met"
+		}
+		fmt.Fprintf(w, "      %s %s: expected %s, observed %s\n", mark, p(c.Name), p(c.Expected), p(c.Observed))
+	}
+}

@@ -1,25 +1,17 @@
 package scenarios
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
-	"slices"
 	"strings"
-	"sync"
-	"sync/atomic"
-	"syscall"
 	"time"
 
-	"github.com/onsi/ginkgo/v2"
-	"github.com/onsi/ginkgo/v2/formatter"
-	gtypes "github.com/onsi/ginkgo/v2/types"
 	"github.com/onsi/gomega"
 
+	"github.com/gatecrash/gatecrash/engine"
 	"github.com/gatecrash/gatecrash/faults"
 	"github.com/gatecrash/gatecrash/harness"
 	"github.com/gatecrash/gatecrash/harness/match"
@@ -48,16 +40,11 @@ type Options struct {
 	// HTML is the path of the HTML report: a table of the scenarios and a
 	// timeline of each ("" for none).
 	HTML string
-	// Worker is set in a worker of -p: the parent writes the step summary
-	// and the annotations for the whole run.
-	Worker bool
-	// LabelFilter selects scenarios by label, in Ginkgo's label syntax,
-	// and Focus by name: a scenario's name, or "suite / name", matches one
-	// of these regexps. Filter.Select applies them before Run;
-	// RunParallel passes them on to its workers.
-	LabelFilter string
-	Focus       []string
-	// Verbose also prints Ginkgo's own report.
+	// Workers is how many scenarios run at once (-p; default 1), each
+	// worker with environments of its own, all in this process.
+	Workers int
+	// Verbose also prints every check of each scenario under its line,
+	// expected against observed, and shows no RUN line.
 	Verbose bool
 	// Timeout bounds the whole run (default 1h); scenarios still running
 	// when it passes are reported as stopped by it.
@@ -72,182 +59,47 @@ type Options struct {
 // recoveryPoll is how often recovery is checked after a fault clears.
 const recoveryPoll = 50 * time.Millisecond
 
-// Run runs the suites, in file order, as one in-process Ginkgo suite: one
-// ordered container per suite file with its own environment, one spec per
-// scenario. Scenarios Filter.Select left out are pending specs, which
-// Ginkgo skips without starting their suite's environment. A suite's
-// environment is torn down once its last scenario's verdict is recorded,
-// so that a gateway slow to stop is no scenario's time. Run prints a line
-// per scenario, writes the reports whole even when the run is interrupted
-// (a signal during the writing included), and returns the exit code: 130
-// when SIGINT or SIGTERM arrived at any point of the run.
+// Run runs the suites, in file order, on the engine (package engine): one
+// environment per suite file and worker, started before the suite's first
+// scenario that runs and torn down once its last verdict is recorded, so
+// that a gateway slow to stop is no scenario's time. Scenarios
+// Filter.Select left out, and those with skip:, are reported as skipped
+// and start nothing. With opts.Workers above 1 the scenarios are dealt
+// among that many workers, each with environments of its own.
 //
-// Ginkgo's suite is global to the process: Run can be called once.
-func Run(suites []*Suite, opts Options) int {
+// The cancellation of ctx is an interrupt (SIGINT or SIGTERM, which the
+// caller turns into it): the running scenarios are reported as
+// interrupted, the rest as not run, and a managed gateway's stop grace is
+// cut short. Run prints a line per scenario, writes the reports whole even
+// when the run is interrupted, and returns the exit code: 130 when ctx
+// ended at any point of the run, the writing of the reports included.
+//
+// Run can be called any number of times in a process.
+func Run(ctx context.Context, suites []*Suite, opts Options) int {
 	out := opts.Out
-	if !opts.Verbose {
-		// Ginkgo's own reporter would repeat what the console lines say.
-		formatter.ColorableStdOut = io.Discard
+	timeout := opts.Timeout
+	if timeout <= 0 {
+		timeout = time.Hour
 	}
-	var envFailed atomic.Bool
-	records := map[string]*reports.Scenario{}
-	var ordered []*reports.Scenario // every record, in file order
-	envs := map[string]*suiteEnv{}  // by the key of its suite's last record
-
-	// Signals are caught until the process exits, so that one arriving
-	// while the reports are written or an environment is torn down cannot
-	// cut them short: it makes the exit code 130. Ginkgo handles them too
-	// (it stops the running scenario and skips the rest); the first also
-	// cuts managed gateways' graceful stops short: nobody waits out a
-	// stop grace.
-	var signalled atomic.Bool
-	abort := make(chan struct{})
-	sigs := make(chan os.Signal, 4)
-	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
-	go func() {
-		for range sigs {
-			if !signalled.Swap(true) {
-				close(abort)
-			}
-		}
-	}()
-
-	ginkgo.Describe("gatecrash", func() {
-		for si, s := range suites {
-			// Ginkgo orders containers made on the same line by their text:
-			// the file's place first keeps the run in file order.
-			container := fmt.Sprintf("%06d %s", si, s.Name)
-			skipAll := ""
-			if missing := s.MissingGateway(); missing != "" && opts.SkipMissingGateways {
-				skipAll = fmt.Sprintf("gateway command %s is not installed (--skip-missing-gateways)", missing)
-			}
-			se := &suiteEnv{}
-			if n := len(s.Scenarios); n > 0 {
-				envs[container+"\x00"+s.Scenarios[n-1].Name] = se
-			}
-			ginkgo.Describe(container, ginkgo.Ordered, ginkgo.ContinueOnFailure, func() {
-				var env *harness.Environment
-				var envErr error
-				ginkgo.BeforeAll(func(ctx ginkgo.SpecContext) {
-					if skipAll != "" {
-						return
-					}
-					cfg := s.Config()
-					cfg.Abort = abort
-					env, envErr = harness.Start(ctx, cfg)
-					if envErr != nil {
-						envFailed.Store(true)
-						ginkgo.Fail(fmt.Sprintf("environment for %s did not start: %v", s.File, envErr))
-					}
-					se.set(env)
-				})
-				// No AfterAll: it would count against the last scenario's
-				// deadline. The environment is closed once the suite's last
-				// verdict is recorded (ReportAfterEach below).
-				for ci := range s.Scenarios {
-					sc := &s.Scenarios[ci]
-					rec := newRecord(s, sc)
-					records[container+"\x00"+sc.Name] = rec
-					ordered = append(ordered, rec)
-					args := []any{ginkgo.Label(sc.Labels...), ginkgo.SpecTimeout(sc.Bound())}
-					if sc.Unselected {
-						args = append(args, ginkgo.Pending)
-					}
-					ginkgo.It(sc.Name, append(args, func(ctx ginkgo.SpecContext) {
-						if skipAll != "" {
-							ginkgo.Skip(skipAll)
-						}
-						if sc.Skip != "" {
-							ginkgo.Skip("skipped: " + sc.Skip)
-						}
-						runScenario(ctx, env, sc, rec)
-					})...)
-				}
-			})
-		}
-	})
-
-	// mu guards the verdicts, results and the console: after a second
-	// interrupt Ginkgo stops waiting for a report node, which may then
-	// still be running when the reports are written.
-	var mu sync.Mutex
-	var results []*reports.Scenario
-	reported := map[*reports.Scenario]bool{}
+	workers := max(opts.Workers, 1)
+	// A RUN line is for one scenario at a time, in sight.
 	progress := reports.NewProgress(io.Discard)
-	if !opts.Verbose && !opts.Worker {
+	if !opts.Verbose && workers == 1 {
 		progress = reports.NewProgress(out)
 	}
-	ginkgo.ReportBeforeEach(func(r ginkgo.SpecReport) {
-		if len(r.ContainerHierarchyTexts) < 2 || r.State.Is(gtypes.SpecStateSkipped|gtypes.SpecStatePending) {
-			return
-		}
-		if rec := records[r.ContainerHierarchyTexts[1]+"\x00"+r.LeafNodeText]; rec != nil {
-			mu.Lock()
-			progress.Start(rec)
-			mu.Unlock()
-		}
-	})
-
-	suiteConfig, reporterConfig := ginkgo.GinkgoConfiguration()
-	suiteConfig.Timeout = opts.Timeout
-	if suiteConfig.Timeout <= 0 {
-		suiteConfig.Timeout = time.Hour
-	}
-	deadline := time.Now().Add(suiteConfig.Timeout)
-
-	// With a SpecContext, Ginkgo gives this node its grace period on an
-	// interrupt instead of leaving it running in the background.
-	ginkgo.ReportAfterEach(func(_ ginkgo.SpecContext, r ginkgo.SpecReport) {
-		if len(r.ContainerHierarchyTexts) < 2 {
-			return
-		}
-		key := r.ContainerHierarchyTexts[1] + "\x00" + r.LeafNodeText
-		rec := records[key]
-		if rec == nil {
-			return
-		}
-		mu.Lock()
-		if !reported[rec] {
+	res := engine.Run(ctx, engineSuites(suites, opts), engine.Options{
+		Workers: workers,
+		Timeout: timeout,
+		Started: progress.Start,
+		Finished: func(rec *reports.Scenario) {
 			progress.Clear()
-			finish(rec, r, !signalled.Load() && time.Now().After(deadline))
-			rec.Redact()
-			reported[rec] = true
-			results = append(results, rec)
 			reports.Console(out, rec)
-		}
-		mu.Unlock()
-		// The suite's environment goes once its last verdict is in: a
-		// gateway slow to stop is no scenario's time.
-		if se := envs[key]; se != nil {
-			se.close()
-		}
-	})
-
-	reporterConfig.Verbose = opts.Verbose
-	reporterConfig.NoColor = true
-	gomega.RegisterFailHandler(ginkgo.Fail)
-	t := &runT{}
-	passed := ginkgo.RunSpecs(t, "gatecrash", suiteConfig, reporterConfig)
-
-	// What an interrupt left standing goes now (closing waits for a close
-	// in flight), so that no work dir is left behind.
-	for _, se := range envs {
-		se.close()
-	}
-	mu.Lock()
-	defer mu.Unlock()
-	for _, rec := range ordered {
-		// Scenarios Ginkgo gave no verdict to (a third interrupt ends it
-		// at once) are reported too.
-		if !reported[rec] {
-			rec.State, rec.Failure = reports.Skipped, "not run"
-			if signalled.Load() {
-				rec.State, rec.Failure = reports.Interrupted, notRunInterrupted
+			if opts.Verbose {
+				reports.ConsoleChecks(out, rec)
 			}
-			results = append(results, rec)
-		}
-	}
-	slices.SortStableFunc(results, func(a, b *reports.Scenario) int { return cmp.Compare(a.Order, b.Order) })
+		},
+	})
+	results := res.Scenarios
 	var reportErr error
 	if opts.JUnit != "" {
 		reportErr = reports.WriteJUnit(opts.JUnit, results)
@@ -257,29 +109,58 @@ func Run(suites []*Suite, opts Options) int {
 	}
 	reportErr = errors.Join(reportErr, ciReports(out, opts, results))
 	reports.Summary(out, results)
-	code := ExitFailed
-	switch {
-	case signalled.Load() || anyState(results, reports.Interrupted):
-		code = ExitInterrupted
-	case envFailed.Load() || anyState(results, reports.Errored):
-		code = ExitBadInput
-	case passed && !t.failed:
-		code = ExitPassed
-	}
+	code := ExitCode(results)
 	if reportErr != nil {
 		// A report that could not be written is exit 2, unless the run
-		// was interrupted: the same ranking as -p's.
+		// was interrupted.
 		fmt.Fprintf(out, "gatecrash: %v\n", reportErr)
 		code = worst([]int{code, ExitBadInput})
+	}
+	if ctx.Err() != nil {
+		// Interrupted at any point, the writing of the reports included.
+		code = ExitInterrupted
 	}
 	return code
 }
 
+// engineSuites is the suites as the engine runs them: a case per
+// scenario, its steps in runScenario.
+func engineSuites(suites []*Suite, opts Options) []engine.Suite {
+	var out []engine.Suite
+	for _, s := range suites {
+		es := engine.Suite{File: s.File, Config: s.Config}
+		if missing := s.MissingGateway(); missing != "" && opts.SkipMissingGateways {
+			es.Skip = fmt.Sprintf("gateway command %s is not installed (--skip-missing-gateways)", missing)
+		}
+		for ci := range s.Scenarios {
+			sc := &s.Scenarios[ci]
+			c := engine.Case{
+				Record: func() *reports.Scenario { return newRecord(s, sc) },
+				Bound:  sc.Bound(),
+				Run: func(ctx context.Context, env *harness.Environment, rec *reports.Scenario) error {
+					return runScenario(ctx, env, sc, rec)
+				},
+			}
+			switch {
+			case sc.Unselected:
+				c.Skip = notSelected
+			case sc.Skip != "":
+				c.Skip = "skipped: " + sc.Skip
+			}
+			es.Cases = append(es.Cases, c)
+		}
+		out = append(out, es)
+	}
+	return out
+}
+
+// notSelected is why a scenario the filters left out did not run.
+const notSelected = "not selected by --label-filter or --focus"
+
 // ciReports writes what a CI job reads at the end of a run: the Markdown
 // summary (--markdown), the HTML report (--html), the summary appended to $GITHUB_STEP_SUMMARY when
 // set (a failure to is a warning on out), and, when GITHUB_ACTIONS is true,
-// an error annotation on out for each failed scenario. A worker of -p
-// leaves the last two to its parent.
+// an error annotation on out for each failed scenario.
 func ciReports(out io.Writer, opts Options, results []*reports.Scenario) error {
 	var err error
 	if opts.Markdown != "" {
@@ -287,9 +168,6 @@ func ciReports(out io.Writer, opts Options, results []*reports.Scenario) error {
 	}
 	if opts.HTML != "" {
 		err = errors.Join(err, reports.WriteHTML(opts.HTML, results))
-	}
-	if opts.Worker {
-		return err
 	}
 	if path := os.Getenv("GITHUB_STEP_SUMMARY"); path != "" {
 		// The CI's page, not a report asked for: a warning, not exit 2.
@@ -302,20 +180,6 @@ func ciReports(out io.Writer, opts Options, results []*reports.Scenario) error {
 	}
 	return err
 }
-
-func anyState(results []*reports.Scenario, state reports.State) bool {
-	for _, r := range results {
-		if r.State == state {
-			return true
-		}
-	}
-	return false
-}
-
-// runT is the testing.T Ginkgo reports the overall verdict to.
-type runT struct{ failed bool }
-
-func (t *runT) Fail() { t.failed = true }
 
 func newRecord(s *Suite, sc *Scenario) *reports.Scenario {
 	rec := &reports.Scenario{
@@ -371,110 +235,33 @@ func (s *Suite) redactObservation(o harness.Observation) harness.Observation {
 	return o
 }
 
-// notRunInterrupted is why a scenario after an interrupt did not run.
-const notRunInterrupted = "not run: the run was interrupted"
-
-// finish copies Ginkgo's verdict into the record. Ginkgo skips a scenario
-// without a reason only after an interrupt or once the run's --timeout has
-// passed (timedOut).
-func finish(rec *reports.Scenario, r ginkgo.SpecReport, timedOut bool) {
-	rec.Duration = r.RunTime
-	if rec.Start.IsZero() {
-		rec.Start = r.StartTime
-	}
-	switch {
-	case r.State.Is(gtypes.SpecStatePassed):
-		rec.State = reports.Passed
-	case r.State.Is(gtypes.SpecStatePending): // left out by Filter.Select
-		rec.State = reports.Skipped
-		rec.Failure = "not selected by --label-filter or --focus"
-	case r.State.Is(gtypes.SpecStateSkipped):
-		rec.State = reports.Skipped
-		rec.Failure = r.Failure.Message
-		switch {
-		case rec.Failure != "":
-		case timedOut:
-			rec.Failure = "not run: the run's --timeout was reached"
-		default:
-			rec.State = reports.Interrupted
-			rec.Failure = notRunInterrupted
-		}
-	case r.State.Is(gtypes.SpecStateTimedout) && strings.Contains(r.Failure.Message, "suite timeout"):
-		rec.State = reports.Errored
-		rec.Failure = "stopped: the run's --timeout was reached"
-	case r.State.Is(gtypes.SpecStateTimedout):
-		rec.State = reports.Failed
-		rec.Failure = fmt.Sprintf("the scenario did not finish within its deadline (%s): the gateway kept gatecrash waiting", harness.Round(r.RunTime))
-	case r.State.Is(gtypes.SpecStateInterrupted | gtypes.SpecStateAborted):
-		rec.State = reports.Interrupted
-		rec.Failure = "interrupted: " + r.Failure.Message
-	case r.Failure.FailureNodeType == gtypes.NodeTypeBeforeAll || rec.State == reports.Errored || r.State.Is(gtypes.SpecStatePanicked):
-		rec.State = reports.Errored
-		rec.Failure = r.Failure.Message
-	default:
-		rec.State = reports.Failed
-		rec.Failure = r.Failure.Message
-	}
-}
-
-// suiteEnv is a suite file's environment, closed once: after its last
-// scenario's verdict, or after the run.
-type suiteEnv struct {
-	mu     sync.Mutex
-	env    *harness.Environment
-	closed bool
-}
-
-// set records the environment BeforeAll started; one started after the
-// run already closed the suite's (an interrupt) is closed at once.
-func (s *suiteEnv) set(env *harness.Environment) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.closed && env != nil {
-		_ = env.Close()
-		return
-	}
-	s.env = env
-}
-
-// close closes the environment, if one started; a second call waits for
-// the first to finish.
-func (s *suiteEnv) close() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if !s.closed && s.env != nil {
-		_ = s.env.Close()
-	}
-	s.closed = true
-}
-
 // runScenario is one scenario: steady state, inject, observe, assert,
 // clear, recovery. Every expectation is checked, so a failure lists all
-// that were not met.
-func runScenario(ctx context.Context, env *harness.Environment, sc *Scenario, rec *reports.Scenario) {
+// that were not met. It returns nil when the scenario passed, an
+// engine.Failure when the gateway did not meet an expectation (or its
+// steady state), and another error when gatecrash could not run it (reset,
+// inject, load, clear). When ctx ends it returns what it had; the engine
+// gives the verdict.
+func runScenario(ctx context.Context, env *harness.Environment, sc *Scenario, rec *reports.Scenario) error {
 	rec.Start = time.Now()
 	_, logMark := env.Gateway.LogsSince(nil)
 	defer func() { rec.GatewayLog, _ = env.Gateway.LogsSince(logMark) }()
-	harnessError := func(format string, args ...any) {
-		rec.State = reports.Errored
-		ginkgo.Fail(fmt.Sprintf(format, args...))
-	}
 	if err := env.Reset(); err != nil {
-		harnessError("reset the environment: %v", err)
+		return fmt.Errorf("reset the environment: %w", err)
 	}
 	req := sc.Request.Harness()
 
 	steady := env.Do(ctx, req)
 	rec.Steady = &steady
 	if steady.Status < 200 || steady.Status > 399 {
-		ginkgo.Fail(fmt.Sprintf("steady state: before injecting %s, expected a 2xx or 3xx answer, observed %s", sc.Fault.Name, steady))
+		return engine.Fail(fmt.Sprintf("steady state: before injecting %s, expected a 2xx or 3xx answer, observed %s", sc.Fault.Name, steady))
 	}
 
 	inj := faults.Injection{Clear: func() error { return nil }}
 	var err error
 	if !sc.Fault.Control {
 		if inj, err = faults.Inject(ctx, env, sc.Fault.Fault, sc.Fault.Options); err != nil {
-			harnessError("inject %s: %v", sc.Fault.Name, err)
+			return fmt.Errorf("inject %s: %w", sc.Fault.Name, err)
 		}
 	}
 	rec.Method = inj.Method
@@ -498,7 +285,7 @@ func runScenario(ctx context.Context, env *harness.Environment, sc *Scenario, re
 	if sc.Load != nil {
 		res, err := env.Load(ctx, sc.Load.Harness(sc.Request))
 		if err != nil {
-			harnessError("load: %v", err)
+			return fmt.Errorf("load: %w", err)
 		}
 		rec.Load = &res
 		failures = append(failures, judge(checks, onLoad, res, rec)...)
@@ -523,13 +310,13 @@ func runScenario(ctx context.Context, env *harness.Environment, sc *Scenario, re
 	}
 
 	if ctx.Err() != nil {
-		return // interrupted: Ginkgo records it; recovery cannot be judged
+		return ctx.Err() // recovery cannot be judged; the engine says why
 	}
 	cleared = true
 	err = inj.Clear()
 	rec.FaultEnd = time.Now()
 	if err != nil {
-		harnessError("clear %s: %v", sc.Fault.Name, err)
+		return fmt.Errorf("clear %s: %w", sc.Fault.Name, err)
 	}
 	if r := sc.Expect.Recovers; r != nil {
 		rec.Recovery = awaitRecovery(ctx, env, req, r, rec)
@@ -547,9 +334,9 @@ func runScenario(ctx context.Context, env *harness.Environment, sc *Scenario, re
 	rec.GatewayAlive = &alive
 	failures = append(failures, judge(checks, onGateway, alive, rec)...)
 	if len(failures) > 0 {
-		// Redacted here too for Ginkgo's own report (--verbose).
-		ginkgo.Fail(rec.Text(strings.Join(failures, "\n")))
+		return engine.Fail(strings.Join(failures, "\n"))
 	}
+	return nil
 }
 
 // judge checks actual against the checks on subject on, records each in

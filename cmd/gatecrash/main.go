@@ -119,41 +119,35 @@ func runCmd(args []string, stdout, stderr io.Writer) int {
 	fs := newFlags("run", "run [flags] SUITE.yaml...",
 		"gatecrash run --junit out/junit.xml --json out/report.json --label-filter dns scenarios/examples/builtin.yaml", stderr)
 	var opts scenarios.Options
+	var labelFilter string
 	var focus stringList
 	fs.StringVar(&opts.JUnit, "junit", "", "write a JUnit XML report to this `path`")
 	fs.StringVar(&opts.JSON, "json", "", "write a JSON report with every observation to this `path`")
 	fs.StringVar(&opts.Markdown, "markdown", "", "write a Markdown summary to this `path` (also appended to $GITHUB_STEP_SUMMARY when set)")
 	fs.StringVar(&opts.HTML, "html", "", "write a self-contained HTML report, a table and a timeline per scenario, to this `path`")
-	fs.StringVar(&opts.LabelFilter, "label-filter", "", "run only scenarios whose labels match this Ginkgo label `expression`, such as 'dns && !slow'; selecting none is exit 2")
+	fs.StringVar(&labelFilter, "label-filter", "", "run only scenarios whose labels match this Ginkgo label `expression`, such as 'dns && !slow'; selecting none is exit 2")
 	fs.Var(&focus, "focus", "run only scenarios whose name, or \"suite / name\" (the suite's suite: name), matches this Go `regexp` (repeatable: any of them); selecting none is exit 2")
-	fs.BoolVar(&opts.Verbose, "v", false, "also print Ginkgo's own detailed report")
+	fs.BoolVar(&opts.Verbose, "v", false, "also print each scenario's checks, expected against observed, under its line")
 	fs.DurationVar(&opts.Timeout, "timeout", time.Hour, "stop the run after this `duration`; scenarios still running are reported as stopped (exit 2)")
 	fs.BoolVar(&opts.SkipMissingGateways, "skip-missing-gateways", false, "skip the suites whose gateway command is not installed, instead of exiting 2")
 	workers := fs.Int("p", 1, "run the scenarios in up to `N` parallel workers (no more than the scenarios selected), each with its own environment and gateway")
 	shard := fs.String("shard", "", "run only slice `i/n` of the selected scenarios (for CI matrices; merge the JSON reports with gatecrash merge); a slice with none is exit 2")
-	worker := fs.String("worker", "", "internal: the slice `k/n` a worker of -p runs")
 	noColor := fs.Bool("no-color", false, "never colour the console, as NO_COLOR=1 does (colour is only ever used on a terminal)")
 	if code, ok := parse(fs, stdout, args); !ok {
 		return code
 	}
 	if *noColor {
-		// The one switch Colors reads; workers of -p inherit it.
+		// The one switch Colors reads.
 		os.Setenv("NO_COLOR", "1")
 	}
-	var shardPart, workerPart scenarios.Slice
-	for _, f := range []struct {
-		name, value string
-		part        *scenarios.Slice
-	}{{"--shard", *shard, &shardPart}, {"--worker", *worker, &workerPart}} {
-		if f.value == "" {
-			continue
-		}
-		p, err := scenarios.ParseSlice(f.value)
+	var shardPart scenarios.Slice
+	if *shard != "" {
+		p, err := scenarios.ParseSlice(*shard)
 		if err != nil {
-			fmt.Fprintf(stderr, "gatecrash: %s: %v\n", f.name, err)
+			fmt.Fprintf(stderr, "gatecrash: --shard: %v\n", err)
 			return scenarios.ExitBadInput
 		}
-		*f.part = p
+		shardPart = p
 	}
 	if opts.Timeout <= 0 {
 		fmt.Fprintf(stderr, "gatecrash: --timeout: expected a duration above 0, such as 30m; got %s\n", opts.Timeout)
@@ -163,10 +157,8 @@ func runCmd(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "gatecrash: -p: expected 1 to 64 workers; got %d\n", *workers)
 		return scenarios.ExitBadInput
 	}
-	opts.Focus = focus
 	opts.Out = stdout
-	opts.Worker = *worker != ""
-	filter, err := scenarios.NewFilter(opts.LabelFilter, opts.Focus)
+	filter, err := scenarios.NewFilter(labelFilter, focus)
 	if err != nil {
 		fmt.Fprintf(stderr, "gatecrash: %v\n", err)
 		return scenarios.ExitBadInput
@@ -188,13 +180,30 @@ func runCmd(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "gatecrash: %v\n", err)
 		return scenarios.ExitBadInput
 	}
-	if *worker == "" {
-		sweep(stderr)
+	sweep(stderr)
+	opts.Workers = min(*workers, scenarios.Selected(part))
+	ctx, interrupted := interruptContext()
+	code = scenarios.Run(ctx, part, opts)
+	if interrupted() {
+		return scenarios.ExitInterrupted // a signal after Run returned
 	}
-	if n := min(*workers, scenarios.Selected(part)); n > 1 && *worker == "" {
-		return scenarios.RunParallel(fs.Args(), opts, *shard, n)
-	}
-	return scenarios.Run(scenarios.Take(part, workerPart), opts)
+	return code
+}
+
+// interruptContext is a context that SIGINT or SIGTERM cancels: the
+// interrupt of a run. The signals are caught from then on until the
+// process exits, so that one arriving while the reports are written, or
+// once they are, cannot cut them short: interrupted then reports it.
+func interruptContext() (ctx context.Context, interrupted func() bool) {
+	ctx, cancel := context.WithCancel(context.Background())
+	sigs := make(chan os.Signal, 4)
+	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
+	go func() {
+		for range sigs {
+			cancel()
+		}
+	}()
+	return ctx, func() bool { return ctx.Err() != nil }
 }
 
 // reportsWritable checks that each report asked for, by flag, can be
