@@ -11,11 +11,11 @@ import (
 
 	"github.com/onsi/gomega"
 
-	"github.com/gatecrash/gatecrash/engine"
 	"github.com/gatecrash/gatecrash/faults"
 	"github.com/gatecrash/gatecrash/harness"
 	"github.com/gatecrash/gatecrash/harness/match"
 	"github.com/gatecrash/gatecrash/reports"
+	"github.com/gatecrash/gatecrash/scenarios/engine"
 )
 
 // Exit codes of a run.

@@ -10,9 +10,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gatecrash/gatecrash/engine"
 	"github.com/gatecrash/gatecrash/harness"
 	"github.com/gatecrash/gatecrash/reports"
+	"github.com/gatecrash/gatecrash/scenarios/engine"
 )
 
 // builtin is an environment with the builtin gateway: nothing to install.
