@@ -44,6 +44,9 @@ type Scenario struct {
 	Fault  string `json:"fault"`
 	Params any    `json:"params,omitempty"`
 	Method string `json:"fault_method,omitempty"`
+	// Finding is what the scenario pins as a finding (its finding: in
+	// YAML): a passing scenario with one is shown as a finding.
+	Finding string `json:"finding,omitempty"`
 	// Expected is the scenario's expectations in one line.
 	Expected string `json:"expected"`
 	// Request is what the client sent (secret headers redacted).
