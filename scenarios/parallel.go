@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"strings"
 	"sync"
@@ -198,11 +199,13 @@ func passBlocks(r io.Reader, out io.Writer, mu *sync.Mutex) {
 	}
 }
 
+// summaryLine reports whether line is a worker's totals ("1 scenario:
+// ...", "12 scenarios: ...").
 func summaryLine(line string) bool {
-	var n int
-	_, err := fmt.Sscanf(line, "%d scenarios:", &n)
-	return err == nil
+	return summaryPattern.MatchString(line)
 }
+
+var summaryPattern = regexp.MustCompile(`^\d+ scenarios?: `)
 
 func exitCode(err error) int {
 	if err == nil {
