@@ -384,7 +384,7 @@ svg.timeline{max-width:100%;height:auto;display:block;margin-top:6px}
 {{else}}<tr class="{{if eq $.S.State "passed"}}ok{{else}}bad{{end}}"><td class="mark">{{if eq $.S.State "passed"}}✓{{else}}✗{{end}}</td><td>scenario</td><td>{{or .S.Expected "nothing"}}</td><td>{{.Observed}}</td></tr>
 {{end}}</table>
 {{if and .S.Failure (ne .S.State "passed")}}<pre class="message">{{.S.Failure}}</pre>{{end}}
-{{if and .S.GatewayLog (ne .S.State "passed")}}<p class="meta">gateway log ({{.S.Gateway}}), while the scenario ran:</p>
+{{if and .S.GatewayLog (ne .S.State "passed")}}<p class="meta">gateway log{{with .S.Gateway}} ({{.}}){{end}}, while the scenario ran:</p>
 <pre class="log">{{.S.GatewayLog}}</pre>{{end}}
 {{with .Timeline}}<div class="timeline" id="{{$.ID}}-timeline">{{.}}</div>{{end}}
 </section>
