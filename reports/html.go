@@ -231,7 +231,7 @@ func timeline(s *Scenario) template.HTML {
 
 // classLabel is the legend's name of the class of status.
 func classLabel(status int) string {
-	if status/100 < 1 || status/100 > 5 {
+	if status/100 < 2 || status/100 > 5 { // as StatusColor: grey
 		return "no valid answer"
 	}
 	return fmt.Sprintf("%dxx", status/100)
