@@ -214,21 +214,14 @@ func (o Observation) gaveUp() string {
 	sent := "nothing"
 	switch {
 	case o.Status != 0:
-		sent = fmt.Sprintf("the status line (%d) and headers, and %s", o.Status, plural(o.BodyBytes, "body byte"))
+		sent = fmt.Sprintf("the status line (%d) and headers, and %s", o.Status, Plural(o.BodyBytes, "body byte"))
 		if declared, err := strconv.ParseInt(o.Header.Get("Content-Length"), 10, 64); err == nil {
 			sent += fmt.Sprintf(" of the %d it declared", declared)
 		}
 	case o.HeadBytes > 0:
-		sent = plural(int64(o.HeadBytes), "byte") + ", not yet a whole status line and header block"
+		sent = Plural(o.HeadBytes, "byte") + ", not yet a whole status line and header block"
 	}
 	return fmt.Sprintf("gatecrash gave up after its request timeout of %s; the gateway had sent %s", Round(o.Timeout), sent)
-}
-
-func plural(n int64, unit string) string {
-	if n == 1 {
-		return "1 " + unit
-	}
-	return fmt.Sprintf("%d %ss", n, unit)
 }
 
 // Do sends req to the gateway at baseURL over a fresh connection and reads

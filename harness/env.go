@@ -325,7 +325,7 @@ func (e *Environment) observeUpstream(obs *Observation, from, to time.Time) {
 		answers = append(answers, ev.Answer)
 	}
 	if untagged > 0 {
-		reasons = append(reasons, fmt.Sprintf("%d upstream attempts carried no request id (a connection closed before its request, or a gateway that drops the %s header) while several requests were in flight", untagged, RequestIDHeader))
+		reasons = append(reasons, fmt.Sprintf("%s carried no request id (a connection closed before its request, or a gateway that drops the %s header) while several requests were in flight", Plural(untagged, "upstream attempt"), RequestIDHeader))
 	}
 	var blind []string
 	for i, p := range e.Proxies {

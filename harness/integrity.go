@@ -275,9 +275,4 @@ func partOf(body, sent []byte, whole bool) string {
 }
 
 // nbytes is n bytes, in words.
-func nbytes(n int64) string {
-	if n == 1 {
-		return "1 byte"
-	}
-	return fmt.Sprintf("%d bytes", n)
-}
+func nbytes(n int64) string { return Plural(n, "byte") }

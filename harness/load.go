@@ -215,8 +215,8 @@ func (r LoadResult) StatusLine() string {
 
 // String sums the load up in one line.
 func (r LoadResult) String() string {
-	return fmt.Sprintf("%d/s for %s: %d of %d requests sent, %.1f%% success (%s), p50 %s, p99 %s, max %s",
-		r.Rate, r.Duration, r.Requests, r.Planned, 100*r.SuccessRatio, r.StatusLine(),
+	return fmt.Sprintf("%d/s for %s: %d of %s sent, %.1f%% success (%s), p50 %s, p99 %s, max %s",
+		r.Rate, r.Duration, r.Requests, Plural(r.Planned, "request"), 100*r.SuccessRatio, r.StatusLine(),
 		Round(r.Latency.P50), Round(r.Latency.P99), Round(r.Latency.Max))
 }
 
@@ -363,9 +363,9 @@ func (e *Environment) Load(ctx context.Context, l Load) (LoadResult, error) {
 		}
 		met.Share = &share
 		if met.Verdict == FaultWasMet {
-			met.Evidence = fmt.Sprintf("%.0f%% met: %d of the load's %d upstream attempts got the fault, %d were served normally", 100*share, met.Faulted, met.Faulted+met.Served, met.Served)
+			met.Evidence = fmt.Sprintf("%.0f%% met: %d of the load's %s got the fault, %d %s served normally", 100*share, met.Faulted, Plural(met.Faulted+met.Served, "upstream attempt"), met.Served, wasWere(met.Served))
 			if met.DNSFaulted > 0 {
-				met.Evidence = fmt.Sprintf("%.0f%% met: %d of %d DNS queries for %s were answered with the fault", 100*share, met.DNSFaulted, met.DNSQueries, e.addrs.OriginName)
+				met.Evidence = fmt.Sprintf("%.0f%% met: %d of %s for %s %s answered with the fault", 100*share, met.DNSFaulted, Plural(met.DNSQueries, "DNS query"), e.addrs.OriginName, wasWere(met.DNSFaulted))
 			}
 		}
 		res.FaultMet = met

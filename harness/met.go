@@ -212,7 +212,7 @@ func (c *countedLines) lines() []string {
 	for i, l := range c.order {
 		out[i] = l
 		if n := c.n[l]; n > 1 {
-			out[i] = fmt.Sprintf("%s (%d attempts)", l, n)
+			out[i] = fmt.Sprintf("%s (%s)", l, Plural(n, "attempt"))
 		}
 	}
 	return out
@@ -276,15 +276,15 @@ func judgeMet(in metInput) *FaultMet {
 		}
 	}
 	if m.Faulted > maxHitsShown {
-		hits = append(hits, fmt.Sprintf("and %d more attempts got the fault", m.Faulted-maxHitsShown))
+		hits = append(hits, "and "+Plural(m.Faulted-maxHitsShown, "more attempt")+" got the fault")
 	}
 	if in.dnsFaulted > 0 {
-		hits = append(hits, fmt.Sprintf("%d of %d DNS queries for %s since the fault began were answered with it", in.dnsFaulted, in.dnsQueries, in.originName))
+		hits = append(hits, fmt.Sprintf("%d of %s for %s since the fault began %s answered with it", in.dnsFaulted, Plural(in.dnsQueries, "DNS query"), in.originName, wasWere(in.dnsFaulted)))
 	}
 	if len(hits) == 0 && in.before > 0 {
 		// The gateway met it on its own before the request, and the
 		// request shows what it made of that.
-		hits = append(hits, fmt.Sprintf("the gateway met it on its own before the request: %d upstream attempts or connects of its own since the fault began got it (a health check)", in.before))
+		hits = append(hits, fmt.Sprintf("the gateway met it on its own before the request: %s or connects of its own since the fault began got it (a health check)", Plural(in.before, "upstream attempt")))
 		hits = append(hits, served.lines()...)
 	}
 	if len(hits) > 0 {
@@ -300,7 +300,7 @@ func judgeMet(in metInput) *FaultMet {
 	if in.paths.dns {
 		switch {
 		case in.dnsQueries > 0:
-			why = append(why, fmt.Sprintf("the %d DNS queries for %s since the fault began were answered normally (the fault did not act on them: its attempts or probability, or a query type or transport it leaves alone)", in.dnsQueries, in.originName))
+			why = append(why, fmt.Sprintf("the %s for %s since the fault began %s answered normally (the fault did not act on %s: its attempts or probability, or a query type or transport it leaves alone)", Plural(in.dnsQueries, "DNS query"), in.originName, wasWere(in.dnsQueries), map[bool]string{true: "it", false: "them"}[in.dnsQueries == 1]))
 		case reused:
 			why = append(why, fmt.Sprintf("no DNS query for %s was made during the fault: the gateway reused a connection opened before it", in.originName))
 		case m.Served > 0:

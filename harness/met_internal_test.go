@@ -47,7 +47,7 @@ func TestJudgeMet(t *testing.T) {
 		{"DNS, nothing at all", metInput{paths: faultPaths{dns: true}, originName: "o.test"},
 			FaultNotMet, "the gateway answered from a cache or by itself"},
 		{"DNS, a faulted query", metInput{paths: faultPaths{dns: true}, originName: "o.test", dnsQueries: 2, dnsFaulted: 1},
-			FaultWasMet, "1 of 2 DNS queries for o.test since the fault began were answered with it"},
+			FaultWasMet, "1 of 2 DNS queries for o.test since the fault began was answered with it"},
 		{"met before the request", metInput{paths: faultPaths{down: []int{1}}, synsCounted: true, before: 2, attempts: []Attempt{served(2, false)}},
 			FaultWasMet, "the gateway met it on its own before the request: 2 upstream attempts or connects"},
 		{"nothing in effect", metInput{attempts: []Attempt{served(1, false)}},

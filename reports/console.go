@@ -174,8 +174,8 @@ func printable(s string) string {
 const logLines = 20
 
 // Console writes one line for a finished scenario: verdict, name, fault,
-// expected against observed; a failure adds what was not met and the
-// gateway's log lines from the scenario's window.
+// expected against observed; a finding adds what it pins, and a failure
+// what was not met and the gateway's log lines from the scenario's window.
 //
 // The verdict is coloured when Colors(w) says so.
 func Console(w io.Writer, s *Scenario) {
@@ -191,9 +191,15 @@ func Console(w io.Writer, s *Scenario) {
 	fmt.Fprintf(w, "%s  %s / %s  [%s]  expected %s | observed %s  (%s)\n",
 		verdict, p(s.Suite), p(s.Name), p(s.Fault), p(orNone(s.Expected)), p(s.ObservedLine()), harness.Round(s.Duration))
 	if s.State == Passed {
+		if s.Finding != "" {
+			fmt.Fprintf(w, "      finding: %s\n", p(s.Finding))
+		}
 		return
 	}
 	fmt.Fprintf(w, "      at %s:%d\n", p(s.File), s.Line)
+	if s.Finding != "" {
+		fmt.Fprintf(w, "      pinned as a finding: %s\n", p(s.Finding))
+	}
 	for _, line := range strings.Split(strings.TrimSpace(s.Failure), "\n") {
 		fmt.Fprintf(w, "      %s\n", p(line))
 	}
@@ -205,20 +211,16 @@ func Console(w io.Writer, s *Scenario) {
 	}
 }
 
-// Summary writes the totals at the end of a run, green when nothing failed
-// and red otherwise, when Colors(w) says so.
+// Summary writes the totals at the end of a run ("40 scenarios: 40 passed
+// (3 findings), 0 failed, ..."), green when nothing failed and red
+// otherwise, when Colors(w) says so.
 func Summary(w io.Writer, results []*Scenario) {
-	counts := map[State]int{}
-	for _, r := range results {
-		counts[r.State]++
-	}
-	line := fmt.Sprintf("%d scenarios: %d passed, %d failed, %d errors, %d skipped, %d interrupted",
-		len(results), counts[Passed], counts[Failed], counts[Errored], counts[Skipped], counts[Interrupted])
+	t := count(results)
 	color := green
-	if counts[Failed]+counts[Errored]+counts[Interrupted] > 0 {
+	if t.verdict() != "passed" {
 		color = red
 	}
-	fmt.Fprintf(w, "\n%s\n", paint(Colors(w), color, line))
+	fmt.Fprintf(w, "\n%s\n", paint(Colors(w), color, t.String()))
 }
 
 func orNone(s string) string {

@@ -10,33 +10,36 @@ import (
 )
 
 // HTML renders results as one self-contained HTML page (inline CSS and
-// SVG, nothing fetched): a table of the scenarios, and per scenario a
-// timeline of its requests coloured by status, the fault's window shaded
-// and the recovery marked.
+// SVG, nothing fetched, no script). At the top, the run's verdict and
+// totals; then what needs a reader first: each failed, errored or
+// interrupted scenario with its checks (expected against observed), its
+// message, the gateway's log lines and its timeline; then the findings;
+// then the passes and the skipped scenarios, folded; last a table of every
+// scenario in run order. Everything from the record (names, messages,
+// logs) is escaped.
 func HTML(results []*Scenario) ([]byte, error) {
-	counts := map[State]int{}
-	for _, r := range results {
-		counts[r.State]++
-	}
-	data := struct {
-		Summary string
-		// Rows are every scenario's; Sections those that ran, each with
-		// its timeline.
-		Rows, Sections []htmlRow
-	}{
-		Summary: fmt.Sprintf("%d scenarios: %d passed, %d failed, %d errors, %d skipped, %d interrupted",
-			len(results), counts[Passed], counts[Failed], counts[Errored], counts[Skipped], counts[Interrupted]),
-	}
+	t := count(results)
+	data := htmlData{Verdict: t.verdict(), Totals: t.String()}
 	for i, s := range results {
 		observed := s.ObservedLine()
 		if s.State == Skipped {
 			observed = firstLine(s.Failure)
 		}
-		row := htmlRow{ID: fmt.Sprintf("s%d", i+1), S: s, Observed: observed,
+		row := htmlRow{ID: fmt.Sprintf("s%d", i+1), S: s, Kind: s.kind(), Observed: observed,
 			Time: harness.Round(s.Duration).String(), Timeline: timeline(s)}
+		if s.State == Skipped {
+			row.ID = "" // no card to link to
+		}
 		data.Rows = append(data.Rows, row)
-		if s.State != Skipped {
-			data.Sections = append(data.Sections, row)
+		switch {
+		case s.State == Failed || s.State == Errored || s.State == Interrupted:
+			data.Failures = append(data.Failures, row)
+		case s.IsFinding():
+			data.Findings = append(data.Findings, row)
+		case s.State == Passed:
+			data.Passes = append(data.Passes, row)
+		default:
+			data.Skipped = append(data.Skipped, row)
 		}
 	}
 	var b bytes.Buffer
@@ -58,9 +61,23 @@ func WriteHTML(path string, results []*Scenario) error {
 	return nil
 }
 
+type htmlData struct {
+	// Verdict is the run's: passed, failed or interrupted; Totals the
+	// count of each state.
+	Verdict, Totals string
+	// The scenarios by what a reader needs first: failures (failed,
+	// errored, interrupted), findings, passes, skipped; Rows all of them
+	// in run order.
+	Failures, Findings, Passes, Skipped, Rows []htmlRow
+}
+
 type htmlRow struct {
-	ID       string
-	S        *Scenario
+	// ID is the anchor of the scenario's card ("" for a skipped one,
+	// which has none).
+	ID string
+	S  *Scenario
+	// Kind is the scenario's state, or "finding".
+	Kind     string
 	Observed string
 	Time     string
 	Timeline template.HTML
@@ -93,15 +110,29 @@ func StatusColor(status int) string {
 	return colorNone
 }
 
+// The timeline's geometry, in SVG units: the plot between plotLeft and
+// width-plotRight, plotTop and plotBottom; under it the time axis, its
+// label and the legend.
+const (
+	svgWidth, svgHeight   = 900.0, 150.0
+	plotLeft, plotRight   = 64.0, 16.0
+	plotTop, plotBottom   = 4.0, 84.0
+	barTop, barHeight     = 40.0, 22.0
+	columnTop             = 28.0
+	axisY, axisLabelY     = 88.0, 120.0
+	legendY               = 140.0
+	legendSwatch, charPix = 10.0, 6.2
+)
+
 // timeline draws a scenario's run as SVG: time from the scenario's start
-// left to right, the fault window shaded, each request a bar coloured by
-// its status, a load one bar coloured by its share of successes, and the
-// moment the gateway recovered (or gave up) marked.
+// left to right (labelled), the fault window shaded, each request a bar
+// coloured by its status, a load a column per slice of time split by the
+// class of its answers (against a labelled count), the moment the gateway
+// recovered (or was given up on) marked, and a legend of what is drawn.
 func timeline(s *Scenario) template.HTML {
 	if s.Start.IsZero() || (s.Steady == nil && s.Observed == nil && s.Load == nil) {
 		return ""
 	}
-	const width, left, right, height = 900.0, 10.0, 10.0, 92.0
 	end := s.Duration
 	at := func(t time.Time) time.Duration { return t.Sub(s.Start) }
 	recoveredAt := time.Duration(0)
@@ -121,26 +152,36 @@ func timeline(s *Scenario) template.HTML {
 		end = time.Millisecond
 	}
 	x := func(d time.Duration) float64 {
-		return left + (width-left-right)*float64(max(d, 0))/float64(end)
+		return plotLeft + (svgWidth-plotLeft-plotRight)*float64(max(d, 0))/float64(end)
 	}
+	var legend legendSet
 	var b bytes.Buffer
-	fmt.Fprintf(&b, `<svg class="timeline" xmlns="http://www.w3.org/2000/svg" width="%.0f" height="%.0f" viewBox="0 0 %.0f %.0f" role="img">`, width, height, width, height)
-	fmt.Fprintf(&b, `<rect x="0" y="0" width="%.0f" height="%.0f" fill="#fafafa" stroke="#e0e0e0"/>`, width, height)
+	fmt.Fprintf(&b, `<svg class="timeline" xmlns="http://www.w3.org/2000/svg" width="%.0f" height="%.0f" viewBox="0 0 %.0f %.0f" role="img" aria-label="timeline of %s">`,
+		svgWidth, svgHeight, svgWidth, svgHeight, template.HTMLEscapeString(s.Name))
+	fmt.Fprintf(&b, `<rect x="%.0f" y="%.0f" width="%.0f" height="%.0f" fill="#fafafa" stroke="#e0e0e0"/>`,
+		plotLeft, plotTop, svgWidth-plotLeft-plotRight, plotBottom-plotTop)
 	if !s.FaultStart.IsZero() {
 		faultEnd := at(s.FaultEnd)
 		if s.FaultEnd.IsZero() {
 			faultEnd = end
 		}
 		x0, x1 := x(at(s.FaultStart)), x(faultEnd)
-		fmt.Fprintf(&b, `<rect class="fault" x="%.1f" y="4" width="%.1f" height="60" fill="%s"><title>fault %s in effect</title></rect>`,
-			x0, max(x1-x0, 2), colorFault, template.HTMLEscapeString(s.Fault))
+		fmt.Fprintf(&b, `<rect class="fault" x="%.1f" y="%.0f" width="%.1f" height="%.0f" fill="%s"><title>fault %s in effect</title></rect>`,
+			x0, plotTop, max(x1-x0, 2), plotBottom-plotTop, colorFault, template.HTMLEscapeString(s.Fault))
 		fmt.Fprintf(&b, `<text x="%.1f" y="16" font-size="11" fill="#b71c1c">%s</text>`, x0+3, template.HTMLEscapeString(s.Fault))
+		legend.add(colorFault, "fault in effect", false)
 	}
 	bar := func(o *harness.Observation, label string) {
 		x0 := x(at(o.Start))
 		x1 := x(at(o.Start) + o.Total)
-		fmt.Fprintf(&b, `<rect class="request" x="%.1f" y="26" width="%.1f" height="22" fill="%s"><title>%s: %s</title></rect>`,
-			x0, max(x1-x0, 4), StatusColor(o.Status), label, template.HTMLEscapeString(o.String()))
+		fmt.Fprintf(&b, `<rect class="request" x="%.1f" y="%.0f" width="%.1f" height="%.0f" fill="%s"><title>%s: %s</title></rect>`,
+			x0, barTop, max(x1-x0, 4), barHeight, StatusColor(o.Status), label, template.HTMLEscapeString(o.String()))
+		legend.add(StatusColor(o.Status), classLabel(o.Status), false)
+	}
+	if l := s.Load; l != nil && len(l.Series) > 0 {
+		loadBars(&b, l, at(l.Started), x, &legend)
+	} else {
+		fmt.Fprintf(&b, `<text x="%.0f" y="%.0f" font-size="11" fill="#616161" text-anchor="end">requests</text>`, plotLeft-6, barTop+barHeight/2+4)
 	}
 	if s.Steady != nil {
 		bar(s.Steady, "steady state")
@@ -148,48 +189,111 @@ func timeline(s *Scenario) template.HTML {
 	if s.Observed != nil {
 		bar(s.Observed, "during the fault")
 	}
-	if l := s.Load; l != nil && len(l.Series) > 0 {
-		loadBars(&b, l, at(l.Started), x)
-	}
 	if r := s.Recovery; r != nil && recoveredAt > 0 {
-		color, label := colorRecover, "recovered after "+harness.Round(r.After).String()
+		color, what := colorRecover, "recovered"
 		if !r.Recovered {
-			color, label = color5xx, "not recovered after "+harness.Round(r.After).String()
+			color, what = color5xx, "not recovered"
 		}
+		label := what + " after " + harness.Round(r.After).String()
+		legend.add(color, what, true)
 		xr := x(recoveredAt)
-		fmt.Fprintf(&b, `<line class="recovery" x1="%.1f" y1="4" x2="%.1f" y2="64" stroke="%s" stroke-width="3"/>`, xr, xr, color)
-		anchor := "end"
-		if xr < width/2 {
-			anchor = "start"
+		fmt.Fprintf(&b, `<line class="recovery" x1="%.1f" y1="%.0f" x2="%.1f" y2="%.0f" stroke="%s" stroke-width="3"/>`, xr, plotTop, xr, plotBottom, color)
+		anchor, dx := "end", -4.0
+		if xr < svgWidth/2 {
+			anchor, dx = "start", 4
 		}
-		y := 60 // under the requests' bars, or above a load's columns
+		y := 78 // under the requests' bars, or above a load's columns
 		if s.Load != nil {
-			y = 14
+			y = 16
 		}
-		fmt.Fprintf(&b, `<text x="%.1f" y="%d" font-size="11" text-anchor="%s" fill="%s">%s</text>`, xr+map[string]float64{"start": 4, "end": -4}[anchor], y, anchor, color, label)
+		fmt.Fprintf(&b, `<text x="%.1f" y="%d" font-size="11" text-anchor="%s" fill="%s">%s</text>`, xr+dx, y, anchor, color, label)
 	}
-	fmt.Fprintf(&b, `<line x1="%.0f" y1="72" x2="%.0f" y2="72" stroke="#9e9e9e"/>`, left, width-right)
+	// The time axis: ticks at fifths, and what it measures.
+	fmt.Fprintf(&b, `<line x1="%.0f" y1="%.0f" x2="%.0f" y2="%.0f" stroke="#9e9e9e"/>`, plotLeft, axisY, svgWidth-plotRight, axisY)
 	for i := range 5 {
 		d := end * time.Duration(i) / 4
-		anchor := map[bool]string{true: "start", false: "middle"}[i == 0]
-		if i == 4 {
+		anchor := "middle"
+		switch i {
+		case 0:
+			anchor = "start"
+		case 4:
 			anchor = "end"
 		}
-		fmt.Fprintf(&b, `<text x="%.1f" y="86" font-size="10" fill="#616161" text-anchor="%s">%s</text>`, x(d), anchor, harness.Round(d))
+		fmt.Fprintf(&b, `<line x1="%.1f" y1="%.0f" x2="%.1f" y2="%.0f" stroke="#9e9e9e"/>`, x(d), axisY, x(d), axisY+4)
+		fmt.Fprintf(&b, `<text x="%.1f" y="%.0f" font-size="10" fill="#616161" text-anchor="%s">%s</text>`, x(d), axisY+15, anchor, harness.Round(d))
 	}
+	fmt.Fprintf(&b, `<text class="axis-label" x="%.0f" y="%.0f" font-size="11" fill="#424242" text-anchor="middle">time since the scenario started</text>`,
+		(plotLeft+svgWidth-plotRight)/2, axisLabelY)
+	legend.draw(&b)
 	b.WriteString(`</svg>`)
 	return template.HTML(b.String())
 }
 
+// classLabel is the legend's name of the class of status.
+func classLabel(status int) string {
+	if status/100 < 2 || status/100 > 5 { // as StatusColor: grey
+		return "no valid answer"
+	}
+	return fmt.Sprintf("%dxx", status/100)
+}
+
+// legendSet is what a timeline draws, in the order first drawn, each
+// once: a swatch of its colour (a stroke for a line) and its name.
+type legendSet struct {
+	entries []legendEntry
+}
+
+type legendEntry struct {
+	color, label string
+	line         bool
+}
+
+func (l *legendSet) add(color, label string, line bool) {
+	for _, e := range l.entries {
+		if e.label == label {
+			return
+		}
+	}
+	l.entries = append(l.entries, legendEntry{color, label, line})
+}
+
+// draw writes the legend along the bottom, from the plot's left edge.
+func (l *legendSet) draw(b *bytes.Buffer) {
+	fmt.Fprintf(b, `<g class="legend" font-size="11" fill="#424242">`)
+	xPos := plotLeft
+	for _, e := range l.entries {
+		if e.line {
+			fmt.Fprintf(b, `<line x1="%.1f" y1="%.0f" x2="%.1f" y2="%.0f" stroke="%s" stroke-width="3"/>`,
+				xPos+legendSwatch/2, legendY-legendSwatch, xPos+legendSwatch/2, legendY, e.color)
+		} else {
+			fmt.Fprintf(b, `<rect x="%.1f" y="%.0f" width="%.0f" height="%.0f" fill="%s"/>`, xPos, legendY-legendSwatch, legendSwatch, legendSwatch, e.color)
+		}
+		fmt.Fprintf(b, `<text x="%.1f" y="%.0f">%s</text>`, xPos+legendSwatch+4, legendY-1, template.HTMLEscapeString(e.label))
+		xPos += legendSwatch + 4 + charPix*float64(len(e.label)) + 18
+	}
+	b.WriteString(`</g>`)
+}
+
 // loadBars draws a load's series as stacked columns, one per slice of
 // time, each as tall as its count of requests against the fullest slice
-// and split by the class of their answers.
-func loadBars(b *bytes.Buffer, l *harness.LoadResult, start time.Duration, x func(time.Duration) float64) {
-	const top, bottom = 20.0, 64.0
+// (the count axis on the left) and split by the class of their answers.
+func loadBars(b *bytes.Buffer, l *harness.LoadResult, start time.Duration, x func(time.Duration) float64, legend *legendSet) {
 	most := 0
 	for _, sl := range l.Series {
 		most = max(most, sl.Total())
 	}
+	most = max(most, 1)
+	// The count axis: 0 at the bottom, the fullest slice at the top.
+	fmt.Fprintf(b, `<line x1="%.0f" y1="%.0f" x2="%.0f" y2="%.0f" stroke="#9e9e9e"/>`, plotLeft, columnTop, plotLeft, plotBottom)
+	for _, tick := range []struct {
+		n int
+		y float64
+	}{{0, plotBottom}, {most, columnTop}} {
+		fmt.Fprintf(b, `<line x1="%.0f" y1="%.0f" x2="%.0f" y2="%.0f" stroke="#9e9e9e"/>`, plotLeft-4, tick.y, plotLeft, tick.y)
+		fmt.Fprintf(b, `<text x="%.0f" y="%.0f" font-size="10" fill="#616161" text-anchor="end">%d</text>`, plotLeft-6, tick.y+3, tick.n)
+	}
+	fmt.Fprintf(b, `<text class="axis-label" x="14" y="%.0f" font-size="11" fill="#424242" text-anchor="middle" transform="rotate(-90 14 %.0f)">requests per slice</text>`,
+		(columnTop+plotBottom)/2, (columnTop+plotBottom)/2)
 	var width time.Duration
 	if len(l.Series) > 1 {
 		width = l.Series[1].At - l.Series[0].At
@@ -199,7 +303,7 @@ func loadBars(b *bytes.Buffer, l *harness.LoadResult, start time.Duration, x fun
 	for _, sl := range l.Series {
 		x0 := x(start + sl.At)
 		w := max(x(start+sl.At+width)-x0-0.5, 1)
-		y := bottom
+		y := plotBottom
 		for _, part := range []struct {
 			n     int
 			class string
@@ -208,38 +312,80 @@ func loadBars(b *bytes.Buffer, l *harness.LoadResult, start time.Duration, x fun
 			if part.n == 0 {
 				continue
 			}
-			h := (bottom - top) * float64(part.n) / float64(most)
+			h := (plotBottom - columnTop) * float64(part.n) / float64(most)
 			y -= h
 			fmt.Fprintf(b, `<rect class="request" x="%.1f" y="%.1f" width="%.1f" height="%.1f" fill="%s"><title>%s after %s: %d %s</title></rect>`,
 				x0, y, w, h, part.color, "load", harness.Round(sl.At), part.n, part.class)
+			legend.add(part.color, part.class, false)
 		}
 	}
 }
 
 var htmlPage = template.Must(template.New("report").Parse(`<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>gatecrash report</title>
+<html lang="en"><head><meta charset="utf-8"><title>gatecrash report: {{.Verdict}}</title>
 <style>
-body{font-family:system-ui,sans-serif;margin:24px;color:#212121}
-table{border-collapse:collapse;margin-bottom:24px}
+body{font-family:system-ui,sans-serif;margin:24px;color:#212121;max-width:980px}
+h2{margin:28px 0 8px;font-size:20px}
+h3{margin:0 0 6px;font-size:16px}
+table{border-collapse:collapse;margin:6px 0 10px}
 th,td{border:1px solid #e0e0e0;padding:4px 8px;text-align:left;vertical-align:top;font-size:13px}
 th{background:#f5f5f5}
-.passed{color:#2e7d32}.failed,.error,.interrupted{color:#c62828;font-weight:bold}.skipped{color:#9e9e9e}
-section{margin:16px 0;padding-top:8px;border-top:1px solid #eeeeee}
-pre{background:#f5f5f5;padding:8px;white-space:pre-wrap;font-size:12px}
-.legend span{display:inline-block;width:12px;height:12px;margin:0 4px 0 12px;vertical-align:middle}
+pre{background:#f5f5f5;padding:8px;white-space:pre-wrap;word-break:break-word;font-size:12px;margin:6px 0}
+pre.log{max-height:320px;overflow:auto;background:#263238;color:#eceff1}
+code{background:#f5f5f5;padding:0 3px}
+.verdict{padding:12px 16px;border-left:8px solid;border-radius:4px;margin-bottom:16px}
+.verdict h1{margin:0 0 4px;font-size:24px}
+.verdict p{margin:0}
+.verdict.passed{background:#e8f5e9;border-color:#2e7d32}.verdict.passed h1{color:#1b5e20}
+.verdict.failed{background:#ffebee;border-color:#c62828}.verdict.failed h1{color:#b71c1c}
+.verdict.interrupted{background:#ede7f6;border-color:#5e35b1}.verdict.interrupted h1{color:#4527a0}
+.card{border:1px solid #e0e0e0;border-left:6px solid #9e9e9e;border-radius:4px;padding:10px 12px;margin:10px 0}
+.card.passed{border-left-color:#2e7d32}
+.card.finding{border-left-color:#ff8f00;background:#fff8e1}
+.card.failed{border-left-color:#c62828}
+.card.error{border-left-color:#ad1457}
+.card.interrupted{border-left-color:#5e35b1}
+.badge{display:inline-block;padding:1px 8px;border-radius:10px;color:#fff;font-size:12px;font-weight:bold;vertical-align:middle}
+.badge.passed{background:#2e7d32}.badge.finding{background:#ff8f00}.badge.failed{background:#c62828}
+.badge.error{background:#ad1457}.badge.interrupted{background:#5e35b1}.badge.skipped{background:#9e9e9e}
+.meta{color:#616161;font-size:13px;margin:0 0 6px}
+.pinned{font-weight:bold;color:#e65100;margin:4px 0}
+tr.bad td{background:#ffebee}
+td.mark{font-weight:bold}
+tr.bad td.mark{color:#c62828}tr.ok td.mark{color:#2e7d32}
+details.group{margin:12px 0}
+details.group>summary{cursor:pointer;font-size:20px;font-weight:bold;margin:16px 0 8px}
+svg.timeline{max-width:100%;height:auto;display:block;margin-top:6px}
 </style></head><body>
-<h1>gatecrash report</h1>
-<p>{{.Summary}}</p>
+<header class="verdict {{.Verdict}}"><h1>gatecrash: {{.Verdict}}</h1><p class="totals">{{.Totals}}</p></header>
+{{with .Failures}}<h2>Failures ({{len .}})</h2>
+{{range .}}{{template "card" .}}{{end}}{{end}}
+{{with .Findings}}<h2>Findings ({{len .}})</h2>
+<p class="meta">Behaviour the suite pins on purpose: it passed, and is worth knowing.</p>
+{{range .}}{{template "card" .}}{{end}}{{end}}
+{{with .Passes}}<details class="group passes"><summary>Passed ({{len .}})</summary>
+{{range .}}{{template "card" .}}{{end}}</details>{{end}}
+{{with .Skipped}}<details class="group skipped"><summary>Skipped ({{len .}})</summary>
+<table><tr><th>suite</th><th>scenario</th><th>fault</th><th>why</th></tr>
+{{range .}}<tr><td>{{.S.Suite}}</td><td>{{.S.Name}}</td><td>{{.S.Fault}}</td><td>{{.Observed}}</td></tr>
+{{end}}</table></details>{{end}}
+<h2>All scenarios, in run order</h2>
 <table>
 <tr><th>verdict</th><th>suite</th><th>scenario</th><th>fault</th><th>expected</th><th>observed</th><th>time</th></tr>
-{{range .Rows}}<tr><td class="{{.S.State}}">{{.S.State}}</td><td>{{.S.Suite}}</td><td>{{if eq .S.State "skipped"}}{{.S.Name}}{{else}}<a href="#{{.ID}}">{{.S.Name}}</a>{{end}}</td><td>{{.S.Fault}}</td><td>{{.S.Expected}}</td><td>{{.Observed}}</td><td>{{.Time}}</td></tr>
+{{range .Rows}}<tr><td><span class="badge {{.Kind}}">{{.Kind}}</span></td><td>{{.S.Suite}}</td><td>{{if .ID}}<a href="#{{.ID}}">{{.S.Name}}</a>{{else}}{{.S.Name}}{{end}}</td><td>{{.S.Fault}}</td><td>{{.S.Expected}}</td><td>{{.Observed}}</td><td>{{.Time}}</td></tr>
 {{end}}</table>
-<p class="legend">Timelines:<span style="background:#ffcdd2"></span>fault in effect<span style="background:#2e7d32"></span>2xx<span style="background:#1565c0"></span>3xx<span style="background:#ef6c00"></span>4xx<span style="background:#c62828"></span>5xx<span style="background:#616161"></span>no valid answer<span style="background:#00897b"></span>recovered</p>
-{{range .Sections}}<section id="{{.ID}}">
-<h3><span class="{{.S.State}}">{{.S.State}}</span> {{.S.Suite}} / {{.S.Name}}</h3>
-<p>{{.S.File}}:{{.S.Line}} · fault <code>{{.S.Fault}}</code> · expected {{.S.Expected}} · observed {{.Observed}}</p>
-{{.Timeline}}
-{{if .S.Failure}}<pre>{{.S.Failure}}</pre>{{end}}
+</body></html>
+{{define "card"}}<section class="card {{.Kind}}" id="{{.ID}}">
+<h3><span class="badge {{.Kind}}">{{.Kind}}</span> {{.S.Suite}} / {{.S.Name}}</h3>
+<p class="meta">{{.S.File}}:{{.S.Line}} · fault <code>{{.S.Fault}}</code>{{with .S.Gateway}} · gateway {{.}}{{end}} · {{.Time}}{{if .Timeline}} · <a href="#{{.ID}}-timeline">timeline</a>{{end}}</p>
+{{with .S.Finding}}<p class="pinned">{{if eq $.Kind "finding"}}Finding{{else}}Pinned as a finding{{end}}: {{.}}</p>{{end}}
+<table class="expect"><tr><th></th><th>check</th><th>expected</th><th>observed</th></tr>
+{{range .S.Checks}}<tr class="{{if .Passed}}ok{{else}}bad{{end}}"><td class="mark">{{if .Passed}}✓{{else}}✗{{end}}</td><td>{{.Name}}</td><td>{{.Expected}}</td><td>{{.Observed}}</td></tr>
+{{else}}<tr class="{{if eq $.S.State "passed"}}ok{{else}}bad{{end}}"><td class="mark">{{if eq $.S.State "passed"}}✓{{else}}✗{{end}}</td><td>scenario</td><td>{{or .S.Expected "nothing"}}</td><td>{{.Observed}}</td></tr>
+{{end}}</table>
+{{if and .S.Failure (ne .S.State "passed")}}<pre class="message">{{.S.Failure}}</pre>{{end}}
+{{if and .S.GatewayLog (ne .S.State "passed")}}<p class="meta">gateway log{{with .S.Gateway}} ({{.}}){{end}}, while the scenario ran:</p>
+<pre class="log">{{.S.GatewayLog}}</pre>{{end}}
+{{with .Timeline}}<div class="timeline" id="{{$.ID}}-timeline">{{.}}</div>{{end}}
 </section>
-{{end}}</body></html>
-`))
+{{end}}`))

@@ -32,12 +32,16 @@ func timelineResults() []*reports.Scenario {
 			Steady:     &harness.Observation{Start: start.Add(ms(5)), Status: 200, Total: ms(20)},
 			FaultStart: start.Add(ms(30)), Observed: &harness.Observation{Start: start.Add(ms(35)), Total: ms(500), ErrorKind: harness.ErrInvalidHTTP, Error: "bad"},
 			FaultEnd: start.Add(ms(540)), Recovery: &reports.Recovery{Expected: "status 200 within 2s", Recovered: false, After: ms(2000), Last: "status 502"},
-			State: reports.Failed, Failure: "expected status 502, observed no status", Start: start, Duration: ms(2600)},
+			Checks:     []reports.Check{{Name: "status", Expected: "status 502", Observed: "no status (invalid_http: bad)"}, {Name: "valid_http", Expected: "valid HTTP", Observed: "valid HTTP", Passed: true}},
+			GatewayLog: "2026/11/25 12:00:00 [error] upstream sent no valid HTTP/1.0 header\n2026/11/25 12:00:00 [warn] <script>alert(1)</script>\n",
+			State:      reports.Failed, Failure: "expected status 502, observed no status", Start: start, Duration: ms(2600)},
 		{Suite: "s", File: "s.yaml", Line: 15, Name: "flapping under load", Fault: "flapping", Expected: "a success ratio of at least 20%",
 			FaultStart: start.Add(ms(20)), FaultEnd: start.Add(ms(1040)),
-			Load: &harness.LoadResult{Rate: 100, Duration: time.Second, Requests: 100, Started: start.Add(ms(25)), Wall: ms(1010),
+			Load: &harness.LoadResult{Rate: 100, Duration: time.Second, Planned: 100, Requests: 100, Answered: 99, SuccessRatio: 0.39,
+				Statuses: map[string]int{"200": 39, "502": 60, "none": 1}, Latency: harness.Latency{P50: ms(2), P99: ms(30), Max: ms(41)}, Started: start.Add(ms(25)), Wall: ms(1010),
 				Series: []harness.LoadSlice{{At: 0, S5xx: 10}, {At: ms(200), S2xx: 10}, {At: ms(400), S5xx: 10}, {At: ms(600), S2xx: 9, None: 1}, {At: ms(800), S5xx: 10}}},
 			Recovery: &reports.Recovery{Expected: "status 200 within 2s", Recovered: true, After: ms(5), Polls: 1},
+			Finding:  "the builtin gateway answers 502 while the origin is down, and does not retry",
 			State:    reports.Passed, Start: start, Duration: ms(1100)},
 		{Suite: "s", File: "s.yaml", Line: 21, Name: "left out", Fault: "hang", State: reports.Skipped, Failure: "not selected by --label-filter or --focus"},
 	}
@@ -68,7 +72,66 @@ var _ = Describe("the HTML report", func() {
 		Expect(regexp.MustCompile(`(src|href)="(https?:)?//`).FindString(page)).To(BeEmpty())
 	})
 
-	It("renders in headless Chromium: the screenshot is not blank and shows the timelines", func() {
+	It("opens with the verdict and the totals, then failures with their checks and log, then findings, then the passes folded", func() {
+		data, err := reports.HTML(timelineResults())
+		Expect(err).NotTo(HaveOccurred())
+		page := string(data)
+		Expect(page).To(ContainSubstring(`<header class="verdict failed"><h1>gatecrash: failed</h1>`))
+		Expect(page).To(ContainSubstring("4 scenarios: 2 passed (1 finding), 1 failed, 0 errors, 1 skipped, 0 interrupted"))
+		failures := strings.Index(page, "<h2>Failures (1)</h2>")
+		findings := strings.Index(page, "<h2>Findings (1)</h2>")
+		passes := strings.Index(page, `<details class="group passes"><summary>Passed (1)</summary>`)
+		skipped := strings.Index(page, `<details class="group skipped"><summary>Skipped (1)</summary>`)
+		all := strings.Index(page, "<h2>All scenarios, in run order</h2>")
+		Expect([]int{failures, findings, passes, skipped, all}).To(HaveEach(BeNumerically(">", 0)), "every section")
+		Expect(failures < findings && findings < passes && passes < skipped && skipped < all).To(BeTrue(), "in that order")
+
+		// The failure's card: expected against observed for each check, the
+		// message, the gateway's log (escaped) and a link to its timeline.
+		failure := page[failures:findings]
+		Expect(failure).To(ContainSubstring(`<section class="card failed" id="s2">`))
+		Expect(failure).To(ContainSubstring(`<tr class="bad"><td class="mark">✗</td><td>status</td><td>status 502</td><td>no status (invalid_http: bad)</td></tr>`))
+		Expect(failure).To(ContainSubstring(`<tr class="ok"><td class="mark">✓</td><td>valid_http</td>`))
+		Expect(failure).To(ContainSubstring(`<pre class="message">expected status 502, observed no status</pre>`))
+		Expect(failure).To(ContainSubstring(`<pre class="log">2026/11/25 12:00:00 [error] upstream sent no valid HTTP/1.0 header`))
+		Expect(failure).To(ContainSubstring(`[warn] &lt;script&gt;alert(1)&lt;/script&gt;`))
+		Expect(failure).To(ContainSubstring(`<a href="#s2-timeline">timeline</a>`))
+		Expect(failure).To(ContainSubstring(`<div class="timeline" id="s2-timeline"><svg`))
+		Expect(page).NotTo(ContainSubstring("<script>"))
+
+		// The finding: amber, with what it pins.
+		finding := page[findings:passes]
+		Expect(finding).To(ContainSubstring(`<section class="card finding" id="s3">`))
+		Expect(finding).To(ContainSubstring(`<span class="badge finding">finding</span>`))
+		Expect(finding).To(ContainSubstring(`<p class="pinned">Finding: the builtin gateway answers 502 while the origin is down, and does not retry</p>`))
+		Expect(page).To(MatchRegexp(`\.card\.finding\{[^}]*#fff8e1`))
+		Expect(page[passes:skipped]).To(ContainSubstring(`<section class="card passed" id="s1">`))
+		Expect(page[all:]).To(ContainSubstring(`<td><span class="badge finding">finding</span></td><td>s</td><td><a href="#s3">flapping under load</a>`))
+	})
+
+	It("labels the timeline's axes and has a legend of what it draws", func() {
+		data, err := reports.HTML(timelineResults())
+		Expect(err).NotTo(HaveOccurred())
+		page := string(data)
+		Expect(strings.Count(page, ">time since the scenario started</text>")).To(Equal(3))
+		Expect(strings.Count(page, ">requests per slice</text>")).To(Equal(1), "the load's count axis")
+		legends := regexp.MustCompile(`<g class="legend"[^>]*>(.*?)</g>`).FindAllStringSubmatch(page, -1)
+		Expect(legends).To(HaveLen(3))
+		labels := func(legend string) []string {
+			var out []string
+			for _, m := range regexp.MustCompile(`<text[^>]*>([^<]*)</text>`).FindAllStringSubmatch(legend, -1) {
+				out = append(out, m[1])
+			}
+			return out
+		}
+		// What each timeline draws, and only that, in the page's order:
+		// the failure, the finding (a load), the pass.
+		Expect(labels(legends[0][1])).To(Equal([]string{"fault in effect", "2xx", "no valid answer", "not recovered"}))
+		Expect(labels(legends[1][1])).To(Equal([]string{"fault in effect", "5xx", "2xx", "no valid answer", "recovered"}))
+		Expect(labels(legends[2][1])).To(Equal([]string{"fault in effect", "2xx", "5xx", "recovered"}))
+	})
+
+	It("renders in headless Chromium: the verdict, the failure first with its log, then the finding in amber, and the timelines", func() {
 		chromium := "/usr/bin/chromium"
 		if _, err := os.Stat(chromium); err != nil {
 			if strings.Contains(os.Getenv("GATECRASH_REQUIRE"), "chromium") {
@@ -81,36 +144,59 @@ var _ = Describe("the HTML report", func() {
 		Expect(reports.WriteHTML(page, timelineResults())).To(Succeed())
 		shot := filepath.Join(dir, "shot.png")
 		cmd := exec.Command(chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-			"--window-size=1000,900", "--screenshot="+shot, "file://"+page)
+			"--window-size=1000,1500", "--screenshot="+shot, "file://"+page)
 		cmd.Dir = dir
 		cmd.Env = append(os.Environ(), "HOME="+dir)
 		out, err := cmd.CombinedOutput()
 		Expect(err).NotTo(HaveOccurred(), "%s", out)
+		// To look at it: GATECRASH_SCREENSHOTS=dir keeps the page and the
+		// screenshot there.
+		if keep := os.Getenv("GATECRASH_SCREENSHOTS"); keep != "" {
+			Expect(os.MkdirAll(keep, 0o755)).To(Succeed())
+			for _, f := range []string{page, shot} {
+				data, err := os.ReadFile(f)
+				Expect(err).NotTo(HaveOccurred())
+				Expect(os.WriteFile(filepath.Join(keep, filepath.Base(f)), data, 0o644)).To(Succeed())
+			}
+		}
 
 		f, err := os.Open(shot)
 		Expect(err).NotTo(HaveOccurred())
 		defer f.Close()
 		img, err := png.Decode(f)
 		Expect(err).NotTo(HaveOccurred())
-		count := func(want color.RGBA) int {
-			n := 0
+		// count is how many pixels are near want; top the first row with one.
+		count := func(want color.RGBA) (n, top int) {
+			top = -1
 			b := img.Bounds()
 			for y := b.Min.Y; y < b.Max.Y; y++ {
 				for x := b.Min.X; x < b.Max.X; x++ {
 					if near(img, x, y, want) {
 						n++
+						if top < 0 {
+							top = y
+						}
 					}
 				}
 			}
-			return n
+			return n, top
 		}
-		white := count(color.RGBA{255, 255, 255, 255})
+		pixels := func(want color.RGBA) int { n, _ := count(want); return n }
 		total := img.Bounds().Dx() * img.Bounds().Dy()
-		Expect(white).To(BeNumerically("<", total*95/100), "not blank")
-		Expect(count(color.RGBA{0xff, 0xcd, 0xd2, 255})).To(BeNumerically(">", 2000), "the fault windows are shaded")
-		Expect(count(color.RGBA{0xc6, 0x28, 0x28, 255})).To(BeNumerically(">", 1000), "the 504 is a red bar")
-		Expect(count(color.RGBA{0x2e, 0x7d, 0x32, 255})).To(BeNumerically(">", 50), "the steady 200s are green")
-		Expect(count(color.RGBA{0x61, 0x61, 0x61, 255})).To(BeNumerically(">", 200), "the answer that was not HTTP is grey")
+		Expect(pixels(color.RGBA{255, 255, 255, 255})).To(BeNumerically("<", total*95/100), "not blank")
+		header, headerTop := count(color.RGBA{0xff, 0xeb, 0xee, 255})
+		Expect(header).To(BeNumerically(">", 20000), "the failed verdict's red header")
+		log, logTop := count(color.RGBA{0x26, 0x32, 0x38, 255})
+		Expect(log).To(BeNumerically(">", 5000), "the failure's gateway log")
+		amber, amberTop := count(color.RGBA{0xff, 0xf8, 0xe1, 255})
+		Expect(amber).To(BeNumerically(">", 50000), "the finding's amber card")
+		Expect(pixels(color.RGBA{0xff, 0x8f, 0x00, 255})).To(BeNumerically(">", 300), "the finding's badge and border")
+		Expect(headerTop).To(BeNumerically("<", logTop), "the verdict on top")
+		Expect(logTop).To(BeNumerically("<", amberTop), "the failure before the finding")
+		Expect(pixels(color.RGBA{0xff, 0xcd, 0xd2, 255})).To(BeNumerically(">", 2000), "the fault windows are shaded")
+		Expect(pixels(color.RGBA{0xc6, 0x28, 0x28, 255})).To(BeNumerically(">", 1000), "the load's 502s are red")
+		Expect(pixels(color.RGBA{0x2e, 0x7d, 0x32, 255})).To(BeNumerically(">", 50), "the steady 200s are green")
+		Expect(pixels(color.RGBA{0x61, 0x61, 0x61, 255})).To(BeNumerically(">", 200), "the answer that was not HTTP is grey")
 	})
 })
 

@@ -17,8 +17,11 @@ type jsonReport struct {
 }
 
 type jsonSummary struct {
-	Scenarios   int `json:"scenarios"`
-	Passed      int `json:"passed"`
+	Scenarios int `json:"scenarios"`
+	Passed    int `json:"passed"`
+	// Findings are the passed scenarios pinned as findings, counted in
+	// Passed too.
+	Findings    int `json:"findings"`
 	Failed      int `json:"failed"`
 	Errors      int `json:"errors"`
 	Skipped     int `json:"skipped"`
@@ -36,6 +39,9 @@ func JSON(results []*Scenario) ([]byte, error) {
 		switch s.State {
 		case Passed:
 			r.Summary.Passed++
+			if s.IsFinding() {
+				r.Summary.Findings++
+			}
 		case Failed:
 			r.Summary.Failed++
 		case Errored:

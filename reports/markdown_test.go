@@ -15,7 +15,7 @@ import (
 var _ = Describe("the Markdown summary", func() {
 	It("has the totals, a row per scenario and each failure's message", func() {
 		md := string(reports.Markdown(results()))
-		Expect(md).To(HavePrefix("## ❌ gatecrash: 5 scenarios, 1 passed, 1 failed, 1 errors, 1 skipped, 1 interrupted\n"))
+		Expect(md).To(HavePrefix("## ❌ gatecrash: 5 scenarios, 1 passed, 1 failed, 1 error, 1 skipped, 1 interrupted\n"))
 		Expect(md).To(ContainSubstring("| ✅ passed | a | passes | `refused` | status 502 | status 502"))
 		Expect(md).To(ContainSubstring("| ❌ failed | a | fails &lt;&amp;\"&gt; with markup | `garbage` |"))
 		Expect(md).To(ContainSubstring("| ⏭️ skipped | b | skipped | `hang` | nothing | not selected |"))
@@ -41,7 +41,7 @@ var _ = Describe("the Markdown summary", func() {
 	})
 
 	It("says all passed with a tick", func() {
-		Expect(string(reports.Markdown(results()[:1]))).To(HavePrefix("## ✅ gatecrash: 1 scenarios, 1 passed, 0 failed"))
+		Expect(string(reports.Markdown(results()[:1]))).To(HavePrefix("## ✅ gatecrash: 1 scenario, 1 passed, 0 failed, 0 errors, 0 skipped, 0 interrupted\n"))
 	})
 
 	It("is written to a file, or appended to one (a step summary) without losing what was there", func() {

@@ -152,7 +152,7 @@ ERR   b / errored  [blackhole]  expected nothing | observed nothing  (0s)
       at b.yaml:7
       inject blackhole: port taken
 
-5 scenarios: 1 passed, 1 failed, 1 errors, 1 skipped, 1 interrupted
+5 scenarios: 1 passed, 1 failed, 1 error, 1 skipped, 1 interrupted
 `))
 	})
 })
@@ -225,7 +225,7 @@ var _ = Describe("every observation", func() {
 		var r map[string]any
 		Expect(json.Unmarshal(data, &r)).To(Succeed())
 		Expect(r["format"]).To(Equal("gatecrash-report/1"))
-		Expect(r["summary"]).To(Equal(map[string]any{"scenarios": 2.0, "passed": 1.0, "failed": 1.0, "errors": 0.0, "skipped": 0.0, "interrupted": 0.0}))
+		Expect(r["summary"]).To(Equal(map[string]any{"scenarios": 2.0, "passed": 1.0, "findings": 0.0, "failed": 1.0, "errors": 0.0, "skipped": 0.0, "interrupted": 0.0}))
 		one := r["scenarios"].([]any)[0].(map[string]any)
 		obs := one["observed"].(map[string]any)
 		Expect(obs).To(HaveKeyWithValue("valid_http", true))

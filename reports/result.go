@@ -44,6 +44,9 @@ type Scenario struct {
 	Fault  string `json:"fault"`
 	Params any    `json:"params,omitempty"`
 	Method string `json:"fault_method,omitempty"`
+	// Finding is what the scenario pins as a finding (its finding: in
+	// YAML): a passing scenario with one is shown as a finding.
+	Finding string `json:"finding,omitempty"`
 	// Expected is the scenario's expectations in one line.
 	Expected string `json:"expected"`
 	// Request is what the client sent (secret headers redacted).
@@ -106,10 +109,7 @@ func (s *Scenario) ObservedLine() string {
 			line += ", fault " + strings.ReplaceAll(string(m.Verdict), "_", " ")
 		}
 		if s.checked("attempts") {
-			line += fmt.Sprintf(", %d attempts", s.Observed.Attempts)
-			if s.Observed.Attempts == 1 {
-				line = strings.TrimSuffix(line, "s")
-			}
+			line += ", " + harness.Plural(s.Observed.Attempts, "attempt")
 			if s.Observed.Uncounted != "" {
 				line += " or more (not all observable)"
 			}
@@ -149,6 +149,9 @@ func (s *Scenario) checked(name string) bool {
 func (s *Scenario) Properties() [][2]string {
 	props := [][2]string{{"fault", s.Fault}}
 	add := func(name string, value any) { props = append(props, [2]string{name, fmt.Sprint(value)}) }
+	if s.Finding != "" {
+		add("finding", s.Finding)
+	}
 	addMet := func(prefix string, m *harness.FaultMet) {
 		if m == nil {
 			return
@@ -300,9 +303,9 @@ func (s *Scenario) Timeline() string {
 	add(s.FaultEnd, "fault %s cleared", s.Fault)
 	if r := s.Recovery; r != nil && !s.FaultEnd.IsZero() {
 		if r.Recovered {
-			add(s.FaultEnd.Add(r.After), "recovered: %s after %s, %d polls", r.Expected, harness.Round(r.After), r.Polls)
+			add(s.FaultEnd.Add(r.After), "recovered: %s after %s, %s", r.Expected, harness.Round(r.After), harness.Plural(r.Polls, "poll"))
 		} else {
-			add(s.FaultEnd.Add(r.After), "not recovered: %s, gave up after %s and %d polls, last %s", r.Expected, harness.Round(r.After), r.Polls, r.Last)
+			add(s.FaultEnd.Add(r.After), "not recovered: %s, gave up after %s and %s, last %s", r.Expected, harness.Round(r.After), harness.Plural(r.Polls, "poll"), r.Last)
 		}
 	}
 	slices.SortStableFunc(events, func(a, b event) int { return cmp.Compare(a.at, b.at) })

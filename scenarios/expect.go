@@ -565,7 +565,7 @@ func (e *Expect) loadChecks(add func(name, expected string, on subject, m types.
 		d := e.UnansweredAfter.D()
 		add("unanswered_after", "no request unanswered after "+e.UnansweredAfter.String(), onLoad, match.LeaveNoneUnansweredAfter(d),
 			load(func(r harness.LoadResult) string {
-				return fmt.Sprintf("%d of %d requests unanswered after %s (max %s)", r.Unanswered(d), r.Requests, e.UnansweredAfter, harness.Round(r.Latency.Max))
+				return fmt.Sprintf("%d of %s unanswered after %s (max %s)", r.Unanswered(d), harness.Plural(r.Requests, "request"), e.UnansweredAfter, harness.Round(r.Latency.Max))
 			}))
 	}
 }

@@ -379,6 +379,16 @@ scenarios:
 		Expect(s.Scenarios[0].Skip).To(Equal("apache resolves through the system resolver only"))
 	})
 
+	It("reads a pinned finding, a string like the rest", func() {
+		s, err := scenarios.Parse("ok.yaml", []byte(header+"  - {name: a, fault: http09, finding: \"nginx relays garbage as HTTP/0.9\", expect: {status: 200}}\n"))
+		Expect(err).NotTo(HaveOccurred())
+		Expect(s.Scenarios[0].Finding).To(Equal("nginx relays garbage as HTTP/0.9"))
+		_, err = scenarios.Parse("ok.yaml", []byte(header+"  - {name: a, fault: http09, finding: [a, b], expect: {status: 200}}\n"))
+		Expect(err).To(MatchError(ContainSubstring("finding")))
+		_, err = scenarios.Parse("ok.yaml", []byte(header+"  - {name: a, fault: http09, findings: x, expect: {status: 200}}\n"))
+		Expect(err).To(MatchError(ContainSubstring(`unknown field "findings"`)))
+	})
+
 	It("reads a fault's common options next to its parameters", func() {
 		s, err := scenarios.Parse("ok.yaml", []byte(header+"  - {name: a, fault: {garbage: {bytes: x, attempts: 1..2, probability: 0.5, after: 1s, for: 2s}}, expect: {status: 502}}\n"))
 		Expect(err).NotTo(HaveOccurred())

@@ -237,11 +237,7 @@ func answerOf(o harness.Observation) string {
 		parts = append(parts, "body cut or changed")
 	}
 	if o.Uncounted == "" {
-		attempts := fmt.Sprintf("%d attempts", o.Attempts)
-		if o.Attempts == 1 {
-			attempts = "1 attempt"
-		}
-		parts = append(parts, attempts)
+		parts = append(parts, harness.Plural(o.Attempts, "attempt"))
 	}
 	if m := metOf(o); m != "" {
 		parts = append(parts, "fault "+strings.ReplaceAll(m, "_", " "))
@@ -369,7 +365,7 @@ func ProbeMatrix(w io.Writer, results []ProbeResult, skipped []ProbeSkip) {
 			fmt.Fprintf(w, "%-*s  %s\n", width, "", r.Observation.FaultMet.Evidence)
 		}
 		if r.Varied != nil {
-			fmt.Fprintf(w, "%-*s  varied over %d samples: %s\n", width, "", max(len(r.Samples), 1), strings.Join(r.Varied, "; "))
+			fmt.Fprintf(w, "%-*s  varied over %s: %s\n", width, "", harness.Plural(max(len(r.Samples), 1), "sample"), strings.Join(r.Varied, "; "))
 		}
 		if r.Shortfall != "" {
 			fmt.Fprintf(w, "%-*s  %s\n", width, "", r.Shortfall)
@@ -412,7 +408,7 @@ func ProbeBaseline(w io.Writer, source []byte, name string, results []ProbeResul
 			samples = []harness.Observation{r.Observation}
 		}
 		if r.Varied != nil {
-			fmt.Fprintf(w, "  # The answers varied over %d samples; only what they agreed on is pinned:\n", len(samples))
+			fmt.Fprintf(w, "  # The answers varied over %s; only what they agreed on is pinned:\n", harness.Plural(len(samples), "sample"))
 			for _, v := range r.Varied {
 				fmt.Fprintf(w, "  #   %s\n", v)
 			}

@@ -192,6 +192,7 @@ func newRecord(s *Suite, sc *Scenario) *reports.Scenario {
 		Gateway:  s.GatewayName(),
 		Fault:    sc.Fault.Name,
 		Params:   sc.Fault.Fault,
+		Finding:  sc.Finding,
 		Expected: sc.Expect.String(),
 		Request:  reports.NewRequest(sc.Request.Method, sc.Request.Path, sc.Request.Headers, sc.Request.Body),
 		State:    reports.Skipped,

@@ -73,3 +73,12 @@ func TestRecordKnowsOriginSecrets(t *testing.T) {
 		t.Errorf("errors counted %v", rec.Load.Errors)
 	}
 }
+
+// TestRecordCarriesTheFinding: what a scenario pins as a finding reaches
+// its record, which every report reads.
+func TestRecordCarriesTheFinding(t *testing.T) {
+	rec := newRecord(&Suite{Name: "t"}, &Scenario{Name: "a", Finding: "relays garbage as HTTP/0.9"})
+	if rec.Finding != "relays garbage as HTTP/0.9" {
+		t.Errorf("record's finding %q", rec.Finding)
+	}
+}

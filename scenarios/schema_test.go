@@ -81,6 +81,7 @@ var _ = Describe("the suite schema", func() {
 		Entry("an option the fault does not take", "scenarios:\n  - name: a\n    fault: {refused: {direction: upstream}}\n"),
 		Entry("a duration without a unit", "scenarios:\n  - name: a\n    fault: refused\n    expect: {within: 5}\n"),
 		Entry("a bad status", "scenarios:\n  - name: a\n    fault: refused\n    expect: {status: 5yy}\n"),
+		Entry("a list as a finding", "scenarios:\n  - name: a\n    fault: refused\n    finding: [a, b]\n"),
 		Entry("two faults in one", "scenarios:\n  - name: a\n    fault: {refused: , hang: }\n"),
 	)
 
@@ -94,6 +95,7 @@ var _ = Describe("the suite schema", func() {
 		Entry("a number as a route's body", "origin:\n  routes:\n    - {path: /, body: 42}\nscenarios:\n  - {name: a, fault: refused, expect: {status: 502}}\n"),
 		Entry("a number as a name", "scenarios:\n  - name: 404\n    fault: refused\n    expect: {status: 502}\n"),
 		Entry("a boolean as a skip reason", "scenarios:\n  - name: a\n    fault: refused\n    expect: {status: 502}\n    skip: true\n"),
+		Entry("a pinned finding", "scenarios:\n  - name: a\n    fault: refused\n    expect: {status: 502}\n    finding: the gateway answers 502 slowly\n"),
 		Entry("an empty request", "scenarios:\n  - name: a\n    fault: refused\n    expect: {status: 502}\n    request:\n"),
 		Entry("a number as a label", "scenarios:\n  - name: a\n    fault: refused\n    expect: {status: 502}\n    labels: [slow, 2]\n"),
 		Entry("bytes in base64 under !!binary", "scenarios:\n  - name: a\n    fault: {garbage: {bytes: !!binary U1NILTIuMA0K//4=}}\n    expect: {status: 502}\n"),

@@ -124,6 +124,12 @@ type Scenario struct {
 	// Skip, when set, is why the scenario does not run (say, a gateway
 	// that cannot be pointed at the fake DNS); it shows in every report.
 	Skip string `yaml:"skip" json:"skip,omitempty"`
+	// Finding, when set, pins a behaviour of the gateway worth knowing
+	// that is not what one would want (say, "nginx relays garbage as
+	// HTTP/0.9"): the scenario asserts it, and every report shows it
+	// passing as a finding rather than a plain pass. It still counts as
+	// passed, and fails like any scenario when the behaviour changes.
+	Finding string `yaml:"finding" json:"finding,omitempty"`
 	// Deadline bounds the whole scenario (default: derived from its
 	// request timeout, wait, load and recovery bound); a scenario still
 	// running then fails, saying so.

@@ -243,7 +243,7 @@ func validateCmd(args []string, stdout, stderr io.Writer) int {
 		for _, w := range s.Warnings() {
 			fmt.Fprintf(stderr, "%s: warning: %s\n", s.File, w)
 		}
-		fmt.Fprintf(stdout, "%s: ok: suite %q, %d scenarios, gateway %s\n", s.File, s.Name, len(s.Scenarios), s.GatewayName())
+		fmt.Fprintf(stdout, "%s: ok: suite %q, %s, gateway %s\n", s.File, s.Name, harness.Plural(len(s.Scenarios), "scenario"), s.GatewayName())
 	}
 	return 0
 }
@@ -438,13 +438,13 @@ func probeCmd(args []string, stdout, stderr io.Writer) int {
 			return 1
 		}
 	} else {
-		fmt.Fprintf(stdout, "gateway %s, %d faults probed, %d left out\n\n", suite.GatewayName(), len(results), len(skipped))
+		fmt.Fprintf(stdout, "gateway %s, %s probed, %d left out\n\n", suite.GatewayName(), harness.Plural(len(results), "fault"), len(skipped))
 		scenarios.ProbeMatrix(stdout, results, skipped)
 	}
 	if interrupted {
 		// What was probed is printed; a baseline of part of the catalog
 		// would pass for a whole one, so none is written.
-		fmt.Fprintf(stderr, "gatecrash probe: interrupted after %d faults", len(results)+len(skipped))
+		fmt.Fprintf(stderr, "gatecrash probe: interrupted after %s", harness.Plural(len(results)+len(skipped), "fault"))
 		if *write != "" {
 			fmt.Fprintf(stderr, "; %s not written", *write)
 		}

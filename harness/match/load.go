@@ -52,7 +52,7 @@ func HaveSuccessRatio(ratio float64) types.GomegaMatcher {
 		expected: "a success ratio of at least " + percent(ratio),
 		match:    func(r harness.LoadResult) bool { return r.Requests > 0 && r.SuccessRatio >= ratio },
 		observed: func(r harness.LoadResult) string {
-			return fmt.Sprintf("%s of %d requests (%s)", percent(r.SuccessRatio), r.Requests, r.StatusLine())
+			return fmt.Sprintf("%s of %s (%s)", percent(r.SuccessRatio), harness.Plural(r.Requests, "request"), r.StatusLine())
 		},
 	}
 }
@@ -66,7 +66,7 @@ func HaveOnlyStatuses(desc string, ok func(status int) bool) types.GomegaMatcher
 			return r.Requests > 0 && r.StatusShare(ok) == 1
 		},
 		observed: func(r harness.LoadResult) string {
-			return fmt.Sprintf("%s of %d requests", r.StatusLine(), r.Requests)
+			return fmt.Sprintf("%s of %s", r.StatusLine(), harness.Plural(r.Requests, "request"))
 		},
 	}
 }
@@ -81,7 +81,7 @@ func HaveStatusShare(desc string, ok func(status int) bool, lo, hi float64) type
 			return r.Requests > 0 && share >= lo && share <= hi
 		},
 		observed: func(r harness.LoadResult) string {
-			return fmt.Sprintf("%s with status %s (%s of %d requests)", percent(r.StatusShare(ok)), desc, r.StatusLine(), r.Requests)
+			return fmt.Sprintf("%s with status %s (%s of %s)", percent(r.StatusShare(ok)), desc, r.StatusLine(), harness.Plural(r.Requests, "request"))
 		},
 	}
 }
@@ -97,7 +97,7 @@ func HaveLatencyAtMost(p string, d time.Duration) types.GomegaMatcher {
 		},
 		observed: func(r harness.LoadResult) string {
 			got, _ := r.Latency.Percentile(p)
-			return fmt.Sprintf("%s %s over %d requests (p50 %s, p99 %s, max %s)", p, harness.Round(got), r.Requests,
+			return fmt.Sprintf("%s %s over %s (p50 %s, p99 %s, max %s)", p, harness.Round(got), harness.Plural(r.Requests, "request"),
 				harness.Round(r.Latency.P50), harness.Round(r.Latency.P99), harness.Round(r.Latency.Max))
 		},
 	}
@@ -110,7 +110,7 @@ func LeaveNoneUnansweredAfter(d time.Duration) types.GomegaMatcher {
 		expected: "no request unanswered after " + d.String(),
 		match:    func(r harness.LoadResult) bool { return r.Requests > 0 && r.Unanswered(d) == 0 },
 		observed: func(r harness.LoadResult) string {
-			return fmt.Sprintf("%d of %d requests unanswered after %s (max %s)", r.Unanswered(d), r.Requests, d, harness.Round(r.Latency.Max))
+			return fmt.Sprintf("%d of %s unanswered after %s (max %s)", r.Unanswered(d), harness.Plural(r.Requests, "request"), d, harness.Round(r.Latency.Max))
 		},
 	}
 }
@@ -164,7 +164,7 @@ func DescribeLog(actual any, re *regexp.Regexp) string {
 	if len(shown) > logShown {
 		shown = shown[len(shown)-logShown:]
 	}
-	return fmt.Sprintf("no match in the %d lines written since the scenario began; the last:\n  %s", len(lines), strings.Join(shown, "\n  "))
+	return fmt.Sprintf("no match in the %s written since the scenario began; the last:\n  %s", harness.Plural(len(lines), "line"), strings.Join(shown, "\n  "))
 }
 
 // BeRunning matches a gateway's liveness (a bool, as

@@ -174,14 +174,11 @@ func DescribeAttempts(o harness.Observation) string {
 			read++
 		}
 	}
-	detail := fmt.Sprintf("%d requests read, %d new connections", read, o.Connections)
+	detail := harness.Plural(read, "request") + " read, " + harness.Plural(o.Connections, "new connection")
 	if o.Unaccepted > 0 {
-		detail += fmt.Sprintf(", %d connects nothing accepted", o.Unaccepted)
+		detail += ", " + harness.Plural(o.Unaccepted, "connect") + " nothing accepted"
 	}
-	text := fmt.Sprintf("%d attempts at the origin (%s)", o.Attempts, detail)
-	if o.Attempts == 1 {
-		text = fmt.Sprintf("1 attempt at the origin (%s)", detail)
-	}
+	text := fmt.Sprintf("%s at the origin (%s)", harness.Plural(o.Attempts, "attempt"), detail)
 	if o.Uncounted != "" {
 		text = fmt.Sprintf("at least %s; the exact count is not observable: %s", text, o.Uncounted)
 	}
