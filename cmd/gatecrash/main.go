@@ -6,6 +6,8 @@
 //	gatecrash validate suite.yaml       check suite files, start nothing
 //	gatecrash faults                    print the fault catalog
 //	gatecrash probe                     run the whole catalog, print what the gateway did
+//	gatecrash compare A.json B.json     put probes or run reports side by side, mark differences
+//	gatecrash atlas docs/atlas/*.json   write the gateway atlas (docs/atlas.md) from probes
 //	gatecrash schema                    print the suite format's JSON Schema
 //	gatecrash version                   print the version
 package main
@@ -38,6 +40,9 @@ Usage:
   gatecrash faults [--json|--markdown]   print the fault catalog
   gatecrash merge [flags] REPORT.json... merge the JSON reports of shards
   gatecrash probe [flags]                run the whole catalog against a gateway, print a matrix
+  gatecrash compare [flags] A.json B.json...
+                                         put probes or run reports side by side, mark what differs
+  gatecrash atlas [flags] ENTRY.json...  write the gateway atlas (docs/atlas.md) from probes
   gatecrash schema                       print the JSON Schema of the suite format
   gatecrash version                      print the version
 
@@ -69,6 +74,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return mergeCmd(args[1:], stdout, stderr)
 	case "probe":
 		return probeCmd(args[1:], stdout, stderr)
+	case "compare":
+		return compareCmd(args[1:], stdout, stderr)
+	case "atlas":
+		return atlasCmd(args[1:], stdout, stderr)
 	case "schema":
 		return schemaCmd(args[1:], stdout, stderr)
 	case "version", "--version":
