@@ -1,12 +1,13 @@
 # gatecrash: fault injection for HTTP gateways.
 #   make run    run the builtin example suite (nothing else to install)
 #   make test   run every test (nginx and xmllint are used when installed)
+#   make atlas  probe every example gateway installed, regenerate docs/atlas.md
 
 GO      ?= go
 BIN     := bin/gatecrash
 OUT     := out
 
-.PHONY: all build run test bench lint docs fuzz soak clean
+.PHONY: all build run test bench lint docs fuzz soak clean atlas atlas-docs
 
 all: build
 
@@ -52,6 +53,42 @@ docs:
 	$(GO) run ./cmd/gatecrash faults --markdown > $(OUT)/faults.md
 	awk -v table=$(OUT)/faults.md '/<!-- faults:end -->/ { skip = 0 } !skip { print } /<!-- faults:begin -->/ { while ((getline line < table) > 0) print line; skip = 1 }' README.md > README.md.tmp
 	mv README.md.tmp README.md
+
+# The gateway atlas: probes the builtin gateway and each example gateway
+# that is installed (skipping, and saying so, those that are not) over the
+# whole catalog, keeps each probe with the gateway's version in
+# docs/atlas/GATEWAY.json, then writes docs/atlas.md and docs/atlas.html
+# from every docs/atlas/*.json. A gateway not installed keeps its last entry.
+ATLAS := docs/atlas
+
+# atlas_probe DIR,NAME,COMMAND,VERSION-COMMAND: probe the example suite in
+# scenarios/examples/DIR into docs/atlas/DIR.json, the gateway named NAME,
+# or say it is skipped when COMMAND is not installed.
+define atlas_probe
+	@if command -v $(3) >/dev/null 2>&1; then \
+		echo "atlas: probing $(2) ($$($(4)))"; \
+		$(BIN) probe --suite scenarios/examples/$(1)/suite.yaml --json > $(OUT)/atlas/$(1).probe.json || exit 1; \
+		$(BIN) atlas --entry $(ATLAS)/$(1).json --gateway $(2) --gateway-version "$$($(4))" $(OUT)/atlas/$(1).probe.json || exit 1; \
+	else \
+		echo "atlas: skipping $(2): $(3) is not installed"; \
+	fi
+endef
+
+atlas: build
+	@mkdir -p $(OUT)/atlas $(ATLAS)
+	@echo "atlas: probing builtin"
+	$(BIN) probe --json > $(OUT)/atlas/builtin.probe.json
+	$(BIN) atlas --entry $(ATLAS)/builtin.json --gateway builtin --gateway-version "httputil.ReverseProxy, $$($(GO) env GOVERSION)" $(OUT)/atlas/builtin.probe.json
+	$(call atlas_probe,nginx,nginx,nginx,nginx -v 2>&1)
+	$(call atlas_probe,haproxy,HAProxy,haproxy,haproxy -v 2>&1 | head -n1)
+	$(call atlas_probe,caddy,Caddy,caddy,caddy version 2>&1 | head -n1)
+	$(call atlas_probe,apache,Apache,apache2,apache2 -v 2>/dev/null | head -n1)
+	$(BIN) atlas --out docs $(ATLAS)/*.json
+
+# Regenerates docs/atlas.md and docs/atlas.html from docs/atlas/*.json
+# alone, probing nothing.
+atlas-docs: build
+	$(BIN) atlas --out docs $(ATLAS)/*.json
 
 clean:
 	rm -rf bin $(OUT)

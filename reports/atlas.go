@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"html/template"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -118,7 +119,14 @@ func (a Atlas) note(gws []AtlasGateway, cells []*Record) string {
 			present = append(present, c)
 		}
 	}
-	if len(present) < 2 {
+	switch {
+	case len(present) == 1 && len(cells) > 1:
+		for i, c := range cells {
+			if c != nil {
+				return "only " + gws[i].Gateway + " probed it"
+			}
+		}
+	case len(present) < 2:
 		return ""
 	}
 	diff := map[Field]bool{}
@@ -132,6 +140,7 @@ func (a Atlas) note(gws []AtlasGateway, cells []*Record) string {
 	if !diff[FieldStatus] && !diff[FieldAttempts] && !diff[FieldTime] && len(findings) < 2 && len(present) == len(cells) {
 		return ""
 	}
+	times := timeClusters(cells, a.Tolerance)
 	var order []string
 	groups := map[string][]string{}
 	for i, c := range cells {
@@ -142,7 +151,7 @@ func (a Atlas) note(gws []AtlasGateway, cells []*Record) string {
 				answer += " after " + fieldText(FieldAttempts, c)
 			}
 			if diff[FieldTime] {
-				answer += " in " + strconv.FormatFloat(*c.Seconds, 'f', 1, 64) + "s"
+				answer += " in " + times[i]
 			}
 			if f := Findings(*c); len(findings) > 1 && len(f) > 0 {
 				answer += " (" + strings.Join(f, ", ") + ")"
@@ -176,6 +185,48 @@ func (a Atlas) note(gws []AtlasGateway, cells []*Record) string {
 		}
 	}
 	return strings.Join(parts, ", ")
+}
+
+// timeClusters is each cell's time as a note says it: the cells whose
+// times do not differ (by tol) from the first of a cluster share its
+// words, "2.0s" or "2.0s to 2.1s".
+func timeClusters(cells []*Record, tol TimeTolerance) []string {
+	cluster := make([]int, len(cells))
+	var heads []int
+	for i, c := range cells {
+		cluster[i] = -1
+		if c == nil || c.Seconds == nil {
+			continue
+		}
+		for _, h := range heads {
+			if !tol.Differ(*cells[h].Seconds, *c.Seconds) {
+				cluster[i] = h
+				break
+			}
+		}
+		if cluster[i] < 0 {
+			cluster[i] = i
+			heads = append(heads, i)
+		}
+	}
+	out := make([]string, len(cells))
+	for i := range cells {
+		if cluster[i] < 0 {
+			continue
+		}
+		lo, hi := math.Inf(1), math.Inf(-1)
+		for j := range cells {
+			if cluster[j] == cluster[i] {
+				lo, hi = math.Min(lo, *cells[j].Seconds), math.Max(hi, *cells[j].Seconds)
+			}
+		}
+		from, to := strconv.FormatFloat(lo, 'f', 1, 64), strconv.FormatFloat(hi, 'f', 1, 64)
+		out[i] = from + "s"
+		if from != to {
+			out[i] = from + "s to " + to + "s"
+		}
+	}
+	return out
 }
 
 func boolInt(b bool) int {

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/gatecrash/gatecrash/harness"
 	"github.com/gatecrash/gatecrash/reports"
 	"github.com/gatecrash/gatecrash/scenarios"
 )
@@ -140,6 +141,6 @@ func atlasCmd(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "gatecrash atlas: %v\n", err)
 		return scenarios.ExitBadInput
 	}
-	fmt.Fprintf(stdout, "gatecrash atlas: wrote %s and %s from %d gateways\n", md, html, len(atlas.Gateways))
+	fmt.Fprintf(stdout, "gatecrash atlas: wrote %s and %s from %s\n", md, html, harness.Plural(len(atlas.Gateways), "gateway"))
 	return 0
 }
