@@ -16,7 +16,7 @@ func compareCmd(args []string, stdout, stderr io.Writer) int {
 	fs := newFlags("compare", "compare [--names A,B,...] [--time-tolerance 1.5x,100ms] [--markdown PATH] [--html PATH] [--json PATH] [--fail-on-diff] A.json B.json...",
 		"gatecrash compare --names nginx,haproxy --fail-on-diff nginx-probe.json haproxy-probe.json", stderr)
 	names := fs.String("names", "", "name the columns, a comma-separated `list` with a name per file; default: each file's base name without .json")
-	tolerance := fs.String("time-tolerance", reports.DefaultTimeTolerance.String(), "two times differ when the longer is more than `RATIOx,DURATION`: RATIO times the shorter and DURATION longer")
+	tolerance := fs.String("time-tolerance", reports.DefaultTimeTolerance.String(), "two times differ when the longer is more than RATIO times the shorter and more than DURATION longer, given as `RATIOx,DURATION`")
 	markdown := fs.String("markdown", "", "write the comparison as Markdown to this `path`")
 	html := fs.String("html", "", "write the comparison as a self-contained HTML page to this `path`")
 	jsonOut := fs.String("json", "", "write the comparison as JSON to this `path`")

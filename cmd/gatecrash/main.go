@@ -40,8 +40,7 @@ Usage:
   gatecrash faults [--json|--markdown]   print the fault catalog
   gatecrash merge [flags] REPORT.json... merge the JSON reports of shards
   gatecrash probe [flags]                run the whole catalog against a gateway, print a matrix
-  gatecrash compare [flags] A.json B.json...
-                                         put probes or run reports side by side, mark what differs
+  gatecrash compare [flags] FILE.json... put probes or run reports side by side, mark what differs
   gatecrash atlas [flags] ENTRY.json...  write the gateway atlas (docs/atlas.md) from probes
   gatecrash schema                       print the JSON Schema of the suite format
   gatecrash version                      print the version
