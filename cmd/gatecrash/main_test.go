@@ -363,7 +363,7 @@ var _ = Describe("gatecrash validate, faults, version", func() {
 			s   *gexec.Session
 		}
 		var helps []help
-		for _, cmd := range []string{"run", "validate", "faults", "merge", "probe", "schema", "version"} {
+		for _, cmd := range []string{"run", "validate", "faults", "merge", "probe", "compare", "atlas", "schema", "version"} {
 			for _, args := range [][]string{{cmd, "-h"}, {cmd, "--help"}, {"help", cmd}} {
 				helps = append(helps, help{cmd, gatecrash(GinkgoT().TempDir(), args...)})
 			}
