@@ -29,6 +29,12 @@ func compareCmd(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "gatecrash compare: --time-tolerance: %v\n", err)
 		return scenarios.ExitBadInput
 	}
+	for _, a := range fs.Args() {
+		if strings.HasPrefix(a, "-") {
+			fmt.Fprintf(stderr, "gatecrash compare: %s: flags go before the files, as in gatecrash compare --fail-on-diff a.json b.json\n", a)
+			return scenarios.ExitBadInput
+		}
+	}
 	if fs.NArg() < 2 {
 		fmt.Fprintln(stderr, "gatecrash compare: expected two or more files: probes (gatecrash probe --json) or run reports (gatecrash run --json)")
 		return scenarios.ExitBadInput
@@ -126,6 +132,12 @@ func atlasCmd(args []string, stdout, stderr io.Writer) int {
 			return scenarios.ExitBadInput
 		}
 		return 0
+	}
+	for _, a := range fs.Args() {
+		if strings.HasPrefix(a, "-") {
+			fmt.Fprintf(stderr, "gatecrash atlas: %s: flags go before the files, as in gatecrash atlas --out docs docs/atlas/*.json\n", a)
+			return scenarios.ExitBadInput
+		}
 	}
 	if fs.NArg() == 0 {
 		fmt.Fprintln(stderr, "gatecrash atlas: expected the atlas entries, such as docs/atlas/*.json")

@@ -43,6 +43,7 @@ func TestCompareExitCodes(t *testing.T) {
 		{[]string{"compare", nginx, haproxy}, 0, "1 of 2 faults differs between nginx, haproxy\n", ""},
 		{[]string{"compare", "--fail-on-diff", "--time-tolerance", "1x,0s", nginx, same}, 1, "2 of 2 faults differ", ""},
 		{[]string{"compare", "--fail-on-diff", nginx}, 2, "", "gatecrash compare: expected two or more files"},
+		{[]string{"compare", nginx, haproxy, "--fail-on-diff"}, 2, "", "gatecrash compare: --fail-on-diff: flags go before the files"},
 		{[]string{"compare", nginx, bad}, 2, "", "gatecrash compare: " + bad + ":2:13: invalid character '}' looking for beginning of value\n"},
 		{[]string{"compare", nginx, filepath.Join(dir, "nosuch.json")}, 2, "", "nosuch.json: no such file or directory\n"},
 		{[]string{"compare", nginx, report}, 2, "", "nginx is a probe and run a run report"},
