@@ -106,12 +106,24 @@ var _ = Describe("upstream attempts, tied to the client's request by its id", fu
 	It("says attempts went uncounted, rather than guess, when such connections come with several requests in flight", func(ctx SpecContext) {
 		env := start(ctx, &harness.Builtin{Retries: 2})
 		inject(ctx, env, &faults.ResetOnAccept{}, faults.Options{})
-		for _, obs := range concurrently(ctx, env, 6, req) {
-			Expect(obs).To(match.HaveStatus(502))
-			Expect(obs.Uncounted).To(ContainSubstring("carried no request id"))
-			Expect(match.HaveAttempts(3).Match(obs)).To(BeFalse())
-			Expect(match.HaveAttempts(3).FailureMessage(obs)).To(ContainSubstring("not observable"))
+		// Six requests sent at once overlap, as a rule; on a busy machine
+		// a request may still run alone, and is then counted exactly. A
+		// batch is sent again until one overlapped.
+		uncounted := 0
+		for batch := 0; batch < 10 && uncounted == 0; batch++ {
+			for _, obs := range concurrently(ctx, env, 6, req) {
+				Expect(obs).To(match.HaveStatus(502))
+				if obs.Uncounted == "" {
+					Expect(obs).To(match.HaveAttempts(3), "a request alone in flight is counted")
+					continue
+				}
+				uncounted++
+				Expect(obs.Uncounted).To(ContainSubstring("carried no request id"))
+				Expect(match.HaveAttempts(3).Match(obs)).To(BeFalse())
+				Expect(match.HaveAttempts(3).FailureMessage(obs)).To(ContainSubstring("not observable"))
+			}
 		}
+		Expect(uncounted).To(BeNumerically(">", 0), "no batch of six overlapped")
 	})
 
 	It("says attempts are not observable when nothing accepts the connects, without privileges", func(ctx SpecContext) {
