@@ -3,6 +3,7 @@ package scenarios
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -267,31 +268,19 @@ func varied(samples []harness.Observation) []string {
 }
 
 // probeOne injects one fault and observes one request during it, sent
-// after the given wait.
+// after the given wait: a trial with no expectations, that polls for its
+// steady state and settles after the fault clears.
 func probeOne(ctx context.Context, s *Suite, env *harness.Environment, def faults.Definition, req harness.Request, after time.Duration) (ProbeResult, string) {
-	if err := env.Reset(); err != nil {
-		return ProbeResult{}, "reset the environment: " + err.Error()
+	t := &trial{env: env, req: req, fault: def.New(), after: after, pollSteady: true, settle: true}
+	res, err := t.run(ctx)
+	var se *stepError
+	switch {
+	case errors.As(err, &se) && se.step == stepSteady:
+		return ProbeResult{}, "steady state: before injecting, expected a 2xx or 3xx answer, observed " + s.redactObservation(*res.Steady).String()
+	case err != nil:
+		return ProbeResult{}, err.Error()
 	}
-	if steady := awaitHealthy(ctx, env, req); !healthy(steady) {
-		return ProbeResult{}, "steady state: before injecting, expected a 2xx or 3xx answer, observed " + s.redactObservation(steady).String()
-	}
-	inj, err := faults.Inject(ctx, env, def.New(), faults.Options{})
-	if err != nil {
-		return ProbeResult{}, "inject: " + err.Error()
-	}
-	if after > 0 {
-		select {
-		case <-time.After(after):
-		case <-ctx.Done():
-		}
-	}
-	obs := env.Do(ctx, req)
-	obs = s.redactObservation(obs)
-	if err := inj.Clear(); err != nil {
-		return ProbeResult{}, "clear: " + err.Error()
-	}
-	_ = env.Reset()
-	awaitHealthy(ctx, env, req)
+	obs := s.redactObservation(*res.Observed)
 	r := ProbeResult{
 		Fault:       def.Name,
 		Status:      obs.Status,
@@ -303,7 +292,7 @@ func probeOne(ctx context.Context, s *Suite, env *harness.Environment, def fault
 		Observation: obs,
 		Request:     req,
 		After:       after,
-		Method:      inj.Method,
+		Method:      res.Method,
 	}
 	if !r.ValidHTTP {
 		r.Error = string(obs.ErrorKind) + ": " + obs.Error
