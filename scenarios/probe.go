@@ -181,18 +181,18 @@ func ProbeLeftOut(s *Suite, names []string) []ProbeSkip {
 }
 
 // probeSetup is the path to request under fault def, or why the suite
-// cannot host it.
+// cannot host it: what def.Needs asks of a suite (several origin
+// instances, a route to the origin's TLS endpoint) and s does not have.
 func probeSetup(s *Suite, def faults.Definition) (path, reason string) {
-	switch {
-	case def.Name == "one_origin_down" && s.Origin.Instances < 2:
-		return "", "needs several origin instances: probe --suite a suite with origin.instances: 2 or more"
-	case def.Family == faults.FamilyTLS:
-		for _, r := range s.Origin.Routes {
-			if strings.HasPrefix(r.Path, "/tls/") {
-				return r.Path, ""
-			}
+	facts := s.facts()
+	if short := def.Needs.Unmet(facts); short != nil {
+		if short.Fix != "" {
+			return "", short.Need + ": probe --suite " + short.Fix
 		}
-		return "", "needs an origin route under /tls/ that the gateway sends to the origin's TLS endpoint"
+		return "", short.Need
+	}
+	if def.Needs.TLSRoute {
+		return facts.TLSRoute(), ""
 	}
 	return "/", ""
 }
