@@ -80,6 +80,8 @@ type Shortfall struct {
 	Fix string
 }
 
+// String is the need, then its fix when there is one: "needs several
+// origin instances: a suite with origin.instances: 2 or more".
 func (s Shortfall) String() string {
 	if s.Fix == "" {
 		return s.Need
