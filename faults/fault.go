@@ -41,6 +41,68 @@ type SuiteFacts struct {
 	OriginHost string
 	// OriginName is the origin's DNS name (origin.name, or its default).
 	OriginName string
+	// Routes are the paths of the origin's routes (origin.routes).
+	Routes []string
+}
+
+// TLSRoute is the first of the suite's routes under
+// harness.TLSPathPrefix, which reach the origin's TLS endpoint, or "".
+func (s SuiteFacts) TLSRoute() string {
+	for _, r := range s.Routes {
+		if strings.HasPrefix(r, harness.TLSPathPrefix) {
+			return r
+		}
+	}
+	return ""
+}
+
+// Needs is what a fault needs from the suite it runs in, whatever its
+// parameters: a fault declares them in its Register call, so that the
+// callers (probe choosing what to inject, validation) ask the catalog
+// instead of knowing fault names. The zero value needs nothing.
+type Needs struct {
+	// Instances is the fewest origin instances (origin.instances) the
+	// fault means anything with: one_origin_down needs another to serve.
+	// 0 or 1: any suite.
+	Instances int
+	// TLSRoute is set by faults of the origin's TLS endpoint: only a
+	// request the gateway sends there meets them, so the suite needs a
+	// route under harness.TLSPathPrefix (SuiteFacts.TLSRoute).
+	TLSRoute bool
+}
+
+// Shortfall is a need a suite does not meet, in the user's words.
+type Shortfall struct {
+	// Need is what the suite lacks: "needs several origin instances".
+	Need string
+	// Fix, when there is one to say, is the suite that would have it: "a
+	// suite with origin.instances: 2 or more".
+	Fix string
+}
+
+// String is the need, then its fix when there is one: "needs several
+// origin instances: a suite with origin.instances: 2 or more".
+func (s Shortfall) String() string {
+	if s.Fix == "" {
+		return s.Need
+	}
+	return s.Need + ": " + s.Fix
+}
+
+// Unmet is the first need the suite s does not meet, in the order of
+// Needs's fields, or nil when it meets them all.
+func (n Needs) Unmet(s SuiteFacts) *Shortfall {
+	if n.Instances > 1 && s.Instances < n.Instances {
+		need := fmt.Sprintf("needs %d origin instances", n.Instances)
+		if n.Instances == 2 {
+			need = "needs several origin instances"
+		}
+		return &Shortfall{Need: need, Fix: fmt.Sprintf("a suite with origin.instances: %d or more", n.Instances)}
+	}
+	if n.TLSRoute && s.TLSRoute() == "" {
+		return &Shortfall{Need: "needs an origin route under " + harness.TLSPathPrefix + " that the gateway sends to the origin's TLS endpoint"}
+	}
+	return nil
 }
 
 // SuiteChecker is implemented by faults whose parameters depend on the
@@ -81,6 +143,9 @@ type Definition struct {
 	Example string
 	// Options are the common options the fault takes.
 	Options OptionSet
+	// Needs is what the fault needs from a suite (several origin
+	// instances, a TLS route); zero for most faults.
+	Needs Needs
 	// New returns the fault with its default parameters.
 	New func() Fault
 }

@@ -22,6 +22,7 @@ func init() {
 		Summary: "one of several origin instances is down (connects refused), the others serve",
 		Example: "{one_origin_down: {instance: 2}}",
 		Options: Scheduled,
+		Needs:   Needs{Instances: 2},
 		New:     func() Fault { return &OneOriginDown{Instance: 1} },
 	})
 }

@@ -23,6 +23,7 @@ func init() {
 		Summary: "the origin's TLS certificate has expired (right name, trusted CA)",
 		Example: "{tls_expired: {expired_ago: 24h}}",
 		Options: Selective | Scheduled,
+		Needs:   Needs{TLSRoute: true},
 		New:     func() Fault { return &TLSExpired{ExpiredAgo: 24 * time.Hour} },
 	})
 }

@@ -20,6 +20,7 @@ func init() {
 		Summary: "the origin accepts TCP, then never answers the TLS ClientHello",
 		Example: "tls_handshake_stall",
 		Options: Selective | Scheduled,
+		Needs:   Needs{TLSRoute: true},
 		New:     func() Fault { return &TLSHandshakeStall{} },
 	})
 }

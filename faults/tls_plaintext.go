@@ -28,6 +28,7 @@ func init() {
 		Summary: "the origin's TLS port answers the ClientHello in plain text (an HTTP 400), then closes",
 		Example: `{tls_plaintext: {bytes: "HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n"}}`,
 		Options: Selective | Scheduled,
+		Needs:   Needs{TLSRoute: true},
 		New: func() Fault {
 			return &TLSPlaintext{Bytes: "HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n400 Bad Request"}
 		},

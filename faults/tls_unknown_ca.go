@@ -18,6 +18,7 @@ func init() {
 		Summary: "the origin's TLS certificate is signed by a CA the gateway does not trust",
 		Example: "tls_unknown_ca",
 		Options: Selective | Scheduled,
+		Needs:   Needs{TLSRoute: true},
 		New:     func() Fault { return &TLSUnknownCA{} },
 	})
 }

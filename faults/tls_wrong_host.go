@@ -27,6 +27,7 @@ func init() {
 		Summary: "the origin's TLS certificate is valid, from a trusted CA, but for another host name",
 		Example: "{tls_wrong_host: {host: www.example.test}}",
 		Options: Selective | Scheduled,
+		Needs:   Needs{TLSRoute: true},
 		New:     func() Fault { return &TLSWrongHost{Host: "wrong-host.gatecrash.test"} },
 	})
 }

@@ -147,6 +147,11 @@ const (
 // Name is "builtin".
 func (b *Builtin) Name() string { return "builtin" }
 
+// TLSPathPrefix is where the builtin gateway, and gatecrash's example
+// configs of other gateways, send requests to the origin's TLS endpoint:
+// a route under it is how a suite reaches that endpoint.
+const TLSPathPrefix = "/tls/"
+
 // Start listens on a.Listen and proxies to a.OriginName:a.OriginPort, and
 // /tls/ paths to https://a.OriginName:a.OriginTLSPort.
 func (b *Builtin) Start(_ context.Context, a Addresses) error {
@@ -251,7 +256,7 @@ func (b *Builtin) Start(_ context.Context, a Addresses) error {
 	secure := newProxy(&url.URL{Scheme: "https", Host: net.JoinHostPort(a.OriginName, a.OriginTLSPort)}, tlsTransport)
 	handler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w = &headWithBody{ResponseWriter: w}
-		if strings.HasPrefix(r.URL.Path, "/tls/") {
+		if strings.HasPrefix(r.URL.Path, TLSPathPrefix) {
 			secure.ServeHTTP(w, r)
 			return
 		}

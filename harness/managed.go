@@ -1,6 +1,7 @@
 package harness
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -62,6 +63,12 @@ type Managed struct {
 	err     error // how it exited, valid after done
 
 	logs logSources
+
+	// self and handshake, when set, replace the program re-executed as
+	// the supervisor (os.Executable) and supervisorHandshake: for tests
+	// of a program that does not act as one.
+	self      string
+	handshake time.Duration
 }
 
 // Name is the label or the command's base name.
@@ -188,7 +195,18 @@ func (w *boundedWriter) Write(p []byte) (int, error) {
 
 // Start renders the configs into a.WorkDir, starts the command and waits
 // until the readiness probe passes, the process exits, or the deadline.
+//
+// The command runs under the running program re-executed as its
+// supervisor, so that program must call RunSupervisorIfAsked first thing
+// (in main, or in a test package's TestMain); when it does not, Start
+// fails with an error that says so instead of waiting on it.
 func (g *Managed) Start(ctx context.Context, a Addresses) error {
+	if os.Getenv(superviseEnv) == "1" {
+		// Re-executed to supervise, this process ran on instead (a
+		// test binary runs its tests): starting gateways from here would
+		// re-execute it again, without end.
+		return fmt.Errorf("gateway %s: this process was started to supervise a gateway (%s=1) and did not act as one: %s", g.Name(), superviseEnv, callSupervisor)
+	}
 	argv, files, err := g.Render(a)
 	if err != nil {
 		return err
@@ -203,9 +221,11 @@ func (g *Managed) Start(ctx context.Context, a Addresses) error {
 	if err != nil {
 		return fmt.Errorf("gateway %s: command %q: %w", g.Name(), argv[0], err)
 	}
-	self, err := os.Executable()
-	if err != nil {
-		return fmt.Errorf("gateway %s: find own executable for the supervisor: %w", g.Name(), err)
+	self := g.self
+	if self == "" {
+		if self, err = os.Executable(); err != nil {
+			return fmt.Errorf("gateway %s: find own executable for the supervisor: %w", g.Name(), err)
+		}
 	}
 	cmd := exec.Command(self, append([]string{path}, argv[1:]...)...)
 	cmd.Args[0] = "gatecrash-supervise"
@@ -241,9 +261,16 @@ func (g *Managed) Start(ctx context.Context, a Addresses) error {
 	cmd.ExtraFiles = []*os.File{exitW}
 	cmd.Env = append(cmd.Env, superviseExitFDEnv+"=3")
 	g.cmd, g.done, g.exiting = cmd, make(chan struct{}), make(chan struct{})
+	handshake := make(chan bool, 1)
 	go func() {
-		// A byte, or EOF when the supervisor is gone.
-		_, _ = exitR.Read(make([]byte, 1))
+		// The supervisor's handshake first, then a byte when the gateway
+		// exits; EOF at either when the supervisor is gone.
+		b := make([]byte, 1)
+		n, _ := exitR.Read(b)
+		handshake <- n == 1 && b[0] == superviseHello
+		if n == 1 {
+			_, _ = exitR.Read(b)
+		}
 		exitR.Close()
 		close(g.exiting)
 	}()
@@ -264,6 +291,11 @@ func (g *Managed) Start(ctx context.Context, a Addresses) error {
 	}()
 	if err := <-started; err != nil {
 		return fmt.Errorf("gateway %s: start %s: %w", g.Name(), argv[0], err)
+	}
+	// The supervisor has its copy: EOF now means it is gone.
+	exitW.Close()
+	if err := g.awaitHandshake(ctx, handshake, self); err != nil {
+		return err
 	}
 	g.url = "http://" + a.Listen
 	alive := func() error {
@@ -303,6 +335,42 @@ func (g *Managed) Start(ctx context.Context, a Addresses) error {
 // startSettle is how long a gateway must stay up after its readiness probe
 // passed for its start to count.
 const startSettle = 100 * time.Millisecond
+
+// supervisorHandshake is how long the re-executed program has to say it
+// supervises: a program that did not call RunSupervisorIfAsked runs on as
+// itself (a test binary runs its tests), and is stopped after this.
+const supervisorHandshake = 10 * time.Second
+
+// callSupervisor says how a program acts as the supervisor it is asked to be.
+const callSupervisor = "a program that starts managed gateways must call harness.RunSupervisorIfAsked() first thing in main, and a test package that does in its TestMain"
+
+// awaitHandshake waits for the supervisor's hello. A program that exits
+// without it, or does not say it in time, did not act as the supervisor:
+// its process group is killed and the error says what to call. When ctx
+// ends first, the readiness probe that follows says so.
+func (g *Managed) awaitHandshake(ctx context.Context, hello <-chan bool, self string) error {
+	within := cmp.Or(g.handshake, supervisorHandshake)
+	var why string
+	select {
+	case ok := <-hello:
+		if ok {
+			return nil
+		}
+		why = "exited without acting as one"
+	case <-time.After(within):
+		why = fmt.Sprintf("did not say it supervises within %s", within)
+	case <-ctx.Done():
+		return nil
+	}
+	pgid := g.cmd.Process.Pid
+	_ = syscall.Kill(-pgid, syscall.SIGKILL)
+	select {
+	case <-g.done:
+	case <-time.After(5 * time.Second):
+	}
+	return fmt.Errorf("gateway %s: %s, re-executed to supervise it (%s=1), %s: %s; its output:\n%s",
+		g.Name(), self, superviseEnv, why, callSupervisor, indent(g.Logs()))
+}
 
 // RenderLogPath renders a managed gateway's log file (a template, relative
 // to the work dir) with a, and refuses a path outside the work dir: what a
@@ -420,18 +488,43 @@ const (
 	superviseExitFDEnv = "GATECRASH_SUPERVISE_EXIT_FD"
 )
 
-func init() {
-	// Supervise is the supervisor's whole life: gatecrash re-executes itself
-	// (or the test binary that links this package) with this variable set.
-	if os.Getenv(superviseEnv) == "1" {
-		os.Exit(supervise(os.Args[1:]))
+// superviseHello is the supervisor's first byte on the exit report
+// descriptor: the handshake that says it acts as one.
+const superviseHello = 'S'
+
+// RunSupervisorIfAsked makes this process the supervisor of a managed
+// gateway when it was started as one: Managed.Start re-executes the
+// running program (gatecrash, or a test binary) with GATECRASH_SUPERVISE=1
+// to run the gateway's command. When asked, it supervises and exits the
+// process with the gateway's status, and never returns; otherwise it
+// returns false at once.
+//
+// Call it first thing in main, before flags are parsed, and in the TestMain
+// of every test package that starts managed gateways. A program that does
+// not is found out: Start fails with an error that names this function.
+func RunSupervisorIfAsked() bool {
+	if os.Getenv(superviseEnv) != "1" {
+		return false
 	}
+	os.Exit(supervise(os.Args[1:]))
+	return true // not reached
 }
 
 // supervise runs argv in this process group and makes sure the group dies
 // with it: on SIGTERM/SIGINT (sent by Stop, or by the kernel when gatecrash
 // dies) it passes SIGTERM on, waits the grace period, then kills the group.
 func supervise(argv []string) int {
+	// The exit report: one *os.File for the descriptor, whose finalizer
+	// closes it.
+	var report *os.File
+	if fd, err := strconv.Atoi(os.Getenv(superviseExitFDEnv)); err == nil {
+		report = os.NewFile(uintptr(fd), "exit report")
+		// The handshake: Start waits for it before the readiness probe.
+		_, _ = report.Write([]byte{superviseHello})
+		// Open until this process exits: its closing says the supervisor
+		// is gone.
+		defer runtime.KeepAlive(report)
+	}
 	if len(argv) == 0 {
 		return 2
 	}
@@ -453,8 +546,8 @@ func supervise(argv []string) int {
 	// adopts it instead, so descendants() still finds it.
 	_, _, _ = syscall.RawSyscall(syscall.SYS_PRCTL, prSetChildSubreaper, 1, 0)
 	// The exit report is this process's alone, not the gateway's.
-	if fd, err := strconv.Atoi(os.Getenv(superviseExitFDEnv)); err == nil {
-		syscall.CloseOnExec(fd)
+	if report != nil {
+		syscall.CloseOnExec(int(report.Fd()))
 	}
 	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = nil, os.Stdout, os.Stderr
@@ -471,8 +564,8 @@ func supervise(argv []string) int {
 	}
 	select {
 	case err := <-done:
-		if fd, err := strconv.Atoi(os.Getenv(superviseExitFDEnv)); err == nil {
-			_, _ = os.NewFile(uintptr(fd), "exit report").Write([]byte{1})
+		if report != nil {
+			_, _ = report.Write([]byte{1})
 		}
 		// Workers the gateway forked would outlive it: end them, but let
 		// this process exit with the gateway's own status.

@@ -217,10 +217,7 @@ func (s *Suite) validate(d *decoder) {
 // refuse at run time: an instance the suite does not have, an address the
 // origin already has.
 func (s *Suite) checkFaultAgainstSuite(d *decoder, at string, f FaultRef) {
-	facts := faults.SuiteFacts{Instances: max(s.Origin.Instances, 1), OriginHost: "127.0.0.1", OriginName: cmp.Or(s.Origin.Name, harness.DefaultOriginName)}
-	if host, _, err := net.SplitHostPort(s.Origin.Listen); err == nil {
-		facts.OriginHost = host
-	}
+	facts := s.facts()
 	at += ".fault"
 	if err := f.Options.CheckSuite(facts); err != nil {
 		d.failPath(at, "%s.%s: %v", at, f.Name, err)
@@ -230,6 +227,18 @@ func (s *Suite) checkFaultAgainstSuite(d *decoder, at string, f FaultRef) {
 			d.failPath(at, "%s.%s: %v", at, f.Name, err)
 		}
 	}
+}
+
+// facts is what a fault may ask of the suite (faults.SuiteFacts).
+func (s *Suite) facts() faults.SuiteFacts {
+	facts := faults.SuiteFacts{Instances: max(s.Origin.Instances, 1), OriginHost: "127.0.0.1", OriginName: cmp.Or(s.Origin.Name, harness.DefaultOriginName)}
+	if host, _, err := net.SplitHostPort(s.Origin.Listen); err == nil {
+		facts.OriginHost = host
+	}
+	for _, r := range s.Origin.Routes {
+		facts.Routes = append(facts.Routes, r.Path)
+	}
+	return facts
 }
 
 func (s *Suite) validateGateway(d *decoder) {

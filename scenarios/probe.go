@@ -3,6 +3,7 @@ package scenarios
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -180,18 +181,18 @@ func ProbeLeftOut(s *Suite, names []string) []ProbeSkip {
 }
 
 // probeSetup is the path to request under fault def, or why the suite
-// cannot host it.
+// cannot host it: what def.Needs asks of a suite (several origin
+// instances, a route to the origin's TLS endpoint) and s does not have.
 func probeSetup(s *Suite, def faults.Definition) (path, reason string) {
-	switch {
-	case def.Name == "one_origin_down" && s.Origin.Instances < 2:
-		return "", "needs several origin instances: probe --suite a suite with origin.instances: 2 or more"
-	case def.Family == faults.FamilyTLS:
-		for _, r := range s.Origin.Routes {
-			if strings.HasPrefix(r.Path, "/tls/") {
-				return r.Path, ""
-			}
+	facts := s.facts()
+	if short := def.Needs.Unmet(facts); short != nil {
+		if short.Fix != "" {
+			return "", short.Need + ": probe --suite " + short.Fix
 		}
-		return "", "needs an origin route under /tls/ that the gateway sends to the origin's TLS endpoint"
+		return "", short.Need
+	}
+	if def.Needs.TLSRoute {
+		return facts.TLSRoute(), ""
 	}
 	return "/", ""
 }
@@ -267,31 +268,19 @@ func varied(samples []harness.Observation) []string {
 }
 
 // probeOne injects one fault and observes one request during it, sent
-// after the given wait.
+// after the given wait: a trial with no expectations, that polls for its
+// steady state and settles after the fault clears.
 func probeOne(ctx context.Context, s *Suite, env *harness.Environment, def faults.Definition, req harness.Request, after time.Duration) (ProbeResult, string) {
-	if err := env.Reset(); err != nil {
-		return ProbeResult{}, "reset the environment: " + err.Error()
+	t := &trial{env: env, req: req, fault: def.New(), after: after, pollSteady: true, settle: true}
+	res, err := t.run(ctx)
+	var se *stepError
+	switch {
+	case errors.As(err, &se) && se.step == stepSteady:
+		return ProbeResult{}, "steady state: before injecting, expected a 2xx or 3xx answer, observed " + s.redactObservation(*res.Steady).String()
+	case err != nil:
+		return ProbeResult{}, err.Error()
 	}
-	if steady := awaitHealthy(ctx, env, req); !healthy(steady) {
-		return ProbeResult{}, "steady state: before injecting, expected a 2xx or 3xx answer, observed " + s.redactObservation(steady).String()
-	}
-	inj, err := faults.Inject(ctx, env, def.New(), faults.Options{})
-	if err != nil {
-		return ProbeResult{}, "inject: " + err.Error()
-	}
-	if after > 0 {
-		select {
-		case <-time.After(after):
-		case <-ctx.Done():
-		}
-	}
-	obs := env.Do(ctx, req)
-	obs = s.redactObservation(obs)
-	if err := inj.Clear(); err != nil {
-		return ProbeResult{}, "clear: " + err.Error()
-	}
-	_ = env.Reset()
-	awaitHealthy(ctx, env, req)
+	obs := s.redactObservation(*res.Observed)
 	r := ProbeResult{
 		Fault:       def.Name,
 		Status:      obs.Status,
@@ -303,7 +292,7 @@ func probeOne(ctx context.Context, s *Suite, env *harness.Environment, def fault
 		Observation: obs,
 		Request:     req,
 		After:       after,
-		Method:      inj.Method,
+		Method:      res.Method,
 	}
 	if !r.ValidHTTP {
 		r.Error = string(obs.ErrorKind) + ": " + obs.Error

@@ -8,6 +8,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
+	"github.com/gatecrash/gatecrash/faults"
 	"github.com/gatecrash/gatecrash/harness"
 	"github.com/gatecrash/gatecrash/scenarios"
 )
@@ -121,5 +122,54 @@ var _ = Describe("a probe of a fault the gateway did not meet", func() {
 		s, err := scenarios.Parse("baseline.yaml", []byte(b.String()))
 		Expect(err).NotTo(HaveOccurred(), b.String())
 		Expect(*s.Scenarios[0].Expect.FaultMet).To(BeFalse())
+	})
+})
+
+var _ = Describe("the faults a probe leaves out", func() {
+	// Exactly those whose declared needs (faults.Definition.Needs) the
+	// suite does not meet: probe knows no fault by name.
+	leftOut := func(source string) []string {
+		s, err := scenarios.Parse("p.yaml", []byte(source))
+		Expect(err).NotTo(HaveOccurred())
+		var names []string
+		for _, skip := range scenarios.ProbeLeftOut(s, faults.Names()) {
+			Expect(skip.Reason).To(HavePrefix("needs "), skip.Fault)
+			names = append(names, skip.Fault)
+		}
+		return names
+	}
+	needing := func(f func(faults.Needs) bool) []string {
+		var names []string
+		for _, name := range faults.Names() {
+			if d, _ := faults.Lookup(name); f(d.Needs) {
+				names = append(names, name)
+			}
+		}
+		return names
+	}
+
+	It("are none for a suite with a TLS route and several origins", func() {
+		Expect(leftOut(`origin:
+  instances: 2
+  routes: [{path: /, status: 200}, {path: /tls/, status: 200}]
+scenarios: [{name: a, fault: refused, expect: {status: 502}}]
+`)).To(BeEmpty())
+	})
+
+	It("are those needing several origins for ProbeSuite, with how to probe them", func() {
+		s, err := scenarios.Parse("p.yaml", []byte(scenarios.ProbeSuite))
+		Expect(err).NotTo(HaveOccurred())
+		skipped := scenarios.ProbeLeftOut(s, faults.Names())
+		Expect(skipped).To(HaveLen(len(needing(func(n faults.Needs) bool { return n.Instances > 1 }))))
+		Expect(skipped).To(ContainElement(scenarios.ProbeSkip{Fault: "one_origin_down",
+			Reason: "needs several origin instances: probe --suite a suite with origin.instances: 2 or more"}))
+	})
+
+	It("are those needing a TLS route for a suite without one", func() {
+		Expect(leftOut(`origin:
+  instances: 2
+  routes: [{path: /, status: 200}]
+scenarios: [{name: a, fault: refused, expect: {status: 502}}]
+`)).To(ConsistOf(needing(func(n faults.Needs) bool { return n.TLSRoute })))
 	})
 })

@@ -5,13 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"strings"
 	"time"
 
 	"github.com/onsi/gomega"
 
-	"github.com/gatecrash/gatecrash/faults"
 	"github.com/gatecrash/gatecrash/harness"
 	"github.com/gatecrash/gatecrash/harness/match"
 	"github.com/gatecrash/gatecrash/reports"
@@ -236,96 +236,80 @@ func (s *Suite) redactObservation(o harness.Observation) harness.Observation {
 	return o
 }
 
-// runScenario is one scenario: steady state, inject, observe, assert,
-// clear, recovery. Every expectation is checked, so a failure lists all
-// that were not met. It returns nil when the scenario passed, an
-// engine.Failure when the gateway did not meet an expectation (or its
-// steady state), and another error when gatecrash could not run it (reset,
-// inject, load, clear). When ctx ends it returns what it had; the engine
-// gives the verdict.
+// runScenario is one scenario: its steps (a trial: steady state, inject,
+// observe, clear, recovery) with its expectations judged while the fault
+// is in effect, and recovery and the gateway's life after. Every
+// expectation is checked, so a failure lists all that were not met. It
+// returns nil when the scenario passed, an engine.Failure when the gateway
+// did not meet an expectation (or its steady state), and another error
+// when gatecrash could not run it (reset, inject, load, clear). When ctx
+// ends it returns what it had; the engine gives the verdict.
 func runScenario(ctx context.Context, env *harness.Environment, sc *Scenario, rec *reports.Scenario) error {
 	rec.Start = time.Now()
 	_, logMark := env.Gateway.LogsSince(nil)
 	defer func() { rec.GatewayLog, _ = env.Gateway.LogsSince(logMark) }()
-	if err := env.Reset(); err != nil {
-		return fmt.Errorf("reset the environment: %w", err)
-	}
-	req := sc.Request.Harness()
 
-	steady := env.Do(ctx, req)
-	rec.Steady = &steady
-	if steady.Status < 200 || steady.Status > 399 {
-		return engine.Fail(fmt.Sprintf("steady state: before injecting %s, expected a 2xx or 3xx answer, observed %s", sc.Fault.Name, steady))
-	}
-
-	inj := faults.Injection{Clear: func() error { return nil }}
-	var err error
-	if !sc.Fault.Control {
-		if inj, err = faults.Inject(ctx, env, sc.Fault.Fault, sc.Fault.Options); err != nil {
-			return fmt.Errorf("inject %s: %w", sc.Fault.Name, err)
-		}
-	}
-	rec.Method = inj.Method
-	rec.FaultStart = time.Now()
-	cleared := false
-	defer func() {
-		if !cleared {
-			_ = inj.Clear()
-		}
-	}()
-
-	if wait := sc.Request.After.D(); wait > 0 {
-		select {
-		case <-time.After(wait):
-		case <-ctx.Done():
-		}
-	}
 	var failures []string
 	checks := sc.Expect.checks()
-	var met *harness.FaultMet
+	t := &trial{
+		env:      env,
+		req:      sc.Request.Harness(),
+		options:  sc.Fault.Options,
+		after:    sc.Request.After.D(),
+		recovers: sc.Expect.Recovers,
+		seen:     rec.SecretHeader,
+	}
+	if !sc.Fault.Control {
+		t.fault = sc.Fault.Fault
+	}
 	if sc.Load != nil {
-		res, err := env.Load(ctx, sc.Load.Harness(sc.Request))
-		if err != nil {
-			return fmt.Errorf("load: %w", err)
-		}
-		rec.Load = &res
-		failures = append(failures, judge(checks, onLoad, res, rec)...)
-		met = res.FaultMet
-	} else {
-		obs := env.Do(ctx, req)
-		rec.Observed = &obs
-		failures = append(failures, sayTimeoutOnce(obs, judge(checks, onRequest, obs, rec))...)
-		met = obs.FaultMet
+		l := sc.Load.Harness(sc.Request)
+		t.load = &l
 	}
-	// A pass means the fault was met: unless the scenario pins a masking
-	// (fault_met: false), a fault the request got around fails it.
-	if met != nil && ctx.Err() == nil {
-		c, failure := sc.Expect.judgeMet(met)
-		rec.Checks = append(rec.Checks, c)
-		if failure != "" {
-			failures = append(failures, failure)
+	t.during = func(ctx context.Context, res *trialResult) {
+		var met *harness.FaultMet
+		if res.Load != nil {
+			failures = append(failures, judge(checks, onLoad, *res.Load, rec)...)
+			met = res.Load.FaultMet
+		} else {
+			obs := *res.Observed
+			failures = append(failures, sayTimeoutOnce(obs, judge(checks, onRequest, obs, rec))...)
+			met = obs.FaultMet
 		}
-	}
-	if len(sc.Expect.LogMatches) > 0 {
-		failures = append(failures, judge(checks, onLog, awaitLog(ctx, env, logMark, sc.Expect.LogMatches), rec)...)
+		// A pass means the fault was met: unless the scenario pins a
+		// masking (fault_met: false), a fault the request got around
+		// fails it.
+		if met != nil && ctx.Err() == nil {
+			c, failure := sc.Expect.judgeMet(met)
+			rec.Checks = append(rec.Checks, c)
+			if failure != "" {
+				failures = append(failures, failure)
+			}
+		}
+		if len(sc.Expect.LogMatches) > 0 {
+			failures = append(failures, judge(checks, onLog, awaitLog(ctx, env, logMark, sc.Expect.LogMatches), rec)...)
+		}
 	}
 
-	if ctx.Err() != nil {
-		return ctx.Err() // recovery cannot be judged; the engine says why
+	res, err := t.run(ctx)
+	rec.Steady, rec.Observed, rec.Load = res.Steady, res.Observed, res.Load
+	rec.Method, rec.FaultStart, rec.FaultEnd = res.Method, res.FaultStart, res.FaultEnd
+	var se *stepError
+	switch {
+	case errors.As(err, &se) && se.step == stepSteady:
+		return engine.Fail(fmt.Sprintf("steady state: before injecting %s, expected a 2xx or 3xx answer, observed %s", sc.Fault.Name, *res.Steady))
+	case errors.As(err, &se) && (se.step == stepInject || se.step == stepClear):
+		return fmt.Errorf("%s %s: %w", se.step, sc.Fault.Name, se.err)
+	case err != nil:
+		return err
 	}
-	cleared = true
-	err = inj.Clear()
-	rec.FaultEnd = time.Now()
-	if err != nil {
-		return fmt.Errorf("clear %s: %w", sc.Fault.Name, err)
-	}
-	if r := sc.Expect.Recovers; r != nil {
-		rec.Recovery = awaitRecovery(ctx, env, req, r, rec)
+	if r := res.Recovery; r != nil {
+		rec.Recovery = r
 		rec.Checks = append(rec.Checks, reports.Check{
-			Name: "recovers", Expected: rec.Recovery.Expected, Observed: recoveryObserved(rec.Recovery), Passed: rec.Recovery.Recovered,
+			Name: "recovers", Expected: r.Expected, Observed: recoveryObserved(r), Passed: r.Recovered,
 		})
-		if !rec.Recovery.Recovered {
-			failures = append(failures, fmt.Sprintf("expected recovery to %s, observed %s", rec.Recovery.Expected, recoveryObserved(rec.Recovery)))
+		if !r.Recovered {
+			failures = append(failures, fmt.Sprintf("expected recovery to %s, observed %s", r.Expected, recoveryObserved(r)))
 		}
 	}
 	alive := env.GatewayAlive()
@@ -371,9 +355,9 @@ func sayTimeoutOnce(obs harness.Observation, failures []string) []string {
 
 // awaitRecovery polls the gateway until it answers the recovery status, for
 // at most the recovery bound: each request may only use the time left, and
-// an answer that completes after the bound does not count. The secret
-// headers of every answer are added to rec's secrets.
-func awaitRecovery(ctx context.Context, env *harness.Environment, req harness.Request, r *Recovery, rec *reports.Scenario) *reports.Recovery {
+// an answer that completes after the bound does not count. seen, when set,
+// is given the headers of every answer (to learn their secrets).
+func awaitRecovery(ctx context.Context, env *harness.Environment, req harness.Request, r *Recovery, seen func(http.Header)) *reports.Recovery {
 	// The verdict is judged below, bound included; Eventually's own
 	// message would only repeat the last observation.
 	g := gomega.NewGomega(func(string, ...int) {})
@@ -386,7 +370,9 @@ func awaitRecovery(ctx context.Context, env *harness.Environment, req harness.Re
 	ok := g.Eventually(ctx, func() harness.Observation {
 		req.Timeout = max(time.Until(deadline), time.Millisecond)
 		last = env.Do(ctx, req)
-		rec.SecretHeader(last.Header)
+		if seen != nil {
+			seen(last.Header)
+		}
 		polls++
 		return last
 	}).WithTimeout(within).WithPolling(recoveryPoll).Should(want)

@@ -1,11 +1,22 @@
 package scenarios_test
 
 import (
+	"os"
 	"testing"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
+
+	"github.com/gatecrash/gatecrash/harness"
 )
+
+// TestMain lets this test binary act as the supervisor of a managed
+// gateway: suites with gateway.command re-execute the running
+// program, here this binary, to supervise it.
+func TestMain(m *testing.M) {
+	harness.RunSupervisorIfAsked()
+	os.Exit(m.Run())
+}
 
 func TestScenarios(t *testing.T) {
 	RegisterFailHandler(Fail)

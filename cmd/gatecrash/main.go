@@ -54,6 +54,9 @@ scenario too) or environment, 130 interrupted.
 `
 
 func main() {
+	// A managed gateway's supervisor is gatecrash re-executed: it
+	// supervises and exits here, before anything else.
+	harness.RunSupervisorIfAsked()
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 

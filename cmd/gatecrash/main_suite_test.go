@@ -9,9 +9,19 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 	"github.com/onsi/gomega/gexec"
+
+	"github.com/gatecrash/gatecrash/harness"
 )
 
 // These specs run the gatecrash binary as a user would, built with -race.
+
+// TestMain lets this test binary act as the supervisor of a managed
+// gateway: the specs that call run in-process start managed
+// gateways, which re-execute the running program, here this binary.
+func TestMain(m *testing.M) {
+	harness.RunSupervisorIfAsked()
+	os.Exit(m.Run())
+}
 
 func TestGatecrash(t *testing.T) {
 	RegisterFailHandler(Fail)

@@ -1,0 +1,42 @@
+package faults_test
+
+import (
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	"github.com/gatecrash/gatecrash/faults"
+)
+
+var _ = Describe("what a fault needs from a suite", func() {
+	It("is a TLS route for every fault of the TLS family, and for no other", func() {
+		for _, d := range faults.All() {
+			Expect(d.Needs.TLSRoute).To(Equal(d.Family == faults.FamilyTLS),
+				"%s (family %s): Needs.TLSRoute is %t", d.Name, d.Family, d.Needs.TLSRoute)
+		}
+	})
+
+	It("is several origin instances for one_origin_down, and for no other", func() {
+		for _, d := range faults.All() {
+			want := 0
+			if d.Name == "one_origin_down" {
+				want = 2
+			}
+			Expect(d.Needs.Instances).To(Equal(want), d.Name)
+		}
+	})
+
+	It("says what is missing and how a suite would have it", func() {
+		plain := faults.SuiteFacts{Instances: 1, Routes: []string{"/", "/api/"}}
+		withTLS := faults.SuiteFacts{Instances: 3, Routes: []string{"/", "/tls/x"}}
+		Expect(withTLS.TLSRoute()).To(Equal("/tls/x"))
+		Expect(plain.TLSRoute()).To(BeEmpty())
+
+		Expect(faults.Needs{}.Unmet(plain)).To(BeNil())
+		Expect(faults.Needs{Instances: 2, TLSRoute: true}.Unmet(withTLS)).To(BeNil())
+		Expect(faults.Needs{Instances: 2}.Unmet(plain)).To(Equal(&faults.Shortfall{
+			Need: "needs several origin instances", Fix: "a suite with origin.instances: 2 or more"}))
+		Expect(faults.Needs{Instances: 4}.Unmet(withTLS).String()).To(Equal("needs 4 origin instances: a suite with origin.instances: 4 or more"))
+		Expect(faults.Needs{TLSRoute: true}.Unmet(plain).String()).To(Equal(
+			"needs an origin route under /tls/ that the gateway sends to the origin's TLS endpoint"))
+	})
+})
