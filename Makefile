@@ -63,22 +63,34 @@ ATLAS := docs/atlas
 
 # atlas_probe DIR,NAME,COMMAND,VERSION-COMMAND: probe the example suite in
 # scenarios/examples/DIR into docs/atlas/DIR.json, the gateway named NAME,
-# or say it is skipped when COMMAND is not installed.
+# or say it is skipped when COMMAND is not installed. The faults that need
+# several origin instances come from DIR/instances.yaml when the example
+# suite has one instance (the first probe that has a fault wins).
 define atlas_probe
 	@if command -v $(3) >/dev/null 2>&1; then \
 		echo "atlas: probing $(2) ($$($(4)))"; \
 		$(BIN) probe --suite scenarios/examples/$(1)/suite.yaml --json > $(OUT)/atlas/$(1).probe.json || exit 1; \
-		$(BIN) atlas --entry $(ATLAS)/$(1).json --gateway $(2) --gateway-version "$$($(4))" $(OUT)/atlas/$(1).probe.json || exit 1; \
+		probes=$(OUT)/atlas/$(1).probe.json; \
+		if [ -f scenarios/examples/$(1)/instances.yaml ]; then \
+			$(BIN) probe --suite scenarios/examples/$(1)/instances.yaml --faults $(ATLAS_INSTANCE_FAULTS) --json > $(OUT)/atlas/$(1).instances.probe.json || exit 1; \
+			probes="$$probes $(OUT)/atlas/$(1).instances.probe.json"; \
+		fi; \
+		$(BIN) atlas --entry $(ATLAS)/$(1).json --gateway $(2) --gateway-version "$$($(4))" $$probes || exit 1; \
 	else \
 		echo "atlas: skipping $(2): $(3) is not installed"; \
 	fi
 endef
 
+# The catalog's faults that need several origin instances.
+ATLAS_INSTANCE_FAULTS := one_origin_down
+
 atlas: build
 	@mkdir -p $(OUT)/atlas $(ATLAS)
 	@echo "atlas: probing builtin"
 	$(BIN) probe --json > $(OUT)/atlas/builtin.probe.json
-	$(BIN) atlas --entry $(ATLAS)/builtin.json --gateway builtin --gateway-version "httputil.ReverseProxy, $$($(GO) env GOVERSION)" $(OUT)/atlas/builtin.probe.json
+	$(BIN) probe --suite scenarios/examples/builtin-instances.yaml --faults $(ATLAS_INSTANCE_FAULTS) --json > $(OUT)/atlas/builtin.instances.probe.json
+	$(BIN) atlas --entry $(ATLAS)/builtin.json --gateway builtin --gateway-version "httputil.ReverseProxy, $$($(GO) env GOVERSION)" \
+		$(OUT)/atlas/builtin.probe.json $(OUT)/atlas/builtin.instances.probe.json
 	$(call atlas_probe,nginx,nginx,nginx,nginx -v 2>&1)
 	$(call atlas_probe,haproxy,HAProxy,haproxy,haproxy -v 2>&1 | head -n1)
 	$(call atlas_probe,caddy,Caddy,caddy,caddy version 2>&1 | head -n1)

@@ -2,11 +2,13 @@ package scenarios
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/gatecrash/gatecrash/faults"
@@ -149,24 +151,45 @@ func parseAtlasEntry(path string, data []byte) (AtlasEntry, error) {
 }
 
 // NewAtlasEntry is the atlas entry of gateway, at version (its first line
-// that is not blank, trimmed), from the probe's JSON in file probePath.
-func NewAtlasEntry(gateway, version, probePath string) (AtlasEntry, error) {
-	data, err := os.ReadFile(probePath)
-	if err != nil {
-		return AtlasEntry{}, err
+// that is not blank, trimmed), from the probes' JSON in files probePaths:
+// each gateway's example suite, and a suite with several origin instances
+// for the faults that need them, say. A fault probed in more than one file
+// is taken from the first; the rows are in the catalog's order.
+func NewAtlasEntry(gateway, version string, probePaths ...string) (AtlasEntry, error) {
+	results := []ProbeResult{}
+	seen := map[string]bool{}
+	for _, path := range probePaths {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return AtlasEntry{}, err
+		}
+		rows, err := parseProbe(path, data)
+		if err != nil {
+			return AtlasEntry{}, err
+		}
+		for _, r := range rows {
+			if !seen[r.Fault] {
+				seen[r.Fault] = true
+				results = append(results, r)
+			}
+		}
 	}
-	results, err := parseProbe(probePath, data)
-	if err != nil {
-		return AtlasEntry{}, err
+	order := map[string]int{}
+	for i, d := range faults.All() {
+		order[d.Name] = i
 	}
+	rank := func(fault string) int {
+		if i, ok := order[fault]; ok {
+			return i
+		}
+		return len(order) // a fault this build does not know, last
+	}
+	slices.SortStableFunc(results, func(a, b ProbeResult) int { return cmp.Compare(rank(a.Fault), rank(b.Fault)) })
 	for _, line := range strings.Split(version, "\n") {
 		if line = strings.TrimSpace(line); line != "" {
 			version = line
 			break
 		}
-	}
-	if results == nil {
-		results = []ProbeResult{}
 	}
 	return AtlasEntry{Gateway: gateway, Version: strings.TrimSpace(version), Probe: results}, nil
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"slices"
 	"strconv"
@@ -132,10 +133,11 @@ func Probe(ctx context.Context, s *Suite, opts ProbeOptions) ([]ProbeResult, []P
 		if len(opts.Faults) > 0 && !slices.Contains(opts.Faults, def.Name) {
 			continue
 		}
-		path, reason := probeSetup(s, def)
+		req, reason := probeSetup(s, def)
 		if reason == "" {
 			var r ProbeResult
-			r, reason = probeFault(ctx, s, env, def, harness.Request{Path: path, Timeout: opts.RequestTimeout}, opts.After, opts.Samples)
+			req.Timeout = opts.RequestTimeout
+			r, reason = probeFault(ctx, s, env, def, req, opts.After, opts.Samples)
 			if ctx.Err() != nil {
 				// What the interrupt cut short is not what the gateway did.
 				return results, skipped, ctx.Err()
@@ -180,21 +182,61 @@ func ProbeLeftOut(s *Suite, names []string) []ProbeSkip {
 	return out
 }
 
-// probeSetup is the path to request under fault def, or why the suite
-// cannot host it: what def.Needs asks of a suite (several origin
-// instances, a route to the origin's TLS endpoint) and s does not have.
-func probeSetup(s *Suite, def faults.Definition) (path, reason string) {
+// probeSetup is the request to send under fault def (without its
+// timeout), or why the suite cannot host the fault: what def.Needs asks of
+// a suite (several origin instances, a route to the origin's TLS endpoint)
+// and s does not have.
+//
+// The suite's own first scenario that injects def, when it has one, tells
+// how its gateway is reached for that fault: its method, path, headers and
+// body (a balanced path for one_origin_down, the Host header an origin's
+// certificate names for the TLS faults). Otherwise it is a GET of the
+// suite's TLS route for the TLS faults, and of / for the rest.
+func probeSetup(s *Suite, def faults.Definition) (harness.Request, string) {
 	facts := s.facts()
 	if short := def.Needs.Unmet(facts); short != nil {
 		if short.Fix != "" {
-			return "", short.Need + ": probe --suite " + short.Fix
+			return harness.Request{}, short.Need + ": probe --suite " + short.Fix
 		}
-		return "", short.Need
+		return harness.Request{}, short.Need
+	}
+	for _, sc := range s.Scenarios {
+		if sc.Fault.Name == def.Name && sc.Skip == "" {
+			req := sc.Request.Harness()
+			req.Timeout = 0
+			req.Path = cmp.Or(req.Path, "/")
+			return req, ""
+		}
 	}
 	if def.Needs.TLSRoute {
-		return facts.TLSRoute(), ""
+		return harness.Request{Path: facts.TLSRoute()}, ""
 	}
-	return "/", ""
+	return harness.Request{Path: "/"}, ""
+}
+
+// baselineRequest is req as a flow mapping of a suite's request: what the
+// probe sent, so that the baseline asks the gateway the same way.
+func baselineRequest(req harness.Request, after time.Duration) string {
+	var fields []string
+	if req.Method != "" {
+		fields = append(fields, "method: "+strconv.Quote(req.Method))
+	}
+	fields = append(fields, "path: "+strconv.Quote(req.Path))
+	if len(req.Headers) > 0 {
+		var headers []string
+		for _, name := range slices.Sorted(maps.Keys(req.Headers)) {
+			headers = append(headers, strconv.Quote(name)+": "+strconv.Quote(req.Headers[name]))
+		}
+		fields = append(fields, "headers: {"+strings.Join(headers, ", ")+"}")
+	}
+	if req.Body != "" {
+		fields = append(fields, "body: "+strconv.Quote(req.Body))
+	}
+	fields = append(fields, "timeout: "+req.Timeout.String())
+	if after > 0 {
+		fields = append(fields, "after: "+after.String())
+	}
+	return "{" + strings.Join(fields, ", ") + "}"
 }
 
 // probeFault observes the gateway under def: once when the answer took
@@ -406,11 +448,7 @@ func ProbeBaseline(w io.Writer, source []byte, name string, results []ProbeResul
 			fmt.Fprintf(w, "  # %s\n", strings.ReplaceAll(r.Shortfall, "\n", " "))
 		}
 		fmt.Fprintf(w, "  - name: %s\n    labels: [probe]\n    fault: %s\n", strconv.Quote(r.Fault+" as probed"), r.Fault)
-		if r.After > 0 {
-			fmt.Fprintf(w, "    request: {path: %s, timeout: %s, after: %s}\n", strconv.Quote(r.Request.Path), r.Request.Timeout, r.After)
-		} else {
-			fmt.Fprintf(w, "    request: {path: %s, timeout: %s}\n", strconv.Quote(r.Request.Path), r.Request.Timeout)
-		}
+		fmt.Fprintf(w, "    request: %s\n", baselineRequest(r.Request, r.After))
 		fmt.Fprintf(w, "    expect:\n")
 		if status, ok := agreed(samples, func(o harness.Observation) int { return o.Status }); ok && status != 0 {
 			fmt.Fprintf(w, "      status: %d\n", status)

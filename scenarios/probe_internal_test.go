@@ -6,7 +6,9 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/gatecrash/gatecrash/faults"
 	"github.com/gatecrash/gatecrash/harness"
 )
 
@@ -88,5 +90,78 @@ func TestRedactObservation(t *testing.T) {
 	}
 	if string(got.Body) != "session=SECRET1" || o.Header.Get("Authorization") != "Bearer SECRET2" {
 		t.Errorf("the body (%q) or the observation itself (%v) changed", got.Body, o.Header)
+	}
+}
+
+func TestProbeSetupAsksAsTheSuiteDoes(t *testing.T) {
+	s, err := Parse("suite.yaml", []byte(`suite: s
+gateway: {builtin: {}}
+origin:
+  instances: 2
+  routes:
+    - {path: /, status: 200}
+    - {path: /tls/, status: 200}
+    - {path: /balanced/, status: 200}
+scenarios:
+  - {name: skipped, fault: refused, request: {path: /skipped/}, skip: not here, expect: {status: 502}}
+  - {name: refused, fault: refused, request: {path: /x/, method: POST, body: hi}, expect: {status: 502}}
+  - {name: tls, fault: tls_expired, request: {path: /tls/, headers: {Host: origin.gatecrash.test}}, expect: {status: 502}}
+  - {name: second tls, fault: tls_expired, request: {path: /other/}, expect: {status: 502}}
+  - {name: balanced, fault: {one_origin_down: {instance: 2}}, request: {path: /balanced/}, expect: {status: 200}}
+  - {name: no path, fault: hang, request: {headers: {X-Team: a}}, expect: {status: 504}}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		fault string
+		want  harness.Request
+	}{
+		{"refused", harness.Request{Method: "POST", Path: "/x/", Body: "hi"}},
+		{"tls_expired", harness.Request{Path: "/tls/", Headers: map[string]string{"Host": "origin.gatecrash.test"}}},
+		{"one_origin_down", harness.Request{Path: "/balanced/"}},
+		{"hang", harness.Request{Path: "/", Headers: map[string]string{"X-Team": "a"}}},
+		{"tls_wrong_host", harness.Request{Path: "/tls/"}},
+		{"garbage", harness.Request{Path: "/"}},
+	} {
+		def, ok := faults.Lookup(c.fault)
+		if !ok {
+			t.Fatalf("no fault %s", c.fault)
+		}
+		got, reason := probeSetup(s, def)
+		if reason != "" {
+			t.Errorf("%s: left out: %s", c.fault, reason)
+			continue
+		}
+		if fmt.Sprint(got) != fmt.Sprint(c.want) {
+			t.Errorf("%s: request %+v, want %+v", c.fault, got, c.want)
+		}
+	}
+}
+
+func TestBaselineRequest(t *testing.T) {
+	for _, c := range []struct {
+		req   harness.Request
+		after time.Duration
+		want  string
+	}{
+		{harness.Request{Path: "/", Timeout: 10 * time.Second}, 0, `{path: "/", timeout: 10s}`},
+		{harness.Request{Path: "/tls/", Timeout: time.Second, Headers: map[string]string{"Host": "o.test", "A": `q"`}}, 2 * time.Second,
+			`{path: "/tls/", headers: {"A": "q\"", "Host": "o.test"}, timeout: 1s, after: 2s}`},
+		{harness.Request{Method: "POST", Path: "/x", Body: "a\nb", Timeout: time.Second}, 0, `{method: "POST", path: "/x", body: "a\nb", timeout: 1s}`},
+	} {
+		got := baselineRequest(c.req, c.after)
+		if got != c.want {
+			t.Errorf("baselineRequest(%+v) = %s, want %s", c.req, got, c.want)
+		}
+		// A baseline asks as the probe did.
+		s, err := Parse("baseline.yaml", []byte("suite: b\ngateway: {builtin: {}}\nscenarios:\n  - {name: a, fault: refused, request: "+got+", expect: {status: 502}}\n"))
+		if err != nil {
+			t.Errorf("%s does not load: %v", got, err)
+			continue
+		}
+		if sc := s.Scenarios[0]; fmt.Sprint(sc.Request.Harness()) != fmt.Sprint(c.req) || sc.Request.After.D() != c.after {
+			t.Errorf("%s loads as %+v after %s", got, sc.Request.Harness(), sc.Request.After.D())
+		}
 	}
 }

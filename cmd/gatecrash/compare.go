@@ -106,21 +106,21 @@ func defaultNames(paths []string) []string {
 }
 
 func atlasCmd(args []string, stdout, stderr io.Writer) int {
-	fs := newFlags("atlas", "atlas [--out DIR] ENTRY.json...  |  atlas --entry PATH --gateway NAME --gateway-version TEXT PROBE.json",
+	fs := newFlags("atlas", "atlas [--out DIR] ENTRY.json...  |  atlas --entry PATH --gateway NAME --gateway-version TEXT PROBE.json...",
 		"gatecrash atlas --out docs docs/atlas/*.json", stderr)
 	out := fs.String("out", "docs", "write atlas.md and atlas.html into this `directory`")
-	entry := fs.String("entry", "", "instead, write the atlas entry {gateway, version, probe} of PROBE.json (gatecrash probe --json) to this `path`")
+	entry := fs.String("entry", "", "instead, write the atlas entry {gateway, version, probe} of the PROBE.json files (gatecrash probe --json; a fault in several is taken from the first) to this `path`")
 	gateway := fs.String("gateway", "", "with --entry: the gateway's `name`, as the atlas shows it")
 	gatewayVersion := fs.String("gateway-version", "", "with --entry: the gateway's version, as `text` it prints (its first line is kept)")
 	if code, ok := parse(fs, stdout, args); !ok {
 		return code
 	}
 	if *entry != "" {
-		if fs.NArg() != 1 || *gateway == "" {
-			fmt.Fprintln(stderr, "gatecrash atlas: --entry: expected --gateway NAME and one probe file, as in gatecrash atlas --entry docs/atlas/nginx.json --gateway nginx --gateway-version \"$(nginx -v 2>&1)\" nginx-probe.json")
+		if fs.NArg() == 0 || *gateway == "" {
+			fmt.Fprintln(stderr, "gatecrash atlas: --entry: expected --gateway NAME and the probe files, as in gatecrash atlas --entry docs/atlas/nginx.json --gateway nginx --gateway-version \"$(nginx -v 2>&1)\" nginx-probe.json")
 			return scenarios.ExitBadInput
 		}
-		e, err := scenarios.NewAtlasEntry(*gateway, *gatewayVersion, fs.Arg(0))
+		e, err := scenarios.NewAtlasEntry(*gateway, *gatewayVersion, fs.Args()...)
 		if err == nil {
 			var data []byte
 			if data, err = e.JSON(); err == nil {

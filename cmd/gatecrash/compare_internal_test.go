@@ -95,3 +95,52 @@ func TestAtlasUpToDate(t *testing.T) {
 		}
 	}
 }
+
+// TestAtlasEntry writes an atlas entry from two probes, a gateway's
+// example suite and its suite with several origin instances: a fault in
+// both is taken from the first, the rows are in the catalog's order, and
+// the version keeps its first line.
+func TestAtlasEntry(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, text string) string {
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	row := func(fault string, status int) string {
+		return `{"fault": "` + fault + `", "status": ` + strconv.Itoa(status) + `, "seconds": 0.5, "attempts": 1, "valid_http": true, "body_intact": null, "met": "met"}`
+	}
+	suite := write("suite.json", "["+row("hang", 504)+","+row("refused", 502)+"]")
+	instances := write("instances.json", "["+row("refused", 599)+","+row("one_origin_down", 200)+"]")
+	entry := filepath.Join(dir, "nginx.json")
+	var stdout, stderr bytes.Buffer
+	if code := run([]string{"atlas", "--entry", entry, "--gateway", "nginx", "--gateway-version", "\n nginx version: nginx/1.22.1 \nmore", suite, instances}, &stdout, &stderr); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	data, err := os.ReadFile(entry)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := string(data)
+	if !strings.Contains(text, `"version": "nginx version: nginx/1.22.1"`) {
+		t.Errorf("version not its first line:\n%s", text)
+	}
+	var faults []string
+	for _, line := range strings.Split(text, "\n") {
+		if f, ok := strings.CutPrefix(strings.TrimSpace(line), `"fault": "`); ok {
+			faults = append(faults, strings.TrimSuffix(f, `",`))
+		}
+	}
+	if got := strings.Join(faults, ","); got != "one_origin_down,refused,hang" {
+		t.Errorf("faults %s, want one_origin_down,refused,hang (the catalog's order, each once)\n%s", got, text)
+	}
+	if strings.Contains(text, "599") {
+		t.Errorf("refused taken from the second probe:\n%s", text)
+	}
+	stderr.Reset()
+	if code := run([]string{"atlas", "--entry", entry, "--gateway", "nginx"}, &stdout, &stderr); code != 2 || !strings.Contains(stderr.String(), "expected --gateway NAME and the probe files") {
+		t.Errorf("--entry without probe files: exit %d: %s", code, stderr.String())
+	}
+}
