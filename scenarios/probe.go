@@ -68,6 +68,10 @@ type ProbeResult struct {
 	// Method is how the fault was made, which instances it hit among them
 	// ("all 2 instances"), when there is something to say.
 	Method string `json:"-"`
+	// Sent is how many requests were sent under the fault for one that
+	// met it (a fault on one instance of several), Observation being the
+	// first that did, or the last; 1 otherwise.
+	Sent int `json:"-"`
 }
 
 // ProbeSkip is a fault the probe left out, and why.
@@ -133,11 +137,14 @@ func Probe(ctx context.Context, s *Suite, opts ProbeOptions) ([]ProbeResult, []P
 		if len(opts.Faults) > 0 && !slices.Contains(opts.Faults, def.Name) {
 			continue
 		}
-		req, reason := probeSetup(s, def)
+		req, after, reason := probeSetup(s, def)
 		if reason == "" {
 			var r ProbeResult
 			req.Timeout = opts.RequestTimeout
-			r, reason = probeFault(ctx, s, env, def, req, opts.After, opts.Samples)
+			if opts.After > 0 {
+				after = opts.After
+			}
+			r, reason = probeFault(ctx, s, env, def, req, after, opts.Samples)
 			if ctx.Err() != nil {
 				// What the interrupt cut short is not what the gateway did.
 				return results, skipped, ctx.Err()
@@ -148,6 +155,9 @@ func Probe(ctx context.Context, s *Suite, opts ProbeOptions) ([]ProbeResult, []P
 					line := r.Observation.String()
 					if r.Method != "" {
 						line += " [" + r.Method + "]"
+					}
+					if r.Sent > 1 {
+						line += fmt.Sprintf(" [request %d of the injection]", r.Sent)
 					}
 					fmt.Fprintf(opts.Progress, "probed   %-27s %s\n", def.Name, line)
 					if r.Varied != nil {
@@ -174,7 +184,7 @@ func ProbeLeftOut(s *Suite, names []string) []ProbeSkip {
 	var out []ProbeSkip
 	for _, name := range names {
 		if def, ok := faults.Lookup(name); ok {
-			if _, reason := probeSetup(s, def); reason != "" {
+			if _, _, reason := probeSetup(s, def); reason != "" {
 				out = append(out, ProbeSkip{name, reason})
 			}
 		}
@@ -187,31 +197,35 @@ func ProbeLeftOut(s *Suite, names []string) []ProbeSkip {
 // a suite (several origin instances, a route to the origin's TLS endpoint)
 // and s does not have.
 //
-// The suite's own first scenario that injects def, when it has one, tells
-// how its gateway is reached for that fault: its method, path, headers and
-// body (a balanced path for one_origin_down, the Host header an origin's
-// certificate names for the TLS faults). Otherwise it is a GET of the
-// suite's TLS route for the TLS faults, and of / for the rest.
-func probeSetup(s *Suite, def faults.Definition) (harness.Request, string) {
+// The suite's own first scenario that injects def and does not pin
+// fault_met: false, when it has one, tells how its gateway is reached for
+// that fault: its method, path, headers and body (a balanced path for
+// one_origin_down, the Host header an origin's certificate names for the
+// TLS faults) and its request's after (past a resolver's cache). Otherwise
+// it is a GET of the suite's TLS route for the TLS faults, and of / for
+// the rest, sent at once.
+func probeSetup(s *Suite, def faults.Definition) (req harness.Request, after time.Duration, reason string) {
 	facts := s.facts()
 	if short := def.Needs.Unmet(facts); short != nil {
 		if short.Fix != "" {
-			return harness.Request{}, short.Need + ": probe --suite " + short.Fix
+			return harness.Request{}, 0, short.Need + ": probe --suite " + short.Fix
 		}
-		return harness.Request{}, short.Need
+		return harness.Request{}, 0, short.Need
 	}
 	for _, sc := range s.Scenarios {
-		if sc.Fault.Name == def.Name && sc.Skip == "" {
+		// A scenario that pins fault_met: false shows how the gateway
+		// gets around the fault (a cached name, say), not how it meets it.
+		if sc.Fault.Name == def.Name && sc.Skip == "" && (sc.Expect.FaultMet == nil || *sc.Expect.FaultMet) {
 			req := sc.Request.Harness()
 			req.Timeout = 0
 			req.Path = cmp.Or(req.Path, "/")
-			return req, ""
+			return req, sc.Request.After.D(), ""
 		}
 	}
 	if def.Needs.TLSRoute {
-		return harness.Request{Path: facts.TLSRoute()}, ""
+		return harness.Request{Path: facts.TLSRoute()}, 0, ""
 	}
-	return harness.Request{Path: "/"}, ""
+	return harness.Request{Path: "/"}, 0, ""
 }
 
 // baselineRequest is req as a flow mapping of a suite's request: what the
@@ -314,6 +328,12 @@ func varied(samples []harness.Observation) []string {
 // steady state and settles after the fault clears.
 func probeOne(ctx context.Context, s *Suite, env *harness.Environment, def faults.Definition, req harness.Request, after time.Duration) (ProbeResult, string) {
 	t := &trial{env: env, req: req, fault: def.New(), after: after, pollSteady: true, settle: true}
+	if def.Needs.Instances > 1 {
+		// A request the gateway balances to another instance gets around
+		// the fault: send again, up to twice per instance, for one that
+		// meets it.
+		t.untilMet = 2 * max(s.Origin.Instances, def.Needs.Instances)
+	}
 	res, err := t.run(ctx)
 	var se *stepError
 	switch {
@@ -335,6 +355,7 @@ func probeOne(ctx context.Context, s *Suite, env *harness.Environment, def fault
 		Request:     req,
 		After:       after,
 		Method:      res.Method,
+		Sent:        res.Sent,
 	}
 	if !r.ValidHTTP {
 		r.Error = string(obs.ErrorKind) + ": " + obs.Error

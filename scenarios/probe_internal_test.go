@@ -109,6 +109,9 @@ scenarios:
   - {name: second tls, fault: tls_expired, request: {path: /other/}, expect: {status: 502}}
   - {name: balanced, fault: {one_origin_down: {instance: 2}}, request: {path: /balanced/}, expect: {status: 200}}
   - {name: no path, fault: hang, request: {headers: {X-Team: a}}, expect: {status: 504}}
+  - {name: masked, fault: nxdomain, request: {path: /cached/}, expect: {status: 200, fault_met: false}}
+  - {name: expired, fault: nxdomain, request: {path: /fresh/, after: 2500ms}, expect: {status: 502, fault_met: true}}
+  - {name: masked only, fault: servfail, request: {path: /cached/}, expect: {status: 200, fault_met: false}}
 `))
 	if err != nil {
 		t.Fatal(err)
@@ -116,25 +119,28 @@ scenarios:
 	for _, c := range []struct {
 		fault string
 		want  harness.Request
+		after time.Duration
 	}{
-		{"refused", harness.Request{Method: "POST", Path: "/x/", Body: "hi"}},
-		{"tls_expired", harness.Request{Path: "/tls/", Headers: map[string]string{"Host": "origin.gatecrash.test"}}},
-		{"one_origin_down", harness.Request{Path: "/balanced/"}},
-		{"hang", harness.Request{Path: "/", Headers: map[string]string{"X-Team": "a"}}},
-		{"tls_wrong_host", harness.Request{Path: "/tls/"}},
-		{"garbage", harness.Request{Path: "/"}},
+		{"refused", harness.Request{Method: "POST", Path: "/x/", Body: "hi"}, 0},
+		{"tls_expired", harness.Request{Path: "/tls/", Headers: map[string]string{"Host": "origin.gatecrash.test"}}, 0},
+		{"one_origin_down", harness.Request{Path: "/balanced/"}, 0},
+		{"hang", harness.Request{Path: "/", Headers: map[string]string{"X-Team": "a"}}, 0},
+		{"tls_wrong_host", harness.Request{Path: "/tls/"}, 0},
+		{"garbage", harness.Request{Path: "/"}, 0},
+		{"nxdomain", harness.Request{Path: "/fresh/"}, 2500 * time.Millisecond},
+		{"servfail", harness.Request{Path: "/"}, 0},
 	} {
 		def, ok := faults.Lookup(c.fault)
 		if !ok {
 			t.Fatalf("no fault %s", c.fault)
 		}
-		got, reason := probeSetup(s, def)
+		got, after, reason := probeSetup(s, def)
 		if reason != "" {
 			t.Errorf("%s: left out: %s", c.fault, reason)
 			continue
 		}
-		if fmt.Sprint(got) != fmt.Sprint(c.want) {
-			t.Errorf("%s: request %+v, want %+v", c.fault, got, c.want)
+		if fmt.Sprint(got) != fmt.Sprint(c.want) || after != c.after {
+			t.Errorf("%s: request %+v after %s, want %+v after %s", c.fault, got, after, c.want, c.after)
 		}
 	}
 }

@@ -29,6 +29,11 @@ type trial struct {
 	after time.Duration
 	// load, when set, is observed instead of a single request.
 	load *harness.Load
+	// untilMet, for a single request, sends it again up to this many more
+	// times while the fault is in effect when the evidence shows that it
+	// got around the fault (harness.FaultNotMet): a fault on one origin
+	// instance of several is met only by a request the gateway sends there.
+	untilMet int
 	// pollSteady polls for the steady state, up to recoveryWait, where
 	// otherwise one request must answer 2xx or 3xx.
 	pollSteady bool
@@ -60,6 +65,10 @@ type trialResult struct {
 	// Observed is the answer under the fault, or Load the load's result.
 	Observed *harness.Observation
 	Load     *harness.LoadResult
+	// Sent is how many requests were sent under the fault to observe one
+	// that met it (untilMet): the first that met it is Observed, or the
+	// last when none did.
+	Sent int
 	// Recovery is how the gateway recovered, when recovers was set.
 	Recovery *reports.Recovery
 }
@@ -140,8 +149,14 @@ func (t *trial) run(ctx context.Context) (*trialResult, error) {
 		}
 		res.Load = &lr
 	} else {
-		obs := t.env.Do(ctx, t.req)
-		res.Observed = &obs
+		for {
+			obs := t.env.Do(ctx, t.req)
+			res.Observed = &obs
+			res.Sent++
+			if res.Sent > t.untilMet || ctx.Err() != nil || obs.FaultMet == nil || obs.FaultMet.Verdict != harness.FaultNotMet {
+				break
+			}
+		}
 	}
 	if t.during != nil {
 		t.during(ctx, res)

@@ -3,6 +3,7 @@ package scenarios
 import (
 	"context"
 	"errors"
+	"os"
 	"testing"
 	"time"
 
@@ -68,4 +69,35 @@ func TestTrialSteps(t *testing.T) {
 			t.Errorf("err %v, steady %v; want the steady state's 404", err, res.Steady)
 		}
 	})
+}
+
+// TestTrialUntilMet: a fault on one origin instance of three, behind the
+// builtin gateway's round robin, is met by one request in three; a trial
+// with untilMet sends again until one meets it, every time.
+func TestTrialUntilMet(t *testing.T) {
+	data, err := os.ReadFile("examples/builtin-instances.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := Parse("builtin-instances.yaml", data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	env, err := harness.Start(context.Background(), s.Config())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer env.Close()
+	down, _ := faults.Lookup("one_origin_down")
+	req := harness.Request{Path: "/", Timeout: 5 * time.Second}
+	for i := range 3 {
+		tr := &trial{env: env, req: req, fault: down.New(), options: faults.Options{}, untilMet: 6, settle: true}
+		res, err := tr.run(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !res.Observed.FaultMet.Met() || res.Sent < 1 || res.Sent > 7 {
+			t.Errorf("trial %d: %s after %d requests (%v); want met", i+1, res.Observed, res.Sent, res.Observed.FaultMet)
+		}
+	}
 }
