@@ -203,7 +203,9 @@ func ProbeLeftOut(s *Suite, names []string) []ProbeSkip {
 // one_origin_down, the Host header an origin's certificate names for the
 // TLS faults) and its request's after (past a resolver's cache). Otherwise
 // it is a GET of the suite's TLS route for the TLS faults, and of / for
-// the rest, sent at once.
+// the rest, sent at once. A fault whose every scenario in the suite is
+// skipped is left out, with the suite's reason (a gateway that cannot be
+// pointed at gatecrash's DNS, say).
 func probeSetup(s *Suite, def faults.Definition) (req harness.Request, after time.Duration, reason string) {
 	facts := s.facts()
 	if short := def.Needs.Unmet(facts); short != nil {
@@ -212,15 +214,27 @@ func probeSetup(s *Suite, def faults.Definition) (req harness.Request, after tim
 		}
 		return harness.Request{}, 0, short.Need
 	}
+	skip, unskipped := "", false
 	for _, sc := range s.Scenarios {
+		if sc.Fault.Name != def.Name {
+			continue
+		}
+		if sc.Skip != "" {
+			skip = cmp.Or(skip, sc.Skip)
+			continue
+		}
+		unskipped = true
 		// A scenario that pins fault_met: false shows how the gateway
 		// gets around the fault (a cached name, say), not how it meets it.
-		if sc.Fault.Name == def.Name && sc.Skip == "" && (sc.Expect.FaultMet == nil || *sc.Expect.FaultMet) {
+		if sc.Expect.FaultMet == nil || *sc.Expect.FaultMet {
 			req := sc.Request.Harness()
 			req.Timeout = 0
 			req.Path = cmp.Or(req.Path, "/")
 			return req, sc.Request.After.D(), ""
 		}
+	}
+	if skip != "" && !unskipped {
+		return harness.Request{}, 0, "the suite skips every scenario of it: " + skip
 	}
 	if def.Needs.TLSRoute {
 		return harness.Request{Path: facts.TLSRoute()}, 0, ""

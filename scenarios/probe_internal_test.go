@@ -112,6 +112,8 @@ scenarios:
   - {name: masked, fault: nxdomain, request: {path: /cached/}, expect: {status: 200, fault_met: false}}
   - {name: expired, fault: nxdomain, request: {path: /fresh/, after: 2500ms}, expect: {status: 502, fault_met: true}}
   - {name: masked only, fault: servfail, request: {path: /cached/}, expect: {status: 200, fault_met: false}}
+  - {name: no DNS here, fault: slow_dns, skip: cannot use the fake DNS, expect: {status: 200}}
+  - {name: no DNS here either, fault: slow_dns, skip: not this one, expect: {status: 200}}
 `))
 	if err != nil {
 		t.Fatal(err)
@@ -142,6 +144,10 @@ scenarios:
 		if fmt.Sprint(got) != fmt.Sprint(c.want) || after != c.after {
 			t.Errorf("%s: request %+v after %s, want %+v after %s", c.fault, got, after, c.want, c.after)
 		}
+	}
+	def, _ := faults.Lookup("slow_dns")
+	if _, _, reason := probeSetup(s, def); reason != "the suite skips every scenario of it: cannot use the fake DNS" {
+		t.Errorf("slow_dns, every scenario skipped: left out %q", reason)
 	}
 }
 
