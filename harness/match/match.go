@@ -85,10 +85,12 @@ func HaveStatusMatching(desc string, ok func(status int) bool) types.GomegaMatch
 	}}
 }
 
-// AnswerWithin matches an exchange that ended (answered or failed) within d.
+// AnswerWithin matches an exchange that ended (answered or failed) within
+// d. An exchange gatecrash gave up on (its request timeout, which may be
+// shorter than d) does not match: the gateway had not answered.
 func AnswerWithin(d time.Duration) types.GomegaMatcher {
 	return observationMatcher{expected: "an answer within " + d.String(), match: func(o harness.Observation) bool {
-		return o.Total <= d
+		return !o.TimedOut() && o.Total <= d
 	}}
 }
 
@@ -100,10 +102,12 @@ func TakeAtLeast(d time.Duration) types.GomegaMatcher {
 	}}
 }
 
-// AnswerBetween matches an exchange that lasted between lo and hi.
+// AnswerBetween matches an exchange that lasted between lo and hi. An
+// exchange gatecrash gave up on (its request timeout) does not match: the
+// gateway had not answered, and when it would have is unknown.
 func AnswerBetween(lo, hi time.Duration) types.GomegaMatcher {
 	return observationMatcher{expected: fmt.Sprintf("an answer between %s and %s", lo, hi), match: func(o harness.Observation) bool {
-		return o.Total >= lo && o.Total <= hi
+		return !o.TimedOut() && o.Total >= lo && o.Total <= hi
 	}}
 }
 

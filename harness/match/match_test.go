@@ -37,6 +37,20 @@ var _ = Describe("the matchers' messages", func() {
 			"no answer: gatecrash gave up after its request timeout of 1s; the gateway had sent nothing"))
 		Expect(match.HaveHeader("Retry-After").FailureMessage(gaveUp)).To(Equal("expected a Retry-After header, observed no Retry-After header; " +
 			"no answer: gatecrash gave up after its request timeout of 1s; the gateway had sent nothing"))
+
+		// Its time is gatecrash's, not the gateway's: no answer came within
+		// or between any bounds, however long, and not even a head with a
+		// status is an answer complete within them.
+		Expect(match.AnswerWithin(3 * time.Second).Match(gaveUp)).To(BeFalse())
+		Expect(match.AnswerWithin(3 * time.Second).FailureMessage(gaveUp)).To(Equal("expected an answer within 3s, observed no answer: gatecrash gave up after its request timeout of 1s; the gateway had sent nothing"))
+		Expect(match.AnswerBetween(500*time.Millisecond, 3*time.Second).Match(gaveUp)).To(BeFalse())
+		Expect(match.TakeAtLeast(500 * time.Millisecond).Match(gaveUp)).To(BeTrue())
+		headOnly := gaveUp
+		headOnly.Status = 200
+		Expect(match.AnswerWithin(3 * time.Second).Match(headOnly)).To(BeFalse())
+		answered := harness.Observation{Status: 504, Total: time.Second}
+		Expect(match.AnswerWithin(3 * time.Second).Match(answered)).To(BeTrue())
+		Expect(match.AnswerBetween(500*time.Millisecond, 3*time.Second).Match(answered)).To(BeTrue())
 	})
 
 	It("judge a lower bound but never an upper one when attempts went unseen", func() {
