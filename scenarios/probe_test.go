@@ -47,6 +47,25 @@ scenarios:
 	})
 })
 
+var _ = Describe("a probe baseline of a request gatecrash gave up on", func() {
+	It("pins how long the gateway held the client, never an answer's time", func() {
+		source := "suite: mine\ngateway: {builtin: {}}\nscenarios:\n  - {name: a, fault: refused, expect: {status: 502}}\n"
+		gaveUp := harness.Observation{ErrorKind: harness.ErrTimeout, Total: 10 * time.Second, Timeout: 10 * time.Second, Attempts: 1,
+			Error: "gatecrash gave up after its request timeout of 10s; the gateway had sent nothing"}
+		results := []scenarios.ProbeResult{{Fault: "body_stall", Seconds: 10, Attempts: 1,
+			Observation: gaveUp, Request: harness.Request{Path: "/", Timeout: 10 * time.Second}}}
+		var b strings.Builder
+		Expect(scenarios.ProbeBaseline(&b, []byte(source), "baseline", results, nil)).To(Succeed())
+		out := b.String()
+		Expect(out).To(ContainSubstring("      at_least: 7.5s  # gatecrash's request timeout ended it: no answer within it\n"))
+		Expect(out).NotTo(ContainSubstring("between:"))
+		Expect(out).NotTo(ContainSubstring("within:"))
+		s, err := scenarios.Parse("baseline.yaml", []byte(out))
+		Expect(err).NotTo(HaveOccurred(), out)
+		Expect(s.Scenarios[0].Expect.String()).To(ContainSubstring("at least 7.5s"))
+	})
+})
+
 var _ = Describe("a probe whose samples varied", func() {
 	source := `suite: mine
 gateway: {builtin: {}}

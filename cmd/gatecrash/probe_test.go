@@ -151,14 +151,23 @@ var _ = Describe("gatecrash probe", func() {
 		Expect(s.Out).To(gbytes.Say(`4 scenarios: 4 passed, 0 failed`))
 	})
 
-	It("waits --after injecting, so that a gateway's DNS cache has expired and the fault shows (nginx)", func() {
+	It("waits --after injecting, or as long as the suite's own scenario of the fault, so that a gateway's DNS cache has expired and the fault shows (nginx)", func() {
 		require("nginx")
 		tmp := GinkgoT().TempDir()
-		suite := withChange(nginxSuite, tmp, "", "") // a copy
-		// nginx's resolver caches the origin's address for 1s to 2s.
+		// nginx's resolver caches the origin's address for 1s to 2s. The
+		// suite's nxdomain scenario that meets the fault waits 2.5s: a copy
+		// without that wait is probed at once.
+		const wait = "request: {after: 2.5s}   # past valid=1s"
+		suite := withChange(nginxSuite, tmp, wait, "request: {}   # past valid=1s")
 		s := gatecrash(tmp, "probe", "--suite", suite, "--faults", "nxdomain", "--samples", "1")
 		Eventually(s, 2*time.Minute).Should(gexec.Exit(0))
 		Expect(string(s.Out.Contents())).To(MatchRegexp(`\nnxdomain +200 +\S+ +\d+ +yes +\S+ +NO +\n +the fault was never met: no DNS query`), "the cached address still serves: the fault is not met")
+
+		// The suite as written: its scenario's wait.
+		asWritten := withChange(nginxSuite, GinkgoT().TempDir(), "", "") // a copy
+		s = gatecrash(tmp, "probe", "--suite", asWritten, "--faults", "nxdomain", "--samples", "1")
+		Eventually(s, 2*time.Minute).Should(gexec.Exit(0))
+		Expect(string(s.Out.Contents())).To(MatchRegexp(`\nnxdomain +502 +\S+ +0 +yes +- +yes +\n`), "the suite's own scenario waits past the cache")
 
 		baseline := filepath.Join(tmp, "baseline.yaml")
 		s = gatecrash(tmp, "probe", "--suite", suite, "--faults", "nxdomain", "--samples", "1", "--after", "2.5s", "--write", baseline)
