@@ -272,28 +272,54 @@ func RunLoad(ctx context.Context, baseURL string, l Load, nextID func() string) 
 	stop := context.AfterFunc(ctx, func() { attacker.Stop() })
 	defer stop()
 
-	res := LoadResult{Rate: l.Rate, Duration: l.Duration, Planned: int(float64(l.Rate) * l.Duration.Seconds()),
-		Statuses: map[string]int{}}
-	var metrics vegeta.Metrics
+	tally := newLoadTally(l)
 	pacer := vegeta.ConstantPacer{Freq: l.Rate, Per: time.Second}
-	errs := map[string]int{}
-	var outcomes []loadOutcome
 	for r := range attacker.Attack(targeter, pacer, l.Duration, "gatecrash") {
-		metrics.Add(r)
-		outcomes = append(outcomes, loadOutcome{r.Timestamp, int(r.Code)})
-		res.latencies = append(res.latencies, r.Latency)
-		if r.Code == 0 {
-			res.Statuses["none"]++
-			kind := loadErrorKind(r.Error)
-			if kind == ErrTimeout {
-				res.timeouts++
-			}
-			errs[string(kind)]++
-			continue
-		}
-		res.Answered++
-		res.Statuses[strconv.Itoa(int(r.Code))]++
+		tally.add(r)
 	}
+	return tally.result(), nil
+}
+
+// loadTally collects a load's outcomes as they arrive, then sums them up.
+type loadTally struct {
+	width    time.Duration // of the series' slices
+	res      LoadResult
+	metrics  vegeta.Metrics
+	errs     map[string]int
+	outcomes []loadOutcome
+}
+
+func newLoadTally(l Load) *loadTally {
+	return &loadTally{
+		width: sliceWidth(l.Duration),
+		res: LoadResult{Rate: l.Rate, Duration: l.Duration, Planned: int(float64(l.Rate) * l.Duration.Seconds()),
+			Statuses: map[string]int{}},
+		errs: map[string]int{},
+	}
+}
+
+// add counts one request's outcome.
+func (t *loadTally) add(r *vegeta.Result) {
+	res := &t.res
+	t.metrics.Add(r)
+	t.outcomes = append(t.outcomes, loadOutcome{r.Timestamp, int(r.Code)})
+	res.latencies = append(res.latencies, r.Latency)
+	if r.Code == 0 {
+		res.Statuses["none"]++
+		kind := loadErrorKind(r.Error)
+		if kind == ErrTimeout {
+			res.timeouts++
+		}
+		t.errs[string(kind)]++
+		return
+	}
+	res.Answered++
+	res.Statuses[strconv.Itoa(int(r.Code))]++
+}
+
+// result sums up the outcomes added.
+func (t *loadTally) result() LoadResult {
+	res, metrics := t.res, &t.metrics
 	metrics.Close()
 	res.Requests = int(metrics.Requests)
 	res.SuccessRatio = metrics.Success
@@ -303,10 +329,10 @@ func RunLoad(ctx context.Context, baseURL string, l Load, nextID func() string) 
 		res.Wall = metrics.End.Sub(metrics.Earliest)
 	}
 	slices.Sort(res.latencies)
-	res.Errors = topErrors(errs)
+	res.Errors = topErrors(t.errs)
 	res.Started = metrics.Earliest
-	res.Series = series(metrics.Earliest, sliceWidth(l.Duration), outcomes)
-	return res, nil
+	res.Series = series(metrics.Earliest, t.width, t.outcomes)
+	return res
 }
 
 // loadOutcome is when a request of a load was sent and its status (0: no
