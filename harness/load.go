@@ -131,6 +131,15 @@ type SliceLatency struct {
 	TimedOut int `json:"timed_out,omitempty"`
 }
 
+// AtTimeout reports whether the slice's p-th percentile (0 to 100) is the
+// latency of a request abandoned at its timeout, and so a lower bound:
+// those are the slowest of the slice's, since every other one ended
+// before its timeout.
+func (s SliceLatency) AtTimeout(p int) bool {
+	rank := (p*s.Count + 99) / 100 // as nearestRank
+	return s.TimedOut > 0 && rank > s.Count-s.TimedOut
+}
+
 // nearestRank is the p-th percentile (0 to 100) of sorted durations, one
 // of them: the smallest that at least p% of them are at most.
 func nearestRank(sorted []time.Duration, p int) time.Duration {

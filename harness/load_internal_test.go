@@ -79,6 +79,12 @@ func TestSeriesLatency(t *testing.T) {
 	if len(got) != len(want) {
 		t.Fatalf("series = %+v; want %+v", got, want)
 	}
+	// Slice 2's p99 is its request abandoned at the timeout; its p50 and
+	// slice 0's are answers.
+	if !got[2].Latency.AtTimeout(99) || got[2].Latency.AtTimeout(50) || got[0].Latency.AtTimeout(99) {
+		t.Errorf("AtTimeout: slice 2 p99 %v, p50 %v, slice 0 p99 %v; want true, false, false",
+			got[2].Latency.AtTimeout(99), got[2].Latency.AtTimeout(50), got[0].Latency.AtTimeout(99))
+	}
 	for i := range want {
 		if got[i] != want[i] {
 			t.Errorf("slice %d = %+v; want %+v", i, got[i], want[i])

@@ -383,6 +383,8 @@ var _ = Describe("a load through the gateway (vegeta's constant rate)", func() {
 		for _, sl := range res.Series {
 			Expect(sl.Latency.TimedOut).To(Equal(sl.Total()))
 			if sl.Total() > 0 {
+				Expect(sl.Latency.AtTimeout(50)).To(BeTrue())
+				Expect(sl.Latency.AtTimeout(99)).To(BeTrue())
 				Expect(sl.Latency.P50).To(BeNumerically("~", timeout, 100*time.Millisecond))
 				Expect(sl.Latency.P99).To(BeNumerically("~", timeout, 100*time.Millisecond))
 			}

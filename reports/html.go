@@ -123,6 +123,7 @@ const (
 	barTop, barHeight     = 40.0, 22.0
 	columnTop             = 28.0
 	legendSwatch, charPix = 10.0, 6.2
+	legendRow             = 16.0
 	// A load's columns and latency get a taller plot than single
 	// requests' bars.
 	plotBottom, loadPlotBottom = 84.0, 174.0
@@ -176,8 +177,6 @@ func timeline(s *Scenario) template.HTML {
 	if loaded {
 		f.bottom = loadPlotBottom
 	}
-	fmt.Fprintf(&b, `<svg class="timeline" xmlns="http://www.w3.org/2000/svg" width="%.0f" height="%.0f" viewBox="0 0 %.0f %.0f" role="img" aria-label="timeline of %s">`,
-		svgWidth, f.height(), svgWidth, f.height(), template.HTMLEscapeString(s.Name))
 	fmt.Fprintf(&b, `<rect x="%.0f" y="%.0f" width="%.0f" height="%.0f" fill="#fafafa" stroke="#e0e0e0"/>`,
 		plotLeft, plotTop, svgWidth-plotLeft-plotRight, f.bottom-plotTop)
 	if !s.FaultStart.IsZero() {
@@ -249,9 +248,17 @@ func timeline(s *Scenario) template.HTML {
 	}
 	fmt.Fprintf(&b, `<text class="axis-label" x="%.0f" y="%.0f" font-size="11" fill="#424242" text-anchor="middle">time since the scenario started</text>`,
 		(plotLeft+svgWidth-plotRight)/2, f.axisLabelY())
-	legend.draw(&b, f)
-	b.WriteString(`</svg>`)
-	return template.HTML(b.String())
+	// The legend last, since it is what was drawn; then the picture is as
+	// tall as the legend's rows make it.
+	var key bytes.Buffer
+	height := f.height() + legend.draw(&key, f)
+	var out bytes.Buffer
+	fmt.Fprintf(&out, `<svg class="timeline" xmlns="http://www.w3.org/2000/svg" width="%.0f" height="%.0f" viewBox="0 0 %.0f %.0f" role="img" aria-label="timeline of %s">`,
+		svgWidth, height, svgWidth, height, template.HTMLEscapeString(s.Name))
+	out.Write(b.Bytes())
+	out.Write(key.Bytes())
+	out.WriteString(`</svg>`)
+	return template.HTML(out.String())
 }
 
 // classLabel is the legend's name of the class of status.
@@ -277,10 +284,11 @@ type legendEntry struct {
 type swatch int
 
 const (
-	swatchBox  swatch = iota // a filled square: an area (a bar, a column, the fault)
-	swatchMark               // a vertical stroke: a moment (the recovery)
-	swatchLine               // a horizontal stroke: a series (p50)
-	swatchDash               // a dashed horizontal stroke: a series (p99)
+	swatchBox    swatch = iota // a filled square: an area (a bar, a column, the fault)
+	swatchMark                 // a vertical stroke: a moment (the recovery)
+	swatchLine                 // a horizontal stroke: a series (p50)
+	swatchDash                 // a dashed horizontal stroke: a series (p99)
+	swatchHollow               // a hollow circle: a point that is a lower bound
 )
 
 func (l *legendSet) add(color, label string, s swatch) {
@@ -292,18 +300,27 @@ func (l *legendSet) add(color, label string, s swatch) {
 	l.entries = append(l.entries, legendEntry{color, label, s})
 }
 
-// draw writes the legend along the bottom, from the plot's left edge.
-func (l *legendSet) draw(b *bytes.Buffer, f frame) {
+// draw writes the legend along the bottom, from the plot's left edge, in
+// rows as wide as the picture, and returns how much taller than one row
+// it is.
+func (l *legendSet) draw(b *bytes.Buffer, f frame) float64 {
 	fmt.Fprintf(b, `<g class="legend" font-size="11" fill="#424242">`)
 	xPos, y := plotLeft, f.legendY()
 	for _, e := range l.entries {
 		width := legendSwatch
+		if e.swatch == swatchLine || e.swatch == swatchDash {
+			width = 2 * legendSwatch
+		}
+		if xPos > plotLeft && xPos+width+4+charPix*float64(len(e.label)) > svgWidth-4 {
+			xPos, y = plotLeft, y+legendRow
+		}
 		switch e.swatch {
 		case swatchMark:
 			fmt.Fprintf(b, `<line x1="%.1f" y1="%.0f" x2="%.1f" y2="%.0f" stroke="%s" stroke-width="3"/>`,
 				xPos+legendSwatch/2, y-legendSwatch, xPos+legendSwatch/2, y, e.color)
+		case swatchHollow:
+			fmt.Fprintf(b, `<circle cx="%.1f" cy="%.1f" r="3.5" fill="#fff" stroke="%s" stroke-width="1.5"/>`, xPos+legendSwatch/2, y-legendSwatch/2, e.color)
 		case swatchLine, swatchDash:
-			width = 2 * legendSwatch
 			fmt.Fprintf(b, `<line x1="%.1f" y1="%.0f" x2="%.1f" y2="%.0f" stroke="%s" stroke-width="2"%s/>`,
 				xPos, y-legendSwatch/2, xPos+width, y-legendSwatch/2, e.color, dashAttr(e.swatch == swatchDash))
 		default:
@@ -313,6 +330,7 @@ func (l *legendSet) draw(b *bytes.Buffer, f frame) {
 		xPos += width + 4 + charPix*float64(len(e.label)) + 18
 	}
 	b.WriteString(`</g>`)
+	return y - f.legendY()
 }
 
 // dashAttr is the SVG attribute that dashes a stroke, when dashed.
@@ -384,7 +402,8 @@ const (
 // solid line, p99 a dashed one, each point at its slice's middle, against
 // a latency axis (ms) on the right from 0 to a round figure at or above
 // the highest p99. A slice that sent nothing breaks the lines. Each point
-// tells its figures on hover.
+// tells its figures on hover; a hollow one is a request abandoned at its
+// timeout, a lower bound.
 func latencyLines(b *bytes.Buffer, l *harness.LoadResult, start time.Duration, x func(time.Duration) float64, f frame, legend *legendSet) {
 	highest := time.Duration(0)
 	for _, sl := range l.Series {
@@ -408,15 +427,17 @@ func latencyLines(b *bytes.Buffer, l *harness.LoadResult, start time.Duration, x
 	fmt.Fprintf(b, `<text class="axis-label" x="%.0f" y="%.0f" font-size="11" fill="#424242" text-anchor="middle" transform="rotate(90 %.0f %.0f)">latency (ms)</text></g>`,
 		svgWidth-14, mid, svgWidth-14, mid)
 	width := seriesWidth(l)
+	cut := false // whether a point is at the timeout
 	for _, line := range []struct {
-		name   string
+		p      int
 		color  string
 		swatch swatch
 		at     func(harness.SliceLatency) time.Duration
 	}{
-		{"p50", colorP50, swatchLine, func(s harness.SliceLatency) time.Duration { return s.P50 }},
-		{"p99", colorP99, swatchDash, func(s harness.SliceLatency) time.Duration { return s.P99 }},
+		{50, colorP50, swatchLine, func(s harness.SliceLatency) time.Duration { return s.P50 }},
+		{99, colorP99, swatchDash, func(s harness.SliceLatency) time.Duration { return s.P99 }},
 	} {
+		name := fmt.Sprintf("p%d", line.p)
 		var path, points strings.Builder
 		move := true
 		for _, sl := range l.Series {
@@ -430,30 +451,43 @@ func latencyLines(b *bytes.Buffer, l *harness.LoadResult, start time.Duration, x
 				cmd, move = "M", false
 			}
 			fmt.Fprintf(&path, "%s%.1f %.1f ", cmd, px, py)
-			fmt.Fprintf(&points, `<circle cx="%.1f" cy="%.1f" r="2.5" fill="%s"><title>%s</title></circle>`,
-				px, py, line.color, template.HTMLEscapeString(sliceLatencyTitle(line.name, sl)))
+			title := template.HTMLEscapeString(sliceLatencyTitle(line.p, sl))
+			if sl.Latency.AtTimeout(line.p) {
+				cut = true
+				fmt.Fprintf(&points, `<circle class="at-timeout" cx="%.1f" cy="%.1f" r="3" fill="#fff" stroke="%s" stroke-width="1.5"><title>%s</title></circle>`,
+					px, py, line.color, title)
+			} else {
+				fmt.Fprintf(&points, `<circle cx="%.1f" cy="%.1f" r="2.5" fill="%s"><title>%s</title></circle>`, px, py, line.color, title)
+			}
 		}
 		if path.Len() == 0 {
 			continue
 		}
 		d := strings.TrimSpace(path.String())
 		// A white halo under each line keeps it legible over the columns.
-		fmt.Fprintf(b, `<g class="latency %s"><path d="%s" fill="none" stroke="#fff" stroke-opacity="0.8" stroke-width="4" stroke-linejoin="round"/>`, line.name, d)
+		fmt.Fprintf(b, `<g class="latency %s"><path d="%s" fill="none" stroke="#fff" stroke-opacity="0.8" stroke-width="4" stroke-linejoin="round"/>`, name, d)
 		fmt.Fprintf(b, `<path d="%s" fill="none" stroke="%s" stroke-width="2" stroke-linejoin="round"%s/>%s</g>`,
 			d, line.color, dashAttr(line.swatch == swatchDash), points.String())
-		legend.add(line.color, line.name+" latency", line.swatch)
+		legend.add(line.color, name+" latency", line.swatch)
+	}
+	if cut {
+		legend.add(colorP50, "at the timeout: at least", swatchHollow)
 	}
 }
 
-// sliceLatencyTitle is what a point of a latency line tells on hover:
-// "p99 of the 10 requests sent after 200ms: 2s (1 timed out, counted at
-// its timeout)".
-func sliceLatencyTitle(name string, sl harness.LoadSlice) string {
+// sliceLatencyTitle is what a point of a latency line (p50 or p99) tells
+// on hover: "p99 of the 10 requests sent after 200ms: at least 2s (1
+// timed out, counted at its timeout)".
+func sliceLatencyTitle(p int, sl harness.LoadSlice) string {
 	v := sl.Latency.P50
-	if name == "p99" {
+	if p == 99 {
 		v = sl.Latency.P99
 	}
-	t := fmt.Sprintf("%s of the %s sent after %s: %s", name, harness.Plural(sl.Latency.Count, "request"), harness.Round(sl.At), harness.Round(v))
+	bound := ""
+	if sl.Latency.AtTimeout(p) {
+		bound = "at least "
+	}
+	t := fmt.Sprintf("p%d of the %s sent after %s: %s%s", p, harness.Plural(sl.Latency.Count, "request"), harness.Round(sl.At), bound, harness.Round(v))
 	if n := sl.Latency.TimedOut; n > 0 {
 		whose := "their"
 		if n == 1 {

@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -132,7 +133,7 @@ var _ = Describe("the HTML report", func() {
 		// What each timeline draws, and only that, in the page's order:
 		// the failure, the finding (a load), the pass.
 		Expect(labels(legends[0][1])).To(Equal([]string{"fault in effect", "2xx", "no valid answer", "not recovered"}))
-		Expect(labels(legends[1][1])).To(Equal([]string{"fault in effect", "5xx", "2xx", "no valid answer", "recovered", "p50 latency", "p99 latency"}))
+		Expect(labels(legends[1][1])).To(Equal([]string{"fault in effect", "5xx", "2xx", "no valid answer", "recovered", "p50 latency", "p99 latency", "at the timeout: at least"}))
 		Expect(labels(legends[2][1])).To(Equal([]string{"fault in effect", "2xx", "5xx", "recovered"}))
 	})
 
@@ -157,11 +158,16 @@ var _ = Describe("the HTML report", func() {
 			Expect(strings.Contains(line[1], "stroke-dasharray")).To(Equal(name == "p99"))
 		}
 		Expect(page).To(ContainSubstring("<title>p50 of the 10 requests sent after 200ms: 3ms</title>"))
-		Expect(page).To(ContainSubstring("<title>p99 of the 10 requests sent after 600ms: 30ms (1 timed out, counted at its timeout)</title>"))
+		// The slice at 600ms had one request of ten abandoned at its
+		// timeout: its p99 is that timeout, a lower bound, drawn hollow.
+		Expect(page).To(ContainSubstring("<title>p50 of the 10 requests sent after 600ms: 4ms (1 timed out, counted at its timeout)</title>"))
+		Expect(page).To(MatchRegexp(`<circle class="at-timeout" [^>]*stroke="#6a1b9a"[^>]*><title>p99 of the 10 requests sent after 600ms: at least 30ms \(1 timed out, counted at its timeout\)</title>`))
+		Expect(strings.Count(page, `class="at-timeout"`)).To(Equal(1))
 		// The legend says which line is which, drawn as the lines are.
 		legend := regexp.MustCompile(`<g class="legend"[^>]*>(.*?)</g>`).FindAllStringSubmatch(page, -1)[1][1]
 		Expect(legend).To(MatchRegexp(`<line [^>]*stroke="#212121" stroke-width="2"/><text[^>]*>p50 latency</text>`))
 		Expect(legend).To(MatchRegexp(`<line [^>]*stroke="#6a1b9a" stroke-width="2" stroke-dasharray="6 3"/><text[^>]*>p99 latency</text>`))
+		Expect(legend).To(MatchRegexp(`<circle [^>]*fill="#fff"[^>]*/><text[^>]*>at the timeout: at least</text>`))
 	})
 
 	It("breaks a load's latency lines where a slice sent nothing, and draws none for a load recorded without latency", func() {
@@ -185,6 +191,30 @@ var _ = Describe("the HTML report", func() {
 		Expect(err).NotTo(HaveOccurred())
 		Expect(string(before)).To(ContainSubstring(`<title>load after 100ms: 1 5xx</title>`))
 		Expect(string(before)).NotTo(ContainSubstring("latency"))
+	})
+
+	It("wraps a legend too wide for one row, and grows to fit it", func() {
+		start := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+		ms := func(n int) time.Duration { return time.Duration(n) * time.Millisecond }
+		every := harness.LoadSlice{S2xx: 1, S3xx: 1, S4xx: 1, S5xx: 1, None: 1, Latency: harness.SliceLatency{Count: 5, P50: ms(3), P99: ms(400), TimedOut: 1}}
+		s := &reports.Scenario{Suite: "s", Name: "every class", Fault: "hang", State: reports.Passed, Start: start, Duration: ms(500),
+			FaultStart: start, FaultEnd: start.Add(ms(450)), Recovery: &reports.Recovery{After: ms(40)},
+			Load: &harness.LoadResult{Rate: 10, Duration: ms(400), Started: start, Wall: ms(400), Series: []harness.LoadSlice{every}}}
+		data, err := reports.HTML([]*reports.Scenario{s})
+		Expect(err).NotTo(HaveOccurred())
+		page := string(data)
+		legend := regexp.MustCompile(`<g class="legend"[^>]*>(.*?)</g>`).FindStringSubmatch(page)[1]
+		texts := regexp.MustCompile(`<text x="([\d.]+)" y="([\d.]+)">([^<]*)</text>`).FindAllStringSubmatch(legend, -1)
+		Expect(texts).To(HaveLen(10))
+		rows := map[string]bool{}
+		for _, t := range texts {
+			x, err := strconv.ParseFloat(t[1], 64)
+			Expect(err).NotTo(HaveOccurred())
+			Expect(x+6.2*float64(len(t[3]))).To(BeNumerically("<=", 900), "%q within the picture", t[3])
+			rows[t[2]] = true
+		}
+		Expect(rows).To(HaveLen(2))
+		Expect(page).To(ContainSubstring(`<svg class="timeline" xmlns="http://www.w3.org/2000/svg" width="900" height="256" viewBox="0 0 900 256"`), "one row taller")
 	})
 
 	It("renders in headless Chromium: the verdict, the failure first with its log, then the finding in amber, and the timelines", func() {
