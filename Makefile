@@ -29,6 +29,7 @@ test:
 bench:
 	$(GO) test -run '^$$' -bench 'UpDown|ProxyPath' -benchtime 2s -benchmem -count=1 ./harness/
 	$(GO) test -run '^$$' -bench 'InjectedDelay' -benchtime 100x -count=1 ./harness/
+	$(GO) test -run '^$$' -bench 'Load' -benchtime 5x -benchmem -count=1 ./harness/
 	$(GO) test -run '^$$' -bench 'ParallelSuite|ThousandScenarios' -benchtime 1x -count=1 ./cmd/gatecrash/
 
 lint:

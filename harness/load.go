@@ -83,7 +83,8 @@ type LoadResult struct {
 	OriginRequests    int `json:"origin_requests"`
 	OriginConnections int `json:"origin_connections"`
 	// Started is when the first request was sent; Series counts the
-	// answers over time, by when their request was sent, for a timeline.
+	// answers over time, and their latency, by when their request was
+	// sent, for a timeline.
 	Started time.Time   `json:"started"`
 	Series  []LoadSlice `json:"series,omitempty"`
 	// FaultMet says whether the load's requests met the fault in effect,
@@ -97,16 +98,56 @@ type LoadResult struct {
 
 // LoadSlice counts the requests of a load sent in one slice of time, by
 // the class of their answer's status; None counts those without a valid
-// answer.
+// answer. Latency is how long the same requests took.
 type LoadSlice struct {
 	// At is the slice's start from the load's start; each slice is as wide
 	// as the next one's At minus its own (the last: Wall's remainder).
-	At   time.Duration `json:"at_ns"`
-	S2xx int           `json:"2xx,omitempty"`
-	S3xx int           `json:"3xx,omitempty"`
-	S4xx int           `json:"4xx,omitempty"`
-	S5xx int           `json:"5xx,omitempty"`
-	None int           `json:"none,omitempty"`
+	At      time.Duration `json:"at_ns"`
+	S2xx    int           `json:"2xx,omitempty"`
+	S3xx    int           `json:"3xx,omitempty"`
+	S4xx    int           `json:"4xx,omitempty"`
+	S5xx    int           `json:"5xx,omitempty"`
+	None    int           `json:"none,omitempty"`
+	Latency SliceLatency  `json:"latency,omitzero"`
+}
+
+// SliceLatency is the latency of the requests of a load sent in one slice
+// of time, by when they were sent (as the slice's counts): a request sent
+// during a fault counts where the fault is drawn, however late its
+// outcome. Every request sent in the slice counts, with the time from its
+// start to its outcome, as in LoadResult.Latency: an answer, a failure
+// (a refused connect counts with the time it took to fail), or being
+// abandoned at its timeout, which counts as that timeout: a lower bound
+// of what it would have taken, which TimedOut flags. The percentiles are
+// exact (nearest rank), not estimates: a load keeps every request's
+// latency anyway, at most MaxLoadRate × MaxLoadDuration of them.
+type SliceLatency struct {
+	// Count is how many requests the percentiles are of: every one the
+	// slice counts.
+	Count int           `json:"count"`
+	P50   time.Duration `json:"p50_ns"`
+	P99   time.Duration `json:"p99_ns"`
+	// TimedOut is how many of them were abandoned at their timeout.
+	TimedOut int `json:"timed_out,omitempty"`
+}
+
+// AtTimeout reports whether the slice's p-th percentile (0 to 100) is the
+// latency of a request abandoned at its timeout, and so a lower bound:
+// those are the slowest of the slice's, since every other one ended
+// before its timeout.
+func (s SliceLatency) AtTimeout(p int) bool {
+	rank := (p*s.Count + 99) / 100 // as nearestRank
+	return s.TimedOut > 0 && rank > s.Count-s.TimedOut
+}
+
+// nearestRank is the p-th percentile (0 to 100) of sorted durations, one
+// of them: the smallest that at least p% of them are at most.
+func nearestRank(sorted []time.Duration, p int) time.Duration {
+	if len(sorted) == 0 {
+		return 0
+	}
+	i := (p*len(sorted) + 99) / 100 // ceil(p/100 × n)
+	return sorted[max(i-1, 0)]
 }
 
 // Total is how many requests the slice counts.
@@ -272,28 +313,54 @@ func RunLoad(ctx context.Context, baseURL string, l Load, nextID func() string) 
 	stop := context.AfterFunc(ctx, func() { attacker.Stop() })
 	defer stop()
 
-	res := LoadResult{Rate: l.Rate, Duration: l.Duration, Planned: int(float64(l.Rate) * l.Duration.Seconds()),
-		Statuses: map[string]int{}}
-	var metrics vegeta.Metrics
+	tally := newLoadTally(l)
 	pacer := vegeta.ConstantPacer{Freq: l.Rate, Per: time.Second}
-	errs := map[string]int{}
-	var outcomes []loadOutcome
 	for r := range attacker.Attack(targeter, pacer, l.Duration, "gatecrash") {
-		metrics.Add(r)
-		outcomes = append(outcomes, loadOutcome{r.Timestamp, int(r.Code)})
-		res.latencies = append(res.latencies, r.Latency)
-		if r.Code == 0 {
-			res.Statuses["none"]++
-			kind := loadErrorKind(r.Error)
-			if kind == ErrTimeout {
-				res.timeouts++
-			}
-			errs[string(kind)]++
-			continue
+		tally.add(r)
+	}
+	return tally.result(), nil
+}
+
+// loadTally collects a load's outcomes as they arrive, then sums them up.
+type loadTally struct {
+	width    time.Duration // of the series' slices
+	res      LoadResult
+	metrics  vegeta.Metrics
+	errs     map[string]int
+	outcomes []loadOutcome
+}
+
+func newLoadTally(l Load) *loadTally {
+	return &loadTally{
+		width: sliceWidth(l.Duration),
+		res: LoadResult{Rate: l.Rate, Duration: l.Duration, Planned: int(float64(l.Rate) * l.Duration.Seconds()),
+			Statuses: map[string]int{}},
+		errs: map[string]int{},
+	}
+}
+
+// add counts one request's outcome.
+func (t *loadTally) add(r *vegeta.Result) {
+	res := &t.res
+	t.metrics.Add(r)
+	o := loadOutcome{at: r.Timestamp, code: int(r.Code), latency: r.Latency}
+	if r.Code == 0 {
+		res.Statuses["none"]++
+		kind := loadErrorKind(r.Error)
+		if o.timedOut = kind == ErrTimeout; o.timedOut {
+			res.timeouts++
 		}
+		t.errs[string(kind)]++
+	} else {
 		res.Answered++
 		res.Statuses[strconv.Itoa(int(r.Code))]++
 	}
+	t.outcomes = append(t.outcomes, o)
+}
+
+// result sums up the outcomes added.
+func (t *loadTally) result() LoadResult {
+	res, metrics := t.res, &t.metrics
 	metrics.Close()
 	res.Requests = int(metrics.Requests)
 	res.SuccessRatio = metrics.Success
@@ -302,33 +369,67 @@ func RunLoad(ctx context.Context, baseURL string, l Load, nextID func() string) 
 	if !metrics.Earliest.IsZero() {
 		res.Wall = metrics.End.Sub(metrics.Earliest)
 	}
+	res.latencies = make([]time.Duration, len(t.outcomes))
+	for i, o := range t.outcomes {
+		res.latencies[i] = o.latency
+	}
 	slices.Sort(res.latencies)
-	res.Errors = topErrors(errs)
+	res.Errors = topErrors(t.errs)
 	res.Started = metrics.Earliest
-	res.Series = series(metrics.Earliest, sliceWidth(l.Duration), outcomes)
-	return res, nil
+	res.Series = series(metrics.Earliest, t.width, t.outcomes)
+	return res
 }
 
-// loadOutcome is when a request of a load was sent and its status (0: no
-// valid answer).
+// loadOutcome is when a request of a load was sent, its status (0: no
+// valid answer), how long it took and whether it was abandoned at its
+// timeout.
 type loadOutcome struct {
-	at   time.Time
-	code int
+	at       time.Time
+	code     int
+	latency  time.Duration
+	timedOut bool
 }
 
 // series counts outcomes by when they were sent, in slices of width from
-// start, leaving out no slice between the first and the last.
+// start, leaving out no slice between the first and the last, with the
+// latency percentiles of each slice's.
 func series(start time.Time, width time.Duration, outcomes []loadOutcome) []LoadSlice {
 	if start.IsZero() {
 		return nil
 	}
+	slice := func(o loadOutcome) int { return max(int(o.at.Sub(start)/width), 0) }
 	var out []LoadSlice
 	for _, o := range outcomes {
-		i := max(int(o.at.Sub(start)/width), 0)
+		i := slice(o)
 		for len(out) <= i {
 			out = append(out, LoadSlice{At: time.Duration(len(out)) * width})
 		}
 		out[i].add(o.code)
+		if o.timedOut {
+			out[i].Latency.TimedOut++
+		}
+	}
+	// Every slice's latencies in one array, slice after slice, each
+	// sorted in its place: one allocation for the whole load.
+	next := make([]int, len(out)) // where slice i's next latency goes
+	n := 0
+	for i := range out {
+		next[i] = n
+		n += out[i].Total()
+	}
+	latencies := make([]time.Duration, n)
+	for _, o := range outcomes {
+		i := slice(o)
+		latencies[next[i]] = o.latency
+		next[i]++
+	}
+	from := 0
+	for i := range out {
+		l := latencies[from:next[i]] // next[i] is now where slice i ends
+		from = next[i]
+		slices.Sort(l)
+		out[i].Latency.Count = len(l)
+		out[i].Latency.P50, out[i].Latency.P99 = nearestRank(l, 50), nearestRank(l, 99)
 	}
 	return out
 }

@@ -328,6 +328,71 @@ var _ = Describe("a load through the gateway (vegeta's constant rate)", func() {
 		Expect(up).To(BeNumerically(">=", 5))
 	})
 
+	It("has the latency of each slice of time: p50 rises in the fault's window and falls back after it", func(ctx SpecContext) {
+		env := start(ctx, &harness.Builtin{})
+		const delay = 150 * time.Millisecond
+		// The fault holds each answer 150ms from 300ms to 700ms after it
+		// is injected; before and after, the origin answers at once.
+		before := time.Now()
+		inject(ctx, env, &faults.DelayedHeaders{Delay: delay}, faults.Options{After: 300 * time.Millisecond, For: 400 * time.Millisecond})
+		after := time.Now()
+		res, err := env.Load(ctx, harness.Load{Rate: 100, Duration: 1200 * time.Millisecond, Request: harness.Request{Path: "/", Timeout: 5 * time.Second}})
+		Expect(err).NotTo(HaveOccurred())
+		Expect(res.Series).NotTo(BeEmpty())
+		var early, held, late []time.Duration // each slice's p50, by when it was sent
+		count := 0
+		for _, sl := range res.Series {
+			Expect(sl.Latency.Count).To(Equal(sl.Total()), "every request sent in the slice")
+			Expect(sl.Latency.TimedOut).To(BeZero())
+			Expect(sl.Latency.P99).To(BeNumerically(">=", sl.Latency.P50))
+			count += sl.Latency.Count
+			if sl.Total() == 0 {
+				continue
+			}
+			// The slice's 20ms, against the fault's window: wholly before it;
+			// wholly inside it, early enough for the whole delay to pass
+			// before the fault ends (clearing it answers the held requests);
+			// wholly after it.
+			from, to := res.Started.Add(sl.At), res.Started.Add(sl.At+20*time.Millisecond)
+			switch {
+			case to.Before(before.Add(300 * time.Millisecond)):
+				early = append(early, sl.Latency.P50)
+			case from.After(after.Add(300*time.Millisecond)) && to.Before(before.Add(700*time.Millisecond-delay)):
+				held = append(held, sl.Latency.P50)
+			case from.After(after.Add(700 * time.Millisecond)):
+				late = append(late, sl.Latency.P50)
+			}
+		}
+		Expect(count).To(Equal(res.Requests))
+		Expect(len(early)).To(BeNumerically(">=", 3), "slices before the fault")
+		Expect(len(held)).To(BeNumerically(">=", 3), "slices in the fault's window")
+		Expect(len(late)).To(BeNumerically(">=", 3), "slices after the fault")
+		Expect(early).To(HaveEach(BeNumerically("<", delay/2)))
+		Expect(held).To(HaveEach(BeNumerically(">=", delay)))
+		Expect(late).To(HaveEach(BeNumerically("<", delay/2)))
+	})
+
+	It("counts a request abandoned at its timeout in its slice's latency, as its timeout", func(ctx SpecContext) {
+		env := start(ctx, &harness.Builtin{})
+		inject(ctx, env, &faults.Hang{}, faults.Options{})
+		const timeout = 300 * time.Millisecond
+		res, err := env.Load(ctx, harness.Load{Rate: 20, Duration: 400 * time.Millisecond, Request: harness.Request{Path: "/", Timeout: timeout}})
+		Expect(err).NotTo(HaveOccurred())
+		Expect(res.Statuses).To(Equal(map[string]int{"none": res.Requests}))
+		n := 0
+		for _, sl := range res.Series {
+			Expect(sl.Latency.TimedOut).To(Equal(sl.Total()))
+			if sl.Total() > 0 {
+				Expect(sl.Latency.AtTimeout(50)).To(BeTrue())
+				Expect(sl.Latency.AtTimeout(99)).To(BeTrue())
+				Expect(sl.Latency.P50).To(BeNumerically("~", timeout, 100*time.Millisecond))
+				Expect(sl.Latency.P99).To(BeNumerically("~", timeout, 100*time.Millisecond))
+			}
+			n += sl.Latency.TimedOut
+		}
+		Expect(n).To(Equal(res.Requests))
+	})
+
 	It("sends any method, headers and body, each request tagged with its own id", func(ctx SpecContext) {
 		env := start(ctx, &harness.Builtin{})
 		var mu sync.Mutex

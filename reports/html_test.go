@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -39,7 +40,12 @@ func timelineResults() []*reports.Scenario {
 			FaultStart: start.Add(ms(20)), FaultEnd: start.Add(ms(1040)),
 			Load: &harness.LoadResult{Rate: 100, Duration: time.Second, Planned: 100, Requests: 100, Answered: 99, SuccessRatio: 0.39,
 				Statuses: map[string]int{"200": 39, "502": 60, "none": 1}, Latency: harness.Latency{P50: ms(2), P99: ms(30), Max: ms(41)}, Started: start.Add(ms(25)), Wall: ms(1010),
-				Series: []harness.LoadSlice{{At: 0, S5xx: 10}, {At: ms(200), S2xx: 10}, {At: ms(400), S5xx: 10}, {At: ms(600), S2xx: 9, None: 1}, {At: ms(800), S5xx: 10}}},
+				Series: []harness.LoadSlice{
+					{At: 0, S5xx: 10, Latency: harness.SliceLatency{Count: 10, P50: ms(1), P99: ms(2)}},
+					{At: ms(200), S2xx: 10, Latency: harness.SliceLatency{Count: 10, P50: ms(3), P99: ms(12)}},
+					{At: ms(400), S5xx: 10, Latency: harness.SliceLatency{Count: 10, P50: ms(1), P99: ms(2)}},
+					{At: ms(600), S2xx: 9, None: 1, Latency: harness.SliceLatency{Count: 10, P50: ms(4), P99: ms(30), TimedOut: 1}},
+					{At: ms(800), S5xx: 10, Latency: harness.SliceLatency{Count: 10, P50: ms(1), P99: ms(3)}}}},
 			Recovery: &reports.Recovery{Expected: "status 200 within 2s", Recovered: true, After: ms(5), Polls: 1},
 			Finding:  "the builtin gateway answers 502 while the origin is down, and does not retry",
 			State:    reports.Passed, Start: start, Duration: ms(1100)},
@@ -127,8 +133,88 @@ var _ = Describe("the HTML report", func() {
 		// What each timeline draws, and only that, in the page's order:
 		// the failure, the finding (a load), the pass.
 		Expect(labels(legends[0][1])).To(Equal([]string{"fault in effect", "2xx", "no valid answer", "not recovered"}))
-		Expect(labels(legends[1][1])).To(Equal([]string{"fault in effect", "5xx", "2xx", "no valid answer", "recovered"}))
+		Expect(labels(legends[1][1])).To(Equal([]string{"fault in effect", "5xx", "2xx", "no valid answer", "recovered", "p50 latency", "p99 latency", "at the timeout: at least"}))
 		Expect(labels(legends[2][1])).To(Equal([]string{"fault in effect", "2xx", "5xx", "recovered"}))
+	})
+
+	It("draws a load's latency per slice over its columns: p50 and p99 lines on a labelled axis in ms", func() {
+		data, err := reports.HTML(timelineResults())
+		Expect(err).NotTo(HaveOccurred())
+		page := string(data)
+		// One latency axis, the load's, from 0 to a round figure above the
+		// highest p99 (30ms): 0, 25 and 50 ms.
+		Expect(strings.Count(page, ">latency (ms)</text>")).To(Equal(1))
+		axis := regexp.MustCompile(`<g class="latency-axis">(.*?)</g>`).FindStringSubmatch(page)
+		Expect(axis).NotTo(BeNil())
+		Expect(regexp.MustCompile(`>([^<]+)</text>`).FindAllStringSubmatch(axis[1], -1)).To(Equal([][]string{
+			{">0</text>", "0"}, {">25</text>", "25"}, {">50</text>", "50"}, {">latency (ms)</text>", "latency (ms)"}}))
+		// Each line a point per slice, p99 dashed; each point says its
+		// figures on hover, the requests that timed out included.
+		for _, name := range []string{"p50", "p99"} {
+			line := regexp.MustCompile(`<g class="latency ` + name + `">(.*?)</g>`).FindStringSubmatch(page)
+			Expect(line).NotTo(BeNil(), name)
+			Expect(regexp.MustCompile(`<path d="M[\d.]+ [\d.]+( L[\d.]+ [\d.]+){4}"`).FindAllString(line[1], -1)).To(HaveLen(2), "%s: a halo and the line, through 5 points", name)
+			Expect(strings.Count(line[1], "<circle")).To(Equal(5))
+			Expect(strings.Contains(line[1], "stroke-dasharray")).To(Equal(name == "p99"))
+		}
+		Expect(page).To(ContainSubstring("<title>p50 of the 10 requests sent after 200ms: 3ms</title>"))
+		// The slice at 600ms had one request of ten abandoned at its
+		// timeout: its p99 is that timeout, a lower bound, drawn hollow.
+		Expect(page).To(ContainSubstring("<title>p50 of the 10 requests sent after 600ms: 4ms (1 timed out, counted at its timeout)</title>"))
+		Expect(page).To(MatchRegexp(`<circle class="at-timeout" [^>]*stroke="#6a1b9a"[^>]*><title>p99 of the 10 requests sent after 600ms: at least 30ms \(1 timed out, counted at its timeout\)</title>`))
+		Expect(strings.Count(page, `class="at-timeout"`)).To(Equal(1))
+		// The legend says which line is which, drawn as the lines are.
+		legend := regexp.MustCompile(`<g class="legend"[^>]*>(.*?)</g>`).FindAllStringSubmatch(page, -1)[1][1]
+		Expect(legend).To(MatchRegexp(`<line [^>]*stroke="#212121" stroke-width="2"/><text[^>]*>p50 latency</text>`))
+		Expect(legend).To(MatchRegexp(`<line [^>]*stroke="#6a1b9a" stroke-width="2" stroke-dasharray="6 3"/><text[^>]*>p99 latency</text>`))
+		Expect(legend).To(MatchRegexp(`<circle [^>]*fill="#fff"[^>]*/><text[^>]*>at the timeout: at least</text>`))
+	})
+
+	It("breaks a load's latency lines where a slice sent nothing, and draws none for a load recorded without latency", func() {
+		start := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+		ms := func(n int) time.Duration { return time.Duration(n) * time.Millisecond }
+		load := func(series ...harness.LoadSlice) *reports.Scenario {
+			return &reports.Scenario{Suite: "s", Name: "load", Fault: "hang", State: reports.Passed, Start: start, Duration: ms(500),
+				Load: &harness.LoadResult{Rate: 10, Duration: ms(400), Started: start, Wall: ms(400), Series: series}}
+		}
+		gap, err := reports.HTML([]*reports.Scenario{load(
+			harness.LoadSlice{At: 0, S2xx: 1, Latency: harness.SliceLatency{Count: 1, P50: ms(1), P99: ms(1)}},
+			harness.LoadSlice{At: ms(100)},
+			harness.LoadSlice{At: ms(200), S2xx: 1, Latency: harness.SliceLatency{Count: 1, P50: ms(2), P99: ms(2)}},
+			harness.LoadSlice{At: ms(300), S2xx: 1, Latency: harness.SliceLatency{Count: 1, P50: ms(3), P99: ms(3)}})})
+		Expect(err).NotTo(HaveOccurred())
+		p50 := regexp.MustCompile(`<g class="latency p50"><path d="([^"]*)"`).FindStringSubmatch(string(gap))
+		Expect(p50).NotTo(BeNil())
+		Expect(p50[1]).To(MatchRegexp(`^M[\d.]+ [\d.]+ M[\d.]+ [\d.]+ L[\d.]+ [\d.]+$`), "a point, then a line of two")
+
+		before, err := reports.HTML([]*reports.Scenario{load(harness.LoadSlice{At: 0, S2xx: 1}, harness.LoadSlice{At: ms(100), S5xx: 1})})
+		Expect(err).NotTo(HaveOccurred())
+		Expect(string(before)).To(ContainSubstring(`<title>load after 100ms: 1 5xx</title>`))
+		Expect(string(before)).NotTo(ContainSubstring("latency"))
+	})
+
+	It("wraps a legend too wide for one row, and grows to fit it", func() {
+		start := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+		ms := func(n int) time.Duration { return time.Duration(n) * time.Millisecond }
+		every := harness.LoadSlice{S2xx: 1, S3xx: 1, S4xx: 1, S5xx: 1, None: 1, Latency: harness.SliceLatency{Count: 5, P50: ms(3), P99: ms(400), TimedOut: 1}}
+		s := &reports.Scenario{Suite: "s", Name: "every class", Fault: "hang", State: reports.Passed, Start: start, Duration: ms(500),
+			FaultStart: start, FaultEnd: start.Add(ms(450)), Recovery: &reports.Recovery{After: ms(40)},
+			Load: &harness.LoadResult{Rate: 10, Duration: ms(400), Started: start, Wall: ms(400), Series: []harness.LoadSlice{every}}}
+		data, err := reports.HTML([]*reports.Scenario{s})
+		Expect(err).NotTo(HaveOccurred())
+		page := string(data)
+		legend := regexp.MustCompile(`<g class="legend"[^>]*>(.*?)</g>`).FindStringSubmatch(page)[1]
+		texts := regexp.MustCompile(`<text x="([\d.]+)" y="([\d.]+)">([^<]*)</text>`).FindAllStringSubmatch(legend, -1)
+		Expect(texts).To(HaveLen(10))
+		rows := map[string]bool{}
+		for _, t := range texts {
+			x, err := strconv.ParseFloat(t[1], 64)
+			Expect(err).NotTo(HaveOccurred())
+			Expect(x+6.2*float64(len(t[3]))).To(BeNumerically("<=", 900), "%q within the picture", t[3])
+			rows[t[2]] = true
+		}
+		Expect(rows).To(HaveLen(2))
+		Expect(page).To(ContainSubstring(`<svg class="timeline" xmlns="http://www.w3.org/2000/svg" width="900" height="256" viewBox="0 0 900 256"`), "one row taller")
 	})
 
 	It("renders in headless Chromium: the verdict, the failure first with its log, then the finding in amber, and the timelines", func() {
@@ -197,6 +283,7 @@ var _ = Describe("the HTML report", func() {
 		Expect(pixels(color.RGBA{0xc6, 0x28, 0x28, 255})).To(BeNumerically(">", 1000), "the load's 502s are red")
 		Expect(pixels(color.RGBA{0x2e, 0x7d, 0x32, 255})).To(BeNumerically(">", 50), "the steady 200s are green")
 		Expect(pixels(color.RGBA{0x61, 0x61, 0x61, 255})).To(BeNumerically(">", 200), "the answer that was not HTTP is grey")
+		Expect(pixels(color.RGBA{0x6a, 0x1b, 0x9a, 255})).To(BeNumerically(">", 200), "the load's p99 line is purple")
 	})
 })
 

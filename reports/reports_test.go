@@ -171,7 +171,13 @@ func observed() []*reports.Scenario {
 	}
 	load := &harness.LoadResult{Rate: 200, Duration: 5 * time.Second, Planned: 1000, Requests: 1000, Answered: 990,
 		SuccessRatio: 0.5, Statuses: map[string]int{"200": 500, "502": 490, "none": 10}, Errors: map[string]int{"reset": 10},
-		Latency: harness.Latency{P50: time.Millisecond, P99: 20 * time.Millisecond, Max: 30 * time.Millisecond}}
+		Latency: harness.Latency{P50: time.Millisecond, P99: 20 * time.Millisecond, Max: 30 * time.Millisecond},
+		Series: []harness.LoadSlice{
+			{At: 0, S2xx: 400, S5xx: 90, Latency: harness.SliceLatency{Count: 490, P50: time.Millisecond, P99: 3 * time.Millisecond}},
+			{At: 100 * time.Millisecond}, // nothing sent
+			{At: 200 * time.Millisecond, S2xx: 100, S5xx: 400, None: 10,
+				Latency: harness.SliceLatency{Count: 510, P50: 2 * time.Millisecond, P99: 30 * time.Millisecond, TimedOut: 10}},
+		}}
 	return []*reports.Scenario{
 		{Suite: "a", File: "a.yaml", Name: "one", Gateway: "builtin", Fault: "body_stall", Expected: "the origin's body intact",
 			Steady: &harness.Observation{Status: 200}, Observed: obs, GatewayAlive: &alive,
@@ -237,6 +243,22 @@ var _ = Describe("every observation", func() {
 		two := r["scenarios"].([]any)[1].(map[string]any)
 		Expect(two["load"]).To(HaveKeyWithValue("success_ratio", 0.5))
 		Expect(two["load"].(map[string]any)["latency"]).To(HaveKeyWithValue("p99_ns", 20e6))
+		// Each slice of the series has the latency of the requests sent in
+		// it; one that sent none has no latency.
+		series := two["load"].(map[string]any)["series"].([]any)
+		Expect(series).To(HaveLen(3))
+		Expect(series[0]).To(HaveKeyWithValue("latency", map[string]any{"count": 490.0, "p50_ns": 1e6, "p99_ns": 3e6}))
+		Expect(series[1]).To(Equal(map[string]any{"at_ns": 100e6}))
+		Expect(series[2]).To(HaveKeyWithValue("latency", map[string]any{"count": 510.0, "p50_ns": 2e6, "p99_ns": 30e6, "timed_out": 10.0}))
+	})
+
+	It("is in the JUnit timeline, slice by slice, with each slice's latency", func() {
+		s := observed()[1]
+		s.Start = time.Date(2026, 12, 5, 8, 0, 0, 0, time.UTC)
+		s.Load.Started = s.Start.Add(10 * time.Millisecond)
+		Expect(s.Timeline()).To(ContainSubstring("+0.010s    load: 2xx: 400, 5xx: 90; p50 1ms, p99 3ms\n"))
+		Expect(s.Timeline()).To(ContainSubstring("+0.110s    load: none sent\n"), "a slice that sent nothing")
+		Expect(s.Timeline()).To(ContainSubstring("+0.210s    load: 2xx: 100, 5xx: 400, none: 10; p50 2ms, p99 30ms (10 timed out)\n"))
 	})
 
 	It("reads back as it was written, for -p and merge, body excerpt and all", func() {

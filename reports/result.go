@@ -316,7 +316,9 @@ func (s *Scenario) Timeline() string {
 	return b.String()
 }
 
-// sliceLine is a load's slice in words: "2xx: 9, none: 1".
+// sliceLine is a load's slice in words, with its latency when it has
+// one: "2xx: 9, none: 1; p50 2ms, p99 900ms (1 timed out)", or "none
+// sent".
 func sliceLine(sl harness.LoadSlice) string {
 	var parts []string
 	for _, p := range []struct {
@@ -327,5 +329,15 @@ func sliceLine(sl harness.LoadSlice) string {
 			parts = append(parts, fmt.Sprintf("%s: %d", p.class, p.n))
 		}
 	}
-	return strings.Join(parts, ", ")
+	line := strings.Join(parts, ", ")
+	if line == "" {
+		return "none sent"
+	}
+	if l := sl.Latency; l.Count > 0 {
+		line += fmt.Sprintf("; p50 %s, p99 %s", harness.Round(l.P50), harness.Round(l.P99))
+		if l.TimedOut > 0 {
+			line += fmt.Sprintf(" (%d timed out)", l.TimedOut)
+		}
+	}
+	return line
 }
