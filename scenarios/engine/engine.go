@@ -140,7 +140,7 @@ func Run(ctx context.Context, suites []Suite, opts Options) Result {
 	var wg sync.WaitGroup
 	for k := range workers {
 		part := deal(suites, k, workers)
-		wg.Go(func() { r.worker(part) })
+		wg.Go(func() { r.worker(k+1, part) })
 	}
 	wg.Wait()
 	slices.SortStableFunc(r.results, func(a, b *reports.Scenario) int { return cmp.Compare(a.Order, b.Order) })
@@ -222,10 +222,48 @@ func (r *run) stopped(c Case) {
 	r.notRun(c, reports.Skipped, NotRunTimeout)
 }
 
-// worker runs its part of the run, a suite at a time.
-func (r *run) worker(part []Suite) {
+// worker runs its part of the run, a suite at a time. A panic outside a
+// case's Run (starting an environment, say) crashes only the suite it
+// happened in: its cases not yet reported are errors that say so, the
+// environment is closed, and the worker goes on with its next suite.
+func (r *run) worker(k int, part []Suite) {
 	for _, s := range part {
-		r.suite(s)
+		func() {
+			defer func() {
+				if p := recover(); p != nil {
+					r.crashed(k, s, fmt.Sprintf("%v\n%s", p, debug.Stack()))
+				}
+			}()
+			r.suite(s)
+		}()
+	}
+}
+
+// crashed reports the cases of s that have no verdict yet as errors:
+// worker k panicked while it ran s.
+func (r *run) crashed(k int, s Suite, panicked string) {
+	r.mu.Lock()
+	reported := map[int]bool{}
+	for _, rec := range r.results {
+		reported[rec.Order] = true
+	}
+	r.mu.Unlock()
+	first := true
+	for _, c := range s.Cases {
+		rec := c.Record()
+		if reported[rec.Order] {
+			continue
+		}
+		reason := fmt.Sprintf("not run: worker %d crashed while it ran %s (see the scenario before)", k, s.File)
+		if first {
+			reason = fmt.Sprintf("worker %d crashed while it ran %s, so its scenarios from this one on did not run: gatecrash panicked: %s", k, s.File, panicked)
+			first = false
+		}
+		rec.State, rec.Failure = reports.Errored, reason
+		if rec.Start.IsZero() {
+			rec.Start = time.Now()
+		}
+		r.finished(rec)
 	}
 }
 

@@ -153,6 +153,51 @@ func TestEnvironmentDidNotStart(t *testing.T) {
 	}
 }
 
+// TestWorkerCrash: a panic outside a case's Run (making a suite's
+// environment, reporting a verdict) is reported on the cases it left
+// without one, as a crash of that worker, and the worker goes on with its
+// next suite; the run and its reports are not lost.
+func TestWorkerCrash(t *testing.T) {
+	var o order
+	crashing := func() harness.Config { panic("a bug in the config") }
+	crash := []engine.Case{o.c("first", pass), o.c("second", pass)}
+	good := []engine.Case{o.c("good", pass)}
+	late := []engine.Case{o.c("finished, then the callback panics", pass), o.c("after the callback", pass)}
+	last := []engine.Case{o.c("last", pass)}
+	suites := []engine.Suite{
+		{File: "crash.yaml", Config: crashing, Cases: crash},
+		{File: "good.yaml", Config: builtin, Cases: good},
+		{File: "late.yaml", Config: builtin, Cases: late},
+		{File: "last.yaml", Config: builtin, Cases: last},
+	}
+	finished := func(rec *reports.Scenario) {
+		if rec.Name == "finished, then the callback panics" {
+			panic("a bug in the console")
+		}
+	}
+	res := engine.Run(context.Background(), suites, engine.Options{Finished: finished})
+	expect(t, res,
+		"first: error: worker 1 crashed while it ran crash.yaml, so its scenarios from this one on did not run: gatecrash panicked: a bug in the config\n",
+		"second: error: not run: worker 1 crashed while it ran crash.yaml (see the scenario before)",
+		"good: passed",
+		"finished, then the callback panics: passed",
+		"after the callback: error: worker 1 crashed while it ran late.yaml, so its scenarios from this one on did not run: gatecrash panicked: a bug in the console\n",
+		"last: passed",
+	)
+
+	// Two workers: the cases are dealt in turn, and each worker that
+	// made crash.yaml's environment crashed on its own.
+	res = engine.Run(context.Background(), suites, engine.Options{Workers: 2, Finished: finished})
+	expect(t, res,
+		"first: error: worker 1 crashed while it ran crash.yaml",
+		"second: error: worker 2 crashed while it ran crash.yaml",
+		"good: passed",
+		"finished, then the callback panics: passed",
+		"after the callback: passed",
+		"last: passed",
+	)
+}
+
 func TestSkippedSuiteStartsNothing(t *testing.T) {
 	started := false
 	cfg := func() harness.Config { started = true; return builtin() }
