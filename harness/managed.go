@@ -146,25 +146,30 @@ func renderTemplate(name, src string, a Addresses) (string, error) {
 	if err != nil {
 		return "", &TemplateError{name, err}
 	}
-	// A template can loop ({{range 1000000000}}) or call itself through
-	// others, ten times at each of ten levels: a few lines that would
-	// render gigabytes, or run for hours. Its output is bounded, and so is
-	// its time; past that the rendering stops at its next write (one that
-	// writes nothing runs on in the background, to the process's end).
-	w := &boundedWriter{}
+	w := &boundedWriter{limit: MaxRenderedBytes}
+	if err := execute(t, w, a); err != nil {
+		return "", &TemplateError{name, err}
+	}
+	return w.b.String(), nil
+}
+
+// execute renders t with a into w, bounded in time. A template can loop
+// ({{range 1000000000}}) or call itself through others, ten times at each
+// of ten levels: a few lines that would render gigabytes, or run for
+// hours. Its output is bounded (by w), and so is its time; past that the
+// rendering stops at its next write (one that writes nothing runs on in
+// the background, to the process's end).
+func execute(t *template.Template, w *boundedWriter, a Addresses) error {
 	done := make(chan error, 1)
 	go func() { done <- t.Execute(w, a) }()
 	timer := time.NewTimer(MaxRenderTime)
 	defer timer.Stop()
 	select {
 	case err := <-done:
-		if err != nil {
-			return "", &TemplateError{name, err}
-		}
-		return w.b.String(), nil
+		return err
 	case <-timer.C:
 		w.stopped.Store(true)
-		return "", &TemplateError{name, fmt.Errorf("rendering takes more than %s; expected a template that renders at once (a loop or a recursion without end?)", MaxRenderTime)}
+		return fmt.Errorf("rendering takes more than %s; expected a template that renders at once (a loop or a recursion without end?)", MaxRenderTime)
 	}
 }
 
@@ -176,10 +181,11 @@ const (
 	MaxRenderedBytes = MaxTemplateBytes
 )
 
-// boundedWriter is a template's output, refused past MaxRenderedBytes or
-// once stopped.
+// boundedWriter is a template's output, refused past limit bytes or once
+// stopped.
 type boundedWriter struct {
 	b       strings.Builder
+	limit   int
 	stopped atomic.Bool
 }
 
@@ -187,8 +193,8 @@ func (w *boundedWriter) Write(p []byte) (int, error) {
 	if w.stopped.Load() {
 		return 0, errors.New("stopped")
 	}
-	if w.b.Len()+len(p) > MaxRenderedBytes {
-		return 0, fmt.Errorf("renders more than %d MiB; expected a template of a config file or an argument", MaxRenderedBytes>>20)
+	if w.b.Len()+len(p) > w.limit {
+		return 0, fmt.Errorf("renders more than %s; expected a template of a config file or an argument", byteSize(int64(w.limit)))
 	}
 	return w.b.Write(p)
 }
