@@ -363,6 +363,14 @@ func (g *Managed) notStarted(ctx context.Context, a Addresses, files []renderedF
 	if errors.As(why, &exited) {
 		e.Reason = exited.reason()
 	}
+	// Two templates of one base name: the work dir held the last.
+	var written []renderedFile
+	for i, f := range files {
+		if !slices.ContainsFunc(files[i+1:], func(g renderedFile) bool { return g.name == f.name }) {
+			written = append(written, f)
+		}
+	}
+	files = written
 	e.Lines = mapLines(e.Output, a.WorkDir, files, a)
 	if g.KeepConfig != "" && len(files) > 0 && ctx.Err() == nil {
 		e.Kept, e.KeepErr = keepConfig(g.KeepConfig, files)
