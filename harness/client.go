@@ -6,7 +6,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -67,98 +66,61 @@ const (
 // Observation is what the client saw of one request.
 type Observation struct {
 	// Start is when the request was sent.
-	Start time.Time `json:"start"`
+	Start time.Time
 	// Status is the three-digit code of the answer's status line, whatever
 	// its value (999 too); 0 when no status line with three digits (001 to
 	// 999) arrived. A code outside 100 to 599 is reported as it came, the
 	// body read as for any other answer, and ErrorKind says it is invalid.
-	Status int         `json:"status"`
-	Header http.Header `json:"headers,omitempty"`
+	Status int
+	Header http.Header
 	// Body is the body as received, its first 16 MiB; BodyBytes counts all
 	// of it and BodySHA256 is the hash (hex) of all of it.
-	Body       []byte `json:"-"`
-	BodyBytes  int64  `json:"body_bytes"`
-	BodySHA256 string `json:"body_sha256,omitempty"`
+	Body       []byte
+	BodyBytes  int64
+	BodySHA256 string
 	// TTFB is the time to the first byte of the answer, zero when none came.
-	TTFB time.Duration `json:"ttfb_ns"`
+	TTFB time.Duration
 	// Total is the time until the answer was complete or failed.
-	Total time.Duration `json:"total_ns"`
+	Total time.Duration
 	// ErrorKind and Error say why the answer was not valid, complete HTTP;
 	// both are empty when it was. After ErrTimeout, Error says that
 	// gatecrash gave up, and what the gateway had sent by then.
-	ErrorKind ErrorKind `json:"error_kind,omitempty"`
-	Error     string    `json:"error,omitempty"`
+	ErrorKind ErrorKind
+	Error     string
 	// Timeout is the request timeout gatecrash gave the exchange
 	// (Request.Timeout, or DefaultRequestTimeout).
-	Timeout time.Duration `json:"timeout_ns,omitempty"`
+	Timeout time.Duration
 	// HeadBytes counts the bytes of the status line and header block that
 	// arrived, 1xx answers included, whole or not.
-	HeadBytes int `json:"head_bytes,omitempty"`
+	HeadBytes int
 	// ID is the request id the client sent (RequestIDHeader), "" when none.
-	ID string `json:"request_id,omitempty"`
+	ID string
 	// Attempts is how many upstream attempts the origin saw for this
 	// request: the requests it read tagged with its id, and the connections
 	// (or untagged requests) it accepted while this was the only request in
 	// flight. Connections is how many of those arrived on connections
 	// accepted for it (not kept-alive ones).
-	Attempts    int `json:"attempts"`
-	Connections int `json:"connections"`
+	Attempts    int
+	Connections int
 	// Unaccepted counts the connects to the origin's address that nothing
 	// accepted (refused, dropped, or sent elsewhere by DNS), included in
 	// Attempts: counted from the SYNs seen on loopback where gatecrash has
 	// the privileges (CAP_NET_RAW) and the request was alone in flight.
-	Unaccepted int `json:"unaccepted_connects,omitempty"`
+	Unaccepted int
 	// Uncounted, when set, says why attempts may have gone unseen, so that
 	// Attempts is only a lower bound: connects refused or dropped where
 	// nothing accepts them, an address elsewhere, untagged attempts while
 	// several requests were in flight. Empty: Attempts is exact.
-	Uncounted string `json:"attempts_uncounted,omitempty"`
+	Uncounted string
 	// Upstream lists the attempts, in the order they happened.
-	Upstream []Attempt `json:"upstream,omitempty"`
+	Upstream []Attempt
 	// Integrity says whether the body the client got is the body the
 	// origin sent (Environment.Do judges it; empty from a bare Do).
-	Integrity *Integrity `json:"body_integrity,omitempty"`
+	Integrity *Integrity
 	// FaultMet says whether the request met the fault in effect, with the
 	// evidence; nil when no fault was (Environment.Do judges it).
-	FaultMet *FaultMet `json:"fault_met,omitempty"`
+	FaultMet *FaultMet
 }
-
-// MarshalJSON writes the observation with its verdict on validity
-// (valid_http) and the start of its body (body_excerpt).
-func (o Observation) MarshalJSON() ([]byte, error) {
-	type plain Observation
-	excerpt := o.Body
-	if len(excerpt) > maxExcerpt {
-		excerpt = excerpt[:maxExcerpt]
-	}
-	return json.Marshal(struct {
-		plain
-		ValidHTTP   bool   `json:"valid_http"`
-		BodyExcerpt string `json:"body_excerpt,omitempty"`
-	}{plain(o), o.ValidHTTP(), string(excerpt)})
-}
-
-// UnmarshalJSON reads an observation MarshalJSON wrote, so that a report
-// read back (a shard's, for merge) keeps the start of
-// the body in Body; valid_http is derived, not read.
-func (o *Observation) UnmarshalJSON(data []byte) error {
-	type plain Observation
-	var v struct {
-		plain
-		BodyExcerpt string `json:"body_excerpt"`
-	}
-	if err := json.Unmarshal(data, &v); err != nil {
-		return err
-	}
-	*o = Observation(v.plain)
-	if v.BodyExcerpt != "" {
-		o.Body = []byte(v.BodyExcerpt)
-	}
-	return nil
-}
-
-// maxExcerpt is how much of a body reports show.
-const maxExcerpt = 1024
 
 // ValidHTTP reports whether a complete, well-formed HTTP response arrived:
 // a status code RFC 9110 defines (100 to 599), and a head and body read to

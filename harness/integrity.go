@@ -47,16 +47,16 @@ const (
 // Integrity is the verdict on the body the client got, against what the
 // origin knows it sent for the same request.
 type Integrity struct {
-	Verdict Verdict `json:"verdict"`
+	Verdict Verdict
 	// Silent says a truncated body came in an answer whose framing was
 	// valid: the client had no way to tell it was cut.
-	Silent bool `json:"silent,omitempty"`
+	Silent bool
 	// Origin is the origin's answer the client's is judged against.
-	Origin *Answer `json:"origin,omitempty"`
+	Origin *Answer
 	// Received counts the body bytes the client got.
-	Received int64 `json:"received"`
+	Received int64
 	// Detail says why, in words.
-	Detail string `json:"detail"`
+	Detail string
 }
 
 // String is the verdict and its detail.

@@ -207,37 +207,37 @@ type Answer struct {
 	// its value (999 too) and whether or not the rest of the head parsed;
 	// 0 when it sent no status line with three digits from 001 to 999
 	// (garbage, HTTP/0.9, "HTTP/1.1 2000 OK").
-	Status int `json:"status"`
+	Status int
 	// Declared is the body length the head declared (Content-Length), -1
 	// when it declared none (chunked, ended by the close, or a head that
 	// did not parse).
-	Declared int64 `json:"declared"`
+	Declared int64
 	// Sent counts the body bytes sent, SHA256 is their hash (hex). After a
 	// head that did not parse, the body is every byte after its blank
 	// line, up to the close (there is no framing to go by); without a head
 	// that ended, it is empty.
-	Sent   int64  `json:"sent"`
-	SHA256 string `json:"sha256"`
+	Sent   int64
+	SHA256 string
 	// Complete says the body was whole: as long as declared, or ended by
 	// its last chunk, or by the close that delimits it. It is false after
 	// a head that did not parse: nothing says how long the body was.
-	Complete bool `json:"complete"`
+	Complete bool
 	// BodyError says why a body after a valid head was not whole: cut
 	// short of its length, cut before its last chunk, an invalid chunk
 	// size; empty when it was whole, or when the head did not parse.
-	BodyError string `json:"body_error,omitempty"`
+	BodyError string
 	// HeadError says why what the origin sent is not a valid HTTP head
 	// (no status line, no three-digit code, a header line without a colon,
 	// a bad or conflicting Content-Length, no end); empty when the head
 	// parsed. The status line's grammar is RFC 9112's: any three digits,
 	// so a 999 head parses.
-	HeadError string `json:"head_error,omitempty"`
+	HeadError string
 	// WireBytes counts every byte the origin wrote in answer, head
 	// included, and WireSHA256 is their hash (hex): known for an answer a
 	// fault writes raw, left out for the answers of the origin's HTTP
 	// server (valid heads it wrote itself).
-	WireBytes  int64  `json:"wire_bytes,omitempty"`
-	WireSHA256 string `json:"wire_sha256,omitempty"`
+	WireBytes  int64
+	WireSHA256 string
 	// wire is the start of those bytes (maxWireKept), as they were sent.
 	wire []byte
 }
@@ -531,31 +531,31 @@ type Attempt struct {
 	// toxic proxy, or "tls", its TLS endpoint; "unaccepted" is a connect to
 	// the origin's address that nothing accepted, seen as its SYN on
 	// loopback (Accepted is then when it was sent).
-	Endpoint string `json:"endpoint"`
+	Endpoint string
 	// Instance is the origin instance, from 1.
-	Instance int `json:"instance"`
+	Instance int
 	// Connection numbers the connection at that instance since the
 	// scenario began, from 1.
-	Connection int `json:"connection"`
+	Connection int
 	// Accepted is when the connection was accepted, counted from the start
 	// of the client's request; Reused says it was accepted before it (a
 	// kept-alive connection).
-	Accepted time.Duration `json:"accepted_ns"`
-	Reused   bool          `json:"reused"`
+	Accepted time.Duration
+	Reused   bool
 	// RequestRead says a request was read on the connection for this
 	// attempt, Request when, from the start of the client's request.
-	RequestRead bool          `json:"request_read"`
-	Request     time.Duration `json:"request_ns"`
+	RequestRead bool
+	Request     time.Duration
 	// Tagged says the request carried the client's request id; an untagged
 	// attempt (a connection without a request, a request without the id) is
 	// counted only when the client's request was the only one in flight.
-	Tagged bool `json:"tagged"`
+	Tagged bool
 	// Answer is what the origin sent back, when it sent anything.
-	Answer *Answer `json:"answer,omitempty"`
+	Answer *Answer
 	// Faulted says the attempt got the fault's behaviour: the origin or
 	// its TLS endpoint handed it to the fault, a toxic acted on its
 	// connection, or it was a connect nothing accepted during the fault.
-	Faulted bool `json:"faulted"`
+	Faulted bool
 }
 
 // firstSeen is when the attempt was first seen: its request, or its

@@ -59,38 +59,38 @@ func (l Load) Validate() error {
 // they were answered.
 type LoadResult struct {
 	// Rate and Duration are the load asked for; Planned is Rate × Duration.
-	Rate     int           `json:"rate"`
-	Duration time.Duration `json:"duration_ns"`
-	Planned  int           `json:"planned"`
+	Rate     int
+	Duration time.Duration
+	Planned  int
 	// Requests is how many were sent, Answered how many got a valid answer
 	// with a status.
-	Requests int `json:"requests"`
-	Answered int `json:"answered"`
+	Requests int
+	Answered int
 	// SuccessRatio is the share of the requests sent answered 2xx or 3xx.
-	SuccessRatio float64 `json:"success_ratio"`
+	SuccessRatio float64
 	// Statuses counts the answers by status code; "none" counts the
 	// requests that got no valid answer.
-	Statuses map[string]int `json:"statuses"`
+	Statuses map[string]int
 	// Errors counts the requests without a valid answer by what went wrong
 	// (at most 10 kinds, the rest under "other").
-	Errors map[string]int `json:"errors,omitempty"`
+	Errors map[string]int
 	// Latency is the time from each request's start to its outcome.
-	Latency Latency `json:"latency"`
+	Latency Latency
 	// Wall is the time from the first request's start to the last outcome.
-	Wall time.Duration `json:"wall_ns"`
+	Wall time.Duration
 	// OriginRequests and OriginConnections are what reached the origins
 	// during the load: requests read, connections accepted.
-	OriginRequests    int `json:"origin_requests"`
-	OriginConnections int `json:"origin_connections"`
+	OriginRequests    int
+	OriginConnections int
 	// Started is when the first request was sent; Series counts the
 	// answers over time, and their latency, by when their request was
 	// sent, for a timeline.
-	Started time.Time   `json:"started"`
-	Series  []LoadSlice `json:"series,omitempty"`
+	Started time.Time
+	Series  []LoadSlice
 	// FaultMet says whether the load's requests met the fault in effect,
 	// and what share of its upstream attempts (or DNS queries) did; nil
 	// when no fault was (Environment.Load judges it).
-	FaultMet *FaultMet `json:"fault_met,omitempty"`
+	FaultMet *FaultMet
 
 	latencies []time.Duration // every request's, sorted
 	timeouts  int             // requests abandoned at their timeout
@@ -102,13 +102,13 @@ type LoadResult struct {
 type LoadSlice struct {
 	// At is the slice's start from the load's start; each slice is as wide
 	// as the next one's At minus its own (the last: Wall's remainder).
-	At      time.Duration `json:"at_ns"`
-	S2xx    int           `json:"2xx,omitempty"`
-	S3xx    int           `json:"3xx,omitempty"`
-	S4xx    int           `json:"4xx,omitempty"`
-	S5xx    int           `json:"5xx,omitempty"`
-	None    int           `json:"none,omitempty"`
-	Latency SliceLatency  `json:"latency,omitzero"`
+	At      time.Duration
+	S2xx    int
+	S3xx    int
+	S4xx    int
+	S5xx    int
+	None    int
+	Latency SliceLatency
 }
 
 // SliceLatency is the latency of the requests of a load sent in one slice
@@ -124,11 +124,11 @@ type LoadSlice struct {
 type SliceLatency struct {
 	// Count is how many requests the percentiles are of: every one the
 	// slice counts.
-	Count int           `json:"count"`
-	P50   time.Duration `json:"p50_ns"`
-	P99   time.Duration `json:"p99_ns"`
+	Count int
+	P50   time.Duration
+	P99   time.Duration
 	// TimedOut is how many of them were abandoned at their timeout.
-	TimedOut int `json:"timed_out,omitempty"`
+	TimedOut int
 }
 
 // AtTimeout reports whether the slice's p-th percentile (0 to 100) is the
@@ -188,13 +188,13 @@ func sliceWidth(d time.Duration) time.Duration {
 // Latency are latency percentiles (vegeta's t-digest estimates) with the
 // exact minimum, mean and maximum.
 type Latency struct {
-	Min  time.Duration `json:"min_ns"`
-	Mean time.Duration `json:"mean_ns"`
-	P50  time.Duration `json:"p50_ns"`
-	P90  time.Duration `json:"p90_ns"`
-	P95  time.Duration `json:"p95_ns"`
-	P99  time.Duration `json:"p99_ns"`
-	Max  time.Duration `json:"max_ns"`
+	Min  time.Duration
+	Mean time.Duration
+	P50  time.Duration
+	P90  time.Duration
+	P95  time.Duration
+	P99  time.Duration
+	Max  time.Duration
 }
 
 // Percentile is the latency at p ("p50", "p90", "p95", "p99", "max", "mean").

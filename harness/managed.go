@@ -53,6 +53,13 @@ type Managed struct {
 	// Abort, when closed, cuts a graceful stop short: the run was
 	// interrupted and nobody should wait out StopGrace.
 	Abort <-chan struct{}
+	// KeepConfig, when set, keeps the rendered config files of a gateway
+	// that did not start (it exited, failed its readiness probe or
+	// daemonized) for the user to look at: they are copied into a new
+	// directory gatecrash-failed-<KeepConfig>-* under os.TempDir(), which
+	// the StartError names. The work dir is removed all the same. Nothing
+	// is kept when the start was cancelled (ctx ended).
+	KeepConfig string
 
 	url  string
 	cmd  *exec.Cmd
@@ -85,7 +92,19 @@ func (g *Managed) Name() string {
 // Render renders the templates and the command for a, without starting
 // anything: what Start would run.
 func (g *Managed) Render(a Addresses) (argv []string, files map[string][]byte, err error) {
-	files = make(map[string][]byte)
+	argv, rendered, err := g.render(a)
+	if err != nil {
+		return nil, nil, err
+	}
+	files = make(map[string][]byte, len(rendered))
+	for _, f := range rendered {
+		files[f.name] = f.data
+	}
+	return argv, files, nil
+}
+
+// render is Render with each file's template.
+func (g *Managed) render(a Addresses) (argv []string, files []renderedFile, err error) {
 	for _, path := range g.Templates {
 		src, err := g.readTemplate(path)
 		if err != nil {
@@ -95,7 +114,7 @@ func (g *Managed) Render(a Addresses) (argv []string, files map[string][]byte, e
 		if err != nil {
 			return nil, nil, fmt.Errorf("gateway %s: %w", g.Name(), err)
 		}
-		files[strings.TrimSuffix(filepath.Base(path), ".tmpl")] = []byte(out)
+		files = append(files, renderedFile{name: strings.TrimSuffix(filepath.Base(path), ".tmpl"), template: path, src: string(src), data: []byte(out)})
 	}
 	for i, arg := range g.Command {
 		out, err := renderTemplate(fmt.Sprintf("command[%d]", i), arg, a)
@@ -146,25 +165,30 @@ func renderTemplate(name, src string, a Addresses) (string, error) {
 	if err != nil {
 		return "", &TemplateError{name, err}
 	}
-	// A template can loop ({{range 1000000000}}) or call itself through
-	// others, ten times at each of ten levels: a few lines that would
-	// render gigabytes, or run for hours. Its output is bounded, and so is
-	// its time; past that the rendering stops at its next write (one that
-	// writes nothing runs on in the background, to the process's end).
-	w := &boundedWriter{}
+	w := &boundedWriter{limit: MaxRenderedBytes}
+	if err := execute(t, w, a); err != nil {
+		return "", &TemplateError{name, err}
+	}
+	return w.b.String(), nil
+}
+
+// execute renders t with a into w, bounded in time. A template can loop
+// ({{range 1000000000}}) or call itself through others, ten times at each
+// of ten levels: a few lines that would render gigabytes, or run for
+// hours. Its output is bounded (by w), and so is its time; past that the
+// rendering stops at its next write (one that writes nothing runs on in
+// the background, to the process's end).
+func execute(t *template.Template, w *boundedWriter, a Addresses) error {
 	done := make(chan error, 1)
 	go func() { done <- t.Execute(w, a) }()
 	timer := time.NewTimer(MaxRenderTime)
 	defer timer.Stop()
 	select {
 	case err := <-done:
-		if err != nil {
-			return "", &TemplateError{name, err}
-		}
-		return w.b.String(), nil
+		return err
 	case <-timer.C:
 		w.stopped.Store(true)
-		return "", &TemplateError{name, fmt.Errorf("rendering takes more than %s; expected a template that renders at once (a loop or a recursion without end?)", MaxRenderTime)}
+		return fmt.Errorf("rendering takes more than %s; expected a template that renders at once (a loop or a recursion without end?)", MaxRenderTime)
 	}
 }
 
@@ -176,10 +200,11 @@ const (
 	MaxRenderedBytes = MaxTemplateBytes
 )
 
-// boundedWriter is a template's output, refused past MaxRenderedBytes or
-// once stopped.
+// boundedWriter is a template's output, refused past limit bytes or once
+// stopped.
 type boundedWriter struct {
 	b       strings.Builder
+	limit   int
 	stopped atomic.Bool
 }
 
@@ -187,8 +212,8 @@ func (w *boundedWriter) Write(p []byte) (int, error) {
 	if w.stopped.Load() {
 		return 0, errors.New("stopped")
 	}
-	if w.b.Len()+len(p) > MaxRenderedBytes {
-		return 0, fmt.Errorf("renders more than %d MiB; expected a template of a config file or an argument", MaxRenderedBytes>>20)
+	if w.b.Len()+len(p) > w.limit {
+		return 0, fmt.Errorf("renders more than %s; expected a template of a config file or an argument", byteSize(int64(w.limit)))
 	}
 	return w.b.Write(p)
 }
@@ -207,13 +232,13 @@ func (g *Managed) Start(ctx context.Context, a Addresses) error {
 		// re-execute it again, without end.
 		return fmt.Errorf("gateway %s: this process was started to supervise a gateway (%s=1) and did not act as one: %s", g.Name(), superviseEnv, callSupervisor)
 	}
-	argv, files, err := g.Render(a)
+	argv, files, err := g.render(a)
 	if err != nil {
 		return err
 	}
-	for name, data := range files {
+	for _, f := range files {
 		// Only the gateway's user reads its config: it may hold secrets.
-		if err := os.WriteFile(filepath.Join(a.WorkDir, name), data, 0o600); err != nil {
+		if err := os.WriteFile(filepath.Join(a.WorkDir, f.name), f.data, 0o600); err != nil {
 			return fmt.Errorf("gateway %s: write config: %w", g.Name(), err)
 		}
 	}
@@ -306,18 +331,14 @@ func (g *Managed) Start(ctx context.Context, a Addresses) error {
 			case <-g.done:
 			case <-time.After(g.grace() + 2*time.Second):
 			}
-			return &exitedError{g.Name(), g.err, g.Logs()}
+			return &exitedError{g.err, g.Logs()}
 		default:
 			return nil
 		}
 	}
 	if err := g.Ready.wait(ctx, g.url, alive); err != nil {
 		_ = g.Stop()
-		var exited *exitedError
-		if errors.As(err, &exited) {
-			return err
-		}
-		return fmt.Errorf("gateway %s: %w; its output:\n%s", g.Name(), err, indent(g.Logs()))
+		return g.notStarted(ctx, a, files, err)
 	}
 	// A daemonizing gateway's first process exits as its daemon starts to
 	// answer: the probe may pass a moment before the supervisor, having
@@ -326,10 +347,35 @@ func (g *Managed) Start(ctx context.Context, a Addresses) error {
 	case <-g.exiting:
 		err := alive()
 		_ = g.Stop()
-		return err
+		return g.notStarted(ctx, a, files, err)
 	case <-time.After(startSettle):
 	}
 	return nil
+}
+
+// notStarted is the StartError of a gateway that did not start, why: the
+// end of its output, the template lines of the rendered lines it names,
+// and its rendered config kept when KeepConfig asks for it and ctx has
+// not ended. Call it once the gateway was stopped.
+func (g *Managed) notStarted(ctx context.Context, a Addresses, files []renderedFile, why error) error {
+	e := &StartError{Gateway: g.Name(), Reason: why.Error(), Output: tail(g.Logs())}
+	var exited *exitedError
+	if errors.As(why, &exited) {
+		e.Reason = exited.reason()
+	}
+	// Two templates of one base name: the work dir held the last.
+	var written []renderedFile
+	for i, f := range files {
+		if !slices.ContainsFunc(files[i+1:], func(g renderedFile) bool { return g.name == f.name }) {
+			written = append(written, f)
+		}
+	}
+	files = written
+	e.Lines = mapLines(e.Output, a.WorkDir, files, a)
+	if g.KeepConfig != "" && len(files) > 0 && ctx.Err() == nil {
+		e.Kept, e.KeepErr = keepConfig(g.KeepConfig, files)
+	}
+	return e
 }
 
 // startSettle is how long a gateway must stay up after its readiness probe
@@ -389,18 +435,21 @@ func RenderLogPath(log string, a Addresses) (string, error) {
 	return path, nil
 }
 
-// exitedError is a gateway that exited while it was starting.
+// exitedError is a gateway that exited while it was starting: how, and
+// what it had written by then.
 type exitedError struct {
-	name   string
 	err    error
 	output string
 }
 
-func (e *exitedError) Error() string {
+func (e *exitedError) Error() string { return e.reason() }
+
+// reason says why the gateway is gone, for a StartError.
+func (e *exitedError) reason() string {
 	if strings.Contains(e.output, daemonizedText) {
-		return fmt.Sprintf("gateway %s: %s; gatecrash stopped it; its output:\n%s", e.name, strings.TrimPrefix(daemonizedText, "the gateway "), indent(e.output))
+		return "it " + strings.TrimPrefix(daemonizedText, "the gateway ") + "; gatecrash stopped it"
 	}
-	return fmt.Sprintf("gateway %s exited during start-up (%v); its output:\n%s", e.name, e.err, indent(e.output))
+	return fmt.Sprintf("it exited during start-up (%v)", e.err)
 }
 
 func (g *Managed) grace() time.Duration {

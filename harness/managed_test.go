@@ -2,6 +2,7 @@ package harness_test
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -28,7 +29,7 @@ var _ = Describe("a managed gateway", func() {
 			Ready:   &harness.Readiness{Within: 10 * time.Second},
 		})
 		Expect(err).To(MatchError(And(
-			ContainSubstring("gateway sh exited during start-up (exit status 1)"),
+			ContainSubstring("gateway sh did not start: it exited during start-up (exit status 1); its output:\n"),
 			ContainSubstring("bad directive at line 3"),
 		)))
 	})
@@ -41,7 +42,7 @@ var _ = Describe("a managed gateway", func() {
 			Command: []string{"sh", "-c", "echo $$ > " + pidFile + "; exec sleep 60"},
 			Ready:   &harness.Readiness{Path: "/healthz", Within: 700 * time.Millisecond},
 		})
-		Expect(err).To(MatchError(ContainSubstring("gateway sleeper: readiness probe http://127.0.0.1:")))
+		Expect(err).To(MatchError(ContainSubstring("gateway sleeper did not start: readiness probe http://127.0.0.1:")))
 		Expect(err).To(MatchError(ContainSubstring("/healthz: expected any HTTP answer within 700ms, last saw no status")))
 		Expect(time.Since(begin)).To(BeNumerically("<", 10*time.Second))
 		pid, err := os.ReadFile(pidFile)
@@ -95,7 +96,7 @@ var _ = Describe("a managed gateway that daemonizes", func() {
 			Command: []string{"sh", "-c", daemon(pidFile) + " sleep 0.2; exit 0"},
 			Ready:   &harness.Readiness{Within: 10 * time.Second},
 		}})
-		Expect(err).To(MatchError(ContainSubstring("gateway daemon: daemonized: its command must stay in the foreground, e.g. nginx -g 'daemon off;'")))
+		Expect(err).To(MatchError(ContainSubstring("gateway daemon did not start: it daemonized: its command must stay in the foreground, e.g. nginx -g 'daemon off;'; gatecrash stopped it")))
 		gone(pidFile)
 	})
 
@@ -128,5 +129,69 @@ var _ = Describe("a managed gateway's files", func() {
 			Command: []string{"sh", "-c", "exec sleep 60"}, LogFiles: []string{"{{.WorkDir}}/../shadow"},
 		}})
 		Expect(err).To(MatchError(ContainSubstring("is outside the work dir")))
+	})
+})
+
+var _ = Describe("a managed gateway that does not start", func() {
+	// A gateway that names a line of its rendered config and exits, as
+	// nginx does: "unknown directive ... in WORKDIR/gw.conf:4".
+	broken := func(tmpl string) *harness.Managed {
+		return &harness.Managed{
+			Label:      "gw",
+			Command:    []string{"sh", "-c", "echo 'unknown directive \"bogus\" in {{.WorkDir}}/gw.conf:4' >&2; exit 1"},
+			Templates:  []string{tmpl},
+			Ready:      &harness.Readiness{Within: 10 * time.Second},
+			KeepConfig: "my suite",
+		}
+	}
+	var tmp, tmpl string
+	BeforeEach(func() {
+		tmp = GinkgoT().TempDir()
+		// The work dir and the kept config are made here.
+		GinkgoT().Setenv("TMPDIR", tmp)
+		tmpl = filepath.Join(GinkgoT().TempDir(), "gw.conf.tmpl")
+		// Line 5 of the template is line 4 of the rendered file: the
+		// range over two origins makes two lines of three.
+		Expect(os.WriteFile(tmpl, []byte("# {{.Listen}}\n{{- range .Origins}}\nserver {{.}};\n{{- end}}\nbogus on;\n"), 0o644)).To(Succeed())
+	})
+
+	It("keeps its rendered config, names it and the template's line, and releases the rest", func(ctx SpecContext) {
+		_, err := harness.Start(ctx, harness.Config{Instances: 2, Gateway: broken(tmpl)})
+		var se *harness.StartError
+		Expect(errors.As(err, &se)).To(BeTrue(), "a StartError: %v", err)
+		Expect(se.Kept).To(HavePrefix(filepath.Join(tmp, "gatecrash-failed-my-suite-")))
+		Expect(err.Error()).To(And(
+			HavePrefix("gateway gw did not start: it exited during start-up (exit status 1); its output:\n  unknown directive \"bogus\" in "),
+			ContainSubstring("\ngw.conf:4 is "+tmpl+":5\n"),
+			HaveSuffix("\nthe rendered config is kept at "+se.Kept+" (the work dir is removed)"),
+		))
+		info, err := os.Stat(se.Kept)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(info.Mode().Perm()).To(Equal(os.FileMode(0o700)))
+		kept, err := os.ReadFile(filepath.Join(se.Kept, "gw.conf"))
+		Expect(err).NotTo(HaveOccurred())
+		Expect(strings.Split(string(kept), "\n")[3]).To(Equal("bogus on;"))
+		info, err = os.Stat(filepath.Join(se.Kept, "gw.conf"))
+		Expect(err).NotTo(HaveOccurred())
+		Expect(info.Mode().Perm()).To(Equal(os.FileMode(0o600)))
+		left, _ := filepath.Glob(filepath.Join(tmp, "gatecrash-work-*"))
+		Expect(left).To(BeEmpty(), "the work dir is removed")
+	})
+
+	It("keeps nothing when not asked to, or when the start was cancelled", func(ctx SpecContext) {
+		g := broken(tmpl)
+		g.KeepConfig = ""
+		_, err := harness.Start(ctx, harness.Config{Instances: 2, Gateway: g})
+		Expect(err).To(MatchError(ContainSubstring("gw.conf:4 is " + tmpl + ":5")))
+		Expect(err).NotTo(MatchError(ContainSubstring("kept")))
+
+		cancelled, cancel := context.WithCancel(ctx)
+		cancel()
+		_, err = harness.Start(cancelled, harness.Config{Instances: 2, Gateway: broken(tmpl)})
+		Expect(err).To(HaveOccurred())
+		Expect(err).NotTo(MatchError(ContainSubstring("kept")))
+
+		left, _ := filepath.Glob(filepath.Join(tmp, "gatecrash-*"))
+		Expect(left).To(BeEmpty())
 	})
 })

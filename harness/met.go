@@ -39,20 +39,20 @@ const (
 // FaultMet is the verdict on whether an observed request (or a load) met
 // the fault in effect, and its evidence.
 type FaultMet struct {
-	Verdict MetVerdict `json:"verdict"`
+	Verdict MetVerdict
 	// Evidence says why, in plain words.
-	Evidence string `json:"evidence"`
+	Evidence string
 	// Faulted counts the upstream attempts that got the fault's
 	// behaviour; Served those the origin served normally.
-	Faulted int `json:"faulted_attempts"`
-	Served  int `json:"served_attempts"`
+	Faulted int
+	Served  int
 	// DNSQueries counts the queries for the origin's name while the
 	// request was in flight, DNSFaulted those answered with the fault.
-	DNSQueries int `json:"dns_queries"`
-	DNSFaulted int `json:"dns_faulted"`
+	DNSQueries int
+	DNSFaulted int
 	// Share is, for a load, the share of its upstream attempts and
 	// queries that met the fault (0 to 1).
-	Share *float64 `json:"share,omitempty"`
+	Share *float64
 }
 
 // Met reports whether the verdict is FaultWasMet; nil (no fault in

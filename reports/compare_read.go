@@ -55,7 +55,7 @@ func ParseJSON(path string, data []byte) ([]*Scenario, error) {
 	if r.Format != JSONFormat {
 		return nil, fmt.Errorf("%s: a JSON object with format %q; expected a run report, format %q (gatecrash run --json)", path, r.Format, JSONFormat)
 	}
-	return r.Scenarios, nil
+	return r.records(), nil
 }
 
 // JSONError is err from decoding data, the text of file path, with the

@@ -9,11 +9,12 @@ import (
 // renames or removes a field gets a new version.
 const JSONFormat = "gatecrash-report/1"
 
-// jsonReport is the JSON report: every scenario record, with totals.
+// jsonReport is the JSON report: every scenario record, with totals. Its
+// types are in jsonformat.go.
 type jsonReport struct {
-	Format    string      `json:"format"`
-	Summary   jsonSummary `json:"summary"`
-	Scenarios []*Scenario `json:"scenarios"`
+	Format    string          `json:"format"`
+	Summary   jsonSummary     `json:"summary"`
+	Scenarios []*jsonScenario `json:"scenarios"`
 }
 
 type jsonSummary struct {
@@ -30,11 +31,9 @@ type jsonSummary struct {
 
 // JSON renders results, in their order, with every observation of each.
 func JSON(results []*Scenario) ([]byte, error) {
-	r := jsonReport{Format: JSONFormat, Scenarios: results}
-	if r.Scenarios == nil {
-		r.Scenarios = []*Scenario{}
-	}
+	r := jsonReport{Format: JSONFormat, Scenarios: make([]*jsonScenario, 0, len(results))}
 	for _, s := range results {
+		r.Scenarios = append(r.Scenarios, scenarioToJSON(s))
 		r.Summary.Scenarios++
 		switch s.State {
 		case Passed:
@@ -57,6 +56,18 @@ func JSON(results []*Scenario) ([]byte, error) {
 		return nil, err
 	}
 	return append(data, '\n'), nil
+}
+
+// records are the scenarios of a report read back.
+func (r *jsonReport) records() []*Scenario {
+	if r.Scenarios == nil {
+		return nil
+	}
+	out := make([]*Scenario, len(r.Scenarios))
+	for i, s := range r.Scenarios {
+		out[i] = s.record()
+	}
+	return out
 }
 
 // WriteJSON writes the JSON report to path, through a temporary file so a

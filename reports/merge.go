@@ -21,7 +21,7 @@ func ReadJSON(path string) ([]*Scenario, error) {
 	if r.Format != JSONFormat {
 		return nil, fmt.Errorf("%s: report format %q, expected %q", path, r.Format, JSONFormat)
 	}
-	return r.Scenarios, nil
+	return r.records(), nil
 }
 
 // Merge joins the records of several slices of one run into one, in the

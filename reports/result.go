@@ -29,48 +29,49 @@ const (
 	Errored State = "error"
 )
 
-// Scenario is everything known about one scenario's run.
+// Scenario is everything known about one scenario's run. The JSON report
+// writes it as jsonScenario.
 type Scenario struct {
 	// Order is the scenario's place in the run, in file order.
-	Order   int      `json:"order"`
-	Suite   string   `json:"suite"`
-	File    string   `json:"file"`
-	Line    int      `json:"line"`
-	Name    string   `json:"name"`
-	Labels  []string `json:"labels,omitempty"`
-	Gateway string   `json:"gateway"`
+	Order   int
+	Suite   string
+	File    string
+	Line    int
+	Name    string
+	Labels  []string
+	Gateway string
 	// Fault is the fault's name, Params its parameters, Method how it was
 	// made when there is more than one way.
-	Fault  string `json:"fault"`
-	Params any    `json:"params,omitempty"`
-	Method string `json:"fault_method,omitempty"`
+	Fault  string
+	Params any
+	Method string
 	// Finding is what the scenario pins as a finding (its finding: in
 	// YAML): a passing scenario with one is shown as a finding.
-	Finding string `json:"finding,omitempty"`
+	Finding string
 	// Expected is the scenario's expectations in one line.
-	Expected string `json:"expected"`
+	Expected string
 	// Request is what the client sent (secret headers redacted).
-	Request *Request `json:"request,omitempty"`
+	Request *Request
 	// Steady is the request before the fault, Observed the one during it.
-	Steady   *harness.Observation `json:"steady,omitempty"`
-	Observed *harness.Observation `json:"observed,omitempty"`
+	Steady   *harness.Observation
+	Observed *harness.Observation
 	// FaultStart and FaultEnd are when the fault was injected and cleared
 	// (zero when it was not).
-	FaultStart time.Time `json:"fault_start,omitzero"`
-	FaultEnd   time.Time `json:"fault_end,omitzero"`
+	FaultStart time.Time
+	FaultEnd   time.Time
 	// Load is what a load scenario observed instead of one request.
-	Load     *harness.LoadResult `json:"load,omitempty"`
-	Checks   []Check             `json:"checks,omitempty"`
-	Recovery *Recovery           `json:"recovery,omitempty"`
+	Load     *harness.LoadResult
+	Checks   []Check
+	Recovery *Recovery
 	// GatewayAlive is whether the gateway still ran at the scenario's end.
-	GatewayAlive *bool `json:"gateway_alive,omitempty"`
+	GatewayAlive *bool
 	// GatewayLog is what the gateway wrote while the scenario ran.
-	GatewayLog string `json:"gateway_log,omitempty"`
+	GatewayLog string
 
-	State    State         `json:"state"`
-	Failure  string        `json:"failure,omitempty"`
-	Start    time.Time     `json:"start"`
-	Duration time.Duration `json:"duration_ns"`
+	State    State
+	Failure  string
+	Start    time.Time
+	Duration time.Duration
 
 	// secrets are the values Redact replaces in the text (Secret).
 	secrets []string
@@ -200,7 +201,7 @@ func (s *Scenario) Properties() [][2]string {
 			add("observed.unaccepted_connects", o.Unaccepted)
 		}
 		if len(o.Upstream) > 0 {
-			addJSON("observed.upstream", o.Upstream)
+			addJSON("observed.upstream", attemptsToJSON(o.Upstream))
 		}
 		if len(o.Header) > 0 {
 			addJSON("observed.headers", o.Header)

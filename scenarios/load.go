@@ -557,10 +557,12 @@ func urlProblem(raw string) string {
 }
 
 // Managed is the managed gateway the suite describes, templates resolved
-// against the suite's directory.
+// against the suite's directory. When it does not start, its rendered
+// config is kept in $TMPDIR/gatecrash-failed-<suite>-*, named in the error.
 func (s *Suite) Managed() *harness.Managed {
 	g := s.Gateway
-	m := &harness.Managed{Label: g.Name, Command: g.Command, Env: g.Env, StopGrace: g.StopGrace.D(), LogFiles: g.Logs}
+	m := &harness.Managed{Label: g.Name, Command: g.Command, Env: g.Env, StopGrace: g.StopGrace.D(), LogFiles: g.Logs,
+		KeepConfig: s.Name}
 	for _, t := range g.Templates {
 		if !filepath.IsAbs(t) {
 			t = filepath.Join(s.Dir, t)
