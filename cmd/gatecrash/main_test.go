@@ -198,31 +198,6 @@ scenarios:
 		Expect(readJUnit(junit).Suites[0].Cases).To(HaveLen(2))
 	})
 
-	It("exits 2 without starting anything when the input is bad", func() {
-		bad := filepath.Join(tmp, "bad.yaml")
-		Expect(os.WriteFile(bad, []byte(`suite: bad
-scenarios:
-  - name: typo
-    fault: refused
-    expect: {statsu: 502}
-  - name: duration
-    fault: hang
-    expect: {status: 504, within: 2 seconds}
-  - name: fault
-    fault: refsued
-    expect: {status: 502}
-`), 0o644)).To(Succeed())
-		for _, cmd := range []string{"validate", "run"} {
-			s := gatecrash(tmp, cmd, bad)
-			Eventually(s, time.Minute).Should(gexec.Exit(2))
-			errs := string(s.Err.Contents())
-			Expect(errs).To(ContainSubstring(bad + `:5:14: scenarios[0].expect: unknown field "statsu"`))
-			Expect(errs).To(ContainSubstring(bad + `:8:35: scenarios[1].expect.within: expected a duration`))
-			Expect(errs).To(ContainSubstring(bad + `:10:12: scenarios[2].fault: unknown fault "refsued"`))
-			Expect(string(s.Out.Contents())).To(BeEmpty(), "nothing ran")
-		}
-	})
-
 	It("stops at --timeout: the running scenario is reported as stopped, the rest as not run, the report written", func() {
 		junit := filepath.Join(tmp, "junit.xml")
 		s := gatecrash(tmp, "run", "--timeout", "1500ms", "--junit", junit, builtinSuite)
@@ -300,22 +275,6 @@ scenarios:
 		Expect(r.Scenarios[0].Observed.Timeout).To(Equal(time.Second.Nanoseconds()))
 	})
 
-	It("exits 2 on a bad flag, naming it", func() {
-		for _, c := range []struct {
-			args []string
-			want string
-		}{
-			{[]string{"--label-filter", "((", builtinSuite}, `--label-filter "((":`},
-			{[]string{"--focus", "(", builtinSuite}, `--focus "(": expected a regular expression`},
-			{[]string{builtinSuite, "-v"}, "-v: flags go before the suite files"},
-		} {
-			s := gatecrash(tmp, append([]string{"run"}, c.args...)...)
-			Eventually(s, time.Minute).Should(gexec.Exit(2))
-			Expect(string(s.Err.Contents())).To(ContainSubstring(c.want))
-			Expect(string(s.Out.Contents())).To(BeEmpty(), "nothing ran")
-		}
-	})
-
 	It("exits 2 when the gateway cannot start, with the reason, or skips it when asked to", func() {
 		suite := withChange(nginxSuite, tmp, "command: [nginx,", "command: [gatecrash-no-such-gateway,")
 		s := gatecrash(tmp, "run", suite)
@@ -329,84 +288,6 @@ scenarios:
 		n := scenarioCount(nginxSuite)
 		Expect(string(s.Out.Contents())).To(ContainSubstring(fmt.Sprintf("%d scenarios: 0 passed, 0 failed, 0 errors, %d skipped", n, n)))
 		Expect(readJUnit(junit).Suites[0].Cases[0].Skipped).NotTo(BeNil())
-	})
-})
-
-var _ = Describe("gatecrash validate, faults, version", func() {
-	It("validates the examples", func() {
-		s := gatecrash(GinkgoT().TempDir(), "validate", builtinSuite, nginxSuite)
-		Eventually(s, time.Minute).Should(gexec.Exit(0))
-		Expect(s.Out).To(gbytes.Say(fmt.Sprintf(`builtin.yaml: ok: suite "builtin reference gateway", %d scenarios, gateway builtin`, scenarioCount(builtinSuite))))
-	})
-
-	It("prints the catalog, also as JSON", func() {
-		s := gatecrash(GinkgoT().TempDir(), "faults", "--json")
-		Eventually(s, time.Minute).Should(gexec.Exit(0))
-		var catalog []map[string]any
-		Expect(json.Unmarshal(s.Out.Contents(), &catalog)).To(Succeed())
-		names := []string{}
-		for _, f := range catalog {
-			names = append(names, f["name"].(string))
-		}
-		Expect(names).To(ContainElements("refused", "hang", "nxdomain", "blackhole", "garbage"))
-
-		s = gatecrash(GinkgoT().TempDir(), "faults")
-		Eventually(s, time.Minute).Should(gexec.Exit(0))
-		Expect(s.Out).To(gbytes.Say(`\norigin down\n`))
-		Expect(s.Out).To(gbytes.Say(`\n  refused +nothing listens`))
-	})
-
-	It("shows an example in each command's help, on stdout", func() {
-		// Started together: a -race binary takes a while to start.
-		type help struct {
-			cmd string
-			s   *gexec.Session
-		}
-		var helps []help
-		for _, cmd := range []string{"run", "validate", "faults", "merge", "probe", "compare", "atlas", "schema", "version"} {
-			for _, args := range [][]string{{cmd, "-h"}, {cmd, "--help"}, {"help", cmd}} {
-				helps = append(helps, help{cmd, gatecrash(GinkgoT().TempDir(), args...)})
-			}
-		}
-		for _, h := range helps {
-			Eventually(h.s, time.Minute).Should(gexec.Exit(0))
-			Expect(h.s.Out).To(gbytes.Say(`Usage: gatecrash `+h.cmd+`.*\n\nExample:\n  gatecrash `+h.cmd), "%v", h.s.Command.Args)
-			Expect(h.s.Err.Contents()).To(BeEmpty(), "%v", h.s.Command.Args)
-		}
-		s := gatecrash(GinkgoT().TempDir(), "--help")
-		Eventually(s, time.Minute).Should(gexec.Exit(0))
-		Expect(s.Out).To(gbytes.Say(`Example:\n  gatecrash run `))
-
-		// A bad flag is an error, -h after it or not: the usage goes to
-		// stderr, exit 2.
-		for _, args := range [][]string{{"run", "--bogus"}, {"run", "--bogus", "-h"}, {"probe", "--samples", "x", "--help"}} {
-			s = gatecrash(GinkgoT().TempDir(), args...)
-			Eventually(s, time.Minute).Should(gexec.Exit(2))
-			Expect(s.Err).To(gbytes.Say(`(flag provided but not defined: -bogus|invalid value "x" for flag -samples: parse error)\nUsage: gatecrash `+args[0]), "%v", args)
-			Expect(s.Out.Contents()).To(BeEmpty(), "%v", args)
-		}
-		s = gatecrash(GinkgoT().TempDir(), "run", "-h=true")
-		Eventually(s, time.Minute).Should(gexec.Exit(0))
-		Expect(s.Out).To(gbytes.Say(`Usage: gatecrash run`))
-	})
-
-	It("prints the suite format's JSON Schema", func() {
-		s := gatecrash(GinkgoT().TempDir(), "schema")
-		Eventually(s, time.Minute).Should(gexec.Exit(0))
-		var schema map[string]any
-		Expect(json.Unmarshal(s.Out.Contents(), &schema)).To(Succeed())
-		Expect(schema).To(HaveKeyWithValue("$schema", "http://json-schema.org/draft-07/schema#"))
-		Expect(schema).To(HaveKeyWithValue("$id", scenarios.SchemaID))
-		Expect(schema["properties"]).To(HaveKey("scenarios"))
-
-		s = gatecrash(GinkgoT().TempDir(), "schema", "extra")
-		Eventually(s, time.Minute).Should(gexec.Exit(2))
-	})
-
-	It("rejects an unknown command with exit 2", func() {
-		s := gatecrash(GinkgoT().TempDir(), "frobnicate")
-		Eventually(s, time.Minute).Should(gexec.Exit(2))
-		Expect(s.Err).To(gbytes.Say(`unknown command "frobnicate"`))
 	})
 })
 

@@ -128,10 +128,4 @@ var _ = Describe("parallel workers and shards", func() {
 		Eventually(s, 2*time.Minute).Should(gexec.Exit(0))
 		Expect(string(s.Out.Contents())).To(MatchRegexp(`\d+ scenarios: \d+ passed, 0 failed, 0 errors`))
 	})
-
-	It("rejects a bad slice", func() {
-		s := gatecrash(tmp, "run", "--shard", "3/2", parallelSuite)
-		Eventually(s, time.Minute).Should(gexec.Exit(2))
-		Expect(string(s.Err.Contents())).To(ContainSubstring(`--shard: expected i/n with 1 <= i <= n, such as 2/4; got "3/2"`))
-	})
 })

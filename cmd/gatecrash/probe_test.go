@@ -200,24 +200,6 @@ scenarios: [{name: passes on the origin's 503, fault: origin_error, expect: {sta
 		Expect(byFault["origin_error"]).To(HaveKeyWithValue("status", 503.0))
 		Expect(byFault["origin_error"]).To(HaveKeyWithValue("body_intact", true))
 	})
-
-	It("rejects an unknown fault in --faults, or none, with exit 2", func() {
-		s := gatecrash(GinkgoT().TempDir(), "probe", "--faults", "refused,hnag")
-		Eventually(s, time.Minute).Should(gexec.Exit(2))
-		Expect(s.Err).To(gbytes.Say(`--faults: unknown fault "hnag"; expected names from gatecrash faults`))
-		s = gatecrash(GinkgoT().TempDir(), "probe", "--faults", ",")
-		Eventually(s, time.Minute).Should(gexec.Exit(2))
-		Expect(s.Err).To(gbytes.Say(`--faults: expected at least one fault name`))
-	})
-
-	It("takes the gateway from --suite, and rejects a bad one with exit 2", func() {
-		tmp := GinkgoT().TempDir()
-		bad := filepath.Join(tmp, "bad.yaml")
-		Expect(os.WriteFile(bad, []byte("gateway: {buitin: {}}\nscenarios: []\n"), 0o644)).To(Succeed())
-		s := gatecrash(tmp, "probe", "--suite", bad)
-		Eventually(s, time.Minute).Should(gexec.Exit(2))
-		Expect(s.Err).To(gbytes.Say(`bad.yaml:1:11: gateway: unknown field "buitin"`))
-	})
 })
 
 // notPassed is the lines of a run's console output about the scenarios
