@@ -414,10 +414,34 @@ func (g *Managed) grace() time.Duration {
 func (g *Managed) URL() string { return g.url }
 
 // Logs is what the gateway wrote to stdout, stderr and its log files.
-func (g *Managed) Logs() string { return g.logs.all() }
+func (g *Managed) Logs() string {
+	g.awaitOutput()
+	return g.logs.all()
+}
 
 // LogsSince is what the gateway wrote after mark.
-func (g *Managed) LogsSince(mark LogMark) (string, LogMark) { return g.logs.since(mark) }
+func (g *Managed) LogsSince(mark LogMark) (string, LogMark) {
+	g.awaitOutput()
+	return g.logs.since(mark)
+}
+
+// awaitOutput waits, once the gateway's process has exited, until its
+// output is whole: what it wrote just before it died (a crash's last
+// words) may still be in the pipe, read to the end once its supervisor is
+// gone, which then follows at once.
+func (g *Managed) awaitOutput() {
+	if g.exiting == nil || g.cmd == nil || g.cmd.Process == nil {
+		return // never started
+	}
+	select {
+	case <-g.exiting:
+		select {
+		case <-g.done:
+		case <-time.After(g.grace() + 2*time.Second):
+		}
+	default:
+	}
+}
 
 // Alive reports whether the gateway process is still running.
 func (g *Managed) Alive() bool {
