@@ -25,7 +25,7 @@ func TestRun(t *testing.T) {
 		g.Expect(r.code).To(Equal(0), r.stdout)
 		g.Expect(regexp.MustCompile(`(?m)^PASS  builtin reference gateway / `).FindAllString(r.stdout, -1)).To(HaveLen(n))
 		g.Expect(r.stdout).To(ContainSubstring(fmt.Sprintf("%d scenarios: %d passed, 0 failed", n, n)))
-		j := readJUnit(t, junit)
+		j := validJUnit(t, junit)
 		g.Expect(j.Tests).To(Equal(n))
 		g.Expect(j.Suites).To(HaveLen(1))
 		g.Expect(j.Suites[0].Cases[0].Name).To(Equal("origin down answers 502 fast"))
@@ -48,7 +48,7 @@ func TestRun(t *testing.T) {
 		g.Expect(r.code).To(Equal(1), r.stdout)
 		saysInOrder(t, r.stdout, `FAIL  builtin reference gateway / origin down answers 502 fast`, `expected status 503, observed status 502`)
 		g.Expect(r.stdout).To(ContainSubstring(fmt.Sprintf("0 passed, 1 failed, 0 errors, %d skipped", n-1)))
-		j := readJUnit(t, junit)
+		j := validJUnit(t, junit)
 		g.Expect(j.Failures).To(Equal(1))
 		g.Expect(j.Suites[0].Cases[0].Failure).NotTo(BeNil())
 		g.Expect(j.Suites[0].Cases[0].Failure.Message).To(ContainSubstring("expected status 503, observed status 502"))
@@ -104,7 +104,7 @@ scenarios:
 		r := gatecrash(t, nil, "run", "--timeout", "1500ms", "--junit", junit, builtinSuite)
 		g.Expect(r.code).To(Equal(2), r.stdout)
 		saysInOrder(t, r.stdout, `ERR   builtin reference gateway / hung origin`, `stopped: the run's --timeout was reached`, `SKIP  .*\(not run: the run's --timeout was reached\)`)
-		g.Expect(readJUnit(t, junit).Errors).To(Equal(1))
+		g.Expect(validJUnit(t, junit).Errors).To(Equal(1))
 	})
 
 	t.Run("fails a scenario at its deadline, whatever the gateway keeps it waiting for", func(t *testing.T) {
@@ -149,7 +149,7 @@ scenarios:
 		g.Expect(r.stdout).To(ContainSubstring("      " + strings.ReplaceAll(failure, "\n", "\n      ") + "\n"))
 		g.Expect(r.stdout).NotTo(ContainSubstring("deadline"))
 
-		j := readJUnit(t, junit)
+		j := validJUnit(t, junit)
 		c := j.Suites[0].Cases[0]
 		g.Expect(c.Failure).NotTo(BeNil())
 		g.Expect(c.Failure.Message).To(Equal(gaveUp))
