@@ -112,7 +112,7 @@ scenarios:
 	proc := testProcess(t, "GITHUB_ACTIONS=true", "GITHUB_STEP_SUMMARY="+step)
 	r := gatecrash(t, proc, "run", "--junit", filepath.Join(out, "r.xml"), "--json", filepath.Join(out, "r.json"),
 		"--markdown", filepath.Join(out, "r.md"), "--html", filepath.Join(out, "r.html"), suite)
-	g.Expect(r.code).To(Equal(1), r.stdout)
+	g.Expect(r.code).To(Equal(1), "%s", r.stdout)
 
 	outputs := map[string]string{"stdout": r.stdout, "stderr": r.stderr}
 	files, _ := filepath.Glob(filepath.Join(out, "*"))

@@ -19,6 +19,14 @@ import (
 // holds only env ("NAME=value"), a stdout that is no terminal, a temp dir
 // of the test's own, and no interrupt.
 func testProcess(t testing.TB, env ...string) *process {
+	t.Helper()
+	// Short, unlike t.TempDir's: a gateway's unix socket in a work dir in
+	// it must fit in 108 bytes (HAProxy's stats socket).
+	tmp, err := os.MkdirTemp("", "gc")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(tmp) })
 	vars := map[string]string{}
 	for _, kv := range env {
 		name, value, _ := strings.Cut(kv, "=")
@@ -27,7 +35,7 @@ func testProcess(t testing.TB, env ...string) *process {
 	return &process{
 		getenv:     func(name string) string { return vars[name] },
 		columns:    func() int { return 0 },
-		tempDir:    t.TempDir(),
+		tempDir:    tmp,
 		interrupts: func() (context.Context, func()) { return context.Background(), func() {} },
 	}
 }

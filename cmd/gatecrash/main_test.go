@@ -24,10 +24,7 @@ import (
 const (
 	builtinSuite = "../../scenarios/examples/builtin.yaml"
 	nginxSuite   = "../../scenarios/examples/nginx/suite.yaml"
-	// nginxInstancesSuite is nginx over two origin instances, pooled
-	// connections and retries on the next server.
-	nginxInstancesSuite = "../../scenarios/examples/nginx/instances.yaml"
-	junitXSD            = "../../reports/testdata/junit-10.xsd"
+	junitXSD     = "../../reports/testdata/junit-10.xsd"
 )
 
 // gatecrash starts the binary with its temporary files in tmp.
@@ -83,132 +80,6 @@ func validateJUnit(path string) {
 	Expect(err).NotTo(HaveOccurred(), "xmllint: %s", out)
 	Expect(string(out)).To(ContainSubstring("validates"))
 }
-
-// withChange copies a suite (and its templates) into dir with one edit
-// (none when old is "": a plain copy).
-func withChange(suite, dir, old, new string) string {
-	entries, err := os.ReadDir(filepath.Dir(suite))
-	Expect(err).NotTo(HaveOccurred())
-	for _, e := range entries {
-		if strings.HasSuffix(e.Name(), ".tmpl") {
-			data, err := os.ReadFile(filepath.Join(filepath.Dir(suite), e.Name()))
-			Expect(err).NotTo(HaveOccurred())
-			Expect(os.WriteFile(filepath.Join(dir, e.Name()), data, 0o644)).To(Succeed())
-		}
-	}
-	data, err := os.ReadFile(suite)
-	Expect(err).NotTo(HaveOccurred())
-	Expect(string(data)).To(ContainSubstring(old))
-	path := filepath.Join(dir, filepath.Base(suite))
-	Expect(os.WriteFile(path, []byte(strings.Replace(string(data), old, new, 1)), 0o644)).To(Succeed())
-	return path
-}
-
-// realGateway is one of the example gateways, with a wrong expectation to
-// plant in its suite and the line of its own log that must explain it.
-type realGateway struct {
-	name, command, suite string
-	// old and new: the edit that makes the first origin-down scenario
-	// wrong (none: only the suite's passing run is checked).
-	old, new string
-	// failure is the expected-against-observed line; log the gateway's line.
-	failure, log string
-}
-
-var realGateways = []realGateway{
-	{"nginx", "nginx", nginxSuite, "status: 502\n      within: 500ms", "status: 503\n      within: 500ms",
-		"expected status 503, observed status 502", `connect\(\) failed \(111: Connection refused\) while connecting to upstream`},
-	{"apache", "apache2", "../../scenarios/examples/apache/suite.yaml", "status: 503\n      within: 500ms", "status: 502\n      within: 500ms",
-		"expected status 502, observed status 503", `AH00957: http: attempt to connect to 127\.0\.0\.1:\d+ .* failed`},
-	{"caddy", "caddy", "../../scenarios/examples/caddy/suite.yaml", "status: 502\n      within: 500ms", "status: 503\n      within: 500ms",
-		"expected status 503, observed status 502", `connect: connection refused`},
-	{"caddy", "caddy", "../../scenarios/examples/caddy/instances.yaml", "", "", "", ""},
-	{"haproxy", "haproxy", "../../scenarios/examples/haproxy/suite.yaml", "status: 503\n      within: 500ms", "status: 502\n      within: 500ms",
-		"expected status 502, observed status 503", `gw origin/origin 0/0/-1/-1/\d+ 503 \d+ - - SC--`},
-	{"haproxy", "haproxy", "../../scenarios/examples/haproxy/instances.yaml", "", "", "", ""},
-	{"nginx", "nginx", nginxInstancesSuite, "", "", "", ""},
-}
-
-// installed reports whether a tool is installed; a tool listed in
-// GATECRASH_REQUIRE (as CI does) that is not fails the spec.
-func installed(tool string) bool {
-	if _, err := exec.LookPath(tool); err == nil {
-		return true
-	}
-	for _, t := range strings.Split(os.Getenv("GATECRASH_REQUIRE"), ",") {
-		if t == tool {
-			Fail(tool + " is required (GATECRASH_REQUIRE) but not installed")
-		}
-	}
-	return false
-}
-
-// The example suites of the real gateways run side by side, each gatecrash
-// a process of its own whose gateways' process groups are checked: they
-// mostly wait on the gateways' timeouts, one after the other they took
-// minutes.
-var _ = Describe("against real gateways", func() {
-	It("each example suite passes, with a valid JUnit, a wrong expectation fails with expected against observed and the gateway's own log line, and no process is left behind", func() {
-		type started struct {
-			gw     realGateway
-			what   string // which check
-			s      *gexec.Session
-			junit  string
-			groups func() []int
-		}
-		var runs []*started
-		var skipped []string
-		for _, gw := range realGateways {
-			if !installed(gw.command) {
-				skipped = append(skipped, gw.command)
-				continue
-			}
-			start := func(what, junit string, args ...string) {
-				s := gatecrash(filepath.Dir(junit), append([]string{"run", "--junit", junit}, args...)...)
-				DeferCleanup(func() { s.Interrupt().Wait(time.Minute) }) // when a check failed
-				runs = append(runs, &started{gw, what, s, junit, collectGroups(s)})
-			}
-			start("passes its example suite", filepath.Join(GinkgoT().TempDir(), "junit.xml"), gw.suite)
-			if gw.old == "" {
-				continue
-			}
-			tmp := GinkgoT().TempDir()
-			suite := withChange(gw.suite, tmp, gw.old, gw.new)
-			start("fails a wrong expectation", filepath.Join(tmp, "junit.xml"), "--label-filter", "origin-down", suite)
-		}
-		if len(skipped) > 0 {
-			AddReportEntry("not installed, not run", skipped)
-		}
-		if len(runs) == 0 {
-			Skip("no real gateway is installed")
-		}
-		for _, r := range runs {
-			name := r.gw.name + " " + r.gw.suite + ": " + r.what
-			if r.gw.old == "" || r.what == "passes its example suite" {
-				Eventually(r.s, 5*time.Minute).Should(gexec.Exit(0), name)
-				out := string(r.s.Out.Contents())
-				Expect(out).To(MatchRegexp(`\d+ scenarios: \d+ passed, 0 failed, 0 errors, \d+ skipped, 0 interrupted`), name)
-				Expect(regexp.MustCompile(`(?m)^PASS `).FindAllString(out, -1)).NotTo(BeEmpty(), name)
-				validateJUnit(r.junit)
-			} else {
-				Eventually(r.s, 2*time.Minute).Should(gexec.Exit(1), name)
-				Expect(r.s.Out).To(gbytes.Say(`FAIL  `), name)
-				Expect(r.s.Out).To(gbytes.Say(regexp.QuoteMeta(r.gw.failure)), name)
-				Expect(r.s.Out).To(gbytes.Say(`gateway log \(`+r.gw.name+`\):`), name)
-				Expect(r.s.Out).To(gbytes.Say(r.gw.log), name)
-				validateJUnit(r.junit)
-				c := readJUnit(r.junit).Suites[0].Cases[0]
-				Expect(c.Failure.Message).To(ContainSubstring(r.gw.failure), name)
-				Expect(c.SystemErr).To(MatchRegexp(r.gw.log), name)
-			}
-			groups := r.groups()
-			Expect(groups).NotTo(BeEmpty(), "%s: saw the gateway's process group", name)
-			for _, g := range groups {
-				Expect(processesInGroup(g)).To(BeEmpty(), "%s: process group %d is gone", name, g)
-			}
-		}
-	})
-})
 
 var _ = Describe("against nginx", func() {
 	var tmp string
@@ -373,35 +244,6 @@ func childGroups(s *gexec.Session) []int {
 		}
 	}
 	return groups
-}
-
-// collectGroups notes, from now until the session exits, the process
-// groups of its children (childGroups), for sessions that run side by side:
-// the returned function waits for the exit and returns them all.
-func collectGroups(s *gexec.Session) func() []int {
-	seen := map[int]bool{}
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		for {
-			exited := s.ExitCode() != -1
-			for _, g := range childGroups(s) {
-				seen[g] = true
-			}
-			if exited {
-				return
-			}
-			time.Sleep(20 * time.Millisecond)
-		}
-	}()
-	return func() []int {
-		<-done
-		var groups []int
-		for g := range seen {
-			groups = append(groups, g)
-		}
-		return groups
-	}
 }
 
 // groupLeaders holds the start time of each group's leader as seen, so

@@ -29,7 +29,7 @@ func TestRetries(t *testing.T) {
 	tmp := t.TempDir()
 	jsonPath, junit := filepath.Join(tmp, "report.json"), filepath.Join(tmp, "junit.xml")
 	r := gatecrash(t, nil, "run", "--json", jsonPath, "--junit", junit, retriesSuite)
-	g.Expect(r.code).To(Equal(0), r.stdout)
+	g.Expect(r.code).To(Equal(0), "%s", r.stdout)
 	g.Expect(r.stdout).To(MatchRegexp(`PASS  builtin gateway with retries / a reset origin is tried three times, then 502 .*\| observed status 502 in \S+, 3 attempts`))
 	rep := readReport(t, jsonPath)
 	g.Expect(rep.Scenarios[0].Observed.Attempts).To(Equal(3))
@@ -41,7 +41,7 @@ func TestRetries(t *testing.T) {
 
 	suite := withChange(t, retriesSuite, tmp, "attempts: 3\n      log_matches", "attempts: 1\n      log_matches")
 	r = gatecrash(t, nil, "run", "--json", jsonPath, "--label-filter", "retries", "--focus", "tried three times", suite)
-	g.Expect(r.code).To(Equal(1), r.stdout)
+	g.Expect(r.code).To(Equal(1), "%s", r.stdout)
 	saysInOrder(t, r.stdout, `FAIL  builtin gateway with retries / a reset origin is tried three times, then 502`,
 		`expected 1 attempt at the origin, observed 3 attempts at the origin \(3 requests read, 3 new connections\)`)
 	failed := readReport(t, jsonPath).Scenarios[0]
@@ -84,7 +84,7 @@ scenarios:
 `)
 		jsonPath := filepath.Join(t.TempDir(), "report.json")
 		r := gatecrash(t, nil, "run", "--json", jsonPath, path)
-		g.Expect(r.code).To(Equal(1), r.stdout)
+		g.Expect(r.code).To(Equal(1), "%s", r.stdout)
 		g.Expect(r.stdout).To(ContainSubstring("FAIL  cut-stalled-chunked / a stalled body is ended as if whole"))
 		g.Expect(r.stdout).To(ContainSubstring("expected the origin's body intact, observed body truncated (received 100 of the 1000 bytes the origin declared, of which it sent 100, in an answer that ended cleanly: a silent truncation)"))
 		g.Expect(r.stdout).To(ContainSubstring("PASS  cut-stalled-chunked / a slow body that keeps coming arrives whole"))
@@ -105,7 +105,7 @@ scenarios:
 `)
 		jsonPath := filepath.Join(t.TempDir(), "report.json")
 		r := gatecrash(t, nil, "run", "--json", jsonPath, path)
-		g.Expect(r.code).To(Equal(1), r.stdout)
+		g.Expect(r.code).To(Equal(1), "%s", r.stdout)
 		saysInOrder(t, r.stdout, `FAIL  relay-raw / garbage from the origin never reaches the client`,
 			`expected a valid HTTP answer, observed no status in \S+ \(invalid_http: malformed HTTP status code "is"\)`)
 		g.Expect(readReport(t, jsonPath).Scenarios[0].Observed.ValidHTTP).To(BeFalse())
@@ -120,7 +120,7 @@ scenarios:
 `)
 		jsonPath := filepath.Join(t.TempDir(), "report.json")
 		r := gatecrash(t, nil, "run", "--json", jsonPath, path)
-		g.Expect(r.code).To(Equal(1), r.stdout)
+		g.Expect(r.code).To(Equal(1), "%s", r.stdout)
 		saysInOrder(t, r.stdout, `expected the gateway still running, observed the gateway no longer running`,
 			`faultyproxy: the origin answered "this ", not HTTP: crashing`)
 		g.Expect(*readReport(t, jsonPath).Scenarios[0].GatewayAlive).To(BeFalse())
@@ -150,7 +150,7 @@ scenarios:
 `)
 	jsonPath, junit := filepath.Join(tmp, "report.json"), filepath.Join(tmp, "junit.xml")
 	r := gatecrash(t, nil, "run", "--json", jsonPath, "--junit", junit, path)
-	g.Expect(r.code).To(Equal(1), r.stdout)
+	g.Expect(r.code).To(Equal(1), "%s", r.stdout)
 	g.Expect(r.stdout).To(MatchRegexp(`FAIL  load / a flapping origin under load  \[flapping\]  expected .* \| observed load 200/s for 5s: \d+ of 1000 requests sent, [\d.]+% success \(200: \d+, 502: \d+\), p50 \S+, p99 \S+, max \S+, recovered after`))
 	g.Expect(r.stdout).To(MatchRegexp(`expected a success ratio of at least 99\.0%, observed [\d.]+% of \d+ requests \(200: \d+, 502: \d+\)`))
 
@@ -187,7 +187,7 @@ func TestJSONReport(t *testing.T) {
 	g := NewWithT(t)
 	jsonPath := filepath.Join(t.TempDir(), "report.json")
 	r := gatecrash(t, nil, "run", "--json", jsonPath, "--label-filter", "integrity || logs || load || origin-errors", builtinSuite)
-	g.Expect(r.code).To(Equal(0), r.stdout)
+	g.Expect(r.code).To(Equal(0), "%s", r.stdout)
 	data, err := os.ReadFile(jsonPath)
 	g.Expect(err).NotTo(HaveOccurred())
 	var rep struct {
@@ -236,7 +236,7 @@ func TestFaultMet(t *testing.T) {
 		suite := withChange(t, nginxInstancesSuite, tmp, "status: 502\n      within: 500ms\n      fault_met: true", "status: 200")
 		jsonPath := filepath.Join(tmp, "report.json")
 		r := gatecrash(t, nil, "run", "--json", jsonPath, "--label-filter", "origin-down", suite)
-		g.Expect(r.code).To(Equal(1), r.stdout)
+		g.Expect(r.code).To(Equal(1), "%s", r.stdout)
 		g.Expect(r.stdout).To(ContainSubstring("expected status 200, observed status 502"))
 		rep := readReport(t, jsonPath)
 		g.Expect(rep.Scenarios[0].State).To(Equal("failed"))
@@ -286,12 +286,12 @@ scenarios:
 `+metLine)
 		}
 		r := gatecrash(t, nil, "run", write(""))
-		g.Expect(r.code).To(Equal(1), r.stdout)
+		g.Expect(r.code).To(Equal(1), "%s", r.stdout)
 		g.Expect(r.stdout).To(ContainSubstring("FAIL  caddy with keep-alive / NXDOMAIN behind a pooled connection"))
 		g.Expect(r.stdout).To(ContainSubstring("the fault was never met: no DNS query for origin.gatecrash.test was made during the fault: the gateway reused a connection opened before it"))
 
 		r = gatecrash(t, nil, "run", write("      fault_met: false\n"))
-		g.Expect(r.code).To(Equal(0), r.stdout)
+		g.Expect(r.code).To(Equal(0), "%s", r.stdout)
 		g.Expect(r.stdout).To(ContainSubstring("PASS  caddy with keep-alive / NXDOMAIN behind a pooled connection"))
 	})
 
@@ -305,7 +305,7 @@ scenarios:
 `)
 		jsonPath := filepath.Join(tmp, "report.json")
 		r := gatecrash(t, nil, "run", "--json", jsonPath, path)
-		g.Expect(r.code).To(Equal(0), r.stdout)
+		g.Expect(r.code).To(Equal(0), "%s", r.stdout)
 		rep := readReport(t, jsonPath)
 		g.Expect(rep.Scenarios[0].State).To(Equal("passed"))
 		g.Expect(rep.Scenarios[0].Observed.FaultMet).To(BeNil())

@@ -42,7 +42,7 @@ func TestParallel(t *testing.T) {
 		start := time.Now()
 		r := gatecrash(t, nil, "run", "-p", "8", "--junit", junit, parallelSuite)
 		took := time.Since(start)
-		g.Expect(r.code).To(Equal(0), r.stdout)
+		g.Expect(r.code).To(Equal(0), "%s", r.stdout)
 		g.Expect(regexp.MustCompile(`(?m)^PASS  parallel example, 16 one-second scenarios / hung origin \d\d answers 504 after 1s  \[hang\] .*\)$`).FindAllString(r.stdout, -1)).To(HaveLen(16), "whole lines")
 		g.Expect(r.stdout).To(ContainSubstring("16 scenarios: 16 passed, 0 failed"))
 		// One worker takes 16s; eight, about 2s. A loaded machine gets slack.
@@ -74,13 +74,13 @@ func TestParallel(t *testing.T) {
 			<-done
 		}
 		for _, r := range outs {
-			g.Expect(r.code).To(Equal(0), r.stdout)
+			g.Expect(r.code).To(Equal(0), "%s", r.stdout)
 			g.Expect(r.stdout).To(MatchRegexp(`\d+ scenarios: \d+ passed`))
 		}
 		junit := filepath.Join(tmp, "merged.xml")
 		md, page := filepath.Join(tmp, "merged.md"), filepath.Join(tmp, "merged.html")
 		r := gatecrash(t, nil, append([]string{"merge", "--junit", junit, "--markdown", md, "--html", page}, reports...)...)
-		g.Expect(r.code).To(Equal(0), r.stderr)
+		g.Expect(r.code).To(Equal(0), "%s", r.stderr)
 		cases := validJUnit(t, junit).Suites[0].Cases
 		g.Expect(cases).To(HaveLen(16), "every scenario once: those a shard did not select are skipped")
 		for i, c := range cases {
@@ -106,7 +106,7 @@ func TestParallel(t *testing.T) {
 		}
 		report := filepath.Join(t.TempDir(), "report.json")
 		r := gatecrash(t, nil, append([]string{"run", "-p", "4", "--json", report}, suites...)...)
-		g.Expect(r.code).To(Equal(0), r.stdout)
+		g.Expect(r.code).To(Equal(0), "%s", r.stdout)
 		// Faults held by one worker's environment (a hang, a blackhole, a
 		// DNS timeout) would break the others' scenarios if they shared one.
 		g.Expect(r.stdout).To(ContainSubstring(fmt.Sprintf("%d scenarios: %d passed, 0 failed, 0 errors", want, want)))
@@ -122,7 +122,7 @@ func TestParallel(t *testing.T) {
 		// which Ginkgo would sort its containers by.
 		report := filepath.Join(t.TempDir(), "report.json")
 		r := gatecrash(t, nil, append([]string{"run", "--json", report}, suites...)...)
-		g.Expect(r.code).To(Equal(0), r.stdout)
+		g.Expect(r.code).To(Equal(0), "%s", r.stdout)
 		var files []string
 		for _, line := range strings.Split(r.stdout, "\n") {
 			if strings.HasPrefix(line, "PASS  ") {
@@ -138,7 +138,7 @@ func TestParallel(t *testing.T) {
 		requireTool(t, "nginx")
 		r := gatecrash(t, nil, "run", "-p", "3", "--label-filter", "origin-down", nginxSuite)
 		g := NewWithT(t)
-		g.Expect(r.code).To(Equal(0), r.stdout)
+		g.Expect(r.code).To(Equal(0), "%s", r.stdout)
 		g.Expect(r.stdout).To(MatchRegexp(`\d+ scenarios: \d+ passed, 0 failed, 0 errors`))
 	})
 }

@@ -24,7 +24,7 @@ func TestProbe(t *testing.T) {
 		t.Parallel()
 		g := NewWithT(t)
 		r := gatecrash(t, nil, "probe")
-		g.Expect(r.code).To(Equal(0), r.stderr)
+		g.Expect(r.code).To(Equal(0), "%s", r.stderr)
 		saysInOrder(t, r.stdout, `gateway builtin, \d+ faults? probed, 1 left out`, `fault +status +seconds +attempts +valid HTTP +body intact +met +error\n`)
 		g.Expect(r.stdout).To(MatchRegexp(`\nrefused +502 +0\.\d{3} +\d+ +yes +- +(yes|unobserved) +\n`))
 		g.Expect(r.stdout).To(MatchRegexp(`\nhang +504 +2\.\d{3} +1 +yes +- +yes +\n`))
@@ -42,7 +42,7 @@ func TestProbe(t *testing.T) {
 		tmp := t.TempDir()
 		baseline := filepath.Join(tmp, "baseline.yaml")
 		r := gatecrash(t, nil, "probe", "--json", "--write", baseline)
-		g.Expect(r.code).To(Equal(0), r.stderr)
+		g.Expect(r.code).To(Equal(0), "%s", r.stderr)
 
 		var rows []map[string]any
 		g.Expect(json.Unmarshal([]byte(r.stdout), &rows)).To(Succeed())
@@ -91,7 +91,7 @@ func TestProbe(t *testing.T) {
 			g := NewWithT(t)
 			r := gatecrash(t, nil, "run", baseline)
 			// Short, so that a CI log's last lines name the fault.
-			g.Expect(r.code).To(Equal(0), "the baseline passes unchanged; it failed:\n"+notPassed(r.stdout))
+			g.Expect(r.code).To(Equal(0), "the baseline passes unchanged; it failed:\n%s", notPassed(r.stdout))
 			g.Expect(r.stdout).To(MatchRegexp(`(\d+) scenarios: (\d+) passed, 0 failed`))
 		})
 		t.Run("the baseline catches the changed timeouts", func(t *testing.T) {
@@ -99,7 +99,7 @@ func TestProbe(t *testing.T) {
 			g := NewWithT(t)
 			// The scenarios of the faults the timeouts decide.
 			r := gatecrash(t, nil, "run", "--focus", "^(hang|blackhole) as probed$", changedBaseline)
-			g.Expect(r.code).To(Equal(1), "the baseline catches the changed timeouts:\n"+r.stdout)
+			g.Expect(r.code).To(Equal(1), "the baseline catches the changed timeouts:\n%s", r.stdout)
 			g.Expect(r.stdout).To(ContainSubstring("FAIL  probe baseline: builtin / hang as probed"))
 			g.Expect(r.stdout).To(ContainSubstring("FAIL  probe baseline: builtin / blackhole as probed"))
 		})
@@ -114,7 +114,7 @@ func TestProbe(t *testing.T) {
 		suite := withChange(t, nginxSuite, tmp, "", "") // a copy
 		baseline := filepath.Join(tmp, "baseline.yaml")
 		r := gatecrash(t, nil, "probe", "--suite", suite, "--faults", "refused,hang,garbage,chunked_cut", "--write", baseline)
-		g.Expect(r.code).To(Equal(0), r.stderr)
+		g.Expect(r.code).To(Equal(0), "%s", r.stderr)
 		g.Expect(r.stdout).To(ContainSubstring(`gateway nginx, 4 faults probed, 0 left out`))
 		g.Expect(r.stdout).To(MatchRegexp(`\nrefused +502 +0\.\d{3} +1 +yes +- +(yes|unobserved) +\n`))
 		g.Expect(r.stdout).To(MatchRegexp(`\nhang +504 +2\.\d{3} +1 +yes +- +yes +\n`), "proxy_read_timeout 2s")
@@ -123,7 +123,7 @@ func TestProbe(t *testing.T) {
 		g.Expect(r.stdout).NotTo(ContainSubstring("\nblackhole "), "not named")
 
 		r = gatecrash(t, nil, "run", baseline)
-		g.Expect(r.code).To(Equal(0), notPassed(r.stdout))
+		g.Expect(r.code).To(Equal(0), "%s", notPassed(r.stdout))
 		g.Expect(r.stdout).To(ContainSubstring(`4 scenarios: 4 passed, 0 failed`))
 	})
 
@@ -135,18 +135,18 @@ func TestProbe(t *testing.T) {
 		suite := withChange(t, nginxSuite, tmp, "", "") // a copy
 		// nginx's resolver caches the origin's address for 1s to 2s.
 		r := gatecrash(t, nil, "probe", "--suite", suite, "--faults", "nxdomain", "--samples", "1")
-		g.Expect(r.code).To(Equal(0), r.stderr)
+		g.Expect(r.code).To(Equal(0), "%s", r.stderr)
 		g.Expect(r.stdout).To(MatchRegexp(`\nnxdomain +200 +\S+ +\d+ +yes +\S+ +NO +\n +the fault was never met: no DNS query`), "the cached address still serves: the fault is not met")
 
 		baseline := filepath.Join(tmp, "baseline.yaml")
 		r = gatecrash(t, nil, "probe", "--suite", suite, "--faults", "nxdomain", "--samples", "1", "--after", "2.5s", "--write", baseline)
-		g.Expect(r.code).To(Equal(0), r.stderr)
+		g.Expect(r.code).To(Equal(0), "%s", r.stderr)
 		g.Expect(r.stdout).To(MatchRegexp(`\nnxdomain +502 `), "once the cache expired")
 		data, err := os.ReadFile(baseline)
 		g.Expect(err).NotTo(HaveOccurred())
 		g.Expect(string(data)).To(ContainSubstring(`request: {path: "/", timeout: 10s, after: 2.5s}`))
 		r = gatecrash(t, nil, "run", baseline)
-		g.Expect(r.code).To(Equal(0), notPassed(r.stdout))
+		g.Expect(r.code).To(Equal(0), "%s", notPassed(r.stdout))
 	})
 }
 
@@ -165,7 +165,7 @@ dns: {listen: "`+dns+`"}
 scenarios: [{name: passes on the origin's 503, fault: origin_error, expect: {status: 503}}]
 `)
 	r := gatecrash(t, nil, "probe", "--suite", suite, "--faults", "refused,garbage,origin_error", "--json")
-	g.Expect(r.code).To(Equal(0), r.stderr)
+	g.Expect(r.code).To(Equal(0), "%s", r.stderr)
 	var rows []map[string]any
 	g.Expect(json.Unmarshal([]byte(r.stdout), &rows)).To(Succeed())
 	byFault := map[string]map[string]any{}

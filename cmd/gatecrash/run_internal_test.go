@@ -22,7 +22,7 @@ func TestRun(t *testing.T) {
 		g := NewWithT(t)
 		junit := filepath.Join(t.TempDir(), "out", "junit.xml")
 		r := gatecrash(t, nil, "run", "--junit", junit, builtinSuite)
-		g.Expect(r.code).To(Equal(0), r.stdout)
+		g.Expect(r.code).To(Equal(0), "%s", r.stdout)
 		g.Expect(regexp.MustCompile(`(?m)^PASS  builtin reference gateway / `).FindAllString(r.stdout, -1)).To(HaveLen(n))
 		g.Expect(r.stdout).To(ContainSubstring(fmt.Sprintf("%d scenarios: %d passed, 0 failed", n, n)))
 		j := validJUnit(t, junit)
@@ -45,7 +45,7 @@ func TestRun(t *testing.T) {
 		// One scenario: the one changed (a whole run would check nothing
 		// more about the exit code).
 		r := gatecrash(t, nil, "run", "--junit", junit, "--focus", "^origin down answers 502 fast$", suite)
-		g.Expect(r.code).To(Equal(1), r.stdout)
+		g.Expect(r.code).To(Equal(1), "%s", r.stdout)
 		saysInOrder(t, r.stdout, `FAIL  builtin reference gateway / origin down answers 502 fast`, `expected status 503, observed status 502`)
 		g.Expect(r.stdout).To(ContainSubstring(fmt.Sprintf("0 passed, 1 failed, 0 errors, %d skipped", n-1)))
 		j := validJUnit(t, junit)
@@ -58,7 +58,7 @@ func TestRun(t *testing.T) {
 		t.Parallel()
 		g := NewWithT(t)
 		r := gatecrash(t, nil, "run", "--label-filter", "dns || firewall", builtinSuite)
-		g.Expect(r.code).To(Equal(0), r.stdout)
+		g.Expect(r.code).To(Equal(0), "%s", r.stdout)
 		ran := len(regexp.MustCompile(`(?m)^PASS `).FindAllString(r.stdout, -1))
 		g.Expect(ran).To(BeNumerically(">=", 2))
 		g.Expect(ran).To(BeNumerically("<", n))
@@ -68,7 +68,7 @@ func TestRun(t *testing.T) {
 		// --focus matches a scenario's name, or "suite / name".
 		for _, focus := range []string{"^garbage from the origin never", "^builtin reference gateway / garbage from", "reaches the client$"} {
 			r = gatecrash(t, nil, "run", "--focus", focus, builtinSuite)
-			g.Expect(r.code).To(Equal(0), r.stdout)
+			g.Expect(r.code).To(Equal(0), "%s", r.stdout)
 			g.Expect(r.stdout).To(ContainSubstring("PASS  builtin reference gateway / garbage from the origin never reaches the client  [garbage]"), focus)
 			g.Expect(r.stdout).To(ContainSubstring(fmt.Sprintf("1 passed, 0 failed, 0 errors, %d skipped", n-1)), focus)
 		}
@@ -92,7 +92,7 @@ scenarios:
   - {name: origin down, fault: refused, expect: {status: 502}}
 `)
 		r = gatecrash(t, nil, "run", "--junit", junit, "--focus", "today", suite)
-		g.Expect(r.code).To(Equal(0), r.stdout)
+		g.Expect(r.code).To(Equal(0), "%s", r.stdout)
 		saysInOrder(t, r.stdout, `SKIP  skipping / not today \(skipped: the gateway cannot yet\)`, `SKIP  skipping / origin down \(not selected by --label-filter or --focus\)`)
 		g.Expect(readJUnit(t, junit).Suites[0].Cases).To(HaveLen(2))
 	})
@@ -102,7 +102,7 @@ scenarios:
 		g := NewWithT(t)
 		junit := filepath.Join(t.TempDir(), "junit.xml")
 		r := gatecrash(t, nil, "run", "--timeout", "1500ms", "--junit", junit, builtinSuite)
-		g.Expect(r.code).To(Equal(2), r.stdout)
+		g.Expect(r.code).To(Equal(2), "%s", r.stdout)
 		saysInOrder(t, r.stdout, `ERR   builtin reference gateway / hung origin`, `stopped: the run's --timeout was reached`, `SKIP  .*\(not run: the run's --timeout was reached\)`)
 		g.Expect(validJUnit(t, junit).Errors).To(Equal(1))
 	})
@@ -123,7 +123,7 @@ scenarios:
 `)
 		start := time.Now()
 		r := gatecrash(t, nil, "run", suite)
-		g.Expect(r.code).To(Equal(1), r.stdout)
+		g.Expect(r.code).To(Equal(1), "%s", r.stdout)
 		g.Expect(time.Since(start)).To(BeNumerically("<", 15*time.Second), "not the gateway's 20s")
 		saysInOrder(t, r.stdout, `FAIL  deadline / a hung origin outlasts the scenario's deadline`, `the scenario did not finish within its deadline`, `PASS  deadline / the next scenario still runs`)
 	})
@@ -142,7 +142,7 @@ scenarios:
 `)
 		junit, jsonPath := filepath.Join(tmp, "junit.xml"), filepath.Join(tmp, "report.json")
 		r := gatecrash(t, nil, "run", "--junit", junit, "--json", jsonPath, suite)
-		g.Expect(r.code).To(Equal(1), r.stdout)
+		g.Expect(r.code).To(Equal(1), "%s", r.stdout)
 		const gaveUp = "gatecrash gave up after its request timeout of 1s; the gateway had sent nothing"
 		failure := gaveUp + "\nexpected status 504, observed no answer\nexpected an answer between 1.9s and 2.5s, observed no answer"
 		g.Expect(r.stdout).To(MatchRegexp(`FAIL  own timeout / a hung origin outlasts gatecrash's request timeout  \[hang\]  .* \| observed no answer: ` + gaveUp))
@@ -176,7 +176,7 @@ scenarios:
 
 		junit := filepath.Join(tmp, "junit.xml")
 		r = gatecrash(t, nil, "run", "--skip-missing-gateways", "--junit", junit, suite)
-		g.Expect(r.code).To(Equal(0), r.stdout)
+		g.Expect(r.code).To(Equal(0), "%s", r.stdout)
 		g.Expect(r.stdout).To(MatchRegexp(`SKIP  nginx reverse proxy / origin down answers 502 fast \(gateway command gatecrash-no-such-gateway is not installed`))
 		nginx := scenarioCount(t, nginxSuite)
 		g.Expect(r.stdout).To(ContainSubstring(fmt.Sprintf("%d scenarios: 0 passed, 0 failed, 0 errors, %d skipped", nginx, nginx)))
