@@ -20,10 +20,11 @@ import (
 // groups of its gateways, a real terminal). The rest call run in-process
 // (the *_internal_test.go files), side by side.
 
-// parallel is how many tests run at once unless -parallel says: they wait
-// on timeouts and gateways far more than they compute, so more than the
-// cores (go test's default).
-const parallel = 8
+// parallel is how many tests run at once unless -parallel says: all of
+// them, in effect. The in-process runs and probes wait for one of a few
+// lanes (inprocess_internal_test.go); a test waiting for one must not hold
+// back the others, as go test's default (the cores) would.
+const parallel = 64
 
 // TestMain lets this test binary act as the supervisor of a managed
 // gateway: the tests that call run in-process start managed gateways,

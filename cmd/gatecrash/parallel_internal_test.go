@@ -39,9 +39,8 @@ func TestParallel(t *testing.T) {
 		t.Parallel()
 		g := NewWithT(t)
 		junit := filepath.Join(t.TempDir(), "junit.xml")
-		start := time.Now()
-		r := gatecrash(t, nil, "run", "-p", "8", "--junit", junit, parallelSuite)
-		took := time.Since(start)
+		r := runFor(t, 3, nil, "run", "-p", "8", "--junit", junit, parallelSuite)
+		took := r.took
 		g.Expect(r.code).To(Equal(0), "%s", r.stdout)
 		g.Expect(regexp.MustCompile(`(?m)^PASS  parallel example, 16 one-second scenarios / hung origin \d\d answers 504 after 1s  \[hang\] .*\)$`).FindAllString(r.stdout, -1)).To(HaveLen(16), "whole lines")
 		g.Expect(r.stdout).To(ContainSubstring("16 scenarios: 16 passed, 0 failed"))
@@ -66,7 +65,7 @@ func TestParallel(t *testing.T) {
 			reports[i] = filepath.Join(tmp, fmt.Sprintf("shard-%d.json", i+1))
 			proc := testProcess(t)
 			go func() {
-				outs[i] = gatecrash(t, proc, "run", "--shard", fmt.Sprintf("%d/3", i+1), "--json", reports[i], "--focus", "hung origin 0[1-6]", parallelSuite)
+				outs[i] = runFor(t, 2, proc, "run", "--shard", fmt.Sprintf("%d/3", i+1), "--json", reports[i], "--focus", "hung origin 0[1-6]", parallelSuite)
 				done <- i
 			}()
 		}
@@ -105,7 +104,7 @@ func TestParallel(t *testing.T) {
 			want += scenarioCount(t, f)
 		}
 		report := filepath.Join(t.TempDir(), "report.json")
-		r := gatecrash(t, nil, append([]string{"run", "-p", "4", "--json", report}, suites...)...)
+		r := runFor(t, 10, nil, append([]string{"run", "-p", "4", "--json", report}, suites...)...)
 		g.Expect(r.code).To(Equal(0), "%s", r.stdout)
 		// Faults held by one worker's environment (a hang, a blackhole, a
 		// DNS timeout) would break the others' scenarios if they shared one.
@@ -121,7 +120,7 @@ func TestParallel(t *testing.T) {
 		// instances, keepalive, retries: not the order of their suite names,
 		// which Ginkgo would sort its containers by.
 		report := filepath.Join(t.TempDir(), "report.json")
-		r := gatecrash(t, nil, append([]string{"run", "--json", report}, suites...)...)
+		r := runFor(t, 3, nil, append([]string{"run", "--json", report}, suites...)...)
 		g.Expect(r.code).To(Equal(0), "%s", r.stdout)
 		var files []string
 		for _, line := range strings.Split(r.stdout, "\n") {

@@ -44,47 +44,25 @@ var realGateways = []realGateway{
 	{"nginx", "nginx", nginxInstancesSuite, "", "", "", ""},
 }
 
-// realLanes is how many real gateway runs go at once: their scenarios'
-// time bounds (a max latency of 500ms under a load) leave room for a
-// loaded machine, not for a dozen gateways at once.
-const realLanes = 4
+// realSeconds is about how long each example suite runs, one scenario
+// after the other, on an idle machine: the longest get lanes first.
+var realSeconds = map[string]float64{"nginx": 52, "haproxy": 61, "caddy": 49, "apache": 24}
 
 func TestRealGateways(t *testing.T) {
 	t.Parallel()
-	type run struct {
-		name string
-		test func(t *testing.T)
-	}
-	// The longest first, each run in the first lane free.
-	var runs, short []run
 	for _, gw := range realGateways {
 		name := gw.name + " " + filepath.Base(gw.suite)
-		passes := run{name + ": passes its example suite, a valid JUnit, and leaves no process behind", func(t *testing.T) { testRealSuite(t, gw) }}
-		if filepath.Base(gw.suite) == "suite.yaml" {
-			runs = append(runs, passes)
-		} else {
-			short = append(short, passes)
-		}
+		t.Run(name+": passes its example suite, a valid JUnit, and leaves no process behind", func(t *testing.T) {
+			t.Parallel()
+			testRealSuite(t, gw)
+		})
 		if gw.old != "" {
-			short = append(short, run{name + ": fails a wrong expectation with expected against observed and the gateway's own log line", func(t *testing.T) { testRealFailure(t, gw) }})
+			t.Run(name+": fails a wrong expectation with expected against observed and the gateway's own log line", func(t *testing.T) {
+				t.Parallel()
+				testRealFailure(t, gw)
+			})
 		}
 	}
-	queue := make(chan run, len(runs)+len(short))
-	for _, r := range append(runs, short...) {
-		queue <- r
-	}
-	close(queue)
-	var wg sync.WaitGroup
-	for range realLanes {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for r := range queue {
-				t.Run(r.name, r.test)
-			}
-		}()
-	}
-	wg.Wait()
 }
 
 // testRealSuite runs a real gateway's example suite: it passes, and its
@@ -94,8 +72,14 @@ func testRealSuite(t *testing.T, gw realGateway) {
 	g := NewWithT(t)
 	proc := testProcess(t)
 	junit := filepath.Join(t.TempDir(), "junit.xml")
+	seconds := 6.0 // the instances suites
+	if filepath.Base(gw.suite) == "suite.yaml" {
+		seconds = realSeconds[gw.name]
+	}
+	laneSchedule.acquire(seconds)
+	defer laneSchedule.release()
 	groups := watchGroups(t, proc.tempDir)
-	r := gatecrash(t, proc, "run", "--junit", junit, gw.suite)
+	r := runInLane(t, proc, "run", "--junit", junit, gw.suite)
 	seen := groups()
 	g.Expect(r.code).To(Equal(0), "%s", notPassed(r.stdout))
 	g.Expect(r.stdout).To(MatchRegexp(`\d+ scenarios: \d+ passed, 0 failed, 0 errors, \d+ skipped, 0 interrupted`))
@@ -114,8 +98,10 @@ func testRealFailure(t *testing.T, gw realGateway) {
 	tmp := t.TempDir()
 	suite := withChange(t, gw.suite, tmp, gw.old, gw.new)
 	junit := filepath.Join(tmp, "junit.xml")
+	laneSchedule.acquire(3)
+	defer laneSchedule.release()
 	groups := watchGroups(t, proc.tempDir)
-	r := gatecrash(t, proc, "run", "--junit", junit, "--label-filter", "origin-down", suite)
+	r := runInLane(t, proc, "run", "--junit", junit, "--label-filter", "origin-down", suite)
 	seen := groups()
 	g.Expect(r.code).To(Equal(1), "%s", r.stdout)
 	saysInOrder(t, r.stdout, `FAIL  `, regexp.QuoteMeta(gw.failure), `gateway log \(`+gw.name+`\):`, gw.log)
@@ -161,7 +147,7 @@ func watchGroups(t testing.TB, dir string) func() []group {
 			select {
 			case <-stop:
 				return
-			case <-time.After(20 * time.Millisecond):
+			case <-time.After(50 * time.Millisecond):
 			}
 		}
 	}()
