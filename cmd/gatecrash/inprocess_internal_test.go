@@ -93,12 +93,19 @@ func gatecrash(t testing.TB, proc *process, args ...string) result {
 // on an idle machine: the longest get the lanes first.
 func runFor(t testing.TB, seconds float64, proc *process, args ...string) result {
 	t.Helper()
+	return runAlone(t, seconds, 1, proc, args...)
+}
+
+// runAlone is runFor taking n lanes: n = lanes runs it with no other
+// in-process run beside it (a load, or workers of its own).
+func runAlone(t testing.TB, seconds float64, n int, proc *process, args ...string) result {
+	t.Helper()
 	if proc == nil {
 		proc = testProcess(t)
 	}
 	if len(args) > 0 && (args[0] == "run" || args[0] == "probe") {
-		laneSchedule.acquire(seconds)
-		defer laneSchedule.release()
+		laneSchedule.acquireLanes(seconds, n)
+		defer laneSchedule.releaseLanes(n)
 	}
 	return runInLane(t, proc, args...)
 }
@@ -155,14 +162,19 @@ type scheduler struct {
 
 type laneWaiter struct {
 	seconds float64
+	lanes   int // how many it takes
 	ready   chan struct{}
 }
 
 // gather is how long the first request waits for the others.
 const gather = 200 * time.Millisecond
 
-func (s *scheduler) acquire(seconds float64) {
-	w := &laneWaiter{seconds, make(chan struct{})}
+func (s *scheduler) acquire(seconds float64) { s.acquireLanes(seconds, 1) }
+
+// acquireLanes waits for n lanes at once: a run whose own workers, or a
+// load, keep the cores busy takes them all.
+func (s *scheduler) acquireLanes(seconds float64, n int) {
+	w := &laneWaiter{seconds, min(n, lanes), make(chan struct{})}
 	s.mu.Lock()
 	s.waiting = append(s.waiting, w)
 	if !s.started {
@@ -180,16 +192,19 @@ func (s *scheduler) acquire(seconds float64) {
 	<-w.ready
 }
 
-func (s *scheduler) release() {
+func (s *scheduler) release() { s.releaseLanes(1) }
+
+func (s *scheduler) releaseLanes(n int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.free++
+	s.free += min(n, lanes)
 	s.dispatch()
 }
 
-// dispatch lets in the longest waiters while lanes are free; s.mu held.
+// dispatch lets in the longest waiters while they have the lanes they
+// take; s.mu held. The longest waits for its lanes: none overtakes it.
 func (s *scheduler) dispatch() {
-	for s.open && s.free > 0 && len(s.waiting) > 0 {
+	for s.open && len(s.waiting) > 0 {
 		longest := 0
 		for i, w := range s.waiting {
 			if w.seconds > s.waiting[longest].seconds {
@@ -197,8 +212,11 @@ func (s *scheduler) dispatch() {
 			}
 		}
 		w := s.waiting[longest]
+		if w.lanes > s.free {
+			return
+		}
 		s.waiting = append(s.waiting[:longest], s.waiting[longest+1:]...)
-		s.free--
+		s.free -= w.lanes
 		close(w.ready)
 	}
 }

@@ -149,7 +149,7 @@ scenarios:
       recovers: {status: 200, within: 2s}
 `)
 	jsonPath, junit := filepath.Join(tmp, "report.json"), filepath.Join(tmp, "junit.xml")
-	r := runFor(t, 6, nil, "run", "--json", jsonPath, "--junit", junit, path)
+	r := runAlone(t, 6, lanes, nil, "run", "--json", jsonPath, "--junit", junit, path) // 200 requests a second
 	g.Expect(r.code).To(Equal(1), "%s", r.stdout)
 	g.Expect(r.stdout).To(MatchRegexp(`FAIL  load / a flapping origin under load  \[flapping\]  expected .* \| observed load 200/s for 5s: \d+ of 1000 requests sent, [\d.]+% success \(200: \d+, 502: \d+\), p50 \S+, p99 \S+, max \S+, recovered after`))
 	g.Expect(r.stdout).To(MatchRegexp(`expected a success ratio of at least 99\.0%, observed [\d.]+% of \d+ requests \(200: \d+, 502: \d+\)`))

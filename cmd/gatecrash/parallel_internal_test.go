@@ -104,7 +104,7 @@ func TestParallel(t *testing.T) {
 			want += scenarioCount(t, f)
 		}
 		report := filepath.Join(t.TempDir(), "report.json")
-		r := runFor(t, 10, nil, append([]string{"run", "-p", "4", "--json", report}, suites...)...)
+		r := runAlone(t, 10, lanes, nil, append([]string{"run", "-p", "4", "--json", report}, suites...)...) // four workers
 		g.Expect(r.code).To(Equal(0), "%s", r.stdout)
 		// Faults held by one worker's environment (a hang, a blackhole, a
 		// DNS timeout) would break the others' scenarios if they shared one.
