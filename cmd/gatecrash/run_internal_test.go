@@ -182,3 +182,31 @@ scenarios:
 		g.Expect(readJUnit(t, junit).Suites[0].Cases[0].Skipped).NotTo(BeNil())
 	})
 }
+
+// TestInterrupt: the interrupt a command gets from its process (main's
+// comes from SIGINT or SIGTERM, tested with signals in safety_test.go)
+// stops a run or a probe: exit 130, what ran reported, the rest not.
+func TestInterrupt(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"run", "--focus", "^hung origin answers 504", builtinSuite}, "INTR  builtin reference gateway / hung origin answers 504 at the response timeout"},
+		{[]string{"probe", "--faults", "hang"}, "gatecrash probe: interrupted after 0 faults"},
+	} {
+		t.Run(c.args[0], func(t *testing.T) {
+			t.Parallel()
+			proc := testProcess(t)
+			interrupt := proc.interruptible()
+			laneSchedule.acquire(2)
+			defer laneSchedule.release()
+			// Into the hang (2s at the builtin's response timeout).
+			time.AfterFunc(time.Second, interrupt)
+			r := runInLane(t, proc, c.args...)
+			if r.code != 130 || !strings.Contains(r.stdout+r.stderr, c.want) {
+				t.Errorf("%q: exit %d, stdout %q, stderr %q; want exit 130 and %q", c.args, r.code, r.stdout, r.stderr, c.want)
+			}
+		})
+	}
+}
