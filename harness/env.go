@@ -51,9 +51,13 @@ type Config struct {
 	Abort <-chan struct{}
 	// Gateway is the gateway under test (default: a Builtin with defaults).
 	Gateway Gateway
-	// WorkDir is the gateway's work dir (default: a new temporary directory,
-	// removed by Close).
+	// WorkDir is the gateway's work dir (default: a new temporary directory
+	// in TempDir, removed by Close).
 	WorkDir string
+	// TempDir is where the work dir is made when WorkDir is not set
+	// (default: os.TempDir()). Environments that run side by side in one
+	// process may each have their own.
+	TempDir string
 	// Unprivileged keeps gatecrash from using privileges it may have: it
 	// then counts no connects that nothing accepts, as an unprivileged user
 	// cannot (see Observation.Unaccepted).
@@ -162,7 +166,7 @@ func Start(ctx context.Context, cfg Config) (env *Environment, err error) {
 
 	workDir := cfg.WorkDir
 	if workDir == "" {
-		if workDir, err = TempDir("work-"); err != nil {
+		if workDir, err = TempDir(cfg.TempDir, "work-"); err != nil {
 			return env, fmt.Errorf("work dir: %w", err)
 		}
 		env.ownWorkDir = true

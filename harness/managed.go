@@ -56,7 +56,8 @@ type Managed struct {
 	// KeepConfig, when set, keeps the rendered config files of a gateway
 	// that did not start (it exited, failed its readiness probe or
 	// daemonized) for the user to look at: they are copied into a new
-	// directory gatecrash-failed-<KeepConfig>-* under os.TempDir(), which
+	// directory gatecrash-failed-<KeepConfig>-* beside its work dir (under
+	// Config.TempDir, by default os.TempDir()), which
 	// the StartError names. The work dir is removed all the same. Nothing
 	// is kept when the start was cancelled (ctx ended).
 	KeepConfig string
@@ -373,7 +374,8 @@ func (g *Managed) notStarted(ctx context.Context, a Addresses, files []renderedF
 	files = written
 	e.Lines = mapLines(e.Output, a.WorkDir, files, a)
 	if g.KeepConfig != "" && len(files) > 0 && ctx.Err() == nil {
-		e.Kept, e.KeepErr = keepConfig(g.KeepConfig, files)
+		// Beside the work dir: in Config.TempDir, when the caller chose one.
+		e.Kept, e.KeepErr = keepConfig(filepath.Dir(a.WorkDir), g.KeepConfig, files)
 	}
 	return e
 }
@@ -463,10 +465,34 @@ func (g *Managed) grace() time.Duration {
 func (g *Managed) URL() string { return g.url }
 
 // Logs is what the gateway wrote to stdout, stderr and its log files.
-func (g *Managed) Logs() string { return g.logs.all() }
+func (g *Managed) Logs() string {
+	g.awaitOutput()
+	return g.logs.all()
+}
 
 // LogsSince is what the gateway wrote after mark.
-func (g *Managed) LogsSince(mark LogMark) (string, LogMark) { return g.logs.since(mark) }
+func (g *Managed) LogsSince(mark LogMark) (string, LogMark) {
+	g.awaitOutput()
+	return g.logs.since(mark)
+}
+
+// awaitOutput waits, once the gateway's process has exited, until its
+// output is whole: what it wrote just before it died (a crash's last
+// words) may still be in the pipe, read to the end once its supervisor is
+// gone, which then follows at once.
+func (g *Managed) awaitOutput() {
+	if g.exiting == nil || g.cmd == nil || g.cmd.Process == nil {
+		return // never started
+	}
+	select {
+	case <-g.exiting:
+		select {
+		case <-g.done:
+		case <-time.After(g.grace() + 2*time.Second):
+		}
+	default:
+	}
+}
 
 // Alive reports whether the gateway process is still running.
 func (g *Managed) Alive() bool {

@@ -101,11 +101,12 @@ const (
 )
 
 // keepConfig copies files into a new directory, readable by this user only,
-// named gatecrash-failed-<name>-* under os.TempDir(), and returns its path.
+// named gatecrash-failed-<name>-* in parent (the work dir's; "":
+// os.TempDir()), and returns its path.
 // Files past MaxKeptFiles or MaxKeptBytes are left out, and a note in the
 // directory names them.
-func keepConfig(name string, files []renderedFile) (string, error) {
-	dir, err := os.MkdirTemp("", "gatecrash-failed-"+safeName(name)+"-")
+func keepConfig(parent, name string, files []renderedFile) (string, error) {
+	dir, err := os.MkdirTemp(parent, "gatecrash-failed-"+safeName(name)+"-")
 	if err != nil {
 		return "", err
 	}

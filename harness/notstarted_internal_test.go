@@ -101,13 +101,13 @@ func TestSafeName(t *testing.T) {
 // owner can enter, each readable by its owner only, and what is past the
 // bound is named in a note instead of copied.
 func TestKeepConfig(t *testing.T) {
-	t.Setenv("TMPDIR", t.TempDir())
+	parent := t.TempDir()
 	files := []renderedFile{{name: "a.conf", data: []byte("a\n")}, {name: "b.conf", data: make([]byte, MaxKeptBytes)}}
-	dir, err := keepConfig("my suite", files)
+	dir, err := keepConfig(parent, "my suite", files)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.HasPrefix(dir, filepath.Join(os.TempDir(), "gatecrash-failed-my-suite-")) {
+	if !strings.HasPrefix(dir, filepath.Join(parent, "gatecrash-failed-my-suite-")) {
 		t.Errorf("kept in %s", dir)
 	}
 	info, err := os.Stat(dir)

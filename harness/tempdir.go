@@ -16,11 +16,12 @@ const ownerFile = ".gatecrash-owner"
 // makes (work dirs).
 const tempDirPrefix = "gatecrash-"
 
-// TempDir makes a temporary directory named tempDirPrefix+name+random,
-// marked as this process's, so that a later gatecrash can remove it if this
-// one is killed before it can (SweepTempDirs).
-func TempDir(name string) (string, error) {
-	dir, err := os.MkdirTemp("", tempDirPrefix+name)
+// TempDir makes a temporary directory named tempDirPrefix+name+random in
+// parent (default: os.TempDir()), marked as this process's, so that a later
+// gatecrash can remove it if this one is killed before it can
+// (SweepTempDirs).
+func TempDir(parent, name string) (string, error) {
+	dir, err := os.MkdirTemp(parent, tempDirPrefix+name)
 	if err != nil {
 		return "", err
 	}
@@ -35,10 +36,14 @@ func TempDir(name string) (string, error) {
 
 // SweepTempDirs removes the temporary directories that gatecrash processes
 // made and left behind because they were killed (SIGKILL gives no chance to
-// clean up): those marked by a process that no longer runs. Directories
-// without the mark are left alone. It returns the directories removed.
-func SweepTempDirs() []string {
-	dirs, _ := filepath.Glob(filepath.Join(os.TempDir(), tempDirPrefix+"*"))
+// clean up): those in parent (default: os.TempDir()) marked by a process
+// that no longer runs. Directories without the mark are left alone. It
+// returns the directories removed.
+func SweepTempDirs(parent string) []string {
+	if parent == "" {
+		parent = os.TempDir()
+	}
+	dirs, _ := filepath.Glob(filepath.Join(parent, tempDirPrefix+"*"))
 	var removed []string
 	for _, dir := range dirs {
 		data, err := os.ReadFile(filepath.Join(dir, ownerFile))

@@ -15,7 +15,7 @@ import (
 var _ = Describe("temporary directories", func() {
 	It("removes those of a process that no longer runs, and only those", func() {
 		GinkgoT().Setenv("TMPDIR", GinkgoT().TempDir())
-		mine, err := harness.TempDir("work-")
+		mine, err := harness.TempDir("", "work-")
 		Expect(err).NotTo(HaveOccurred())
 		Expect(filepath.Base(mine)).To(HavePrefix("gatecrash-work-"))
 
@@ -33,7 +33,7 @@ var _ = Describe("temporary directories", func() {
 		unmarked := filepath.Join(os.TempDir(), "gatecrash-someone-else")
 		Expect(os.MkdirAll(unmarked, 0o755)).To(Succeed())
 
-		Expect(harness.SweepTempDirs()).To(ConsistOf(dead, reused))
+		Expect(harness.SweepTempDirs("")).To(ConsistOf(dead, reused))
 		Expect(dead).NotTo(BeADirectory())
 		Expect(reused).NotTo(BeADirectory())
 		Expect(mine).To(BeADirectory(), "this process runs")

@@ -3,28 +3,14 @@ package reports
 import (
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/mattn/go-isatty"
-	"golang.org/x/sys/unix"
 	"golang.org/x/text/width"
 
 	"github.com/gatecrash/gatecrash/harness"
 )
-
-// Colors reports whether the console lines written to w are coloured: only
-// when w is a terminal, and never when the NO_COLOR environment variable is
-// set to anything but "" (https://no-color.org) or TERM is dumb.
-func Colors(w io.Writer) bool {
-	if os.Getenv("NO_COLOR") != "" || os.Getenv("TERM") == "dumb" {
-		return false
-	}
-	f, ok := w.(*os.File)
-	return ok && (isatty.IsTerminal(f.Fd()) || isatty.IsCygwinTerminal(f.Fd()))
-}
 
 // ANSI colours of the verdicts.
 const (
@@ -69,18 +55,17 @@ var verdictWord = map[State]string{Passed: "PASS", Failed: "FAIL", Skipped: "SKI
 // It writes no escape sequences, only carriage returns and spaces, so it
 // holds under NO_COLOR and TERM=dumb too.
 type Progress struct {
-	w     io.Writer
-	fd    int // the terminal's; -1: not a terminal
-	shown int // the columns of the RUN line on the screen
+	w       io.Writer
+	columns func() int // the terminal's width; nil: not a terminal
+	shown   int        // the columns of the RUN line on the screen
 }
 
-// NewProgress is a Progress for w, active when w is a terminal.
-func NewProgress(w io.Writer) *Progress {
-	p := &Progress{w: w, fd: -1}
-	if f, ok := w.(*os.File); ok && isatty.IsTerminal(f.Fd()) {
-		p.fd = int(f.Fd())
-	}
-	return p
+// NewProgress is a Progress for w. It is active when w is a terminal, which
+// the caller knows (the console does not look at the process it runs in):
+// columns is then set, and gives the terminal's width as it is now (0 when
+// the terminal does not say). With columns nil it writes nothing.
+func NewProgress(w io.Writer, columns func() int) *Progress {
+	return &Progress{w: w, columns: columns}
 }
 
 // minColumns is the narrowest terminal that gets a RUN line.
@@ -89,13 +74,13 @@ const minColumns = 20
 // Start shows that s is running, cut to the terminal's width as it is now,
 // with room to spare, so that one carriage return takes it back.
 func (p *Progress) Start(s *Scenario) {
-	if p.fd < 0 {
+	if p.columns == nil {
 		return
 	}
 	p.Clear()
-	columns := 80 // what a terminal that does not say is taken to have
-	if ws, err := unix.IoctlGetWinsize(p.fd, unix.TIOCGWINSZ); err == nil && ws.Col > 0 {
-		columns = int(ws.Col)
+	columns := p.columns()
+	if columns <= 0 {
+		columns = 80 // what a terminal that does not say is taken to have
 	}
 	if columns < minColumns {
 		return
@@ -177,10 +162,11 @@ const logLines = 20
 // expected against observed; a finding adds what it pins, and a failure
 // what was not met and the gateway's log lines from the scenario's window.
 //
-// The verdict is coloured when Colors(w) says so.
-func Console(w io.Writer, s *Scenario) {
+// The verdict is coloured when color is set: the caller knows whether w is
+// a terminal and whether the user wants colour (--no-color, NO_COLOR).
+func Console(w io.Writer, s *Scenario, color bool) {
 	verdict := verdictWord[s.State]
-	verdict = paint(Colors(w), verdictColor[s.State], verdict)
+	verdict = paint(color, verdictColor[s.State], verdict)
 	// A scenario that never ran (skipped, or kept from running by an
 	// interrupt) is a line with the reason.
 	p := printable
@@ -213,14 +199,14 @@ func Console(w io.Writer, s *Scenario) {
 
 // Summary writes the totals at the end of a run ("40 scenarios: 40 passed
 // (3 findings), 0 failed, ..."), green when nothing failed and red
-// otherwise, when Colors(w) says so.
-func Summary(w io.Writer, results []*Scenario) {
+// otherwise, when color is set.
+func Summary(w io.Writer, results []*Scenario, color bool) {
 	t := count(results)
-	color := green
+	c := green
 	if t.verdict() != "passed" {
-		color = red
+		c = red
 	}
-	fmt.Fprintf(w, "\n%s\n", paint(Colors(w), color, t.String()))
+	fmt.Fprintf(w, "\n%s\n", paint(color, c, t.String()))
 }
 
 func orNone(s string) string {

@@ -2,8 +2,6 @@ package reports_test
 
 import (
 	"bytes"
-	"os"
-	"path/filepath"
 	"strings"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -13,52 +11,33 @@ import (
 )
 
 var _ = Describe("console colours", func() {
-	// A pseudo-terminal's master side is a terminal as isatty sees it.
-	openTerminal := func() *os.File {
-		f, err := os.OpenFile("/dev/ptmx", os.O_RDWR, 0)
-		if err != nil {
-			Skip("no pseudo-terminal: " + err.Error())
-		}
-		DeferCleanup(f.Close)
-		return f
-	}
-	BeforeEach(func() {
-		GinkgoT().Setenv("NO_COLOR", "")
-		GinkgoT().Setenv("TERM", "xterm")
-	})
-
-	It("colours the verdicts and the summary on a terminal", func() {
-		Expect(reports.Colors(openTerminal())).To(BeTrue())
-	})
-
-	It("never colours with NO_COLOR set, even on a terminal", func() {
-		GinkgoT().Setenv("NO_COLOR", "1")
-		Expect(reports.Colors(openTerminal())).To(BeFalse())
-	})
-
-	It("never colours what is not a terminal: a buffer, a file, a pipe", func() {
+	// Whether to colour is the caller's to say: gatecrash decides it from
+	// its stdout and environment (cmd/gatecrash), not the console.
+	It("colours the verdicts and the summary when asked to", func() {
 		var buf bytes.Buffer
-		Expect(reports.Colors(&buf)).To(BeFalse())
-		f, err := os.Create(filepath.Join(GinkgoT().TempDir(), "out"))
-		Expect(err).NotTo(HaveOccurred())
-		defer f.Close()
-		Expect(reports.Colors(f)).To(BeFalse())
-		r, w, err := os.Pipe()
-		Expect(err).NotTo(HaveOccurred())
-		defer r.Close()
-		defer w.Close()
-		Expect(reports.Colors(w)).To(BeFalse())
-
 		for _, s := range results() {
-			reports.Console(&buf, s)
+			reports.Console(&buf, s, true)
 		}
-		reports.Summary(&buf, results())
+		reports.Summary(&buf, results(), true)
+		Expect(buf.String()).To(HavePrefix("\x1b[32mPASS\x1b[0m  a / passes  [refused]"))
+		Expect(buf.String()).To(ContainSubstring("\x1b[31mFAIL\x1b[0m  a / fails"))
+		Expect(buf.String()).To(MatchRegexp(`\n\x1b\[31m\d+ scenarios: `))
+	})
+
+	It("never colours otherwise", func() {
+		var buf bytes.Buffer
+		for _, s := range results() {
+			reports.Console(&buf, s, false)
+		}
+		reports.Summary(&buf, results(), false)
+		Expect(buf.String()).To(ContainSubstring("PASS  a / passes  [refused]"))
 		Expect(buf.String()).NotTo(ContainSubstring("\x1b["))
 	})
+
 	It("colours the verdict at the start of a line written without colour, and nothing else", func() {
 		var plain bytes.Buffer
 		for _, r := range results() {
-			reports.Console(&plain, r)
+			reports.Console(&plain, r, false)
 		}
 		lines := strings.SplitAfter(plain.String(), "\n")
 		Expect(reports.PaintVerdict(true, lines[0])).To(HavePrefix("\x1b[32mPASS\x1b[0m  a / passes  [refused]"))
@@ -84,7 +63,7 @@ var _ = Describe("console lines and annotations", func() {
 			GatewayLog: "\x1b[31merror\x1b[0m\tupstream \xff\n",
 		}
 		var console, annotations bytes.Buffer
-		reports.Console(&console, rec)
+		reports.Console(&console, rec, false)
 		reports.Annotations(&annotations, []*reports.Scenario{rec})
 		for _, out := range []string{console.String(), annotations.String()} {
 			Expect(out).NotTo(ContainSubstring("\x1b"))

@@ -28,14 +28,14 @@ func withFindings() []*reports.Scenario {
 var _ = Describe("a finding", func() {
 	It("counts as passed, with the findings said, and a failing one as failed", func() {
 		var b bytes.Buffer
-		reports.Summary(&b, withFindings())
+		reports.Summary(&b, withFindings(), false)
 		Expect(b.String()).To(Equal("\n5 scenarios: 1 passed (1 finding), 1 failed, 1 error, 1 skipped, 1 interrupted\n"))
 	})
 
 	It("is said under its console line, and a failing one where it fails", func() {
 		var b bytes.Buffer
 		for _, r := range withFindings()[:2] {
-			reports.Console(&b, r)
+			reports.Console(&b, r, false)
 		}
 		Expect(b.String()).To(HavePrefix("PASS  a / passes  [refused]  expected status 502 | observed status 502 in 3ms  (1s)\n" +
 			"      finding: nginx relays garbage as HTTP/0.9\n" +

@@ -68,7 +68,7 @@ var _ = Describe("secret values in a report's text", func() {
 		html, err := reports.HTML(results)
 		Expect(err).NotTo(HaveOccurred())
 		var console, annotations bytes.Buffer
-		reports.Console(&console, rec)
+		reports.Console(&console, rec, false)
 		reports.Annotations(&annotations, results)
 		for i, out := range []string{string(json), string(junit), string(html), string(reports.Markdown(results)), console.String(), annotations.String()} {
 			Expect(out).NotTo(ContainSubstring("SECRET"), "output %d", i)

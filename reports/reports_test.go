@@ -134,9 +134,9 @@ var _ = Describe("the console", func() {
 	It("prints a line per scenario, and for a failure where it is, what was not met and the gateway's log", func() {
 		var b bytes.Buffer
 		for _, r := range results() {
-			reports.Console(&b, r)
+			reports.Console(&b, r, false)
 		}
-		reports.Summary(&b, results())
+		reports.Summary(&b, results(), false)
 		Expect(b.String()).To(Equal(`PASS  a / passes  [refused]  expected status 502 | observed status 502 in 3ms  (1s)
 FAIL  a / fails <&"> with markup  [garbage]  expected status 502 | observed no status in 1ms (invalid_http: malformed HTTP status code "is"), recovered after 40ms  (2s)
       at a.yaml:9

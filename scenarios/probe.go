@@ -98,6 +98,9 @@ type ProbeOptions struct {
 	// that a gateway's cache (of DNS answers, of connections) has expired
 	// and the fault is what it answers; default: at once.
 	After time.Duration
+	// TempDir is where the environment makes its work dir (default:
+	// os.TempDir()).
+	TempDir string
 }
 
 // DefaultSamples is ProbeOptions.Samples's default.
@@ -121,6 +124,7 @@ func Probe(ctx context.Context, s *Suite, opts ProbeOptions) ([]ProbeResult, []P
 		opts.Samples = DefaultSamples
 	}
 	cfg := s.Config()
+	cfg.TempDir = opts.TempDir
 	// An interrupt cuts a managed gateway's graceful stop short, as in run.
 	cfg.Abort = ctx.Done()
 	env, err := harness.Start(ctx, cfg)

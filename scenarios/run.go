@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
 	"strings"
 	"time"
 
@@ -33,10 +32,15 @@ type Options struct {
 	// JSON is the path of the JSON report, every observation of every
 	// scenario ("" for none).
 	JSON string
-	// Markdown is the path of the Markdown summary ("" for none). The
-	// summary is also appended to $GITHUB_STEP_SUMMARY when it is set, and
-	// failures are annotated when GITHUB_ACTIONS is true.
+	// Markdown is the path of the Markdown summary ("" for none).
 	Markdown string
+	// StepSummary is a file the Markdown summary is appended to, whether
+	// or not Markdown is set ("" for none): gatecrash passes
+	// $GITHUB_STEP_SUMMARY. One that cannot be written is a warning.
+	StepSummary string
+	// Annotate prints a GitHub Actions error annotation for each scenario
+	// that did not pass (gatecrash sets it when GITHUB_ACTIONS is true).
+	Annotate bool
 	// HTML is the path of the HTML report: a table of the scenarios and a
 	// timeline of each ("" for none).
 	HTML string
@@ -54,6 +58,17 @@ type Options struct {
 	SkipMissingGateways bool
 	// Out receives the console lines.
 	Out io.Writer
+	// Color colours the verdicts and the summary: gatecrash sets it when
+	// Out is a terminal and colour is not turned off (--no-color,
+	// NO_COLOR, TERM=dumb).
+	Color bool
+	// Columns, set when Out is a terminal, gives its width as it is now (0
+	// when it does not say): a RUN line then shows the scenario running.
+	// Nil when Out is no terminal.
+	Columns func() int
+	// TempDir is where environments make their work dirs (default:
+	// os.TempDir()).
+	TempDir string
 }
 
 // recoveryPoll is how often recovery is checked after a fault clears.
@@ -83,9 +98,9 @@ func Run(ctx context.Context, suites []*Suite, opts Options) int {
 	}
 	workers := max(opts.Workers, 1)
 	// A RUN line is for one scenario at a time, in sight.
-	progress := reports.NewProgress(io.Discard)
+	progress := reports.NewProgress(out, nil)
 	if !opts.Verbose && workers == 1 {
-		progress = reports.NewProgress(out)
+		progress = reports.NewProgress(out, opts.Columns)
 	}
 	res := engine.Run(ctx, engineSuites(suites, opts), engine.Options{
 		Workers: workers,
@@ -93,7 +108,7 @@ func Run(ctx context.Context, suites []*Suite, opts Options) int {
 		Started: progress.Start,
 		Finished: func(rec *reports.Scenario) {
 			progress.Clear()
-			reports.Console(out, rec)
+			reports.Console(out, rec, opts.Color)
 			if opts.Verbose {
 				reports.ConsoleChecks(out, rec)
 			}
@@ -108,7 +123,7 @@ func Run(ctx context.Context, suites []*Suite, opts Options) int {
 		reportErr = errors.Join(reportErr, reports.WriteJSON(opts.JSON, results))
 	}
 	reportErr = errors.Join(reportErr, ciReports(out, opts, results))
-	reports.Summary(out, results)
+	reports.Summary(out, results, opts.Color)
 	code := ExitCode(results)
 	if reportErr != nil {
 		// A report that could not be written is exit 2, unless the run
@@ -128,7 +143,11 @@ func Run(ctx context.Context, suites []*Suite, opts Options) int {
 func engineSuites(suites []*Suite, opts Options) []engine.Suite {
 	var out []engine.Suite
 	for _, s := range suites {
-		es := engine.Suite{File: s.File, Config: s.Config}
+		es := engine.Suite{File: s.File, Config: func() harness.Config {
+			c := s.Config()
+			c.TempDir = opts.TempDir
+			return c
+		}}
 		if missing := s.MissingGateway(); missing != "" && opts.SkipMissingGateways {
 			es.Skip = fmt.Sprintf("gateway command %s is not installed (--skip-missing-gateways)", missing)
 		}
@@ -158,9 +177,9 @@ func engineSuites(suites []*Suite, opts Options) []engine.Suite {
 const notSelected = "not selected by --label-filter or --focus"
 
 // ciReports writes what a CI job reads at the end of a run: the Markdown
-// summary (--markdown), the HTML report (--html), the summary appended to $GITHUB_STEP_SUMMARY when
-// set (a failure to is a warning on out), and, when GITHUB_ACTIONS is true,
-// an error annotation on out for each failed scenario.
+// summary (--markdown), the HTML report (--html), the summary appended to
+// opts.StepSummary when set (a failure to is a warning on out), and, with
+// opts.Annotate, an error annotation on out for each failed scenario.
 func ciReports(out io.Writer, opts Options, results []*reports.Scenario) error {
 	var err error
 	if opts.Markdown != "" {
@@ -169,13 +188,13 @@ func ciReports(out io.Writer, opts Options, results []*reports.Scenario) error {
 	if opts.HTML != "" {
 		err = errors.Join(err, reports.WriteHTML(opts.HTML, results))
 	}
-	if path := os.Getenv("GITHUB_STEP_SUMMARY"); path != "" {
+	if opts.StepSummary != "" {
 		// The CI's page, not a report asked for: a warning, not exit 2.
-		if werr := reports.AppendMarkdown(path, results); werr != nil {
+		if werr := reports.AppendMarkdown(opts.StepSummary, results); werr != nil {
 			fmt.Fprintf(out, "gatecrash: warning: $GITHUB_STEP_SUMMARY: %v\n", werr)
 		}
 	}
-	if os.Getenv("GITHUB_ACTIONS") == "true" {
+	if opts.Annotate {
 		reports.Annotations(out, results)
 	}
 	return err

@@ -51,7 +51,7 @@ func TestCompareExitCodes(t *testing.T) {
 		{[]string{"compare", "--time-tolerance", "2x", nginx, same}, 2, "", "--time-tolerance: expected RATIOx,DURATION"},
 	} {
 		var stdout, stderr bytes.Buffer
-		code := run(c.args, &stdout, &stderr)
+		code := run(c.args, &stdout, &stderr, testProcess(t))
 		if code != c.code || !strings.Contains(stdout.String(), c.stdout) || !strings.Contains(stderr.String(), c.stderr) || (c.stderr == "") != (stderr.Len() == 0) {
 			t.Errorf("%q: exit %d, stdout %q, stderr %q; want exit %d, stdout with %q, stderr with %q", c.args, code, stdout.String(), stderr.String(), c.code, c.stdout, c.stderr)
 		}
@@ -63,7 +63,7 @@ func TestCompareExitCodes(t *testing.T) {
 		}
 	}
 	var stdout bytes.Buffer
-	if code := run([]string{"help", "compare"}, &stdout, &stdout); code != 0 || !strings.Contains(stdout.String(), "--fail-on-diff") {
+	if code := run([]string{"help", "compare"}, &stdout, &stdout, testProcess(t)); code != 0 || !strings.Contains(stdout.String(), "--fail-on-diff") {
 		t.Errorf("help compare: exit %d\n%s", code, stdout.String())
 	}
 }
@@ -78,7 +78,7 @@ func TestAtlasUpToDate(t *testing.T) {
 	}
 	out := t.TempDir()
 	var stdout, stderr bytes.Buffer
-	if code := run(append([]string{"atlas", "--out", out}, entries...), &stdout, &stderr); code != 0 {
+	if code := run(append([]string{"atlas", "--out", out}, entries...), &stdout, &stderr, testProcess(t)); code != 0 {
 		t.Fatalf("gatecrash atlas: exit %d: %s", code, stderr.String())
 	}
 	for _, name := range []string{"atlas.md", "atlas.html"} {
@@ -116,7 +116,7 @@ func TestAtlasEntry(t *testing.T) {
 	instances := write("instances.json", "["+row("refused", 599)+","+row("one_origin_down", 200)+"]")
 	entry := filepath.Join(dir, "nginx.json")
 	var stdout, stderr bytes.Buffer
-	if code := run([]string{"atlas", "--entry", entry, "--gateway", "nginx", "--gateway-version", "\n nginx version: nginx/1.22.1 \nmore", suite, instances}, &stdout, &stderr); code != 0 {
+	if code := run([]string{"atlas", "--entry", entry, "--gateway", "nginx", "--gateway-version", "\n nginx version: nginx/1.22.1 \nmore", suite, instances}, &stdout, &stderr, testProcess(t)); code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr.String())
 	}
 	data, err := os.ReadFile(entry)
@@ -140,7 +140,7 @@ func TestAtlasEntry(t *testing.T) {
 		t.Errorf("refused taken from the second probe:\n%s", text)
 	}
 	stderr.Reset()
-	if code := run([]string{"atlas", "--entry", entry, "--gateway", "nginx"}, &stdout, &stderr); code != 2 || !strings.Contains(stderr.String(), "expected --gateway NAME and the probe files") {
+	if code := run([]string{"atlas", "--entry", entry, "--gateway", "nginx"}, &stdout, &stderr, testProcess(t)); code != 2 || !strings.Contains(stderr.String(), "expected --gateway NAME and the probe files") {
 		t.Errorf("--entry without probe files: exit %d: %s", code, stderr.String())
 	}
 }

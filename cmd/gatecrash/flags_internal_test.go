@@ -23,7 +23,7 @@ func TestBadFlagValues(t *testing.T) {
 		{[]string{"probe", "--after", "2h"}, "gatecrash probe: --after: expected at most 1h0m0s (as in a suite); got 2h0m0s\n"},
 	} {
 		var stdout, stderr bytes.Buffer
-		if code := run(c.args, &stdout, &stderr); code != 2 || stderr.String() != c.want || stdout.Len() != 0 {
+		if code := run(c.args, &stdout, &stderr, testProcess(t)); code != 2 || stderr.String() != c.want || stdout.Len() != 0 {
 			t.Errorf("%q: exit %d, stdout %q, stderr %q; want exit 2 and %q", c.args, code, stdout.String(), stderr.String(), c.want)
 		}
 	}

@@ -23,8 +23,12 @@ import (
 	"os/signal"
 	"runtime/debug"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
+
+	"github.com/mattn/go-isatty"
+	"golang.org/x/sys/unix"
 
 	"github.com/gatecrash/gatecrash/faults"
 	"github.com/gatecrash/gatecrash/harness"
@@ -57,25 +61,79 @@ func main() {
 	// A managed gateway's supervisor is gatecrash re-executed: it
 	// supervises and exits here, before anything else.
 	harness.RunSupervisorIfAsked()
-	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr, thisProcess()))
 }
 
-func run(args []string, stdout, stderr io.Writer) int {
+// process is what a command takes from the process gatecrash runs in. main
+// reads it from the real one (thisProcess); a test runs commands
+// in-process, side by side, each with one of its own. Nothing below run
+// reads the environment, the terminal or the signals itself.
+type process struct {
+	// getenv looks up an environment variable ("" when not set): NO_COLOR,
+	// TERM, GITHUB_STEP_SUMMARY and GITHUB_ACTIONS.
+	getenv func(string) string
+	// terminal is set when stdout is a terminal.
+	terminal bool
+	// columns is the terminal's width as it is now (0 when it does not
+	// say); used only when terminal is set.
+	columns func() int
+	// tempDir is where work dirs are made, and those of killed gatecrash
+	// processes swept ("": os.TempDir()).
+	tempDir string
+	// interrupts starts catching SIGINT and SIGTERM, called once a command
+	// has something to interrupt: the first one cancels ctx. They stay
+	// caught until exit, so that one arriving while run writes its reports
+	// cannot cut them short, or until release (probe: a second interrupt
+	// then ends gatecrash at once).
+	interrupts func() (ctx context.Context, release func())
+}
+
+// color reports whether the console lines on stdout are coloured: only on
+// a terminal, and never with noColor (--no-color), NO_COLOR set to anything
+// but "" (https://no-color.org) or TERM=dumb.
+func (p *process) color(noColor bool) bool {
+	return p.terminal && !noColor && p.getenv("NO_COLOR") == "" && p.getenv("TERM") != "dumb"
+}
+
+// thisProcess is the process gatecrash runs in: its environment, whether
+// its stdout is a terminal and how wide, and its signals.
+func thisProcess() *process {
+	fd := os.Stdout.Fd()
+	var once sync.Once
+	var ctx context.Context
+	var release func()
+	return &process{
+		getenv:   os.Getenv,
+		terminal: isatty.IsTerminal(fd) || isatty.IsCygwinTerminal(fd),
+		columns: func() int {
+			if ws, err := unix.IoctlGetWinsize(int(fd), unix.TIOCGWINSZ); err == nil {
+				return int(ws.Col)
+			}
+			return 0
+		},
+		interrupts: func() (context.Context, func()) {
+			once.Do(func() { ctx, release = interruptContext() })
+			return ctx, release
+		},
+	}
+}
+
+func run(args []string, stdout, stderr io.Writer, proc *process) int {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
 		return scenarios.ExitBadInput
 	}
 	switch args[0] {
 	case "run":
-		return runCmd(args[1:], stdout, stderr)
+		return runCmd(args[1:], stdout, stderr, proc)
 	case "validate":
 		return validateCmd(args[1:], stdout, stderr)
 	case "faults":
 		return faultsCmd(args[1:], stdout, stderr)
 	case "merge":
-		return mergeCmd(args[1:], stdout, stderr)
+		return mergeCmd(args[1:], stdout, stderr, proc)
 	case "probe":
-		return probeCmd(args[1:], stdout, stderr)
+		return probeCmd(args[1:], stdout, stderr, proc)
 	case "compare":
 		return compareCmd(args[1:], stdout, stderr)
 	case "atlas":
@@ -86,7 +144,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return versionCmd(args[1:], stdout, stderr)
 	case "help", "-h", "-help", "--help":
 		if len(args) > 1 && args[1] != "help" && !strings.HasPrefix(args[1], "-") {
-			return run([]string{args[1], "-h"}, stdout, stderr)
+			return run([]string{args[1], "-h"}, stdout, stderr, proc)
 		}
 		fmt.Fprint(stdout, usage)
 		return 0
@@ -126,7 +184,7 @@ func (f *flags) usage(w io.Writer) {
 	f.SetOutput(out)
 }
 
-func runCmd(args []string, stdout, stderr io.Writer) int {
+func runCmd(args []string, stdout, stderr io.Writer, proc *process) int {
 	fs := newFlags("run", "run [flags] SUITE.yaml...",
 		"gatecrash run --junit out/junit.xml --json out/report.json --label-filter dns scenarios/examples/builtin.yaml", stderr)
 	var opts scenarios.Options
@@ -147,10 +205,6 @@ func runCmd(args []string, stdout, stderr io.Writer) int {
 	if code, ok := parse(fs, stdout, args); !ok {
 		return code
 	}
-	if *noColor {
-		// The one switch Colors reads.
-		os.Setenv("NO_COLOR", "1")
-	}
 	var shardPart scenarios.Slice
 	if *shard != "" {
 		p, err := scenarios.ParseSlice(*shard)
@@ -169,6 +223,13 @@ func runCmd(args []string, stdout, stderr io.Writer) int {
 		return scenarios.ExitBadInput
 	}
 	opts.Out = stdout
+	opts.Color = proc.color(*noColor)
+	if proc.terminal {
+		opts.Columns = proc.columns
+	}
+	opts.StepSummary = proc.getenv("GITHUB_STEP_SUMMARY")
+	opts.Annotate = proc.getenv("GITHUB_ACTIONS") == "true"
+	opts.TempDir = proc.tempDir
 	filter, err := scenarios.NewFilter(labelFilter, focus)
 	if err != nil {
 		fmt.Fprintf(stderr, "gatecrash: %v\n", err)
@@ -191,21 +252,22 @@ func runCmd(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "gatecrash: %v\n", err)
 		return scenarios.ExitBadInput
 	}
-	sweep(stderr)
+	sweep(stderr, proc.tempDir)
 	opts.Workers = min(*workers, scenarios.Selected(part))
-	ctx, interrupted := interruptContext()
+	ctx, _ := proc.interrupts()
 	code = scenarios.Run(ctx, part, opts)
-	if interrupted() {
+	if ctx.Err() != nil {
 		return scenarios.ExitInterrupted // a signal after Run returned
 	}
 	return code
 }
 
 // interruptContext is a context that SIGINT or SIGTERM cancels: the
-// interrupt of a run. The signals are caught from then on until the
-// process exits, so that one arriving while the reports are written, or
-// once they are, cannot cut them short: interrupted then reports it.
-func interruptContext() (ctx context.Context, interrupted func() bool) {
+// interrupt of a command. The signals are caught from then on until the
+// process exits, so that one arriving while a run's reports are written,
+// or once they are, cannot cut them short, or until release is called:
+// the next one then ends the process.
+func interruptContext() (ctx context.Context, release func()) {
 	ctx, cancel := context.WithCancel(context.Background())
 	sigs := make(chan os.Signal, 4)
 	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
@@ -214,7 +276,7 @@ func interruptContext() (ctx context.Context, interrupted func() bool) {
 			cancel()
 		}
 	}()
-	return ctx, func() bool { return ctx.Err() != nil }
+	return ctx, func() { signal.Reset(syscall.SIGINT, syscall.SIGTERM) }
 }
 
 // reportsWritable checks that each report asked for, by flag, can be
@@ -233,10 +295,11 @@ func reportsWritable(stderr io.Writer, prog string, paths map[string]string) boo
 	return ok
 }
 
-// sweep removes the temporary directories of earlier gatecrash processes
-// that were killed before they could, and says so.
-func sweep(stderr io.Writer) {
-	for _, dir := range harness.SweepTempDirs() {
+// sweep removes the temporary directories in dir (default: os.TempDir()) of
+// earlier gatecrash processes that were killed before they could, and says
+// so.
+func sweep(stderr io.Writer, dir string) {
+	for _, dir := range harness.SweepTempDirs(dir) {
 		fmt.Fprintf(stderr, "gatecrash: removed %s, left behind by a gatecrash that was killed\n", dir)
 	}
 }
@@ -312,7 +375,7 @@ func faultsCmd(args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
-func mergeCmd(args []string, stdout, stderr io.Writer) int {
+func mergeCmd(args []string, stdout, stderr io.Writer, proc *process) int {
 	fs := newFlags("merge", "merge [--junit PATH] [--json PATH] [--markdown PATH] [--html PATH] REPORT.json...",
 		"gatecrash merge --junit out/junit.xml --html out/report.html shard-*.json", stderr)
 	junit := fs.String("junit", "", "write the merged JUnit XML report to this `path`")
@@ -339,7 +402,7 @@ func mergeCmd(args []string, stdout, stderr io.Writer) int {
 		parts = append(parts, part)
 	}
 	results := reports.Merge(parts...)
-	reports.Summary(stdout, results)
+	reports.Summary(stdout, results, proc.color(false))
 	for _, w := range []struct {
 		path  string
 		write func(string, []*reports.Scenario) error
@@ -355,7 +418,7 @@ func mergeCmd(args []string, stdout, stderr io.Writer) int {
 	return scenarios.ExitCode(results)
 }
 
-func probeCmd(args []string, stdout, stderr io.Writer) int {
+func probeCmd(args []string, stdout, stderr io.Writer, proc *process) int {
 	fs := newFlags("probe", "probe [--suite SUITE.yaml] [--faults LIST] [--after D] [--json] [--write BASELINE.yaml] [--samples N]",
 		"gatecrash probe --suite scenarios/examples/nginx/suite.yaml --write nginx-baseline.yaml", stderr)
 	suitePath := fs.String("suite", "", "take the gateway, origin and DNS from this suite `file` (its scenarios are not run); default: the builtin gateway")
@@ -427,12 +490,13 @@ func probeCmd(args []string, stdout, stderr io.Writer) int {
 		}
 		return scenarios.ExitBadInput
 	}
-	sweep(stderr)
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
+	sweep(stderr, proc.tempDir)
+	ctx, release := proc.interrupts()
 	// After the first interrupt a second one ends gatecrash at once.
-	context.AfterFunc(ctx, stop)
-	results, skipped, err := scenarios.Probe(ctx, suite, scenarios.ProbeOptions{RequestTimeout: *requestTimeout, Samples: *samples, Progress: stderr, Faults: selected, After: *after})
+	context.AfterFunc(ctx, release)
+	results, skipped, err := scenarios.Probe(ctx, suite, scenarios.ProbeOptions{
+		RequestTimeout: *requestTimeout, Samples: *samples, Progress: stderr, Faults: selected, After: *after, TempDir: proc.tempDir,
+	})
 	if err != nil && ctx.Err() == nil {
 		fmt.Fprintf(stderr, "gatecrash probe: %v\n", err)
 		return scenarios.ExitBadInput

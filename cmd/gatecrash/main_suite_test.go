@@ -1,8 +1,10 @@
 package main_test
 
 import (
+	"flag"
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -13,17 +15,35 @@ import (
 	"github.com/gatecrash/gatecrash/harness"
 )
 
-// These specs run the gatecrash binary as a user would, built with -race.
+// These specs run the gatecrash binary as a user would, built with -race:
+// those that need a process of its own (signals, SIGKILL, the process
+// groups of its gateways, a real terminal). The rest call run in-process
+// (the *_internal_test.go files), side by side.
+
+// parallel is how many tests run at once unless -parallel says: all of
+// them, in effect. The in-process runs and probes wait for one of a few
+// lanes (inprocess_internal_test.go); a test waiting for one must not hold
+// back the others, as go test's default (the cores) would.
+const parallel = 64
 
 // TestMain lets this test binary act as the supervisor of a managed
-// gateway: the specs that call run in-process start managed
-// gateways, which re-execute the running program, here this binary.
+// gateway: the tests that call run in-process start managed gateways,
+// which re-execute the running program, here this binary.
 func TestMain(m *testing.M) {
 	harness.RunSupervisorIfAsked()
+	flag.Parse()
+	set := false
+	flag.Visit(func(f *flag.Flag) { set = set || f.Name == "test.parallel" })
+	if !set {
+		// Not flag.Set: Ginkgo refuses to run when -parallel was given.
+		flag.Lookup("test.parallel").Value.Set(strconv.Itoa(parallel))
+	}
 	os.Exit(m.Run())
 }
 
+// TestGatecrash runs the specs, one at a time, beside the in-process tests.
 func TestGatecrash(t *testing.T) {
+	t.Parallel()
 	RegisterFailHandler(Fail)
 	RunSpecs(t, "gatecrash command")
 }

@@ -2,7 +2,6 @@ package main_test
 
 import (
 	"bytes"
-	"encoding/json"
 	"encoding/xml"
 	"fmt"
 	"net"
@@ -20,26 +19,13 @@ import (
 	. "github.com/onsi/gomega"
 	"github.com/onsi/gomega/gbytes"
 	"github.com/onsi/gomega/gexec"
-
-	"github.com/gatecrash/gatecrash/scenarios"
 )
 
 const (
 	builtinSuite = "../../scenarios/examples/builtin.yaml"
 	nginxSuite   = "../../scenarios/examples/nginx/suite.yaml"
-	// nginxInstancesSuite is nginx over two origin instances, pooled
-	// connections and retries on the next server.
-	nginxInstancesSuite = "../../scenarios/examples/nginx/instances.yaml"
-	caddySuite          = "../../scenarios/examples/caddy/suite.yaml"
-	junitXSD            = "../../reports/testdata/junit-10.xsd"
+	junitXSD     = "../../reports/testdata/junit-10.xsd"
 )
-
-// scenarioCount is how many scenarios a suite file holds.
-func scenarioCount(path string) int {
-	s, err := scenarios.Load(path)
-	Expect(err).NotTo(HaveOccurred())
-	return len(s.Scenarios)
-}
 
 // gatecrash starts the binary with its temporary files in tmp.
 func gatecrash(tmp string, args ...string) *gexec.Session {
@@ -94,394 +80,6 @@ func validateJUnit(path string) {
 	Expect(err).NotTo(HaveOccurred(), "xmllint: %s", out)
 	Expect(string(out)).To(ContainSubstring("validates"))
 }
-
-// withChange copies a suite (and its templates) into dir with one edit
-// (none when old is "": a plain copy).
-func withChange(suite, dir, old, new string) string {
-	entries, err := os.ReadDir(filepath.Dir(suite))
-	Expect(err).NotTo(HaveOccurred())
-	for _, e := range entries {
-		if strings.HasSuffix(e.Name(), ".tmpl") {
-			data, err := os.ReadFile(filepath.Join(filepath.Dir(suite), e.Name()))
-			Expect(err).NotTo(HaveOccurred())
-			Expect(os.WriteFile(filepath.Join(dir, e.Name()), data, 0o644)).To(Succeed())
-		}
-	}
-	data, err := os.ReadFile(suite)
-	Expect(err).NotTo(HaveOccurred())
-	Expect(string(data)).To(ContainSubstring(old))
-	path := filepath.Join(dir, filepath.Base(suite))
-	Expect(os.WriteFile(path, []byte(strings.Replace(string(data), old, new, 1)), 0o644)).To(Succeed())
-	return path
-}
-
-var _ = Describe("gatecrash run", func() {
-	var tmp string
-	BeforeEach(func() { tmp = GinkgoT().TempDir() })
-
-	It("runs the builtin example: a line per scenario, exit 0, a valid JUnit report", func() {
-		junit := filepath.Join(tmp, "out", "junit.xml")
-		s := gatecrash(tmp, "run", "--junit", junit, builtinSuite)
-		Eventually(s, time.Minute).Should(gexec.Exit(0))
-		out := string(s.Out.Contents())
-		n := scenarioCount(builtinSuite)
-		Expect(regexp.MustCompile(`(?m)^PASS  builtin reference gateway / `).FindAllString(out, -1)).To(HaveLen(n))
-		Expect(out).To(ContainSubstring(fmt.Sprintf("%d scenarios: %d passed, 0 failed", n, n)))
-		validateJUnit(junit)
-		r := readJUnit(junit)
-		Expect(r.Tests).To(Equal(n))
-		Expect(r.Suites).To(HaveLen(1))
-		Expect(r.Suites[0].Cases[0].Name).To(Equal("origin down answers 502 fast"))
-		Expect(r.Suites[0].Cases[0].Classname).To(Equal("builtin reference gateway"))
-		props := map[string]string{}
-		for _, p := range r.Suites[0].Properties {
-			props[p.Name] = p.Value
-		}
-		Expect(props).To(HaveKeyWithValue("origin down answers 502 fast: fault", "refused"))
-		Expect(props).To(HaveKeyWithValue("origin down answers 502 fast: observed.status", "502"))
-		Expect(props).To(HaveKeyWithValue("hung origin answers 504 at the response timeout: observed.status", "504"))
-	})
-
-	It("exits 1 on a failed expectation and shows expected against observed, in the console and the JUnit", func() {
-		suite := withChange(builtinSuite, tmp, "status: 502\n      within: 500ms", "status: 503\n      within: 500ms")
-		junit := filepath.Join(tmp, "junit.xml")
-		s := gatecrash(tmp, "run", "--junit", junit, suite)
-		Eventually(s, time.Minute).Should(gexec.Exit(1))
-		Expect(s.Out).To(gbytes.Say(`FAIL  builtin reference gateway / origin down answers 502 fast`))
-		Expect(s.Out).To(gbytes.Say(`expected status 503, observed status 502`))
-		Expect(string(s.Out.Contents())).To(ContainSubstring(fmt.Sprintf("%d passed, 1 failed", scenarioCount(builtinSuite)-1)))
-		validateJUnit(junit)
-		r := readJUnit(junit)
-		Expect(r.Failures).To(Equal(1))
-		Expect(r.Suites[0].Cases[0].Failure).NotTo(BeNil())
-		Expect(r.Suites[0].Cases[0].Failure.Message).To(ContainSubstring("expected status 503, observed status 502"))
-	})
-
-	It("filters scenarios by label and by focus", func() {
-		n := scenarioCount(builtinSuite)
-		s := gatecrash(tmp, "run", "--label-filter", "dns || firewall", builtinSuite)
-		Eventually(s, time.Minute).Should(gexec.Exit(0))
-		out := string(s.Out.Contents())
-		ran := len(regexp.MustCompile(`(?m)^PASS `).FindAllString(out, -1))
-		Expect(ran).To(BeNumerically(">=", 2))
-		Expect(ran).To(BeNumerically("<", n))
-		Expect(regexp.MustCompile(`(?m)^PASS .*\[(nxdomain|blackhole)\]`).FindAllString(out, -1)).To(HaveLen(2))
-		Expect(out).To(ContainSubstring(fmt.Sprintf("%d passed, 0 failed, 0 errors, %d skipped", ran, n-ran)))
-
-		// --focus matches a scenario's name, or "suite / name".
-		for _, focus := range []string{"^garbage from the origin never", "^builtin reference gateway / garbage from", "reaches the client$"} {
-			s = gatecrash(tmp, "run", "--focus", focus, builtinSuite)
-			Eventually(s, time.Minute).Should(gexec.Exit(0))
-			Expect(s.Out).To(gbytes.Say(`PASS  builtin reference gateway / garbage from the origin never reaches the client  \[garbage\]`))
-			Expect(string(s.Out.Contents())).To(ContainSubstring(fmt.Sprintf("1 passed, 0 failed, 0 errors, %d skipped", n-1)), focus)
-		}
-	})
-
-	It("exits 2 when the filters select no scenario, and starts nothing; a selection of scenarios with skip: runs", func() {
-		junit := filepath.Join(tmp, "junit.xml")
-		s := gatecrash(tmp, "run", "--junit", junit, "-p", "4", "--focus", "^orign", builtinSuite)
-		Eventually(s, time.Minute).Should(gexec.Exit(2))
-		Expect(string(s.Err.Contents())).To(Equal(fmt.Sprintf(`gatecrash: --focus "^orign" selects none of the %d scenarios in %s `+
-			`(--focus is matched against each scenario's name and "suite / name")`+"\n", scenarioCount(builtinSuite), builtinSuite)))
-		Expect(string(s.Out.Contents())).To(BeEmpty(), "nothing ran")
-		Expect(junit).NotTo(BeAnExistingFile(), "no report of a run that tested nothing")
-
-		suite := writeSuite(tmp, "skip.yaml", `suite: skipping
-scenarios:
-  - {name: not today, fault: refused, skip: the gateway cannot yet, expect: {status: 502}}
-  - {name: origin down, fault: refused, expect: {status: 502}}
-`)
-		s = gatecrash(tmp, "run", "--junit", junit, "--focus", "today", suite)
-		Eventually(s, time.Minute).Should(gexec.Exit(0))
-		Expect(s.Out).To(gbytes.Say(`SKIP  skipping / not today \(skipped: the gateway cannot yet\)`))
-		Expect(s.Out).To(gbytes.Say(`SKIP  skipping / origin down \(not selected by --label-filter or --focus\)`))
-		Expect(readJUnit(junit).Suites[0].Cases).To(HaveLen(2))
-	})
-
-	It("exits 2 without starting anything when the input is bad", func() {
-		bad := filepath.Join(tmp, "bad.yaml")
-		Expect(os.WriteFile(bad, []byte(`suite: bad
-scenarios:
-  - name: typo
-    fault: refused
-    expect: {statsu: 502}
-  - name: duration
-    fault: hang
-    expect: {status: 504, within: 2 seconds}
-  - name: fault
-    fault: refsued
-    expect: {status: 502}
-`), 0o644)).To(Succeed())
-		for _, cmd := range []string{"validate", "run"} {
-			s := gatecrash(tmp, cmd, bad)
-			Eventually(s, time.Minute).Should(gexec.Exit(2))
-			errs := string(s.Err.Contents())
-			Expect(errs).To(ContainSubstring(bad + `:5:14: scenarios[0].expect: unknown field "statsu"`))
-			Expect(errs).To(ContainSubstring(bad + `:8:35: scenarios[1].expect.within: expected a duration`))
-			Expect(errs).To(ContainSubstring(bad + `:10:12: scenarios[2].fault: unknown fault "refsued"`))
-			Expect(string(s.Out.Contents())).To(BeEmpty(), "nothing ran")
-		}
-	})
-
-	It("stops at --timeout: the running scenario is reported as stopped, the rest as not run, the report written", func() {
-		junit := filepath.Join(tmp, "junit.xml")
-		s := gatecrash(tmp, "run", "--timeout", "1500ms", "--junit", junit, builtinSuite)
-		Eventually(s, time.Minute).Should(gexec.Exit(2))
-		Expect(s.Out).To(gbytes.Say(`ERR   builtin reference gateway / hung origin`))
-		Expect(s.Out).To(gbytes.Say(`stopped: the run's --timeout was reached`))
-		Expect(s.Out).To(gbytes.Say(`SKIP  .*\(not run: the run's --timeout was reached\)`))
-		validateJUnit(junit)
-		Expect(readJUnit(junit).Errors).To(Equal(1))
-	})
-
-	It("fails a scenario at its deadline, whatever the gateway keeps it waiting for", func() {
-		suite := filepath.Join(tmp, "deadline.yaml")
-		Expect(os.WriteFile(suite, []byte(`suite: deadline
-gateway: {builtin: {response_timeout: 20s}}
-scenarios:
-  - name: a hung origin outlasts the scenario's deadline
-    fault: hang
-    deadline: 2s
-    expect: {status: 504}
-  - name: the next scenario still runs
-    fault: refused
-    expect: {status: 502}
-`), 0o644)).To(Succeed())
-		start := time.Now()
-		s := gatecrash(tmp, "run", suite)
-		Eventually(s, time.Minute).Should(gexec.Exit(1))
-		Expect(time.Since(start)).To(BeNumerically("<", 15*time.Second), "not the gateway's 20s")
-		Expect(s.Out).To(gbytes.Say(`FAIL  deadline / a hung origin outlasts the scenario's deadline`))
-		Expect(s.Out).To(gbytes.Say(`the scenario did not finish within its deadline`))
-		Expect(s.Out).To(gbytes.Say(`PASS  deadline / the next scenario still runs`))
-	})
-
-	It("says once that gatecrash's own request timeout ended the request, in the console, the JUnit and the JSON", func() {
-		suite := writeSuite(tmp, "own-timeout.yaml", `suite: own timeout
-gateway: {builtin: {response_timeout: 20s}}
-scenarios:
-  - name: a hung origin outlasts gatecrash's request timeout
-    fault: hang
-    request: {timeout: 1s}
-    expect: {status: 504, between: [1.9s, 2.5s]}
-`)
-		junit, jsonPath := filepath.Join(tmp, "junit.xml"), filepath.Join(tmp, "report.json")
-		s := gatecrash(tmp, "run", "--junit", junit, "--json", jsonPath, suite)
-		Eventually(s, time.Minute).Should(gexec.Exit(1))
-		const gaveUp = "gatecrash gave up after its request timeout of 1s; the gateway had sent nothing"
-		failure := gaveUp + "\nexpected status 504, observed no answer\nexpected an answer between 1.9s and 2.5s, observed no answer"
-		Expect(s.Out).To(gbytes.Say(`FAIL  own timeout / a hung origin outlasts gatecrash's request timeout  \[hang\]  .* \| observed no answer: ` + gaveUp))
-		Expect(string(s.Out.Contents())).To(ContainSubstring("      " + strings.ReplaceAll(failure, "\n", "\n      ") + "\n"))
-		Expect(string(s.Out.Contents())).NotTo(ContainSubstring("deadline"))
-
-		validateJUnit(junit)
-		c := readJUnit(junit).Suites[0].Cases[0]
-		Expect(c.Failure).NotTo(BeNil())
-		Expect(c.Failure.Message).To(Equal(gaveUp))
-		Expect(c.Failure.Text).To(Equal(failure))
-		Expect(properties(junit)).To(HaveKeyWithValue("a hung origin outlasts gatecrash's request timeout: observed.error", "timeout: "+gaveUp))
-
-		data, err := os.ReadFile(jsonPath)
-		Expect(err).NotTo(HaveOccurred())
-		var r struct {
-			Scenarios []struct {
-				Failure  string `json:"failure"`
-				Observed struct {
-					ErrorKind string `json:"error_kind"`
-					Error     string `json:"error"`
-					Timeout   int64  `json:"timeout_ns"`
-				} `json:"observed"`
-			} `json:"scenarios"`
-		}
-		Expect(json.Unmarshal(data, &r)).To(Succeed())
-		Expect(r.Scenarios[0].Failure).To(Equal(failure))
-		Expect(r.Scenarios[0].Observed.ErrorKind).To(Equal("timeout"))
-		Expect(r.Scenarios[0].Observed.Error).To(Equal(gaveUp))
-		Expect(r.Scenarios[0].Observed.Timeout).To(Equal(time.Second.Nanoseconds()))
-	})
-
-	It("exits 2 on a bad flag, naming it", func() {
-		for _, c := range []struct {
-			args []string
-			want string
-		}{
-			{[]string{"--label-filter", "((", builtinSuite}, `--label-filter "((":`},
-			{[]string{"--focus", "(", builtinSuite}, `--focus "(": expected a regular expression`},
-			{[]string{builtinSuite, "-v"}, "-v: flags go before the suite files"},
-		} {
-			s := gatecrash(tmp, append([]string{"run"}, c.args...)...)
-			Eventually(s, time.Minute).Should(gexec.Exit(2))
-			Expect(string(s.Err.Contents())).To(ContainSubstring(c.want))
-			Expect(string(s.Out.Contents())).To(BeEmpty(), "nothing ran")
-		}
-	})
-
-	It("exits 2 when the gateway cannot start, with the reason, or skips it when asked to", func() {
-		suite := withChange(nginxSuite, tmp, "command: [nginx,", "command: [gatecrash-no-such-gateway,")
-		s := gatecrash(tmp, "run", suite)
-		Eventually(s, time.Minute).Should(gexec.Exit(2))
-		Expect(string(s.Out.Contents())).To(ContainSubstring(`command "gatecrash-no-such-gateway": exec: "gatecrash-no-such-gateway": executable file not found`))
-
-		junit := filepath.Join(tmp, "junit.xml")
-		s = gatecrash(tmp, "run", "--skip-missing-gateways", "--junit", junit, suite)
-		Eventually(s, time.Minute).Should(gexec.Exit(0))
-		Expect(s.Out).To(gbytes.Say(`SKIP  nginx reverse proxy / origin down answers 502 fast \(gateway command gatecrash-no-such-gateway is not installed`))
-		n := scenarioCount(nginxSuite)
-		Expect(string(s.Out.Contents())).To(ContainSubstring(fmt.Sprintf("%d scenarios: 0 passed, 0 failed, 0 errors, %d skipped", n, n)))
-		Expect(readJUnit(junit).Suites[0].Cases[0].Skipped).NotTo(BeNil())
-	})
-})
-
-var _ = Describe("gatecrash validate, faults, version", func() {
-	It("validates the examples", func() {
-		s := gatecrash(GinkgoT().TempDir(), "validate", builtinSuite, nginxSuite)
-		Eventually(s, time.Minute).Should(gexec.Exit(0))
-		Expect(s.Out).To(gbytes.Say(fmt.Sprintf(`builtin.yaml: ok: suite "builtin reference gateway", %d scenarios, gateway builtin`, scenarioCount(builtinSuite))))
-	})
-
-	It("prints the catalog, also as JSON", func() {
-		s := gatecrash(GinkgoT().TempDir(), "faults", "--json")
-		Eventually(s, time.Minute).Should(gexec.Exit(0))
-		var catalog []map[string]any
-		Expect(json.Unmarshal(s.Out.Contents(), &catalog)).To(Succeed())
-		names := []string{}
-		for _, f := range catalog {
-			names = append(names, f["name"].(string))
-		}
-		Expect(names).To(ContainElements("refused", "hang", "nxdomain", "blackhole", "garbage"))
-
-		s = gatecrash(GinkgoT().TempDir(), "faults")
-		Eventually(s, time.Minute).Should(gexec.Exit(0))
-		Expect(s.Out).To(gbytes.Say(`\norigin down\n`))
-		Expect(s.Out).To(gbytes.Say(`\n  refused +nothing listens`))
-	})
-
-	It("shows an example in each command's help, on stdout", func() {
-		// Started together: a -race binary takes a while to start.
-		type help struct {
-			cmd string
-			s   *gexec.Session
-		}
-		var helps []help
-		for _, cmd := range []string{"run", "validate", "faults", "merge", "probe", "compare", "atlas", "schema", "version"} {
-			for _, args := range [][]string{{cmd, "-h"}, {cmd, "--help"}, {"help", cmd}} {
-				helps = append(helps, help{cmd, gatecrash(GinkgoT().TempDir(), args...)})
-			}
-		}
-		for _, h := range helps {
-			Eventually(h.s, time.Minute).Should(gexec.Exit(0))
-			Expect(h.s.Out).To(gbytes.Say(`Usage: gatecrash `+h.cmd+`.*\n\nExample:\n  gatecrash `+h.cmd), "%v", h.s.Command.Args)
-			Expect(h.s.Err.Contents()).To(BeEmpty(), "%v", h.s.Command.Args)
-		}
-		s := gatecrash(GinkgoT().TempDir(), "--help")
-		Eventually(s, time.Minute).Should(gexec.Exit(0))
-		Expect(s.Out).To(gbytes.Say(`Example:\n  gatecrash run `))
-
-		// A bad flag is an error, -h after it or not: the usage goes to
-		// stderr, exit 2.
-		for _, args := range [][]string{{"run", "--bogus"}, {"run", "--bogus", "-h"}, {"probe", "--samples", "x", "--help"}} {
-			s = gatecrash(GinkgoT().TempDir(), args...)
-			Eventually(s, time.Minute).Should(gexec.Exit(2))
-			Expect(s.Err).To(gbytes.Say(`(flag provided but not defined: -bogus|invalid value "x" for flag -samples: parse error)\nUsage: gatecrash `+args[0]), "%v", args)
-			Expect(s.Out.Contents()).To(BeEmpty(), "%v", args)
-		}
-		s = gatecrash(GinkgoT().TempDir(), "run", "-h=true")
-		Eventually(s, time.Minute).Should(gexec.Exit(0))
-		Expect(s.Out).To(gbytes.Say(`Usage: gatecrash run`))
-	})
-
-	It("prints the suite format's JSON Schema", func() {
-		s := gatecrash(GinkgoT().TempDir(), "schema")
-		Eventually(s, time.Minute).Should(gexec.Exit(0))
-		var schema map[string]any
-		Expect(json.Unmarshal(s.Out.Contents(), &schema)).To(Succeed())
-		Expect(schema).To(HaveKeyWithValue("$schema", "http://json-schema.org/draft-07/schema#"))
-		Expect(schema).To(HaveKeyWithValue("$id", scenarios.SchemaID))
-		Expect(schema["properties"]).To(HaveKey("scenarios"))
-
-		s = gatecrash(GinkgoT().TempDir(), "schema", "extra")
-		Eventually(s, time.Minute).Should(gexec.Exit(2))
-	})
-
-	It("rejects an unknown command with exit 2", func() {
-		s := gatecrash(GinkgoT().TempDir(), "frobnicate")
-		Eventually(s, time.Minute).Should(gexec.Exit(2))
-		Expect(s.Err).To(gbytes.Say(`unknown command "frobnicate"`))
-	})
-})
-
-// realGateway is one of the example gateways, with a wrong expectation to
-// plant in its suite and the line of its own log that must explain it.
-type realGateway struct {
-	name, command, suite string
-	// old and new: the edit that makes the first origin-down scenario
-	// wrong (none: only the suite's passing run is checked).
-	old, new string
-	// failure is the expected-against-observed line; log the gateway's line.
-	failure, log string
-}
-
-var realGateways = []realGateway{
-	{"nginx", "nginx", nginxSuite, "status: 502\n      within: 500ms", "status: 503\n      within: 500ms",
-		"expected status 503, observed status 502", `connect\(\) failed \(111: Connection refused\) while connecting to upstream`},
-	{"apache", "apache2", "../../scenarios/examples/apache/suite.yaml", "status: 503\n      within: 500ms", "status: 502\n      within: 500ms",
-		"expected status 502, observed status 503", `AH00957: http: attempt to connect to 127\.0\.0\.1:\d+ .* failed`},
-	{"caddy", "caddy", "../../scenarios/examples/caddy/suite.yaml", "status: 502\n      within: 500ms", "status: 503\n      within: 500ms",
-		"expected status 503, observed status 502", `connect: connection refused`},
-	{"caddy", "caddy", "../../scenarios/examples/caddy/instances.yaml", "", "", "", ""},
-	{"haproxy", "haproxy", "../../scenarios/examples/haproxy/suite.yaml", "status: 503\n      within: 500ms", "status: 502\n      within: 500ms",
-		"expected status 502, observed status 503", `gw origin/origin 0/0/-1/-1/\d+ 503 \d+ - - SC--`},
-	{"haproxy", "haproxy", "../../scenarios/examples/haproxy/instances.yaml", "", "", "", ""},
-	{"nginx", "nginx", nginxInstancesSuite, "", "", "", ""},
-}
-
-var _ = Describe("against real gateways", func() {
-	for _, gw := range realGateways {
-		Context(gw.name+" "+filepath.Base(gw.suite), func() {
-			var tmp string
-			BeforeEach(func() {
-				require(gw.command)
-				tmp = GinkgoT().TempDir()
-			})
-
-			It("passes its example suite, a valid JUnit, and leaves no process behind", func() {
-				junit := filepath.Join(tmp, "junit.xml")
-				s := gatecrash(tmp, "run", "--junit", junit, gw.suite)
-				groups := gatewayGroups(s)
-				Eventually(s, 5*time.Minute).Should(gexec.Exit(0))
-				out := string(s.Out.Contents())
-				Expect(out).To(MatchRegexp(`\d+ scenarios: \d+ passed, 0 failed, 0 errors, \d+ skipped, 0 interrupted`))
-				Expect(regexp.MustCompile(`(?m)^PASS `).FindAllString(out, -1)).NotTo(BeEmpty())
-				validateJUnit(junit)
-				for _, g := range groups {
-					Expect(processesInGroup(g)).To(BeEmpty(), "process group %d is gone", g)
-				}
-			})
-
-			if gw.old == "" {
-				return
-			}
-			It("fails a wrong expectation with expected against observed and the gateway's own log line", func() {
-				suite := withChange(gw.suite, tmp, gw.old, gw.new)
-				junit := filepath.Join(tmp, "junit.xml")
-				s := gatecrash(tmp, "run", "--junit", junit, "--label-filter", "origin-down", suite)
-				groups := gatewayGroups(s)
-				Eventually(s, 2*time.Minute).Should(gexec.Exit(1))
-				Expect(s.Out).To(gbytes.Say(`FAIL  `))
-				Expect(s.Out).To(gbytes.Say(regexp.QuoteMeta(gw.failure)))
-				Expect(s.Out).To(gbytes.Say(`gateway log \(` + gw.name + `\):`))
-				Expect(s.Out).To(gbytes.Say(gw.log))
-				validateJUnit(junit)
-				c := readJUnit(junit).Suites[0].Cases[0]
-				Expect(c.Failure.Message).To(ContainSubstring(gw.failure))
-				Expect(c.SystemErr).To(MatchRegexp(gw.log))
-				for _, g := range groups {
-					Expect(processesInGroup(g)).To(BeEmpty(), "process group %d is gone", g)
-				}
-			})
-		})
-	}
-})
 
 var _ = Describe("against nginx", func() {
 	var tmp string
@@ -619,25 +217,32 @@ func (r startedRun) expectReleased() {
 func gatewayGroups(s *gexec.Session) []int {
 	var groups []int
 	Eventually(func() []int {
-		groups = nil
-		all := procs()
-		own := -1 // gatecrash's own group
-		for _, p := range all {
-			if p.pid == s.Command.Process.Pid {
-				own = p.pgid
-			}
-		}
-		for _, p := range all {
-			// A child seen between its fork and its setpgid is still in
-			// gatecrash's group (a busy machine widens that moment): wait
-			// for the group of its own.
-			if p.ppid == s.Command.Process.Pid && p.state != "Z" && p.pgid != own {
-				groups = append(groups, p.pgid)
-				groupLeaders.Store(p.pgid, p.start)
-			}
-		}
+		groups = childGroups(s)
 		return groups
 	}, time.Minute, 20*time.Millisecond).ShouldNot(BeEmpty())
+	return groups
+}
+
+// childGroups is the process groups of the session's live children, each
+// in a group of its own (the supervisors of managed gateways), as now.
+func childGroups(s *gexec.Session) []int {
+	var groups []int
+	all := procs()
+	own := -1 // gatecrash's own group
+	for _, p := range all {
+		if p.pid == s.Command.Process.Pid {
+			own = p.pgid
+		}
+	}
+	for _, p := range all {
+		// A child seen between its fork and its setpgid is still in
+		// gatecrash's group (a busy machine widens that moment): wait
+		// for the group of its own.
+		if p.ppid == s.Command.Process.Pid && p.state != "Z" && p.pgid != own {
+			groups = append(groups, p.pgid)
+			groupLeaders.Store(p.pgid, p.start)
+		}
+	}
 	return groups
 }
 
@@ -724,4 +329,11 @@ func renderedPorts(tmp string) []string {
 		ports = append(ports, m[1])
 	}
 	return ports
+}
+
+// writeSuite writes a suite file into dir.
+func writeSuite(dir, name, text string) string {
+	path := filepath.Join(dir, name)
+	Expect(os.WriteFile(path, []byte(text), 0o644)).To(Succeed())
+	return path
 }

@@ -11,9 +11,9 @@ import (
 )
 
 // TestRunSelectsNothing runs gatecrash in-process: a run whose filters
-// select no scenario ends before anything starts, so it never reaches the
-// Ginkgo runner, which a process can run once.
+// select no scenario ends before anything starts.
 func TestRunSelectsNothing(t *testing.T) {
+	t.Parallel()
 	const builtin = "../../scenarios/examples/builtin.yaml"
 	s, err := scenarios.Load(builtin)
 	if err != nil {
@@ -42,11 +42,11 @@ func TestRunSelectsNothing(t *testing.T) {
 			fmt.Sprintf(`--shard %d/%d selects no scenario: %s holds %d scenarios, fewer than the %d shards`, n+1, n+1, builtin, n, n+1)},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			dir := t.TempDir()
-			t.Setenv("TMPDIR", dir) // where a run's environment would make its work dirs
+			proc := testProcess(t)
+			dir := proc.tempDir // where a run's environment would make its work dirs
 			reports := []string{"--junit", filepath.Join(dir, "junit.xml"), "--json", filepath.Join(dir, "report.json")}
 			var stdout, stderr bytes.Buffer
-			code := run(append(append(append([]string{"run"}, reports...), c.args...), builtin), &stdout, &stderr)
+			code := run(append(append(append([]string{"run"}, reports...), c.args...), builtin), &stdout, &stderr, proc)
 			if code != scenarios.ExitBadInput {
 				t.Errorf("exit %d, want %d", code, scenarios.ExitBadInput)
 			}
@@ -67,11 +67,12 @@ func TestRunSelectsNothing(t *testing.T) {
 // of would probe nothing; it ends before anything starts, and writes no
 // baseline (one without scenarios, which run would refuse).
 func TestProbeSelectsNothing(t *testing.T) {
-	dir := t.TempDir()
-	t.Setenv("TMPDIR", dir)
+	t.Parallel()
+	proc := testProcess(t)
+	dir := proc.tempDir
 	baseline := filepath.Join(dir, "baseline.yaml")
 	var stdout, stderr bytes.Buffer
-	code := run([]string{"probe", "--faults", "one_origin_down", "--write", baseline}, &stdout, &stderr)
+	code := run([]string{"probe", "--faults", "one_origin_down", "--write", baseline}, &stdout, &stderr, proc)
 	if code != scenarios.ExitBadInput {
 		t.Errorf("exit %d, want %d", code, scenarios.ExitBadInput)
 	}
