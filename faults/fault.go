@@ -43,6 +43,8 @@ type SuiteFacts struct {
 	OriginName string
 	// Routes are the paths of the origin's routes (origin.routes).
 	Routes []string
+	// H2C says the suite starts the origin's h2c endpoint (origin.h2c).
+	H2C bool
 }
 
 // TLSRoute is the first of the suite's routes under
@@ -69,6 +71,9 @@ type Needs struct {
 	// request the gateway sends there meets them, so the suite needs a
 	// route under harness.TLSPathPrefix (SuiteFacts.TLSRoute).
 	TLSRoute bool
+	// H2C is set by faults of the origin's h2c endpoint: the suite must
+	// start it (origin.h2c: true, SuiteFacts.H2C).
+	H2C bool
 }
 
 // Shortfall is a need a suite does not meet, in the user's words.
@@ -101,6 +106,9 @@ func (n Needs) Unmet(s SuiteFacts) *Shortfall {
 	}
 	if n.TLSRoute && s.TLSRoute() == "" {
 		return &Shortfall{Need: "needs an origin route under " + harness.TLSPathPrefix + " that the gateway sends to the origin's TLS endpoint"}
+	}
+	if n.H2C && !s.H2C {
+		return &Shortfall{Need: "needs the origin's h2c endpoint", Fix: "a suite with origin.h2c: true"}
 	}
 	return nil
 }
@@ -160,10 +168,11 @@ const (
 	FamilyTLS        = "TLS origin"
 	FamilyReuse      = "connection reuse"
 	FamilyErrors     = "origin errors"
+	FamilyHTTP2      = "HTTP/2 origin"
 )
 
 var familyOrder = []string{
-	FamilyOriginDown, FamilySlowOrigin, FamilyDNS, FamilyFirewall, FamilyMalformed, FamilyTLS, FamilyReuse, FamilyErrors,
+	FamilyOriginDown, FamilySlowOrigin, FamilyDNS, FamilyFirewall, FamilyMalformed, FamilyTLS, FamilyReuse, FamilyErrors, FamilyHTTP2,
 }
 
 var registry = map[string]Definition{}

@@ -76,6 +76,10 @@ type Addresses struct {
 	// certificate, made for this run and readable by all: what a gateway
 	// verifies the origin against.
 	CAFile string
+	// OriginH2C is the origin's h2c endpoint (host:port, on OriginHost, not
+	// through the proxy): the same routes over cleartext HTTP/2 with prior
+	// knowledge. Empty unless the suite asks for it (origin.h2c: true).
+	OriginH2C, OriginH2CPort string
 	// WorkDir is the gateway's own directory for configs, logs and pid files.
 	WorkDir string
 }
