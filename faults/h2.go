@@ -38,10 +38,11 @@ type h2Stream func(c *harness.H2Conn, r *harness.H2Request) (closed bool)
 
 // h2Behavior makes the h2c endpoint hand the connections the options
 // select to the frame-level server, which serves every request stream on
-// them with act, and serve the others healthy HTTP/2. Each connection is
+// them with act (after sending settings in its SETTINGS), and serve the
+// others healthy HTTP/2. Each connection is
 // one attempt: a gateway multiplexes its requests on one connection, and
 // a connection's streams all meet the same server.
-func h2Behavior(env *harness.Environment, opts Options, act h2Stream) (Injection, error) {
+func h2Behavior(env *harness.Environment, opts Options, act h2Stream, settings ...http2.Setting) (Injection, error) {
 	if env.H2C == nil {
 		return Injection{}, errNoH2C
 	}
@@ -56,7 +57,7 @@ func h2Behavior(env *harness.Environment, opts Options, act h2Stream) (Injection
 		// A client that stops reading must not block a write past the fault.
 		stop := context.AfterFunc(ctx, func() { conn.Close() })
 		defer stop()
-		c, err := h.Accept(conn)
+		c, err := h.Accept(conn, settings...)
 		if err != nil {
 			return
 		}

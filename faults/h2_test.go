@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -26,7 +27,8 @@ const h2Body = "hello from the gatecrash origin\n"
 // rawH2 sends one GET / over h2c with prior knowledge, written frame by
 // frame, and lists every frame the origin sends back until it closes the
 // connection, or a frame for which stop is true, or two seconds pass. Each
-// frame is one line, as the specs expect them.
+// frame is one line, as the specs expect them. Header blocks are decoded
+// without any check, so that a forbidden field shows as it was sent.
 func rawH2(addr string, stop func(http2.Frame) bool) []string {
 	conn, err := net.DialTimeout("tcp", addr, time.Second)
 	Expect(err).NotTo(HaveOccurred())
@@ -35,7 +37,6 @@ func rawH2(addr string, stop func(http2.Frame) bool) []string {
 	_, err = conn.Write([]byte(http2.ClientPreface))
 	Expect(err).NotTo(HaveOccurred())
 	fr := http2.NewFramer(conn, conn)
-	fr.ReadMetaHeaders = hpack.NewDecoder(4096, nil)
 	Expect(fr.WriteSettings()).To(Succeed())
 	var block bytes.Buffer
 	enc := hpack.NewEncoder(&block)
@@ -43,6 +44,7 @@ func rawH2(addr string, stop func(http2.Frame) bool) []string {
 		Expect(enc.WriteField(hpack.HeaderField{Name: f[0], Value: f[1]})).To(Succeed())
 	}
 	Expect(fr.WriteHeaders(http2.HeadersFrameParam{StreamID: 1, BlockFragment: block.Bytes(), EndHeaders: true, EndStream: true})).To(Succeed())
+	dec := hpack.NewDecoder(4096, nil)
 	var seen []string
 	for {
 		f, err := fr.ReadFrame()
@@ -54,7 +56,13 @@ func rawH2(addr string, stop func(http2.Frame) bool) []string {
 			}
 			return seen
 		}
-		seen = append(seen, describeFrame(f))
+		var fields []hpack.HeaderField
+		if hf, ok := f.(*http2.HeadersFrame); ok {
+			Expect(hf.HeadersEnded()).To(BeTrue(), "one HEADERS frame, no CONTINUATION")
+			fields, err = dec.DecodeFull(hf.HeaderBlockFragment())
+			Expect(err).NotTo(HaveOccurred())
+		}
+		seen = append(seen, describeFrame(f, fields))
 		if sf, ok := f.(*http2.SettingsFrame); ok && !sf.IsAck() {
 			Expect(fr.WriteSettingsAck()).To(Succeed())
 		}
@@ -65,17 +73,38 @@ func rawH2(addr string, stop func(http2.Frame) bool) []string {
 }
 
 // describeFrame is a frame as one line: its type, stream and what the
-// specs check of it.
-func describeFrame(f http2.Frame) string {
+// specs check of it. A HEADERS frame shows :status and content-length,
+// and the names of its fields in their order, but for the date and
+// content-type the origin adds.
+func describeFrame(f http2.Frame, fields []hpack.HeaderField) string {
 	switch f := f.(type) {
 	case *http2.SettingsFrame:
 		if f.IsAck() {
 			return "SETTINGS ack"
 		}
-		return fmt.Sprintf("SETTINGS %d", f.NumSettings())
-	case *http2.MetaHeadersFrame:
-		return fmt.Sprintf("HEADERS stream=%d :status=%s content-length=%s end_stream=%t",
-			f.StreamID, f.PseudoValue("status"), headerValue(f, "content-length"), f.StreamEnded())
+		line := "SETTINGS"
+		_ = f.ForeachSetting(func(s http2.Setting) error {
+			line += fmt.Sprintf(" %s=%d", s.ID, s.Val)
+			return nil
+		})
+		return line
+	case *http2.HeadersFrame:
+		value := func(name string) string {
+			for _, hf := range fields {
+				if hf.Name == name {
+					return hf.Value
+				}
+			}
+			return ""
+		}
+		var names []string
+		for _, hf := range fields {
+			if hf.Name != "date" && hf.Name != "content-type" {
+				names = append(names, hf.Name)
+			}
+		}
+		return fmt.Sprintf("HEADERS stream=%d :status=%s content-length=%s end_stream=%t fields=%s",
+			f.StreamID, value(":status"), value("content-length"), f.StreamEnded(), strings.Join(names, ","))
 	case *http2.DataFrame:
 		return fmt.Sprintf("DATA stream=%d %q end_stream=%t", f.StreamID, f.Data(), f.StreamEnded())
 	case *http2.RSTStreamFrame:
@@ -87,19 +116,15 @@ func describeFrame(f http2.Frame) string {
 	}
 }
 
-func headerValue(f *http2.MetaHeadersFrame, name string) string {
-	for _, hf := range f.RegularFields() {
-		if hf.Name == name {
-			return hf.Value
-		}
-	}
-	return ""
+// isEndOfData stops reading at the DATA frame that ends the stream.
+func isEndOfData(f http2.Frame) bool {
+	return f.Header().Type == http2.FrameData && f.Header().Flags.Has(http2.FlagDataEndStream)
 }
 
 // retried says Go's client retries the request after the fault: the
 // stream was refused, or GOAWAY said it was not processed.
 func retried(name, params string) bool {
-	return params == "REFUSED_STREAM" || params == "below_last_stream"
+	return params == "REFUSED_STREAM" || params == "below_last_stream" || name == "h2_max_concurrent_streams_zero"
 }
 
 // isRST stops reading at the stream's reset: the connection stays up.
@@ -176,6 +201,10 @@ var _ = Describe("HTTP/2 faults on the wire", func() {
 			if params != "" {
 				f.ErrorCode = faults.ErrCode(params)
 			}
+		case *faults.H2InvalidHeaders:
+			if params != "" {
+				f.Kind = params
+			}
 		}
 		in, err := faults.Inject(ctx, env, f, opts)
 		Expect(err).NotTo(HaveOccurred())
@@ -186,7 +215,7 @@ var _ = Describe("HTTP/2 faults on the wire", func() {
 		Expect(rawH2(addr, func(f http2.Frame) bool {
 			return f.Header().Flags.Has(http2.FlagDataEndStream) && f.Header().Type == http2.FrameData
 		})).To(ContainElements(
-			"HEADERS stream=1 :status=200 content-length=32 end_stream=false",
+			"HEADERS stream=1 :status=200 content-length=32 end_stream=false fields=:status,content-length",
 			`DATA stream=1 "hello from the gatecrash origin\n" end_stream=true`,
 		))
 		status, body, err := h2cGet(h2cClient(), addr)
@@ -210,21 +239,21 @@ var _ = Describe("HTTP/2 faults on the wire", func() {
 			}
 		},
 		Entry("h2_rst_before_headers: RST_STREAM INTERNAL_ERROR, no HEADERS", "h2_rst_before_headers", "", isRST,
-			[]string{"SETTINGS 0", "SETTINGS ack", "RST_STREAM stream=1 INTERNAL_ERROR"},
+			[]string{"SETTINGS", "SETTINGS ack", "RST_STREAM stream=1 INTERNAL_ERROR"},
 			func(_ int, _ string, err error) { Expect(err).To(streamError(http2.ErrCodeInternal)) }),
 		Entry("h2_rst_before_headers with error_code REFUSED_STREAM", "h2_rst_before_headers", "REFUSED_STREAM", isRST,
-			[]string{"SETTINGS 0", "SETTINGS ack", "RST_STREAM stream=1 REFUSED_STREAM"},
+			[]string{"SETTINGS", "SETTINGS ack", "RST_STREAM stream=1 REFUSED_STREAM"},
 			// Go's client retries a refused stream, and meets it again.
 			func(_ int, _ string, err error) { Expect(err).To(HaveOccurred()) }),
 		Entry("h2_rst_after_headers: HEADERS, then RST_STREAM", "h2_rst_after_headers", "", isRST,
-			[]string{"SETTINGS 0", "SETTINGS ack", "HEADERS stream=1 :status=200 content-length=32 end_stream=false", "RST_STREAM stream=1 INTERNAL_ERROR"},
+			[]string{"SETTINGS", "SETTINGS ack", "HEADERS stream=1 :status=200 content-length=32 end_stream=false fields=:status,content-length", "RST_STREAM stream=1 INTERNAL_ERROR"},
 			func(status int, body string, err error) {
 				Expect(status).To(Equal(200), "the head came")
 				Expect(body).To(BeEmpty())
 				Expect(err).To(streamError(http2.ErrCodeInternal))
 			}),
 		Entry("h2_rst_mid_data: HEADERS, half the body, then RST_STREAM", "h2_rst_mid_data", "", isRST,
-			[]string{"SETTINGS 0", "SETTINGS ack", "HEADERS stream=1 :status=200 content-length=32 end_stream=false",
+			[]string{"SETTINGS", "SETTINGS ack", "HEADERS stream=1 :status=200 content-length=32 end_stream=false fields=:status,content-length",
 				`DATA stream=1 "hello from the g" end_stream=false`, "RST_STREAM stream=1 INTERNAL_ERROR"},
 			func(status int, body string, err error) {
 				Expect(status).To(Equal(200))
@@ -232,15 +261,15 @@ var _ = Describe("HTTP/2 faults on the wire", func() {
 				Expect(err).To(streamError(http2.ErrCodeInternal))
 			}),
 		Entry("h2_goaway immediate: GOAWAY with the request's stream as the last, then the close", "h2_goaway", "immediate", nil,
-			[]string{"SETTINGS 0", "SETTINGS ack", "GOAWAY last=1 NO_ERROR", "EOF"},
+			[]string{"SETTINGS", "SETTINGS ack", "GOAWAY last=1 NO_ERROR", "EOF"},
 			func(_ int, _ string, err error) {
 				var ga http2.GoAwayError
 				Expect(errors.As(err, &ga)).To(BeTrue(), "a GOAWAY error: %v", err)
 				Expect(ga.LastStreamID).To(Equal(uint32(1)))
 			}),
 		Entry("h2_goaway graceful: GOAWAY 2^31-1, the answer, GOAWAY with the request's stream, the close", "h2_goaway", "graceful", nil,
-			[]string{"SETTINGS 0", "SETTINGS ack", "GOAWAY last=2147483647 NO_ERROR",
-				"HEADERS stream=1 :status=200 content-length=32 end_stream=false", `DATA stream=1 "hello from the gatecrash origin\n" end_stream=true`,
+			[]string{"SETTINGS", "SETTINGS ack", "GOAWAY last=2147483647 NO_ERROR",
+				"HEADERS stream=1 :status=200 content-length=32 end_stream=false fields=:status,content-length", `DATA stream=1 "hello from the gatecrash origin\n" end_stream=true`,
 				"GOAWAY last=1 NO_ERROR", "EOF"},
 			func(status int, body string, err error) {
 				Expect(err).NotTo(HaveOccurred())
@@ -248,10 +277,58 @@ var _ = Describe("HTTP/2 faults on the wire", func() {
 				Expect(body).To(Equal(h2Body))
 			}),
 		Entry("h2_goaway below_last_stream: GOAWAY with last-stream-id 0, then the close", "h2_goaway", "below_last_stream", nil,
-			[]string{"SETTINGS 0", "SETTINGS ack", "GOAWAY last=0 NO_ERROR", "EOF"},
+			[]string{"SETTINGS", "SETTINGS ack", "GOAWAY last=0 NO_ERROR", "EOF"},
 			// Go's client retries an unprocessed stream, and meets it again.
 			func(_ int, _ string, err error) { Expect(err).To(HaveOccurred()) }),
+		Entry("h2_max_concurrent_streams_zero: SETTINGS with no stream allowed, the stream refused", "h2_max_concurrent_streams_zero", "", isRST,
+			[]string{"SETTINGS MAX_CONCURRENT_STREAMS=0", "SETTINGS ack", "RST_STREAM stream=1 REFUSED_STREAM"},
+			func(_ int, _ string, err error) { Expect(err).To(HaveOccurred()) }),
+		Entry("h2_invalid_headers connection_specific: a Connection field in HEADERS", "h2_invalid_headers", "connection_specific", isEndOfData,
+			[]string{"SETTINGS", "SETTINGS ack", "HEADERS stream=1 :status=200 content-length=32 end_stream=false fields=:status,content-length,connection",
+				`DATA stream=1 "hello from the gatecrash origin\n" end_stream=true`},
+			// Go's client checks field names, not connection-specific
+			// fields in a response: it lets this one through.
+			func(status int, body string, err error) {
+				Expect(err).NotTo(HaveOccurred())
+				Expect(status).To(Equal(200))
+				Expect(body).To(Equal(h2Body))
+			}),
+		Entry("h2_invalid_headers uppercase: a field name with capitals", "h2_invalid_headers", "uppercase", isEndOfData,
+			[]string{"SETTINGS", "SETTINGS ack", "HEADERS stream=1 :status=200 content-length=32 end_stream=false fields=:status,content-length,X-Gatecrash-Upper",
+				`DATA stream=1 "hello from the gatecrash origin\n" end_stream=true`},
+			func(_ int, _ string, err error) { Expect(err).To(streamError(http2.ErrCodeProtocol)) }),
+		Entry("h2_invalid_headers pseudo_after_regular: :status after content-length", "h2_invalid_headers", "pseudo_after_regular", isEndOfData,
+			[]string{"SETTINGS", "SETTINGS ack", "HEADERS stream=1 :status=200 content-length=32 end_stream=false fields=content-length,:status",
+				`DATA stream=1 "hello from the gatecrash origin\n" end_stream=true`},
+			func(_ int, _ string, err error) { Expect(err).To(streamError(http2.ErrCodeProtocol)) }),
+		Entry("h2_data_beyond_content_length: 16 digits past the declared 32 bytes", "h2_data_beyond_content_length", "", isEndOfData,
+			[]string{"SETTINGS", "SETTINGS ack", "HEADERS stream=1 :status=200 content-length=32 end_stream=false fields=:status,content-length",
+				`DATA stream=1 "hello from the gatecrash origin\n0123456789012345" end_stream=true`},
+			func(status int, body string, err error) {
+				Expect(status).To(Equal(200))
+				Expect(err).To(HaveOccurred())
+				Expect(len(body)).To(BeNumerically("<=", len(h2Body)), "never the extra bytes")
+			}),
 	)
+
+	It("h2_http1_answer: the preface is answered with HTTP/1.1 bytes, then FIN", func(ctx SpecContext) {
+		inject(ctx, "h2_http1_answer", "", faults.Options{})
+		conn, err := net.DialTimeout("tcp", addr, time.Second)
+		Expect(err).NotTo(HaveOccurred())
+		defer conn.Close()
+		_ = conn.SetDeadline(time.Now().Add(2 * time.Second))
+		_, err = conn.Write([]byte(http2.ClientPreface))
+		Expect(err).NotTo(HaveOccurred())
+		Expect(http2.NewFramer(conn, conn).WriteSettings()).To(Succeed())
+		got, err := io.ReadAll(conn)
+		Expect(err).NotTo(HaveOccurred(), "a FIN, not a reset")
+		Expect(string(got)).To(Equal("HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n400 Bad Request"))
+
+		_, _, err = h2cGet(h2cClient(), addr)
+		Expect(err).To(HaveOccurred())
+		Expect(env.Origin.Requests()).To(BeZero(), "no HTTP/2 request was read")
+		Expect(env.H2C.Connections()).To(Equal(2))
+	})
 
 	It("h2_goaway below_last_stream: a client retries the unprocessed request on a new connection", func(ctx SpecContext) {
 		inject(ctx, "h2_goaway", "below_last_stream", faults.Options{Attempts: faults.Attempts{From: 1, To: 1}})
@@ -265,7 +342,11 @@ var _ = Describe("HTTP/2 faults on the wire", func() {
 
 	It("refuses to inject without the h2c endpoint, and validation asks for origin.h2c", func(ctx SpecContext) {
 		plain := startEnv(ctx)
-		for _, name := range []string{"h2_rst_before_headers", "h2_rst_after_headers", "h2_rst_mid_data", "h2_goaway"} {
+		for _, d := range faults.All() {
+			if d.Family != faults.FamilyHTTP2 {
+				continue
+			}
+			name := d.Name
 			def, _ := faults.Lookup(name)
 			_, err := faults.Inject(ctx, plain, def.New(), faults.Options{})
 			Expect(err).To(MatchError(ContainSubstring("origin.h2c: true")), name)
@@ -279,5 +360,13 @@ var _ = Describe("HTTP/2 faults on the wire", func() {
 		Expect((&faults.H2RSTMidData{ErrorCode: "OOPS"}).Validate()).To(MatchError(ContainSubstring("error_code: expected an HTTP/2 error code, one of NO_ERROR, PROTOCOL_ERROR")))
 		Expect((&faults.H2RSTAfterHeaders{ErrorCode: "CANCEL"}).Validate()).To(Succeed())
 		Expect((&faults.H2GoAway{Mode: "later", ErrorCode: "NO_ERROR"}).Validate()).To(MatchError(`mode: expected immediate, graceful or below_last_stream; got "later"`))
+		Expect((&faults.H2InvalidHeaders{Kind: "lowercase"}).Validate()).To(MatchError(ContainSubstring("kind: expected connection_specific")))
+		Expect((&faults.H2DataBeyondContentLength{}).Validate()).To(MatchError(ContainSubstring("extra: expected 1 to 8192")))
+		Expect((&faults.H2HTTP1Answer{Bytes: "PRI * HTTP/2.0"}).Validate()).To(MatchError(ContainSubstring("an HTTP/1.x answer")))
+		for _, d := range faults.All() {
+			if v, ok := d.New().(faults.Validator); ok && d.Family == faults.FamilyHTTP2 {
+				Expect(v.Validate()).To(Succeed(), "%s's defaults", d.Name)
+			}
+		}
 	})
 })

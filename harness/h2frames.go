@@ -137,11 +137,10 @@ func (c *H2Conn) Response(r *H2Request) (status int, header http.Header, body []
 }
 
 // WriteHeaders sends r's response head, status and header (names lower
-// case, as HTTP/2 wants them; not checked, so a fault may send what it
-// must not), ending the stream when endStream. It notes the status as
-// r's answer.
+// case, as HTTP/2 wants them), ending the stream when endStream. It notes
+// the status as r's answer.
 func (c *H2Conn) WriteHeaders(r *H2Request, status int, header http.Header, endStream bool) error {
-	var fields []hpack.HeaderField
+	fields := []hpack.HeaderField{{Name: ":status", Value: strconv.Itoa(status)}}
 	for k, vs := range header {
 		for _, v := range vs {
 			fields = append(fields, hpack.HeaderField{Name: strings.ToLower(k), Value: v})
@@ -150,11 +149,12 @@ func (c *H2Conn) WriteHeaders(r *H2Request, status int, header http.Header, endS
 	return c.WriteHeaderFields(r, status, fields, endStream)
 }
 
-// WriteHeaderFields sends r's response head as the status and the fields
-// exactly as given, in their order, in one HEADERS frame.
+// WriteHeaderFields sends r's response head as the fields exactly as
+// given, :status included, in their order, in one HEADERS frame: nothing
+// is checked, so a fault may send what HTTP/2 forbids. status is what the
+// journal notes as r's answer.
 func (c *H2Conn) WriteHeaderFields(r *H2Request, status int, fields []hpack.HeaderField, endStream bool) error {
 	c.hbuf.Reset()
-	_ = c.enc.WriteField(hpack.HeaderField{Name: ":status", Value: strconv.Itoa(status)})
 	for _, f := range fields {
 		_ = c.enc.WriteField(f)
 	}
