@@ -30,20 +30,26 @@ const h2Body = "hello from the gatecrash origin\n"
 // frame is one line, as the specs expect them. Header blocks are decoded
 // without any check, so that a forbidden field shows as it was sent.
 func rawH2(addr string, stop func(http2.Frame) bool) []string {
+	return rawH2Request(addr, "GET", 2*time.Second, stop)
+}
+
+// rawH2Request is rawH2 with a method: a POST's HEADERS leave the stream
+// open for a body, which it never sends; wait bounds the reading.
+func rawH2Request(addr, method string, wait time.Duration, stop func(http2.Frame) bool) []string {
 	conn, err := net.DialTimeout("tcp", addr, time.Second)
 	Expect(err).NotTo(HaveOccurred())
 	defer conn.Close()
-	_ = conn.SetDeadline(time.Now().Add(2 * time.Second))
+	_ = conn.SetDeadline(time.Now().Add(wait))
 	_, err = conn.Write([]byte(http2.ClientPreface))
 	Expect(err).NotTo(HaveOccurred())
 	fr := http2.NewFramer(conn, conn)
 	Expect(fr.WriteSettings()).To(Succeed())
 	var block bytes.Buffer
 	enc := hpack.NewEncoder(&block)
-	for _, f := range [][2]string{{":method", "GET"}, {":scheme", "http"}, {":authority", "origin"}, {":path", "/"}, {"x-gatecrash-request", "raw-1"}} {
+	for _, f := range [][2]string{{":method", method}, {":scheme", "http"}, {":authority", "origin"}, {":path", "/"}, {"x-gatecrash-request", "raw-1"}} {
 		Expect(enc.WriteField(hpack.HeaderField{Name: f[0], Value: f[1]})).To(Succeed())
 	}
-	Expect(fr.WriteHeaders(http2.HeadersFrameParam{StreamID: 1, BlockFragment: block.Bytes(), EndHeaders: true, EndStream: true})).To(Succeed())
+	Expect(fr.WriteHeaders(http2.HeadersFrameParam{StreamID: 1, BlockFragment: block.Bytes(), EndHeaders: true, EndStream: method == "GET"})).To(Succeed())
 	dec := hpack.NewDecoder(4096, nil)
 	var seen []string
 	for {
@@ -311,6 +317,32 @@ var _ = Describe("HTTP/2 faults on the wire", func() {
 			}),
 	)
 
+	It("h2_flow_control_stall: SETTINGS with a zero window, then no WINDOW_UPDATE: a body stalls, a GET is served", func(ctx SpecContext) {
+		inject(ctx, "h2_flow_control_stall", "", faults.Options{})
+		frames := rawH2Request(addr, "POST", 500*time.Millisecond, nil)
+		Expect(frames).To(HaveLen(3))
+		Expect(frames[:2]).To(Equal([]string{"SETTINGS INITIAL_WINDOW_SIZE=0", "SETTINGS ack"}))
+		Expect(frames[2]).To(HaveSuffix("i/o timeout"), "nothing more: no WINDOW_UPDATE, no answer")
+
+		client := h2cClient()
+		client.Timeout = 500 * time.Millisecond
+		// Over the connection's window (65535): it stalls whenever the
+		// client sends it.
+		req, err := http.NewRequest(http.MethodPost, "http://"+addr+"/", strings.NewReader(strings.Repeat("x", 70000)))
+		Expect(err).NotTo(HaveOccurred())
+		_, err = client.Do(req)
+		var ne net.Error
+		Expect(errors.As(err, &ne) && ne.Timeout()).To(BeTrue(), "the client gave up waiting: %v", err)
+		Expect(env.H2C.Connections()).To(Equal(2))
+
+		status, body, err := h2cGet(client, addr)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(status).To(Equal(200))
+		Expect(body).To(Equal(h2Body))
+		Expect(env.Origin.Requests()).To(Equal(3), "the raw POST, the client's POST and its GET")
+		Expect(env.H2C.Connections()).To(Equal(2), "the GET on the POST's connection, which goes on")
+	})
+
 	It("h2_http1_answer: the preface is answered with HTTP/1.1 bytes, then FIN", func(ctx SpecContext) {
 		inject(ctx, "h2_http1_answer", "", faults.Options{})
 		conn, err := net.DialTimeout("tcp", addr, time.Second)
@@ -363,6 +395,7 @@ var _ = Describe("HTTP/2 faults on the wire", func() {
 		Expect((&faults.H2InvalidHeaders{Kind: "lowercase"}).Validate()).To(MatchError(ContainSubstring("kind: expected connection_specific")))
 		Expect((&faults.H2DataBeyondContentLength{}).Validate()).To(MatchError(ContainSubstring("extra: expected 1 to 8192")))
 		Expect((&faults.H2HTTP1Answer{Bytes: "PRI * HTTP/2.0"}).Validate()).To(MatchError(ContainSubstring("an HTTP/1.x answer")))
+		Expect((&faults.H2FlowControlStall{Window: 65535}).Validate()).To(MatchError(ContainSubstring("window: expected 0 to 65534")))
 		for _, d := range faults.All() {
 			if v, ok := d.New().(faults.Validator); ok && d.Family == faults.FamilyHTTP2 {
 				Expect(v.Validate()).To(Succeed(), "%s's defaults", d.Name)

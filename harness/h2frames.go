@@ -127,6 +127,48 @@ func (c *H2Conn) request(f *http2.MetaHeadersFrame) *H2Request {
 	return &H2Request{StreamID: f.StreamID, Request: req.WithContext(ctx), EndStream: f.StreamEnded(), entry: entry}
 }
 
+// ReadBody reads r's request body: the DATA frames of its stream until
+// the one that ends it, acknowledging SETTINGS and answering PINGs on the
+// way. It sends no WINDOW_UPDATE: the client may send only what the
+// windows allow. It returns io.EOF when the client closed the connection
+// or sent GOAWAY, and an http2.StreamError when it reset the stream (the
+// connection goes on).
+func (c *H2Conn) ReadBody(r *H2Request) ([]byte, error) {
+	var body []byte
+	for !r.EndStream {
+		f, err := c.Framer.ReadFrame()
+		if err != nil {
+			return body, err
+		}
+		switch f := f.(type) {
+		case *http2.SettingsFrame:
+			if !f.IsAck() {
+				if err := c.Framer.WriteSettingsAck(); err != nil {
+					return body, err
+				}
+			}
+		case *http2.PingFrame:
+			if !f.IsAck() {
+				if err := c.Framer.WritePing(true, f.Data); err != nil {
+					return body, err
+				}
+			}
+		case *http2.GoAwayFrame:
+			return body, io.EOF
+		case *http2.RSTStreamFrame:
+			if f.StreamID == r.StreamID {
+				return body, http2.StreamError{StreamID: r.StreamID, Code: f.ErrCode}
+			}
+		case *http2.DataFrame:
+			if f.StreamID == r.StreamID {
+				body = append(body, f.Data()...)
+				r.EndStream = f.StreamEnded()
+			}
+		}
+	}
+	return body, nil
+}
+
 // Response is the answer the origin's routes give to r: its status,
 // headers and body, as the healthy endpoint serves them.
 func (c *H2Conn) Response(r *H2Request) (status int, header http.Header, body []byte) {
