@@ -58,6 +58,18 @@ func (s SuiteFacts) TLSRoute() string {
 	return ""
 }
 
+// H2CRoute is the first of the suite's routes under
+// harness.H2CPathPrefix, which the builtin gateway (and a gateway
+// configured as it is) sends to the origin's h2c endpoint, or "".
+func (s SuiteFacts) H2CRoute() string {
+	for _, r := range s.Routes {
+		if strings.HasPrefix(r, harness.H2CPathPrefix) {
+			return r
+		}
+	}
+	return ""
+}
+
 // Needs is what a fault needs from the suite it runs in, whatever its
 // parameters: a fault declares them in its Register call, so that the
 // callers (probe choosing what to inject, validation) ask the catalog
@@ -72,7 +84,9 @@ type Needs struct {
 	// route under harness.TLSPathPrefix (SuiteFacts.TLSRoute).
 	TLSRoute bool
 	// H2C is set by faults of the origin's h2c endpoint: the suite must
-	// start it (origin.h2c: true, SuiteFacts.H2C).
+	// start it (origin.h2c: true, SuiteFacts.H2C) and have a route under
+	// harness.H2CPathPrefix for the gateway to send there
+	// (SuiteFacts.H2CRoute).
 	H2C bool
 }
 
@@ -109,6 +123,9 @@ func (n Needs) Unmet(s SuiteFacts) *Shortfall {
 	}
 	if n.H2C && !s.H2C {
 		return &Shortfall{Need: "needs the origin's h2c endpoint", Fix: "a suite with origin.h2c: true"}
+	}
+	if n.H2C && s.H2CRoute() == "" {
+		return &Shortfall{Need: "needs an origin route under " + harness.H2CPathPrefix + " that the gateway sends to the origin's h2c endpoint"}
 	}
 	return nil
 }

@@ -384,7 +384,7 @@ var _ = Describe("HTTP/2 faults on the wire", func() {
 			Expect(err).To(MatchError(ContainSubstring("origin.h2c: true")), name)
 			Expect(def.New().(faults.SuiteChecker).CheckSuite(faults.SuiteFacts{})).To(MatchError(ContainSubstring("origin.h2c: true")), name)
 			Expect(def.Needs.Unmet(faults.SuiteFacts{}).String()).To(Equal("needs the origin's h2c endpoint: a suite with origin.h2c: true"))
-			Expect(def.Needs.Unmet(faults.SuiteFacts{H2C: true})).To(BeNil())
+			Expect(def.Needs.Unmet(faults.SuiteFacts{H2C: true, Routes: []string{"/h2c/"}})).To(BeNil())
 		}
 	})
 

@@ -47,6 +47,8 @@ var _ = Describe("what a fault needs from a suite", func() {
 			"needs an origin route under /tls/ that the gateway sends to the origin's TLS endpoint"))
 		Expect(faults.Needs{H2C: true}.Unmet(plain).String()).To(Equal(
 			"needs the origin's h2c endpoint: a suite with origin.h2c: true"))
-		Expect(faults.Needs{H2C: true}.Unmet(faults.SuiteFacts{H2C: true})).To(BeNil())
+		Expect(faults.Needs{H2C: true}.Unmet(faults.SuiteFacts{H2C: true, Routes: []string{"/"}}).String()).To(Equal(
+			"needs an origin route under /h2c/ that the gateway sends to the origin's h2c endpoint"))
+		Expect(faults.Needs{H2C: true}.Unmet(faults.SuiteFacts{H2C: true, Routes: []string{"/", "/h2c/x"}})).To(BeNil())
 	})
 })
