@@ -22,7 +22,7 @@ import (
 // GET) is answered normally.
 type H2FlowControlStall struct {
 	// Window is the initial stream window the origin announces, in bytes.
-	Window uint32 `yaml:"window" json:"window"`
+	Window int `yaml:"window" json:"window"`
 }
 
 func init() {
@@ -43,7 +43,7 @@ const maxStallWindow = 65534
 
 // Validate rejects a window that stalls nothing the default would not.
 func (f *H2FlowControlStall) Validate() error {
-	if f.Window > maxStallWindow {
+	if f.Window < 0 || f.Window > maxStallWindow {
 		return fmt.Errorf("window: expected 0 to %d bytes (below HTTP/2's default window); got %d", maxStallWindow, f.Window)
 	}
 	return nil
@@ -66,5 +66,5 @@ func (f *H2FlowControlStall) Inject(_ context.Context, env *harness.Environment,
 			return !errors.As(err, &reset)
 		}
 		return c.Answer(r) != nil
-	}, http2.Setting{ID: http2.SettingInitialWindowSize, Val: f.Window})
+	}, http2.Setting{ID: http2.SettingInitialWindowSize, Val: uint32(f.Window)})
 }
