@@ -32,6 +32,9 @@ type H2Conn struct {
 	origin *Origin
 	enc    *hpack.Encoder
 	hbuf   bytes.Buffer
+	// pending are requests ReadBody read while it waited for another's
+	// body, for NextRequest to return first.
+	pending []*H2Request
 }
 
 // H2Request is one request stream an H2Conn read.
@@ -77,6 +80,11 @@ func (h *H2COrigin) Accept(conn net.Conn, settings ...http2.Setting) (*H2Conn, e
 // discarding the rest (a request's DATA, WINDOW_UPDATE, PRIORITY,
 // RST_STREAM). It returns io.EOF when the client closed the connection.
 func (c *H2Conn) NextRequest() (*H2Request, error) {
+	if len(c.pending) > 0 {
+		r := c.pending[0]
+		c.pending = c.pending[1:]
+		return r, nil
+	}
 	for {
 		f, err := c.Framer.ReadFrame()
 		if err != nil {
@@ -129,8 +137,8 @@ func (c *H2Conn) request(f *http2.MetaHeadersFrame) *H2Request {
 
 // ReadBody reads r's request body: the DATA frames of its stream until
 // the one that ends it, acknowledging SETTINGS and answering PINGs on the
-// way. It sends no WINDOW_UPDATE: the client may send only what the
-// windows allow. It returns io.EOF when the client closed the connection
+// way, and keeping the requests of other streams for NextRequest. It
+// sends no WINDOW_UPDATE: the client may send only what the windows allow. It returns io.EOF when the client closed the connection
 // or sent GOAWAY, and an http2.StreamError when it reset the stream (the
 // connection goes on).
 func (c *H2Conn) ReadBody(r *H2Request) ([]byte, error) {
@@ -164,6 +172,8 @@ func (c *H2Conn) ReadBody(r *H2Request) ([]byte, error) {
 				body = append(body, f.Data()...)
 				r.EndStream = f.StreamEnded()
 			}
+		case *http2.MetaHeadersFrame:
+			c.pending = append(c.pending, c.request(f))
 		}
 	}
 	return body, nil
