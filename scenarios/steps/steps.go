@@ -1,59 +1,68 @@
-package scenarios
+// Package steps is the steps of a scenario, the one place where they are
+// taken, for a run (package runner) and a probe (package probe) alike:
+// reset, steady state, inject, wait, observe (a request, or a load),
+// clear, recover.
+package steps
 
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"time"
 
+	"github.com/onsi/gomega"
+
 	"github.com/gatecrash/gatecrash/faults"
 	"github.com/gatecrash/gatecrash/harness"
+	"github.com/gatecrash/gatecrash/harness/match"
 	"github.com/gatecrash/gatecrash/reports"
+	"github.com/gatecrash/gatecrash/scenarios"
 )
 
-// trial is the steps of a scenario, the one place where they are taken,
-// for run (runScenario) and probe (probeOne) alike: reset, steady state,
+// Trial is the steps of a scenario, the one place where they are taken,
+// for a run (package runner) and a probe (package probe) alike: reset, steady state,
 // inject, wait, observe (a request, or a load), clear, recover. What the
 // two differ in is a field: run judges expectations while the fault is in
 // effect (during) and awaits recovery within its bound (recovers); probe
 // polls for its steady state (pollSteady) and settles before its next
 // fault (settle).
-type trial struct {
-	env *harness.Environment
-	req harness.Request
+type Trial struct {
+	Env *harness.Environment
+	Req harness.Request
 	// fault is what is injected, with options; nil is a control (fault:
 	// none): nothing is injected or cleared.
-	fault   faults.Fault
-	options faults.Options
+	Fault   faults.Fault
+	Options faults.Options
 	// after is how long after the injection the request (or load) starts.
-	after time.Duration
+	After time.Duration
 	// load, when set, is observed instead of a single request.
-	load *harness.Load
+	Load *harness.Load
 	// untilMet, for a single request, sends it again up to this many more
 	// times while the fault is in effect when the evidence shows that it
 	// got around the fault (harness.FaultNotMet): a fault on one origin
 	// instance of several is met only by a request the gateway sends there.
-	untilMet int
-	// pollSteady polls for the steady state, up to recoveryWait, where
+	UntilMet int
+	// pollSteady polls for the steady state, up to RecoveryWait, where
 	// otherwise one request must answer 2xx or 3xx.
-	pollSteady bool
+	PollSteady bool
 	// during, when set, is called with what was observed while the fault
 	// is still in effect (a log line a gateway writes about it, say).
-	during func(ctx context.Context, t *trialResult)
+	During func(ctx context.Context, t *Result)
 	// recovers, when set, is awaited once the fault clears, within its
-	// bound, polling every recoveryPoll.
-	recovers *Recovery
+	// bound, polling every RecoveryPoll.
+	Recovers *scenarios.Recovery
 	// settle resets the environment once the fault clears and waits, up
-	// to recoveryWait, for a 2xx or 3xx answer: the next trial starts from
+	// to RecoveryWait, for a 2xx or 3xx answer: the next trial starts from
 	// a gateway that has recovered.
-	settle bool
+	Settle bool
 	// seen, when set, is given the headers of each answer awaiting
 	// recovery, whose secrets must not be shown.
-	seen func(http.Header)
+	Seen func(http.Header)
 }
 
-// trialResult is what the steps of a trial observed, as far as they got.
-type trialResult struct {
+// Result is what the steps of a trial observed, as far as they got.
+type Result struct {
 	// Steady is the steady state's answer (the last one polled), nil
 	// when the reset failed first.
 	Steady *harness.Observation
@@ -73,58 +82,58 @@ type trialResult struct {
 	Recovery *reports.Recovery
 }
 
-// step names a step of a trial, as its errors start.
-type step string
+// Step names a step of a trial, as its errors start.
+type Step string
 
 const (
-	stepReset  step = "reset the environment"
-	stepSteady step = "steady state"
-	stepInject step = "inject"
-	stepLoad   step = "load"
-	stepClear  step = "clear"
+	StepReset  Step = "reset the environment"
+	StepSteady Step = "steady state"
+	StepInject Step = "inject"
+	StepLoad   Step = "load"
+	StepClear  Step = "clear"
 )
 
-// stepError is a step of a trial that did not go through. The steady
-// state's error is errUnsteady, with the answer in trialResult.Steady.
-type stepError struct {
-	step step
-	err  error
+// Error is a step of a trial that did not go through. The steady
+// state's error is ErrUnsteady, with the answer in Result.Steady.
+type Error struct {
+	Step Step
+	Err  error
 }
 
-func (e *stepError) Error() string { return string(e.step) + ": " + e.err.Error() }
+func (e *Error) Error() string { return string(e.Step) + ": " + e.Err.Error() }
 
-func (e *stepError) Unwrap() error { return e.err }
+func (e *Error) Unwrap() error { return e.Err }
 
-// errUnsteady is a gateway that did not answer 2xx or 3xx before the
+// ErrUnsteady is a gateway that did not answer 2xx or 3xx before the
 // fault: its callers say so in their own words.
-var errUnsteady = errors.New("expected a 2xx or 3xx answer before injecting")
+var ErrUnsteady = errors.New("expected a 2xx or 3xx answer before injecting")
 
 // run takes the steps in order. It returns what was observed and nil, a
 // *stepError for the step that did not go through, or ctx's error when
 // ctx ended while the fault was in effect (after during was called): the
 // fault is then cleared and recovery is not awaited. A fault injected is
 // always cleared.
-func (t *trial) run(ctx context.Context) (*trialResult, error) {
-	res := &trialResult{}
-	if err := t.env.Reset(); err != nil {
-		return res, &stepError{stepReset, err}
+func (t *Trial) Run(ctx context.Context) (*Result, error) {
+	res := &Result{}
+	if err := t.Env.Reset(); err != nil {
+		return res, &Error{StepReset, err}
 	}
 	var steady harness.Observation
-	if t.pollSteady {
-		steady = awaitHealthy(ctx, t.env, t.req)
+	if t.PollSteady {
+		steady = AwaitHealthy(ctx, t.Env, t.Req)
 	} else {
-		steady = t.env.Do(ctx, t.req)
+		steady = t.Env.Do(ctx, t.Req)
 	}
 	res.Steady = &steady
-	if !healthy(steady) {
-		return res, &stepError{stepSteady, errUnsteady}
+	if !Healthy(steady) {
+		return res, &Error{StepSteady, ErrUnsteady}
 	}
 
 	inj := faults.Injection{Clear: func() error { return nil }}
-	if t.fault != nil {
+	if t.Fault != nil {
 		var err error
-		if inj, err = faults.Inject(ctx, t.env, t.fault, t.options); err != nil {
-			return res, &stepError{stepInject, err}
+		if inj, err = faults.Inject(ctx, t.Env, t.Fault, t.Options); err != nil {
+			return res, &Error{StepInject, err}
 		}
 	}
 	res.Method = inj.Method
@@ -136,30 +145,30 @@ func (t *trial) run(ctx context.Context) (*trialResult, error) {
 		}
 	}()
 
-	if t.after > 0 {
+	if t.After > 0 {
 		select {
-		case <-time.After(t.after):
+		case <-time.After(t.After):
 		case <-ctx.Done():
 		}
 	}
-	if t.load != nil {
-		lr, err := t.env.Load(ctx, *t.load)
+	if t.Load != nil {
+		lr, err := t.Env.Load(ctx, *t.Load)
 		if err != nil {
-			return res, &stepError{stepLoad, err}
+			return res, &Error{StepLoad, err}
 		}
 		res.Load = &lr
 	} else {
 		for {
-			obs := t.env.Do(ctx, t.req)
+			obs := t.Env.Do(ctx, t.Req)
 			res.Observed = &obs
 			res.Sent++
-			if res.Sent > t.untilMet || ctx.Err() != nil || obs.FaultMet == nil || obs.FaultMet.Verdict != harness.FaultNotMet {
+			if res.Sent > t.UntilMet || ctx.Err() != nil || obs.FaultMet == nil || obs.FaultMet.Verdict != harness.FaultNotMet {
 				break
 			}
 		}
 	}
-	if t.during != nil {
-		t.during(ctx, res)
+	if t.During != nil {
+		t.During(ctx, res)
 	}
 	if ctx.Err() != nil {
 		return res, ctx.Err() // recovery cannot be judged
@@ -169,14 +178,76 @@ func (t *trial) run(ctx context.Context) (*trialResult, error) {
 	err := inj.Clear()
 	res.FaultEnd = time.Now()
 	if err != nil {
-		return res, &stepError{stepClear, err}
+		return res, &Error{StepClear, err}
 	}
-	if t.recovers != nil {
-		res.Recovery = awaitRecovery(ctx, t.env, t.req, t.recovers, t.seen)
+	if t.Recovers != nil {
+		res.Recovery = AwaitRecovery(ctx, t.Env, t.Req, t.Recovers, t.Seen)
 	}
-	if t.settle {
-		_ = t.env.Reset()
-		awaitHealthy(ctx, t.env, t.req)
+	if t.Settle {
+		_ = t.Env.Reset()
+		AwaitHealthy(ctx, t.Env, t.Req)
 	}
 	return res, nil
+}
+
+// RecoveryPoll is how often recovery is checked after a fault clears.
+const RecoveryPoll = 50 * time.Millisecond
+
+// RecoveryWait is how long AwaitHealthy waits for the gateway to answer
+// 2xx or 3xx after a fault clears, before it gives up on it.
+const RecoveryWait = 10 * time.Second
+
+// Healthy is an answer a steady state accepts: 2xx or 3xx.
+func Healthy(o harness.Observation) bool { return o.Status >= 200 && o.Status <= 399 }
+
+// AwaitHealthy sends req until the gateway answers 2xx or 3xx, up to
+// RecoveryWait, and returns the last answer.
+func AwaitHealthy(ctx context.Context, env *harness.Environment, req harness.Request) harness.Observation {
+	deadline := time.Now().Add(RecoveryWait)
+	for {
+		o := env.Do(ctx, req)
+		if Healthy(o) || time.Now().After(deadline) || ctx.Err() != nil {
+			return o
+		}
+		select {
+		case <-time.After(100 * time.Millisecond):
+		case <-ctx.Done():
+		}
+	}
+}
+
+// AwaitRecovery polls req every RecoveryPoll until the answer matches r's
+// status, within r's bound, and says how it went. seen, when set, is
+// given the headers of each answer.
+func AwaitRecovery(ctx context.Context, env *harness.Environment, req harness.Request, r *scenarios.Recovery, seen func(http.Header)) *reports.Recovery {
+	// The verdict is judged below, bound included; Eventually's own
+	// message would only repeat the last observation.
+	g := gomega.NewGomega(func(string, ...int) {})
+	start := time.Now()
+	within := r.Within.D()
+	deadline := start.Add(within)
+	var last harness.Observation
+	want := match.HaveStatusMatching(r.Status.String(), r.Status.Matches)
+	polls := 0
+	ok := g.Eventually(ctx, func() harness.Observation {
+		req.Timeout = max(time.Until(deadline), time.Millisecond)
+		last = env.Do(ctx, req)
+		if seen != nil {
+			seen(last.Header)
+		}
+		polls++
+		return last
+	}).WithTimeout(within).WithPolling(RecoveryPoll).Should(want)
+	after := time.Since(start)
+	if ok {
+		after = last.Start.Add(last.Total).Sub(start)
+		ok = after <= within
+	}
+	return &reports.Recovery{
+		Expected:  fmt.Sprintf("status %s within %s", r.Status, r.Within),
+		Recovered: ok,
+		After:     after,
+		Polls:     polls,
+		Last:      last.String(),
+	}
 }
