@@ -205,7 +205,7 @@ func (r *run) finished(rec *reports.Scenario) {
 // notRun reports c as not run, for reason, in state.
 func (r *run) notRun(c Case, state reports.State, reason string) {
 	rec := c.Record()
-	rec.State, rec.Failure = state, reason
+	rec.State, rec.Failure, rec.NotRun = state, reason, true
 	if rec.Start.IsZero() {
 		rec.Start = time.Now()
 	}
@@ -255,9 +255,11 @@ func (r *run) crashed(k int, s Suite, panicked string) {
 			continue
 		}
 		reason := fmt.Sprintf("not run: worker %d crashed while it ran %s (see the scenario before)", k, s.File)
+		rec.NotRun = true
 		if first {
+			// The crash, with its stack, is told in full once.
 			reason = fmt.Sprintf("worker %d crashed while it ran %s, so its scenarios from this one on did not run: gatecrash panicked: %s", k, s.File, panicked)
-			first = false
+			rec.NotRun, first = false, false
 		}
 		rec.State, rec.Failure = reports.Errored, reason
 		if rec.Start.IsZero() {
@@ -307,9 +309,13 @@ func (r *run) suite(s Suite) {
 					r.stopped(c)
 					continue
 				}
+				// The first case tells why in full, the gateway's output
+				// included; the rest point to it.
 				rec := c.Record()
 				envFirst = rec.Name
-				r.notRun(c, reports.Errored, fmt.Sprintf("environment for %s did not start, so none of its scenarios ran: %v", s.File, envErr))
+				rec.State, rec.Failure = reports.Errored, fmt.Sprintf("environment for %s did not start, so none of its scenarios ran: %v", s.File, envErr)
+				rec.Start = time.Now()
+				r.finished(rec)
 				continue
 			}
 		}

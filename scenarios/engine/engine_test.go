@@ -130,6 +130,11 @@ func TestInterrupt(t *testing.T) {
 	if !res.Interrupted {
 		t.Error("not Interrupted")
 	}
+	for _, r := range res.Scenarios {
+		if r.NotRun != (r.Failure == engine.NotRunInterrupted) {
+			t.Errorf("%s: NotRun %t", r.Name, r.NotRun)
+		}
+	}
 }
 
 func TestEnvironmentDidNotStart(t *testing.T) {
@@ -147,6 +152,11 @@ func TestEnvironmentDidNotStart(t *testing.T) {
 	)
 	if !strings.Contains(res.Scenarios[0].Failure, "gatecrash-no-such-gateway") {
 		t.Errorf("the reason is not in %q", res.Scenarios[0].Failure)
+	}
+	// The first tells why in full; the rest were not run, and a console
+	// gives them a line.
+	if res.Scenarios[0].NotRun || !res.Scenarios[1].NotRun || res.Scenarios[2].NotRun {
+		t.Errorf("NotRun %t %t %t, want false true false", res.Scenarios[0].NotRun, res.Scenarios[1].NotRun, res.Scenarios[2].NotRun)
 	}
 	if ran {
 		t.Error("a scenario of a suite without environment ran")

@@ -165,7 +165,12 @@ scenarios:
 	contains(t, out,
 		`(?m)^ERR   t / first`,
 		`environment for .*suite.yaml did not start, so none of its scenarios ran: gateway .*: command "gatecrash-no-such-gateway": exec: "gatecrash-no-such-gateway": executable file not found`,
-		`(?m)^ERR   t / second`, `not run: the environment for .*suite.yaml did not start \(see "first"\)`)
+		// The rest in a line each, as a skipped scenario: no expected and
+		// observed, no position.
+		`(?m)^ERR   t / second \(not run: the environment for .*suite.yaml did not start \(see "first"\)\)$`)
+	if strings.Count(out, "expected status 502") != 1 {
+		t.Errorf("the reason is not told once in full, then pointed to:\n%s", out)
+	}
 	if strings.Contains(out, "BeforeAll") || strings.Contains(out, "Spec skipped") {
 		t.Errorf("Ginkgo's words in the console:\n%s", out)
 	}
