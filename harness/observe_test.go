@@ -336,7 +336,7 @@ var _ = Describe("a load through the gateway (vegeta's constant rate)", func() {
 		before := time.Now()
 		inject(ctx, env, &faults.DelayedHeaders{Delay: delay}, faults.Options{After: 300 * time.Millisecond, For: 400 * time.Millisecond})
 		after := time.Now()
-		res, err := env.Load(ctx, harness.Load{Rate: 100, Duration: 1200 * time.Millisecond, Request: harness.Request{Path: "/", Timeout: 5 * time.Second}})
+		res, err := env.Load(ctx, harness.Load{Rate: 50, Duration: 1200 * time.Millisecond, Request: harness.Request{Path: "/", Timeout: 5 * time.Second}})
 		Expect(err).NotTo(HaveOccurred())
 		Expect(res.Series).NotTo(BeEmpty())
 		var early, held, late []time.Duration // each slice's p50, by when it was sent

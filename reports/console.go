@@ -168,9 +168,10 @@ func Console(w io.Writer, s *Scenario, color bool) {
 	verdict := verdictWord[s.State]
 	verdict = paint(color, verdictColor[s.State], verdict)
 	// A scenario that never ran (skipped, or kept from running by an
-	// interrupt) is a line with the reason.
+	// interrupt, the run's timeout, an environment that did not start or
+	// a crashed worker) is a line with the reason.
 	p := printable
-	if s.State == Skipped || s.State == Interrupted && strings.HasPrefix(s.Failure, "not run") {
+	if s.State == Skipped || s.NotRun {
 		fmt.Fprintf(w, "%s  %s / %s (%s)\n", verdict, p(s.Suite), p(s.Name), p(firstLine(s.Failure)))
 		return
 	}

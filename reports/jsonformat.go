@@ -39,6 +39,7 @@ type jsonScenario struct {
 	GatewayLog   string           `json:"gateway_log,omitempty"`
 	State        State            `json:"state"`
 	Failure      string           `json:"failure,omitempty"`
+	NotRun       bool             `json:"not_run,omitempty"`
 	Start        time.Time        `json:"start"`
 	Duration     time.Duration    `json:"duration_ns"`
 }
@@ -51,7 +52,7 @@ func scenarioToJSON(s *Scenario) *jsonScenario {
 		Steady: observationToJSON(s.Steady), Observed: observationToJSON(s.Observed),
 		FaultStart: s.FaultStart, FaultEnd: s.FaultEnd, Load: loadToJSON(s.Load),
 		Checks: s.Checks, Recovery: s.Recovery, GatewayAlive: s.GatewayAlive, GatewayLog: s.GatewayLog,
-		State: s.State, Failure: s.Failure, Start: s.Start, Duration: s.Duration,
+		State: s.State, Failure: s.Failure, NotRun: s.NotRun, Start: s.Start, Duration: s.Duration,
 	}
 }
 
@@ -63,7 +64,7 @@ func (j *jsonScenario) record() *Scenario {
 		Steady: j.Steady.record(), Observed: j.Observed.record(),
 		FaultStart: j.FaultStart, FaultEnd: j.FaultEnd, Load: j.Load.record(),
 		Checks: j.Checks, Recovery: j.Recovery, GatewayAlive: j.GatewayAlive, GatewayLog: j.GatewayLog,
-		State: j.State, Failure: j.Failure, Start: j.Start, Duration: j.Duration,
+		State: j.State, Failure: j.Failure, NotRun: j.NotRun, Start: j.Start, Duration: j.Duration,
 	}
 }
 

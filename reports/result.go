@@ -72,6 +72,11 @@ type Scenario struct {
 	Failure  string
 	Start    time.Time
 	Duration time.Duration
+	// NotRun is a scenario that never started: its State and Failure say
+	// why (skipped, an interrupt, the run's timeout, an environment that
+	// did not start, a worker that crashed before it). The console gives it one
+	// line, as it does a skipped one.
+	NotRun bool
 
 	// secrets are the values Redact replaces in the text (Secret).
 	secrets []string

@@ -390,20 +390,37 @@ func checkRegexp(d *decoder, at, re string) {
 	}
 }
 
-// subject is what a check judges.
-type subject int
+// Subject is what a check judges.
+type Subject int
 
 const (
-	onRequest subject = iota // the scenario's request: a harness.Observation
-	onLoad                   // the scenario's load: a harness.LoadResult
-	onLog                    // the gateway's log window: a string
-	onGateway                // whether the gateway still runs: a bool
+	OnRequest Subject = iota // the scenario's request: a harness.Observation
+	OnLoad                   // the scenario's load: a harness.LoadResult
+	OnLog                    // the gateway's log window: a string
+	OnGateway                // whether the gateway still runs: a bool
 )
+
+// Checks are a scenario's expectations as matchers, each on its subject.
+type Checks []check
+
+// Judge checks actual against the checks on subject on, records each in
+// rec, and returns the failure messages of those not met.
+func (cs Checks) Judge(on Subject, actual any, rec *reports.Scenario) []string {
+	var failures []string
+	g := gomega.NewGomega(func(message string, _ ...int) { failures = append(failures, message) })
+	for _, c := range cs {
+		if c.on == on {
+			ok := g.Expect(actual).To(c.matcher)
+			rec.Checks = append(rec.Checks, reports.Check{Name: c.name, Expected: c.expected, Observed: c.observed(actual), Passed: ok})
+		}
+	}
+	return failures
+}
 
 // check is one expectation as a Gomega matcher.
 type check struct {
 	name, expected string
-	on             subject
+	on             Subject
 	matcher        types.GomegaMatcher
 	observed       func(any) string
 }
@@ -439,27 +456,27 @@ func mustCompile(re string) *regexp.Regexp {
 	return r
 }
 
-// checks are the expectations in order, each with what it judges.
-func (e *Expect) checks() []check {
+// Checks are the expectations in order, each with what it judges.
+func (e *Expect) Checks() Checks {
 	var cs []check
-	add := func(name, expected string, on subject, m types.GomegaMatcher, observed func(any) string) {
+	add := func(name, expected string, on Subject, m types.GomegaMatcher, observed func(any) string) {
 		cs = append(cs, check{name, expected, on, m, observed})
 	}
 	if len(e.Status) > 0 {
-		add("status", "status "+e.Status.String(), onRequest, match.HaveStatusMatching(e.Status.String(), e.Status.Matches), onObs(observedStatus))
+		add("status", "status "+e.Status.String(), OnRequest, match.HaveStatusMatching(e.Status.String(), e.Status.Matches), onObs(observedStatus))
 	}
 	if len(e.NotStatus) > 0 {
-		add("not_status", "a status other than "+e.NotStatus.String(), onRequest,
+		add("not_status", "a status other than "+e.NotStatus.String(), OnRequest,
 			match.NotHaveStatusMatching(e.NotStatus.String(), e.NotStatus.Matches), onObs(observedStatus))
 	}
 	if e.Within > 0 {
-		add("within", "within "+e.Within.String(), onRequest, match.AnswerWithin(e.Within.D()), onObs(observedTime))
+		add("within", "within "+e.Within.String(), OnRequest, match.AnswerWithin(e.Within.D()), onObs(observedTime))
 	}
 	if e.AtLeast > 0 {
-		add("at_least", "at least "+e.AtLeast.String(), onRequest, match.TakeAtLeast(e.AtLeast.D()), onObs(observedTime))
+		add("at_least", "at least "+e.AtLeast.String(), OnRequest, match.TakeAtLeast(e.AtLeast.D()), onObs(observedTime))
 	}
 	if len(e.Between) == 2 {
-		add("between", fmt.Sprintf("between %s and %s", e.Between[0], e.Between[1]), onRequest,
+		add("between", fmt.Sprintf("between %s and %s", e.Between[0], e.Between[1]), OnRequest,
 			match.AnswerBetween(e.Between[0].D(), e.Between[1].D()), onObs(observedTime))
 	}
 	if e.ValidHTTP != nil {
@@ -467,7 +484,7 @@ func (e *Expect) checks() []check {
 		if !*e.ValidHTTP {
 			m, expected = gomega.Not(m), "no valid HTTP answer"
 		}
-		add("valid_http", expected, onRequest, m, onObs(observedValidity))
+		add("valid_http", expected, OnRequest, m, onObs(observedValidity))
 	}
 	if h := e.Headers; h != nil {
 		header := func(name string) func(any) string {
@@ -479,16 +496,16 @@ func (e *Expect) checks() []check {
 			})
 		}
 		for _, n := range h.Present {
-			add("headers.present", "a "+http.CanonicalHeaderKey(n)+" header", onRequest, match.HaveHeader(n), header(n))
+			add("headers.present", "a "+http.CanonicalHeaderKey(n)+" header", OnRequest, match.HaveHeader(n), header(n))
 		}
 		for _, n := range h.Absent {
-			add("headers.absent", "no "+http.CanonicalHeaderKey(n)+" header", onRequest, match.NotHaveHeader(n), header(n))
+			add("headers.absent", "no "+http.CanonicalHeaderKey(n)+" header", OnRequest, match.NotHaveHeader(n), header(n))
 		}
 		for _, n := range keys(h.Equals) {
-			add("headers.equals", fmt.Sprintf("%s: %q", http.CanonicalHeaderKey(n), h.Equals[n]), onRequest, match.HaveHeaderValue(n, h.Equals[n]), header(n))
+			add("headers.equals", fmt.Sprintf("%s: %q", http.CanonicalHeaderKey(n), h.Equals[n]), OnRequest, match.HaveHeaderValue(n, h.Equals[n]), header(n))
 		}
 		for _, n := range keys(h.Matches) {
-			add("headers.matches", fmt.Sprintf("%s matching %s", http.CanonicalHeaderKey(n), h.Matches[n]), onRequest,
+			add("headers.matches", fmt.Sprintf("%s matching %s", http.CanonicalHeaderKey(n), h.Matches[n]), OnRequest,
 				match.HaveHeaderMatching(n, mustCompile(h.Matches[n])), header(n))
 		}
 	}
@@ -501,16 +518,16 @@ func (e *Expect) checks() []check {
 			return fmt.Sprintf("body %q%s", shown, more)
 		})
 		for _, s := range b.Contains {
-			add("body.contains", fmt.Sprintf("a body containing %q", s), onRequest, match.HaveBodyContaining(s), body)
+			add("body.contains", fmt.Sprintf("a body containing %q", s), OnRequest, match.HaveBodyContaining(s), body)
 		}
 		for _, s := range b.NotContains {
-			add("body.not_contains", fmt.Sprintf("a body without %q", s), onRequest, match.NotHaveBodyContaining(s), body)
+			add("body.not_contains", fmt.Sprintf("a body without %q", s), OnRequest, match.NotHaveBodyContaining(s), body)
 		}
 		for _, re := range b.Matches {
-			add("body.matches", "a body matching "+re, onRequest, match.HaveBodyMatching(mustCompile(re)), body)
+			add("body.matches", "a body matching "+re, OnRequest, match.HaveBodyMatching(mustCompile(re)), body)
 		}
 		if b.Equals != nil {
-			add("body.equals", fmt.Sprintf("the body %q", *b.Equals), onRequest, match.HaveBody(*b.Equals), body)
+			add("body.equals", fmt.Sprintf("the body %q", *b.Equals), OnRequest, match.HaveBody(*b.Equals), body)
 		}
 	}
 	if e.BodyIntact != nil {
@@ -518,52 +535,52 @@ func (e *Expect) checks() []check {
 		if !*e.BodyIntact {
 			m, expected = match.HaveDamagedBody(), "the origin's body relayed cut, changed or reframed"
 		}
-		add("body_intact", expected, onRequest, m, onObs(func(o harness.Observation) string { return o.Integrity.String() }))
+		add("body_intact", expected, OnRequest, m, onObs(func(o harness.Observation) string { return o.Integrity.String() }))
 	}
 	if a := e.Attempts; a != nil {
-		add("attempts", a.String(), onRequest, match.HaveAttemptsBetween(a.Min, a.Max), onObs(match.DescribeAttempts))
+		add("attempts", a.String(), OnRequest, match.HaveAttemptsBetween(a.Min, a.Max), onObs(match.DescribeAttempts))
 	}
 	e.loadChecks(add)
 	for _, re := range e.LogMatches {
 		r := mustCompile(re)
-		add("log_matches", "a gateway log line matching "+re, onLog, match.HaveLogLine(r), func(a any) string { return match.DescribeLog(a, r) })
+		add("log_matches", "a gateway log line matching "+re, OnLog, match.HaveLogLine(r), func(a any) string { return match.DescribeLog(a, r) })
 	}
 	if e.GatewayAlive != nil {
 		expected := "the gateway still running"
 		if !*e.GatewayAlive {
 			expected = "the gateway no longer running"
 		}
-		add("gateway_alive", expected, onGateway, match.BeRunning(*e.GatewayAlive), describeAlive)
+		add("gateway_alive", expected, OnGateway, match.BeRunning(*e.GatewayAlive), describeAlive)
 	}
 	return cs
 }
 
 // loadChecks adds the expectations on a load.
-func (e *Expect) loadChecks(add func(name, expected string, on subject, m types.GomegaMatcher, observed func(any) string)) {
+func (e *Expect) loadChecks(add func(name, expected string, on Subject, m types.GomegaMatcher, observed func(any) string)) {
 	load := func(f func(harness.LoadResult) string) func(any) string {
 		return func(a any) string { return f(a.(harness.LoadResult)) }
 	}
 	summary := load(harness.LoadResult.String)
 	if r := e.SuccessRatio; r != nil {
-		add("success_ratio", fmt.Sprintf("a success ratio of at least %.1f%%", 100**r), onLoad, match.HaveSuccessRatio(*r), summary)
+		add("success_ratio", fmt.Sprintf("a success ratio of at least %.1f%%", 100**r), OnLoad, match.HaveSuccessRatio(*r), summary)
 	}
 	if len(e.Statuses) > 0 {
-		add("statuses", "every answer with status "+e.Statuses.String(), onLoad,
+		add("statuses", "every answer with status "+e.Statuses.String(), OnLoad,
 			match.HaveOnlyStatuses(e.Statuses.String(), e.Statuses.Matches), summary)
 	}
 	for _, s := range e.StatusRatio {
-		add("status_ratio", fmt.Sprintf("%.1f%% to %.1f%% of the answers with status %s", 100*s.Min, 100*s.Max, s.Status), onLoad,
+		add("status_ratio", fmt.Sprintf("%.1f%% to %.1f%% of the answers with status %s", 100*s.Min, 100*s.Max, s.Status), OnLoad,
 			match.HaveStatusShare(s.Status.String(), s.Status.Matches, s.Min, s.Max), summary)
 	}
 	if l := e.Latency; l != nil {
 		for _, b := range l.bounds() {
 			p, d := b[0].(string), b[1].(Duration)
-			add("latency."+p, fmt.Sprintf("a %s latency of at most %s", p, d), onLoad, match.HaveLatencyAtMost(p, d.D()), summary)
+			add("latency."+p, fmt.Sprintf("a %s latency of at most %s", p, d), OnLoad, match.HaveLatencyAtMost(p, d.D()), summary)
 		}
 	}
 	if e.UnansweredAfter > 0 {
 		d := e.UnansweredAfter.D()
-		add("unanswered_after", "no request unanswered after "+e.UnansweredAfter.String(), onLoad, match.LeaveNoneUnansweredAfter(d),
+		add("unanswered_after", "no request unanswered after "+e.UnansweredAfter.String(), OnLoad, match.LeaveNoneUnansweredAfter(d),
 			load(func(r harness.LoadResult) string {
 				return fmt.Sprintf("%d of %s unanswered after %s (max %s)", r.Unanswered(d), harness.Plural(r.Requests, "request"), e.UnansweredAfter, harness.Round(r.Latency.Max))
 			}))
@@ -580,7 +597,7 @@ func describeAlive(a any) string {
 // String is the expectations in one line, as the console shows them.
 func (e *Expect) String() string {
 	var parts []string
-	for _, c := range e.checks() {
+	for _, c := range e.Checks() {
 		parts = append(parts, c.expected)
 	}
 	if r := e.Recovers; r != nil {
@@ -599,12 +616,12 @@ func metExpected(want bool) string {
 	return "the fault not met (masked)"
 }
 
-// judgeMet checks the verdict on meeting the fault against the scenario's
+// JudgeMet checks the verdict on meeting the fault against the scenario's
 // fault_met, or, when it has none, requires the fault met: a fault that
 // was not met fails the scenario, one that could not be observed passes
 // with its evidence on record. It returns the check, and ok false when it
 // failed.
-func (e *Expect) judgeMet(met *harness.FaultMet) (c reports.Check, failure string) {
+func (e *Expect) JudgeMet(met *harness.FaultMet) (c reports.Check, failure string) {
 	observed := met.String()
 	if e.FaultMet == nil {
 		c = reports.Check{Name: "fault_met", Expected: "the fault met", Observed: observed, Passed: met.Verdict != harness.FaultNotMet}

@@ -185,10 +185,14 @@ var _ = Describe("input bounds", func() {
 	})
 
 	Describe("templates that would render without bound", func() {
-		// Ten templates, each calling the one below ten times: 10^10 "lol"s.
+		// Ten templates, each calling the one below ten times: 10^9 leaves
+		// of 300 bytes. Each leaf and each turn of the loop below writes a
+		// lot, so that 1 MiB is reached in a few thousand steps, well within
+		// the 2s stop under -race on a loaded machine (1 MiB of "lol"s, a
+		// step each, took over 2s there).
 		laughs := ""
 		for i := range 10 {
-			body := "lol"
+			body := strings.Repeat("lol", 100)
 			if i > 0 {
 				body = strings.Repeat(fmt.Sprintf(`{{template "x%d"}}`, i-1), 10)
 			}
@@ -207,7 +211,7 @@ var _ = Describe("input bounds", func() {
 			},
 			Entry("nested templates in an argument", "{command: [sh, '"+laughs+"']}", "bad.yaml:2:20: gateway.command: template command[1]: renders more than 1 MiB; expected a template of a config file or an argument"),
 			Entry("nested templates in an environment value", "{command: [sh], env: {A: '"+laughs+"'}}", "bad.yaml:2:35: gateway.env.A: template env A: renders more than 1 MiB; expected a template of a config file or an argument"),
-			Entry("a loop of a billion", "{command: [sh, '{{range 1000000000}}x{{end}}']}", "bad.yaml:2:20: gateway.command: template command[1]: renders more than 1 MiB; expected a template of a config file or an argument"),
+			Entry("a loop of a billion", "{command: [sh, '{{range 1000000000}}"+strings.Repeat("x", 300)+"{{end}}']}", "bad.yaml:2:20: gateway.command: template command[1]: renders more than 1 MiB; expected a template of a config file or an argument"),
 		)
 
 		It("stop after 2s when they write nothing", func() {

@@ -217,7 +217,7 @@ func (s *Suite) validate(d *decoder) {
 // refuse at run time: an instance the suite does not have, an address the
 // origin already has.
 func (s *Suite) checkFaultAgainstSuite(d *decoder, at string, f FaultRef) {
-	facts := s.facts()
+	facts := s.Facts()
 	at += ".fault"
 	if err := f.Options.CheckSuite(facts); err != nil {
 		d.failPath(at, "%s.%s: %v", at, f.Name, err)
@@ -230,7 +230,7 @@ func (s *Suite) checkFaultAgainstSuite(d *decoder, at string, f FaultRef) {
 }
 
 // facts is what a fault may ask of the suite (faults.SuiteFacts).
-func (s *Suite) facts() faults.SuiteFacts {
+func (s *Suite) Facts() faults.SuiteFacts {
 	facts := faults.SuiteFacts{Instances: max(s.Origin.Instances, 1), OriginHost: "127.0.0.1", OriginName: cmp.Or(s.Origin.Name, harness.DefaultOriginName)}
 	if host, _, err := net.SplitHostPort(s.Origin.Listen); err == nil {
 		facts.OriginHost = host

@@ -1,7 +1,9 @@
 // Package scenarios owns the suite format: the YAML a user writes, its
 // strict loading and validation (every problem named by file, line and
-// column), and the runner that turns each scenario into a Ginkgo spec on
-// the harness.
+// column), its JSON Schema, what each expectation checks (Expect.Checks),
+// and the selection of scenarios (label filters, focus, shards). Running
+// them is package runner's, on package engine; probing a gateway is
+// package probe's; the steps both take are package steps'.
 package scenarios
 
 import (

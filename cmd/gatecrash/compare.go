@@ -9,7 +9,8 @@ import (
 
 	"github.com/gatecrash/gatecrash/harness"
 	"github.com/gatecrash/gatecrash/reports"
-	"github.com/gatecrash/gatecrash/scenarios"
+	"github.com/gatecrash/gatecrash/scenarios/probe"
+	"github.com/gatecrash/gatecrash/scenarios/runner"
 )
 
 func compareCmd(args []string, stdout, stderr io.Writer) int {
@@ -27,35 +28,35 @@ func compareCmd(args []string, stdout, stderr io.Writer) int {
 	tol, err := reports.ParseTimeTolerance(*tolerance)
 	if err != nil {
 		fmt.Fprintf(stderr, "gatecrash compare: --time-tolerance: %v\n", err)
-		return scenarios.ExitBadInput
+		return runner.ExitBadInput
 	}
 	for _, a := range fs.Args() {
 		if strings.HasPrefix(a, "-") {
 			fmt.Fprintf(stderr, "gatecrash compare: %s: flags go before the files, as in gatecrash compare --fail-on-diff a.json b.json\n", a)
-			return scenarios.ExitBadInput
+			return runner.ExitBadInput
 		}
 	}
 	if fs.NArg() < 2 {
 		fmt.Fprintln(stderr, "gatecrash compare: expected two or more files: probes (gatecrash probe --json) or run reports (gatecrash run --json)")
-		return scenarios.ExitBadInput
+		return runner.ExitBadInput
 	}
 	var columns []string
 	if *names != "" {
 		columns = strings.Split(*names, ",")
 		if len(columns) != fs.NArg() {
 			fmt.Fprintf(stderr, "gatecrash compare: --names: expected a name for each of the %d files; got %d\n", fs.NArg(), len(columns))
-			return scenarios.ExitBadInput
+			return runner.ExitBadInput
 		}
 	} else {
 		columns = defaultNames(fs.Args())
 	}
 	if !reportsWritable(stderr, "gatecrash compare", map[string]string{"--json": *jsonOut, "--markdown": *markdown, "--html": *html}) {
-		return scenarios.ExitBadInput
+		return runner.ExitBadInput
 	}
 	var inputs []reports.Compared
 	bad := false
 	for i, path := range fs.Args() {
-		in, err := scenarios.ReadCompared(path, columns[i])
+		in, err := probe.ReadCompared(path, columns[i])
 		if err != nil {
 			fmt.Fprintf(stderr, "gatecrash compare: %v\n", err)
 			bad = true
@@ -64,12 +65,12 @@ func compareCmd(args []string, stdout, stderr io.Writer) int {
 		inputs = append(inputs, in)
 	}
 	if bad {
-		return scenarios.ExitBadInput
+		return runner.ExitBadInput
 	}
 	c, err := reports.Compare(inputs, tol)
 	if err != nil {
 		fmt.Fprintf(stderr, "gatecrash compare: %v\n", err)
-		return scenarios.ExitBadInput
+		return runner.ExitBadInput
 	}
 	c.Table(stdout)
 	for _, w := range []struct {
@@ -81,7 +82,7 @@ func compareCmd(args []string, stdout, stderr io.Writer) int {
 		}
 		if err := w.write(w.path); err != nil {
 			fmt.Fprintf(stderr, "gatecrash compare: %v\n", err)
-			return scenarios.ExitBadInput
+			return runner.ExitBadInput
 		}
 	}
 	if *failOnDiff && c.Differences() > 0 {
@@ -118,9 +119,9 @@ func atlasCmd(args []string, stdout, stderr io.Writer) int {
 	if *entry != "" {
 		if fs.NArg() == 0 || *gateway == "" {
 			fmt.Fprintln(stderr, "gatecrash atlas: --entry: expected --gateway NAME and the probe files, as in gatecrash atlas --entry docs/atlas/nginx.json --gateway nginx --gateway-version \"$(nginx -v 2>&1)\" nginx-probe.json")
-			return scenarios.ExitBadInput
+			return runner.ExitBadInput
 		}
-		e, err := scenarios.NewAtlasEntry(*gateway, *gatewayVersion, fs.Args()...)
+		e, err := probe.NewAtlasEntry(*gateway, *gatewayVersion, fs.Args()...)
 		if err == nil {
 			var data []byte
 			if data, err = e.JSON(); err == nil {
@@ -129,29 +130,29 @@ func atlasCmd(args []string, stdout, stderr io.Writer) int {
 		}
 		if err != nil {
 			fmt.Fprintf(stderr, "gatecrash atlas: %v\n", err)
-			return scenarios.ExitBadInput
+			return runner.ExitBadInput
 		}
 		return 0
 	}
 	for _, a := range fs.Args() {
 		if strings.HasPrefix(a, "-") {
 			fmt.Fprintf(stderr, "gatecrash atlas: %s: flags go before the files, as in gatecrash atlas --out docs docs/atlas/*.json\n", a)
-			return scenarios.ExitBadInput
+			return runner.ExitBadInput
 		}
 	}
 	if fs.NArg() == 0 {
 		fmt.Fprintln(stderr, "gatecrash atlas: expected the atlas entries, such as docs/atlas/*.json")
-		return scenarios.ExitBadInput
+		return runner.ExitBadInput
 	}
-	atlas, err := scenarios.ReadAtlas(fs.Args())
+	atlas, err := probe.ReadAtlas(fs.Args())
 	if err != nil {
 		fmt.Fprintf(stderr, "gatecrash atlas: %v\n", err)
-		return scenarios.ExitBadInput
+		return runner.ExitBadInput
 	}
 	md, html := filepath.Join(*out, "atlas.md"), filepath.Join(*out, "atlas.html")
 	if err := atlas.WriteAtlas(md, html); err != nil {
 		fmt.Fprintf(stderr, "gatecrash atlas: %v\n", err)
-		return scenarios.ExitBadInput
+		return runner.ExitBadInput
 	}
 	fmt.Fprintf(stdout, "gatecrash atlas: wrote %s and %s from %s\n", md, html, harness.Plural(len(atlas.Gateways), "gateway"))
 	return 0

@@ -34,6 +34,8 @@ import (
 	"github.com/gatecrash/gatecrash/harness"
 	"github.com/gatecrash/gatecrash/reports"
 	"github.com/gatecrash/gatecrash/scenarios"
+	"github.com/gatecrash/gatecrash/scenarios/probe"
+	"github.com/gatecrash/gatecrash/scenarios/runner"
 )
 
 const usage = `gatecrash: fault injection for HTTP gateways
@@ -121,7 +123,7 @@ func thisProcess() *process {
 func run(args []string, stdout, stderr io.Writer, proc *process) int {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
-		return scenarios.ExitBadInput
+		return runner.ExitBadInput
 	}
 	switch args[0] {
 	case "run":
@@ -150,7 +152,7 @@ func run(args []string, stdout, stderr io.Writer, proc *process) int {
 		return 0
 	}
 	fmt.Fprintf(stderr, "gatecrash: unknown command %q\n\n%s", args[0], usage)
-	return scenarios.ExitBadInput
+	return runner.ExitBadInput
 }
 
 // stringList is a flag that may be given more than once.
@@ -187,7 +189,7 @@ func (f *flags) usage(w io.Writer) {
 func runCmd(args []string, stdout, stderr io.Writer, proc *process) int {
 	fs := newFlags("run", "run [flags] SUITE.yaml...",
 		"gatecrash run --junit out/junit.xml --json out/report.json --label-filter dns scenarios/examples/builtin.yaml", stderr)
-	var opts scenarios.Options
+	var opts runner.Options
 	var labelFilter string
 	var focus stringList
 	fs.StringVar(&opts.JUnit, "junit", "", "write a JUnit XML report to this `path`")
@@ -210,17 +212,17 @@ func runCmd(args []string, stdout, stderr io.Writer, proc *process) int {
 		p, err := scenarios.ParseSlice(*shard)
 		if err != nil {
 			fmt.Fprintf(stderr, "gatecrash: --shard: %v\n", err)
-			return scenarios.ExitBadInput
+			return runner.ExitBadInput
 		}
 		shardPart = p
 	}
 	if opts.Timeout <= 0 {
 		fmt.Fprintf(stderr, "gatecrash: --timeout: expected a duration above 0, such as 30m; got %s\n", opts.Timeout)
-		return scenarios.ExitBadInput
+		return runner.ExitBadInput
 	}
 	if *workers < 1 || *workers > 64 {
 		fmt.Fprintf(stderr, "gatecrash: -p: expected 1 to 64 workers; got %d\n", *workers)
-		return scenarios.ExitBadInput
+		return runner.ExitBadInput
 	}
 	opts.Out = stdout
 	opts.Color = proc.color(*noColor)
@@ -233,7 +235,7 @@ func runCmd(args []string, stdout, stderr io.Writer, proc *process) int {
 	filter, err := scenarios.NewFilter(labelFilter, focus)
 	if err != nil {
 		fmt.Fprintf(stderr, "gatecrash: %v\n", err)
-		return scenarios.ExitBadInput
+		return runner.ExitBadInput
 	}
 	suites, code := load(fs.Args(), stderr)
 	if suites == nil {
@@ -242,7 +244,7 @@ func runCmd(args []string, stdout, stderr io.Writer, proc *process) int {
 	// Before anything starts: a report that cannot be written is bad
 	// input now, not a finding after the whole run.
 	if !reportsWritable(stderr, "gatecrash", map[string]string{"--junit": opts.JUnit, "--json": opts.JSON, "--markdown": opts.Markdown, "--html": opts.HTML}) {
-		return scenarios.ExitBadInput
+		return runner.ExitBadInput
 	}
 	scenarios.Number(suites)
 	// Before anything starts: a filter that selects nothing is bad input,
@@ -250,14 +252,14 @@ func runCmd(args []string, stdout, stderr io.Writer, proc *process) int {
 	part, err := filter.Select(suites, shardPart)
 	if err != nil {
 		fmt.Fprintf(stderr, "gatecrash: %v\n", err)
-		return scenarios.ExitBadInput
+		return runner.ExitBadInput
 	}
 	sweep(stderr, proc.tempDir)
 	opts.Workers = min(*workers, scenarios.Selected(part))
 	ctx, _ := proc.interrupts()
-	code = scenarios.Run(ctx, part, opts)
+	code = runner.Run(ctx, part, opts)
 	if ctx.Err() != nil {
-		return scenarios.ExitInterrupted // a signal after Run returned
+		return runner.ExitInterrupted // a signal after Run returned
 	}
 	return code
 }
@@ -387,17 +389,17 @@ func mergeCmd(args []string, stdout, stderr io.Writer, proc *process) int {
 	}
 	if fs.NArg() == 0 {
 		fmt.Fprintln(stderr, "gatecrash merge: expected the JSON reports of the shards (gatecrash run --shard i/n --json ...)")
-		return scenarios.ExitBadInput
+		return runner.ExitBadInput
 	}
 	if !reportsWritable(stderr, "gatecrash merge", map[string]string{"--junit": *junit, "--json": *jsonOut, "--markdown": *markdown, "--html": *html}) {
-		return scenarios.ExitBadInput
+		return runner.ExitBadInput
 	}
 	var parts [][]*reports.Scenario
 	for _, path := range fs.Args() {
 		part, err := reports.ReadJSON(path)
 		if err != nil {
 			fmt.Fprintf(stderr, "gatecrash merge: %v\n", err)
-			return scenarios.ExitBadInput
+			return runner.ExitBadInput
 		}
 		parts = append(parts, part)
 	}
@@ -412,10 +414,10 @@ func mergeCmd(args []string, stdout, stderr io.Writer, proc *process) int {
 		}
 		if err := w.write(w.path, results); err != nil {
 			fmt.Fprintf(stderr, "gatecrash merge: %v\n", err)
-			return scenarios.ExitBadInput
+			return runner.ExitBadInput
 		}
 	}
-	return scenarios.ExitCode(results)
+	return runner.ExitCode(results)
 }
 
 func probeCmd(args []string, stdout, stderr io.Writer, proc *process) int {
@@ -425,7 +427,7 @@ func probeCmd(args []string, stdout, stderr io.Writer, proc *process) int {
 	asJSON := fs.Bool("json", false, "print the matrix as a JSON array of {fault, status, seconds, attempts, valid_http, body_intact[, error]}; body_intact is null when not judged")
 	write := fs.String("write", "", "write a suite whose expectations are what was observed to this `path`, as a regression baseline")
 	requestTimeout := fs.Duration("request-timeout", 10*time.Second, "bound each request to the gateway by this `duration`")
-	samples := fs.Int("samples", scenarios.DefaultSamples, "observe each fault whose answer comes in under 300ms `N` times, to catch answers that vary")
+	samples := fs.Int("samples", probe.DefaultSamples, "observe each fault whose answer comes in under 300ms `N` times, to catch answers that vary")
 	after := fs.Duration("after", 0, "send each request this `duration` after injecting the fault, once a gateway's caches expired (nginx's resolver valid=, say); the baseline keeps it")
 	only := fs.String("faults", "", "probe only these faults, a comma-separated `list` of catalog names such as refused,hang,garbage; default: the whole catalog")
 	if code, ok := parse(fs, stdout, args); !ok {
@@ -438,38 +440,38 @@ func probeCmd(args []string, stdout, stderr io.Writer, proc *process) int {
 		}
 		if _, ok := faults.Lookup(name); !ok {
 			fmt.Fprintf(stderr, "gatecrash probe: --faults: unknown fault %q; expected names from gatecrash faults, such as refused,hang,garbage\n", name)
-			return scenarios.ExitBadInput
+			return runner.ExitBadInput
 		}
 		selected = append(selected, name)
 	}
 	if len(selected) == 0 && isSet(fs, "faults") {
 		fmt.Fprintln(stderr, "gatecrash probe: --faults: expected at least one fault name, such as refused,hang,garbage")
-		return scenarios.ExitBadInput
+		return runner.ExitBadInput
 	}
 	if *after < 0 {
 		fmt.Fprintf(stderr, "gatecrash probe: --after: expected 0 or more; got %s\n", *after)
-		return scenarios.ExitBadInput
+		return runner.ExitBadInput
 	}
 	if *requestTimeout <= 0 || *requestTimeout > scenarios.MaxDuration {
 		fmt.Fprintf(stderr, "gatecrash probe: --request-timeout: expected a duration above 0 and at most %s (as in a suite), such as 10s; got %s\n", scenarios.MaxDuration, *requestTimeout)
-		return scenarios.ExitBadInput
+		return runner.ExitBadInput
 	}
 	if *after > scenarios.MaxDuration {
 		fmt.Fprintf(stderr, "gatecrash probe: --after: expected at most %s (as in a suite); got %s\n", scenarios.MaxDuration, *after)
-		return scenarios.ExitBadInput
+		return runner.ExitBadInput
 	}
 	if *samples < 1 {
 		fmt.Fprintf(stderr, "gatecrash probe: --samples: expected 1 or more; got %d\n", *samples)
-		return scenarios.ExitBadInput
+		return runner.ExitBadInput
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "gatecrash probe: takes no arguments; name a suite with --suite %s\n", fs.Arg(0))
-		return scenarios.ExitBadInput
+		return runner.ExitBadInput
 	}
-	source, err := scenarios.ReadProbeSource(*suitePath)
+	source, err := probe.ReadSource(*suitePath)
 	if err != nil {
 		fmt.Fprintf(stderr, "gatecrash probe: %v\n", err)
-		return scenarios.ExitBadInput
+		return runner.ExitBadInput
 	}
 	var suite *scenarios.Suite
 	if *suitePath != "" {
@@ -479,32 +481,32 @@ func probeCmd(args []string, stdout, stderr io.Writer, proc *process) int {
 	}
 	if err != nil {
 		fmt.Fprintln(stderr, err)
-		return scenarios.ExitBadInput
+		return runner.ExitBadInput
 	}
 	// Before anything starts: a probe of nothing is bad input, not a
 	// matrix without rows and a baseline without scenarios.
-	if leftOut := scenarios.ProbeLeftOut(suite, selected); len(selected) > 0 && len(leftOut) == len(selected) {
+	if leftOut := probe.LeftOut(suite, selected); len(selected) > 0 && len(leftOut) == len(selected) {
 		fmt.Fprintf(stderr, "gatecrash probe: --faults %s selects no fault that the gateway's suite can host:\n", *only)
 		for _, s := range leftOut {
 			fmt.Fprintf(stderr, "  %s: %s\n", s.Fault, s.Reason)
 		}
-		return scenarios.ExitBadInput
+		return runner.ExitBadInput
 	}
 	sweep(stderr, proc.tempDir)
 	ctx, release := proc.interrupts()
 	// After the first interrupt a second one ends gatecrash at once.
 	context.AfterFunc(ctx, release)
-	results, skipped, err := scenarios.Probe(ctx, suite, scenarios.ProbeOptions{
+	results, skipped, err := probe.Run(ctx, suite, probe.Options{
 		RequestTimeout: *requestTimeout, Samples: *samples, Progress: stderr, Faults: selected, After: *after, TempDir: proc.tempDir,
 	})
 	if err != nil && ctx.Err() == nil {
 		fmt.Fprintf(stderr, "gatecrash probe: %v\n", err)
-		return scenarios.ExitBadInput
+		return runner.ExitBadInput
 	}
 	interrupted := ctx.Err() != nil
 	if *asJSON {
 		if results == nil {
-			results = []scenarios.ProbeResult{}
+			results = []probe.Result{}
 		}
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
@@ -514,7 +516,7 @@ func probeCmd(args []string, stdout, stderr io.Writer, proc *process) int {
 		}
 	} else {
 		fmt.Fprintf(stdout, "gateway %s, %s probed, %d left out\n\n", suite.GatewayName(), harness.Plural(len(results), "fault"), len(skipped))
-		scenarios.ProbeMatrix(stdout, results, skipped)
+		probe.Matrix(stdout, results, skipped)
 	}
 	if interrupted {
 		// What was probed is printed; a baseline of part of the catalog
@@ -524,18 +526,18 @@ func probeCmd(args []string, stdout, stderr io.Writer, proc *process) int {
 			fmt.Fprintf(stderr, "; %s not written", *write)
 		}
 		fmt.Fprintln(stderr)
-		return scenarios.ExitInterrupted
+		return runner.ExitInterrupted
 	}
 	if *write != "" {
 		var b strings.Builder
 		name := "probe baseline: " + suite.GatewayName()
-		if err := scenarios.ProbeBaseline(&b, source, name, results, skipped); err != nil {
+		if err := probe.Baseline(&b, source, name, results, skipped); err != nil {
 			fmt.Fprintf(stderr, "gatecrash probe: %v\n", err)
-			return scenarios.ExitBadInput
+			return runner.ExitBadInput
 		}
 		if err := os.WriteFile(*write, []byte(b.String()), 0o644); err != nil {
 			fmt.Fprintf(stderr, "gatecrash probe: %v\n", err)
-			return scenarios.ExitBadInput
+			return runner.ExitBadInput
 		}
 		fmt.Fprintf(stderr, "gatecrash probe: wrote %s (check it with gatecrash run %s)\n", *write, *write)
 	}
@@ -550,7 +552,7 @@ func schemaCmd(args []string, stdout, stderr io.Writer) int {
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "gatecrash schema: takes no arguments; got %q\n", fs.Arg(0))
-		return scenarios.ExitBadInput
+		return runner.ExitBadInput
 	}
 	enc := json.NewEncoder(stdout)
 	enc.SetIndent("", "  ")
@@ -581,7 +583,7 @@ func parse(fs *flags, stdout io.Writer, args []string) (code int, ok bool) {
 			return 0, false
 		}
 		fs.usage(fs.Output())
-		return scenarios.ExitBadInput, false
+		return runner.ExitBadInput, false
 	}
 	return 0, true
 }
@@ -598,22 +600,22 @@ func isSet(fs *flags, name string) bool {
 func load(paths []string, stderr io.Writer) ([]*scenarios.Suite, int) {
 	if len(paths) == 0 {
 		fmt.Fprintln(stderr, "gatecrash: expected at least one suite file, such as scenarios/examples/builtin.yaml")
-		return nil, scenarios.ExitBadInput
+		return nil, runner.ExitBadInput
 	}
 	for _, p := range paths {
 		if strings.HasPrefix(p, "-") {
 			fmt.Fprintf(stderr, "gatecrash: %s: flags go before the suite files, as in gatecrash run --junit out.xml suite.yaml\n", p)
-			return nil, scenarios.ExitBadInput
+			return nil, runner.ExitBadInput
 		}
 		if strings.TrimSpace(p) == "" {
 			fmt.Fprintf(stderr, "gatecrash: %q: expected the path of a suite file, such as scenarios/examples/builtin.yaml\n", p)
-			return nil, scenarios.ExitBadInput
+			return nil, runner.ExitBadInput
 		}
 	}
 	suites, err := scenarios.LoadAll(paths)
 	if err != nil {
 		fmt.Fprintln(stderr, err)
-		return nil, scenarios.ExitBadInput
+		return nil, runner.ExitBadInput
 	}
 	return suites, 0
 }

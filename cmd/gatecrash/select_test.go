@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/gatecrash/gatecrash/scenarios"
+	"github.com/gatecrash/gatecrash/scenarios/runner"
 )
 
 // TestRunSelectsNothing runs gatecrash in-process: a run whose filters
@@ -47,8 +48,8 @@ func TestRunSelectsNothing(t *testing.T) {
 			reports := []string{"--junit", filepath.Join(dir, "junit.xml"), "--json", filepath.Join(dir, "report.json")}
 			var stdout, stderr bytes.Buffer
 			code := run(append(append(append([]string{"run"}, reports...), c.args...), builtin), &stdout, &stderr, proc)
-			if code != scenarios.ExitBadInput {
-				t.Errorf("exit %d, want %d", code, scenarios.ExitBadInput)
+			if code != runner.ExitBadInput {
+				t.Errorf("exit %d, want %d", code, runner.ExitBadInput)
 			}
 			if want := "gatecrash: " + c.want; !bytes.Contains(stderr.Bytes(), []byte(want)) {
 				t.Errorf("stderr %q, want it to contain %q", stderr.String(), want)
@@ -73,8 +74,8 @@ func TestProbeSelectsNothing(t *testing.T) {
 	baseline := filepath.Join(dir, "baseline.yaml")
 	var stdout, stderr bytes.Buffer
 	code := run([]string{"probe", "--faults", "one_origin_down", "--write", baseline}, &stdout, &stderr, proc)
-	if code != scenarios.ExitBadInput {
-		t.Errorf("exit %d, want %d", code, scenarios.ExitBadInput)
+	if code != runner.ExitBadInput {
+		t.Errorf("exit %d, want %d", code, runner.ExitBadInput)
 	}
 	want := "gatecrash probe: --faults one_origin_down selects no fault that the gateway's suite can host:\n" +
 		"  one_origin_down: needs several origin instances: probe --suite a suite with origin.instances: 2 or more\n"

@@ -39,6 +39,10 @@ type Suite struct {
 	Skip string
 	// Cases are its scenarios, in file order.
 	Cases []Case
+
+	// index is the suite's place in Run's suites: the workers that share
+	// it share its start gate.
+	index int
 }
 
 // Case is one scenario.
@@ -136,7 +140,11 @@ func Run(ctx context.Context, suites []Suite, opts Options) Result {
 	if opts.Grace <= 0 {
 		opts.Grace = DefaultGrace
 	}
-	r := &run{ctx: ctx, runCtx: runCtx, opts: opts}
+	suites = slices.Clone(suites)
+	for i := range suites {
+		suites[i].index = i
+	}
+	r := &run{ctx: ctx, runCtx: runCtx, opts: opts, gates: map[int]*startGate{}}
 	var wg sync.WaitGroup
 	for k := range workers {
 		part := deal(suites, k, workers)
@@ -181,6 +189,32 @@ type run struct {
 
 	mu      sync.Mutex // the results and the callbacks
 	results []*reports.Scenario
+
+	gatesMu sync.Mutex
+	gates   map[int]*startGate // by Suite.index
+}
+
+// startGate is the first start of a suite's environment, which the other
+// workers that run the suite wait for: when it fails, they start none of
+// their own and point to its failure, so that -p N reports a gateway that
+// cannot start once (and keeps its rendered config once), not N times.
+type startGate struct {
+	ready chan struct{} // closed once the first start ended
+	err   error         // why it failed; nil when it started (or ctx ended)
+	first string        // the case its failure is reported on
+}
+
+// gate is suite i's start gate, and whether the caller is the first to
+// start the suite's environment (it must then call open).
+func (r *run) gate(i int) (g *startGate, first bool) {
+	r.gatesMu.Lock()
+	defer r.gatesMu.Unlock()
+	if g = r.gates[i]; g != nil {
+		return g, false
+	}
+	g = &startGate{ready: make(chan struct{})}
+	r.gates[i] = g
+	return g, true
 }
 
 func (r *run) started(rec *reports.Scenario) {
@@ -205,7 +239,7 @@ func (r *run) finished(rec *reports.Scenario) {
 // notRun reports c as not run, for reason, in state.
 func (r *run) notRun(c Case, state reports.State, reason string) {
 	rec := c.Record()
-	rec.State, rec.Failure = state, reason
+	rec.State, rec.Failure, rec.NotRun = state, reason, true
 	if rec.Start.IsZero() {
 		rec.Start = time.Now()
 	}
@@ -255,9 +289,11 @@ func (r *run) crashed(k int, s Suite, panicked string) {
 			continue
 		}
 		reason := fmt.Sprintf("not run: worker %d crashed while it ran %s (see the scenario before)", k, s.File)
+		rec.NotRun = true
 		if first {
+			// The crash, with its stack, is told in full once.
 			reason = fmt.Sprintf("worker %d crashed while it ran %s, so its scenarios from this one on did not run: gatecrash panicked: %s", k, s.File, panicked)
-			first = false
+			rec.NotRun, first = false, false
 		}
 		rec.State, rec.Failure = reports.Errored, reason
 		if rec.Start.IsZero() {
@@ -298,18 +334,26 @@ func (r *run) suite(s Suite) {
 			continue
 		}
 		if env == nil {
-			cfg := s.Config()
-			cfg.Abort = r.ctx.Done()
-			env, envErr = harness.Start(r.runCtx, cfg)
+			g, first := r.gate(s.index)
+			if !first {
+				select {
+				case <-g.ready:
+				case <-r.runCtx.Done():
+				}
+				if r.runCtx.Err() == nil && g.err != nil {
+					// Another worker's start failed, and said why.
+					envErr, envFirst = g.err, g.first
+					r.notRun(c, reports.Errored, fmt.Sprintf("not run: the environment for %s did not start (see %q)", s.File, envFirst))
+					continue
+				}
+			}
+			env, envErr = r.start(s, c, g, first)
 			if envErr != nil {
-				env = nil
 				if r.runCtx.Err() != nil {
 					r.stopped(c)
 					continue
 				}
-				rec := c.Record()
-				envFirst = rec.Name
-				r.notRun(c, reports.Errored, fmt.Sprintf("environment for %s did not start, so none of its scenarios ran: %v", s.File, envErr))
+				envFirst = c.Record().Name
 				continue
 			}
 		}
@@ -323,6 +367,35 @@ func (r *run) suite(s Suite) {
 			go func(env *harness.Environment) { <-running; _ = env.Close() }(env)
 		}
 	}
+}
+
+// start starts an environment for s, whose first case to run is c. When
+// it fails, it reports c with why, in full (the gateway's output
+// included): the suite's other cases point to it. first is whether this
+// is the suite's first start (gate g), which then tells the other workers
+// how it went, even when it panics.
+func (r *run) start(s Suite, c Case, g *startGate, first bool) (env *harness.Environment, err error) {
+	if first {
+		defer func() {
+			if err != nil && r.runCtx.Err() == nil {
+				g.err, g.first = err, c.Record().Name
+			}
+			close(g.ready)
+		}()
+	}
+	cfg := s.Config()
+	cfg.Abort = r.ctx.Done()
+	env, err = harness.Start(r.runCtx, cfg)
+	if err != nil {
+		if r.runCtx.Err() == nil {
+			rec := c.Record()
+			rec.State, rec.Failure = reports.Errored, fmt.Sprintf("environment for %s did not start, so none of its scenarios ran: %v", s.File, err)
+			rec.Start = time.Now()
+			r.finished(rec)
+		}
+		return nil, err
+	}
+	return env, nil
 }
 
 // runCase runs c in env and reports its verdict. When Run did not return

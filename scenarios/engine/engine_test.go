@@ -130,6 +130,11 @@ func TestInterrupt(t *testing.T) {
 	if !res.Interrupted {
 		t.Error("not Interrupted")
 	}
+	for _, r := range res.Scenarios {
+		if r.NotRun != (r.Failure == engine.NotRunInterrupted) {
+			t.Errorf("%s: NotRun %t", r.Name, r.NotRun)
+		}
+	}
 }
 
 func TestEnvironmentDidNotStart(t *testing.T) {
@@ -148,8 +153,52 @@ func TestEnvironmentDidNotStart(t *testing.T) {
 	if !strings.Contains(res.Scenarios[0].Failure, "gatecrash-no-such-gateway") {
 		t.Errorf("the reason is not in %q", res.Scenarios[0].Failure)
 	}
+	// The first tells why in full; the rest were not run, and a console
+	// gives them a line.
+	if res.Scenarios[0].NotRun || !res.Scenarios[1].NotRun || res.Scenarios[2].NotRun {
+		t.Errorf("NotRun %t %t %t, want false true false", res.Scenarios[0].NotRun, res.Scenarios[1].NotRun, res.Scenarios[2].NotRun)
+	}
 	if ran {
 		t.Error("a scenario of a suite without environment ran")
+	}
+}
+
+// TestEnvironmentDidNotStartWorkers: with several workers running one
+// suite, the first start decides: when it fails, the others start nothing
+// and point to its failure, told once.
+func TestEnvironmentDidNotStartWorkers(t *testing.T) {
+	var mu sync.Mutex
+	starts := 0
+	broken := func() harness.Config {
+		mu.Lock()
+		starts++
+		mu.Unlock()
+		return harness.Config{Gateway: &harness.Managed{Command: []string{"gatecrash-no-such-gateway"}}}
+	}
+	var o order
+	var cases []engine.Case
+	for i := range 8 {
+		cases = append(cases, o.c(fmt.Sprint("case ", i), pass))
+	}
+	good := []engine.Case{o.c("good 1", pass), o.c("good 2", pass), o.c("good 3", pass), o.c("good 4", pass)}
+	res := engine.Run(context.Background(), []engine.Suite{{File: "bad.yaml", Config: broken, Cases: cases}, {File: "good.yaml", Config: builtin, Cases: good}}, engine.Options{Workers: 4})
+	full, pointers := 0, 0
+	for _, r := range res.Scenarios {
+		switch {
+		case strings.HasPrefix(r.Failure, "environment for bad.yaml did not start, so none of its scenarios ran: "):
+			full++
+		case strings.HasPrefix(r.Failure, "not run: the environment for bad.yaml did not start (see \"case "):
+			pointers++
+			if !r.NotRun {
+				t.Errorf("%s: not marked NotRun", r.Name)
+			}
+		case strings.HasPrefix(r.Name, "good") && r.State == reports.Passed:
+		default:
+			t.Errorf("%s: %s: %s", r.Name, r.State, r.Failure)
+		}
+	}
+	if full != 1 || pointers != 7 || starts != 1 {
+		t.Errorf("%d told in full, %d pointing to it, %d starts; want 1, 7, 1", full, pointers, starts)
 	}
 }
 

@@ -1,4 +1,4 @@
-package scenarios
+package steps_test
 
 import (
 	"context"
@@ -9,13 +9,16 @@ import (
 
 	"github.com/gatecrash/gatecrash/faults"
 	"github.com/gatecrash/gatecrash/harness"
+	"github.com/gatecrash/gatecrash/scenarios"
+	"github.com/gatecrash/gatecrash/scenarios/probe"
+	"github.com/gatecrash/gatecrash/scenarios/steps"
 )
 
-// startProbeSuite starts the environment of ProbeSuite (the builtin
+// startProbeSuite starts the environment of probe.DefaultSuite (the builtin
 // gateway), closed at the end of the test.
 func startProbeSuite(t *testing.T) *harness.Environment {
 	t.Helper()
-	s, err := Parse("probe.yaml", []byte(ProbeSuite))
+	s, err := scenarios.Parse("probe.yaml", []byte(probe.DefaultSuite))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -36,8 +39,8 @@ func TestTrialSteps(t *testing.T) {
 	refused, _ := faults.Lookup("refused")
 
 	t.Run("observes under the fault, then recovers", func(t *testing.T) {
-		tr := &trial{env: env, req: req, fault: refused.New(), recovers: &Recovery{Status: StatusSet{{Code: 200}}, Within: Duration(2 * time.Second)}}
-		res, err := tr.run(context.Background())
+		tr := &steps.Trial{Env: env, Req: req, Fault: refused.New(), Recovers: &scenarios.Recovery{Status: scenarios.StatusSet{{Code: 200}}, Within: scenarios.Duration(2 * time.Second)}}
+		res, err := tr.Run(context.Background())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -51,8 +54,8 @@ func TestTrialSteps(t *testing.T) {
 
 	t.Run("ctx ends while the fault is in effect: cleared all the same", func(t *testing.T) {
 		ctx, cancel := context.WithCancel(context.Background())
-		tr := &trial{env: env, req: req, fault: refused.New(), during: func(context.Context, *trialResult) { cancel() }}
-		_, err := tr.run(ctx)
+		tr := &steps.Trial{Env: env, Req: req, Fault: refused.New(), During: func(context.Context, *steps.Result) { cancel() }}
+		_, err := tr.Run(ctx)
 		if !errors.Is(err, context.Canceled) {
 			t.Fatalf("err %v, want context.Canceled", err)
 		}
@@ -62,10 +65,10 @@ func TestTrialSteps(t *testing.T) {
 	})
 
 	t.Run("a step that does not go through is named", func(t *testing.T) {
-		tr := &trial{env: env, req: harness.Request{Path: "/nowhere", Timeout: 5 * time.Second}, fault: refused.New()}
-		res, err := tr.run(context.Background())
-		var se *stepError
-		if !errors.As(err, &se) || se.step != stepSteady || res.Steady == nil || res.Steady.Status != 404 {
+		tr := &steps.Trial{Env: env, Req: harness.Request{Path: "/nowhere", Timeout: 5 * time.Second}, Fault: refused.New()}
+		res, err := tr.Run(context.Background())
+		var se *steps.Error
+		if !errors.As(err, &se) || se.Step != steps.StepSteady || res.Steady == nil || res.Steady.Status != 404 {
 			t.Errorf("err %v, steady %v; want the steady state's 404", err, res.Steady)
 		}
 	})
@@ -75,11 +78,11 @@ func TestTrialSteps(t *testing.T) {
 // builtin gateway's round robin, is met by one request in three; a trial
 // with untilMet sends again until one meets it, every time.
 func TestTrialUntilMet(t *testing.T) {
-	data, err := os.ReadFile("examples/builtin-instances.yaml")
+	data, err := os.ReadFile("../examples/builtin-instances.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := Parse("builtin-instances.yaml", data)
+	s, err := scenarios.Parse("builtin-instances.yaml", data)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -91,8 +94,8 @@ func TestTrialUntilMet(t *testing.T) {
 	down, _ := faults.Lookup("one_origin_down")
 	req := harness.Request{Path: "/", Timeout: 5 * time.Second}
 	for i := range 3 {
-		tr := &trial{env: env, req: req, fault: down.New(), options: faults.Options{}, untilMet: 6, settle: true}
-		res, err := tr.run(context.Background())
+		tr := &steps.Trial{Env: env, Req: req, Fault: down.New(), Options: faults.Options{}, UntilMet: 6, Settle: true}
+		res, err := tr.Run(context.Background())
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -1,4 +1,4 @@
-package scenarios
+package runner
 
 import (
 	"fmt"
@@ -9,6 +9,7 @@ import (
 
 	"github.com/gatecrash/gatecrash/harness"
 	"github.com/gatecrash/gatecrash/reports"
+	"github.com/gatecrash/gatecrash/scenarios"
 )
 
 func TestSayTimeoutOnce(t *testing.T) {
@@ -41,11 +42,11 @@ func TestSayTimeoutOnce(t *testing.T) {
 			"expected an answer within 1ms, observed status 502 in 3ms",
 		}},
 	} {
-		s, err := Parse("t.yaml", []byte("scenarios:\n  - {name: a, fault: hang, expect: "+c.expect+"}\n"))
+		s, err := scenarios.Parse("t.yaml", []byte("scenarios:\n  - {name: a, fault: hang, expect: "+c.expect+"}\n"))
 		if err != nil {
 			t.Fatalf("%s: %v", c.name, err)
 		}
-		got := sayTimeoutOnce(c.obs, judge(s.Scenarios[0].Expect.checks(), onRequest, c.obs, &reports.Scenario{}))
+		got := sayTimeoutOnce(c.obs, s.Scenarios[0].Expect.Checks().Judge(scenarios.OnRequest, c.obs, &reports.Scenario{}))
 		if !slices.Equal(got, c.want) {
 			t.Errorf("%s:\ngot  %q\nwant %q", c.name, got, c.want)
 		}
@@ -56,8 +57,8 @@ func TestSayTimeoutOnce(t *testing.T) {
 // redacted from a run's record wherever it shows up, a load's error
 // counts included, though no header map holds it there.
 func TestRecordKnowsOriginSecrets(t *testing.T) {
-	s := &Suite{Name: "t", Origin: OriginSpec{Routes: []harness.Route{{Path: "/", Headers: map[string]string{"Set-Cookie": "session=SECRET1; Path=/"}}}}}
-	rec := newRecord(s, &Scenario{Name: "a"})
+	s := &scenarios.Suite{Name: "t", Origin: scenarios.OriginSpec{Routes: []harness.Route{{Path: "/", Headers: map[string]string{"Set-Cookie": "session=SECRET1; Path=/"}}}}}
+	rec := newRecord(s, &scenarios.Scenario{Name: "a"})
 	rec.Failure = "invalid_http: malformed MIME header line: Set-Cookie session=SECRET1"
 	rec.Load = &harness.LoadResult{Errors: map[string]int{
 		"malformed MIME header line: Set-Cookie session=SECRET1":  3,
@@ -77,7 +78,7 @@ func TestRecordKnowsOriginSecrets(t *testing.T) {
 // TestRecordCarriesTheFinding: what a scenario pins as a finding reaches
 // its record, which every report reads.
 func TestRecordCarriesTheFinding(t *testing.T) {
-	rec := newRecord(&Suite{Name: "t"}, &Scenario{Name: "a", Finding: "relays garbage as HTTP/0.9"})
+	rec := newRecord(&scenarios.Suite{Name: "t"}, &scenarios.Scenario{Name: "a", Finding: "relays garbage as HTTP/0.9"})
 	if rec.Finding != "relays garbage as HTTP/0.9" {
 		t.Errorf("record's finding %q", rec.Finding)
 	}

@@ -1,20 +1,23 @@
-package scenarios
+// Package runner runs suites: each scenario's steps (package steps) with
+// its expectations, on the engine (package engine), with the console
+// lines, the reports and the exit code of a run.
+package runner
 
 import (
 	"context"
 	"errors"
 	"fmt"
 	"io"
-	"net/http"
+	"regexp"
 	"strings"
 	"time"
-
-	"github.com/onsi/gomega"
 
 	"github.com/gatecrash/gatecrash/harness"
 	"github.com/gatecrash/gatecrash/harness/match"
 	"github.com/gatecrash/gatecrash/reports"
+	"github.com/gatecrash/gatecrash/scenarios"
 	"github.com/gatecrash/gatecrash/scenarios/engine"
+	"github.com/gatecrash/gatecrash/scenarios/steps"
 )
 
 // Exit codes of a run.
@@ -71,9 +74,6 @@ type Options struct {
 	TempDir string
 }
 
-// recoveryPoll is how often recovery is checked after a fault clears.
-const recoveryPoll = 50 * time.Millisecond
-
 // Run runs the suites, in file order, on the engine (package engine): one
 // environment per suite file and worker, started before the suite's first
 // scenario that runs and torn down once its last verdict is recorded, so
@@ -90,7 +90,7 @@ const recoveryPoll = 50 * time.Millisecond
 // ended at any point of the run, the writing of the reports included.
 //
 // Run can be called any number of times in a process.
-func Run(ctx context.Context, suites []*Suite, opts Options) int {
+func Run(ctx context.Context, suites []*scenarios.Suite, opts Options) int {
 	out := opts.Out
 	timeout := opts.Timeout
 	if timeout <= 0 {
@@ -140,7 +140,7 @@ func Run(ctx context.Context, suites []*Suite, opts Options) int {
 
 // engineSuites is the suites as the engine runs them: a case per
 // scenario, its steps in runScenario.
-func engineSuites(suites []*Suite, opts Options) []engine.Suite {
+func engineSuites(suites []*scenarios.Suite, opts Options) []engine.Suite {
 	var out []engine.Suite
 	for _, s := range suites {
 		es := engine.Suite{File: s.File, Config: func() harness.Config {
@@ -200,7 +200,7 @@ func ciReports(out io.Writer, opts Options, results []*reports.Scenario) error {
 	return err
 }
 
-func newRecord(s *Suite, sc *Scenario) *reports.Scenario {
+func newRecord(s *scenarios.Suite, sc *scenarios.Scenario) *reports.Scenario {
 	rec := &reports.Scenario{
 		Order:    sc.Order,
 		Suite:    s.Name,
@@ -228,31 +228,8 @@ func newRecord(s *Suite, sc *Scenario) *reports.Scenario {
 			}
 		}
 	}
-	s.originSecrets(rec)
+	s.OriginSecrets(rec)
 	return rec
-}
-
-// originSecrets tells rec the values of the secret headers the suite's
-// origin sends (a route's Set-Cookie): a gateway that garbles one makes
-// it part of an error's text, where no header map holds it.
-func (s *Suite) originSecrets(rec *reports.Scenario) {
-	for _, r := range s.Origin.Routes {
-		for name, v := range r.Headers {
-			rec.Secret(name, v)
-		}
-	}
-}
-
-// redactObservation returns o with the values of secret headers, its own
-// and the suite's origin's, replaced in its headers and its error's text,
-// for what the probe prints. Its body is left as received: it is judged,
-// not printed.
-func (s *Suite) redactObservation(o harness.Observation) harness.Observation {
-	rec := &reports.Scenario{Failure: o.Error, Observed: &harness.Observation{Header: o.Header}}
-	s.originSecrets(rec)
-	rec.Redact()
-	o.Error, o.Header = rec.Failure, rec.Observed.Header
-	return o
 }
 
 // runScenario is one scenario: its steps (a trial: steady state, inject,
@@ -263,62 +240,62 @@ func (s *Suite) redactObservation(o harness.Observation) harness.Observation {
 // did not meet an expectation (or its steady state), and another error
 // when gatecrash could not run it (reset, inject, load, clear). When ctx
 // ends it returns what it had; the engine gives the verdict.
-func runScenario(ctx context.Context, env *harness.Environment, sc *Scenario, rec *reports.Scenario) error {
+func runScenario(ctx context.Context, env *harness.Environment, sc *scenarios.Scenario, rec *reports.Scenario) error {
 	rec.Start = time.Now()
 	_, logMark := env.Gateway.LogsSince(nil)
 	defer func() { rec.GatewayLog, _ = env.Gateway.LogsSince(logMark) }()
 
 	var failures []string
-	checks := sc.Expect.checks()
-	t := &trial{
-		env:      env,
-		req:      sc.Request.Harness(),
-		options:  sc.Fault.Options,
-		after:    sc.Request.After.D(),
-		recovers: sc.Expect.Recovers,
-		seen:     rec.SecretHeader,
+	checks := sc.Expect.Checks()
+	t := &steps.Trial{
+		Env:      env,
+		Req:      sc.Request.Harness(),
+		Options:  sc.Fault.Options,
+		After:    sc.Request.After.D(),
+		Recovers: sc.Expect.Recovers,
+		Seen:     rec.SecretHeader,
 	}
 	if !sc.Fault.Control {
-		t.fault = sc.Fault.Fault
+		t.Fault = sc.Fault.Fault
 	}
 	if sc.Load != nil {
 		l := sc.Load.Harness(sc.Request)
-		t.load = &l
+		t.Load = &l
 	}
-	t.during = func(ctx context.Context, res *trialResult) {
+	t.During = func(ctx context.Context, res *steps.Result) {
 		var met *harness.FaultMet
 		if res.Load != nil {
-			failures = append(failures, judge(checks, onLoad, *res.Load, rec)...)
+			failures = append(failures, checks.Judge(scenarios.OnLoad, *res.Load, rec)...)
 			met = res.Load.FaultMet
 		} else {
 			obs := *res.Observed
-			failures = append(failures, sayTimeoutOnce(obs, judge(checks, onRequest, obs, rec))...)
+			failures = append(failures, sayTimeoutOnce(obs, checks.Judge(scenarios.OnRequest, obs, rec))...)
 			met = obs.FaultMet
 		}
 		// A pass means the fault was met: unless the scenario pins a
 		// masking (fault_met: false), a fault the request got around
 		// fails it.
 		if met != nil && ctx.Err() == nil {
-			c, failure := sc.Expect.judgeMet(met)
+			c, failure := sc.Expect.JudgeMet(met)
 			rec.Checks = append(rec.Checks, c)
 			if failure != "" {
 				failures = append(failures, failure)
 			}
 		}
 		if len(sc.Expect.LogMatches) > 0 {
-			failures = append(failures, judge(checks, onLog, awaitLog(ctx, env, logMark, sc.Expect.LogMatches), rec)...)
+			failures = append(failures, checks.Judge(scenarios.OnLog, awaitLog(ctx, env, logMark, sc.Expect.LogMatches), rec)...)
 		}
 	}
 
-	res, err := t.run(ctx)
+	res, err := t.Run(ctx)
 	rec.Steady, rec.Observed, rec.Load = res.Steady, res.Observed, res.Load
 	rec.Method, rec.FaultStart, rec.FaultEnd = res.Method, res.FaultStart, res.FaultEnd
-	var se *stepError
+	var se *steps.Error
 	switch {
-	case errors.As(err, &se) && se.step == stepSteady:
+	case errors.As(err, &se) && se.Step == steps.StepSteady:
 		return engine.Fail(fmt.Sprintf("steady state: before injecting %s, expected a 2xx or 3xx answer, observed %s", sc.Fault.Name, *res.Steady))
-	case errors.As(err, &se) && (se.step == stepInject || se.step == stepClear):
-		return fmt.Errorf("%s %s: %w", se.step, sc.Fault.Name, se.err)
+	case errors.As(err, &se) && (se.Step == steps.StepInject || se.Step == steps.StepClear):
+		return fmt.Errorf("%s %s: %w", se.Step, sc.Fault.Name, se.Err)
 	case err != nil:
 		return err
 	}
@@ -336,25 +313,11 @@ func runScenario(ctx context.Context, env *harness.Environment, sc *Scenario, re
 		alive = staysAlive(ctx, env)
 	}
 	rec.GatewayAlive = &alive
-	failures = append(failures, judge(checks, onGateway, alive, rec)...)
+	failures = append(failures, checks.Judge(scenarios.OnGateway, alive, rec)...)
 	if len(failures) > 0 {
 		return engine.Fail(strings.Join(failures, "\n"))
 	}
 	return nil
-}
-
-// judge checks actual against the checks on subject on, records each in
-// rec, and returns the failure messages of those not met.
-func judge(checks []check, on subject, actual any, rec *reports.Scenario) []string {
-	var failures []string
-	g := gomega.NewGomega(func(message string, _ ...int) { failures = append(failures, message) })
-	for _, c := range checks {
-		if c.on == on {
-			ok := g.Expect(actual).To(c.matcher)
-			rec.Checks = append(rec.Checks, reports.Check{Name: c.name, Expected: c.expected, Observed: c.observed(actual), Passed: ok})
-		}
-	}
-	return failures
 }
 
 // sayTimeoutOnce rewrites the failed expectations on obs when gatecrash's
@@ -370,43 +333,6 @@ func sayTimeoutOnce(obs harness.Observation, failures []string) []string {
 		out = append(out, strings.ReplaceAll(f, obs.String(), obs.Brief()))
 	}
 	return out
-}
-
-// awaitRecovery polls the gateway until it answers the recovery status, for
-// at most the recovery bound: each request may only use the time left, and
-// an answer that completes after the bound does not count. seen, when set,
-// is given the headers of every answer (to learn their secrets).
-func awaitRecovery(ctx context.Context, env *harness.Environment, req harness.Request, r *Recovery, seen func(http.Header)) *reports.Recovery {
-	// The verdict is judged below, bound included; Eventually's own
-	// message would only repeat the last observation.
-	g := gomega.NewGomega(func(string, ...int) {})
-	start := time.Now()
-	within := r.Within.D()
-	deadline := start.Add(within)
-	var last harness.Observation
-	want := match.HaveStatusMatching(r.Status.String(), r.Status.Matches)
-	polls := 0
-	ok := g.Eventually(ctx, func() harness.Observation {
-		req.Timeout = max(time.Until(deadline), time.Millisecond)
-		last = env.Do(ctx, req)
-		if seen != nil {
-			seen(last.Header)
-		}
-		polls++
-		return last
-	}).WithTimeout(within).WithPolling(recoveryPoll).Should(want)
-	after := time.Since(start)
-	if ok {
-		after = last.Start.Add(last.Total).Sub(start)
-		ok = after <= within
-	}
-	return &reports.Recovery{
-		Expected:  fmt.Sprintf("status %s within %s", r.Status, r.Within),
-		Recovered: ok,
-		After:     after,
-		Polls:     polls,
-		Last:      last.String(),
-	}
 }
 
 // aliveGrace is how long a gateway must keep running for gateway_alive: a
@@ -440,7 +366,13 @@ func awaitLog(ctx context.Context, env *harness.Environment, mark harness.LogMar
 		window, _ := env.Gateway.LogsSince(mark)
 		all := true
 		for _, p := range patterns {
-			if ok, _ := match.HaveLogLine(mustCompile(p)).Match(window); !ok {
+			// Validation compiled every pattern already.
+			re, err := regexp.Compile(p)
+			if err != nil {
+				all = false
+				continue
+			}
+			if ok, _ := match.HaveLogLine(re).Match(window); !ok {
 				all = false
 			}
 		}

@@ -1,4 +1,9 @@
-package scenarios
+// Package probe characterises a gateway with no expectations: it injects
+// every fault of the catalog into a suite's environment, records what the
+// gateway answered (Run), and writes it as a matrix, a regression baseline
+// (Baseline) or JSON; compare.go reads probes and run reports back for
+// gatecrash compare and the gateway atlas.
+package probe
 
 import (
 	"cmp"
@@ -13,17 +18,16 @@ import (
 	"strings"
 	"time"
 
-	"github.com/goccy/go-yaml/ast"
-	"github.com/goccy/go-yaml/parser"
-
 	"github.com/gatecrash/gatecrash/faults"
 	"github.com/gatecrash/gatecrash/harness"
+	"github.com/gatecrash/gatecrash/scenarios"
+	"github.com/gatecrash/gatecrash/scenarios/steps"
 )
 
-// ProbeSuite is the suite `gatecrash probe` takes its gateway and origin
+// DefaultSuite is the suite `gatecrash probe` takes its gateway and origin
 // from when none is named: the builtin gateway with its default timeouts,
 // an origin with a plain and a TLS route.
-const ProbeSuite = `suite: gatecrash probe
+const DefaultSuite = `suite: gatecrash probe
 gateway:
   builtin:
     connect_timeout: 1s
@@ -36,7 +40,7 @@ scenarios:
   - {name: probe, fault: refused, expect: {status: 502}}
 `
 
-// ProbeResult is what the gateway did under one fault, with no
+// Result is what the gateway did under one fault, with no
 // expectations: its first answer, and Varied when later samples differed.
 // Its JSON has exactly the keys fault, status, seconds, attempts,
 // valid_http, body_intact and met, plus error when the answer was not
@@ -44,7 +48,7 @@ scenarios:
 // was the gateway's own (a 502), or no HTTP at all. met is whether the
 // request met the fault: met, not_met or unobserved (harness.FaultMet).
 // Varied is in the matrix and the progress lines, not in the JSON.
-type ProbeResult struct {
+type Result struct {
 	Fault      string  `json:"fault"`
 	Status     int     `json:"status"`
 	Seconds    float64 `json:"seconds"`
@@ -74,13 +78,13 @@ type ProbeResult struct {
 	Sent int `json:"-"`
 }
 
-// ProbeSkip is a fault the probe left out, and why.
-type ProbeSkip struct {
+// Skip is a fault the probe left out, and why.
+type Skip struct {
 	Fault, Reason string
 }
 
-// ProbeOptions are the settings of a probe.
-type ProbeOptions struct {
+// Options are the settings of a probe.
+type Options struct {
 	// RequestTimeout bounds each request (default 10s).
 	RequestTimeout time.Duration
 	// Samples is how many times a fault whose answer came fast (under
@@ -103,20 +107,16 @@ type ProbeOptions struct {
 	TempDir string
 }
 
-// DefaultSamples is ProbeOptions.Samples's default.
+// DefaultSamples is Options.Samples's default.
 const DefaultSamples = 3
 
-// recoveryWait is how long the probe waits for the gateway to answer 2xx
-// or 3xx again after a fault clears, before the next fault.
-const recoveryWait = 10 * time.Second
-
-// Probe injects every fault of the catalog, with its default parameters,
+// Run injects every fault of the catalog, with its default parameters,
 // into the environment of suite s (its gateway, origin and DNS; its
 // scenarios are not run) and records what the gateway answered. Faults the
 // suite cannot host (several origin instances, a TLS route) are left out,
 // with the reason. When ctx ends it returns the faults probed until then
 // and ctx's error; the fault it was probing is in neither list.
-func Probe(ctx context.Context, s *Suite, opts ProbeOptions) ([]ProbeResult, []ProbeSkip, error) {
+func Run(ctx context.Context, s *scenarios.Suite, opts Options) ([]Result, []Skip, error) {
 	if opts.RequestTimeout <= 0 {
 		opts.RequestTimeout = 10 * time.Second
 	}
@@ -132,8 +132,8 @@ func Probe(ctx context.Context, s *Suite, opts ProbeOptions) ([]ProbeResult, []P
 		return nil, nil, fmt.Errorf("environment for %s did not start: %w", s.File, err)
 	}
 	defer env.Close()
-	var results []ProbeResult
-	var skipped []ProbeSkip
+	var results []Result
+	var skipped []Skip
 	for _, def := range faults.All() {
 		if ctx.Err() != nil {
 			return results, skipped, ctx.Err()
@@ -143,7 +143,7 @@ func Probe(ctx context.Context, s *Suite, opts ProbeOptions) ([]ProbeResult, []P
 		}
 		req, after, reason := probeSetup(s, def)
 		if reason == "" {
-			var r ProbeResult
+			var r Result
 			req.Timeout = opts.RequestTimeout
 			if opts.After > 0 {
 				after = opts.After
@@ -174,7 +174,7 @@ func Probe(ctx context.Context, s *Suite, opts ProbeOptions) ([]ProbeResult, []P
 				continue
 			}
 		}
-		skipped = append(skipped, ProbeSkip{def.Name, reason})
+		skipped = append(skipped, Skip{def.Name, reason})
 		if opts.Progress != nil {
 			fmt.Fprintf(opts.Progress, "left out %-27s %s\n", def.Name, reason)
 		}
@@ -182,14 +182,14 @@ func Probe(ctx context.Context, s *Suite, opts ProbeOptions) ([]ProbeResult, []P
 	return results, skipped, nil
 }
 
-// ProbeLeftOut is the faults of names (catalog names) that suite s cannot
+// LeftOut is the faults of names (catalog names) that suite s cannot
 // host, and why: Probe leaves them out without injecting them.
-func ProbeLeftOut(s *Suite, names []string) []ProbeSkip {
-	var out []ProbeSkip
+func LeftOut(s *scenarios.Suite, names []string) []Skip {
+	var out []Skip
 	for _, name := range names {
 		if def, ok := faults.Lookup(name); ok {
 			if _, _, reason := probeSetup(s, def); reason != "" {
-				out = append(out, ProbeSkip{name, reason})
+				out = append(out, Skip{name, reason})
 			}
 		}
 	}
@@ -210,8 +210,8 @@ func ProbeLeftOut(s *Suite, names []string) []ProbeSkip {
 // the rest, sent at once. A fault whose every scenario in the suite is
 // skipped is left out, with the suite's reason (a gateway that cannot be
 // pointed at gatecrash's DNS, say).
-func probeSetup(s *Suite, def faults.Definition) (req harness.Request, after time.Duration, reason string) {
-	facts := s.facts()
+func probeSetup(s *scenarios.Suite, def faults.Definition) (req harness.Request, after time.Duration, reason string) {
+	facts := s.Facts()
 	if short := def.Needs.Unmet(facts); short != nil {
 		if short.Fix != "" {
 			return harness.Request{}, 0, short.Need + ": probe --suite " + short.Fix
@@ -275,7 +275,7 @@ func baselineRequest(req harness.Request, after time.Duration) string {
 // 300ms or more, samples times when it came faster. A later sample that
 // cannot be taken (the gateway did not recover) ends the sampling, with
 // the reason in Shortfall.
-func probeFault(ctx context.Context, s *Suite, env *harness.Environment, def faults.Definition, req harness.Request, after time.Duration, samples int) (ProbeResult, string) {
+func probeFault(ctx context.Context, s *scenarios.Suite, env *harness.Environment, def faults.Definition, req harness.Request, after time.Duration, samples int) (Result, string) {
 	r, reason := probeOne(ctx, s, env, def, req, after)
 	if reason != "" || r.Observation.Total >= slowAnswer {
 		return r, reason
@@ -344,24 +344,24 @@ func varied(samples []harness.Observation) []string {
 // probeOne injects one fault and observes one request during it, sent
 // after the given wait: a trial with no expectations, that polls for its
 // steady state and settles after the fault clears.
-func probeOne(ctx context.Context, s *Suite, env *harness.Environment, def faults.Definition, req harness.Request, after time.Duration) (ProbeResult, string) {
-	t := &trial{env: env, req: req, fault: def.New(), after: after, pollSteady: true, settle: true}
+func probeOne(ctx context.Context, s *scenarios.Suite, env *harness.Environment, def faults.Definition, req harness.Request, after time.Duration) (Result, string) {
+	t := &steps.Trial{Env: env, Req: req, Fault: def.New(), After: after, PollSteady: true, Settle: true}
 	if def.Needs.Instances > 1 {
 		// A request the gateway balances to another instance gets around
 		// the fault: send again, up to twice per instance, for one that
 		// meets it.
-		t.untilMet = 2 * max(s.Origin.Instances, def.Needs.Instances)
+		t.UntilMet = 2 * max(s.Origin.Instances, def.Needs.Instances)
 	}
-	res, err := t.run(ctx)
-	var se *stepError
+	res, err := t.Run(ctx)
+	var se *steps.Error
 	switch {
-	case errors.As(err, &se) && se.step == stepSteady:
-		return ProbeResult{}, "steady state: before injecting, expected a 2xx or 3xx answer, observed " + s.redactObservation(*res.Steady).String()
+	case errors.As(err, &se) && se.Step == steps.StepSteady:
+		return Result{}, "steady state: before injecting, expected a 2xx or 3xx answer, observed " + s.Redact(*res.Steady).String()
 	case err != nil:
-		return ProbeResult{}, err.Error()
+		return Result{}, err.Error()
 	}
-	obs := s.redactObservation(*res.Observed)
-	r := ProbeResult{
+	obs := s.Redact(*res.Observed)
+	r := Result{
 		Fault:       def.Name,
 		Status:      obs.Status,
 		Seconds:     math.Round(obs.Total.Seconds()*1000) / 1000,
@@ -389,28 +389,10 @@ func metOf(o harness.Observation) string {
 	return string(o.FaultMet.Verdict)
 }
 
-func healthy(o harness.Observation) bool { return o.Status >= 200 && o.Status <= 399 }
-
-// awaitHealthy polls until the gateway answers 2xx or 3xx, for at most
-// recoveryWait, and returns the last answer.
-func awaitHealthy(ctx context.Context, env *harness.Environment, req harness.Request) harness.Observation {
-	deadline := time.Now().Add(recoveryWait)
-	for {
-		o := env.Do(ctx, req)
-		if healthy(o) || time.Now().After(deadline) || ctx.Err() != nil {
-			return o
-		}
-		select {
-		case <-time.After(100 * time.Millisecond):
-		case <-ctx.Done():
-		}
-	}
-}
-
-// ProbeMatrix writes the results as a table: fault, status, seconds,
+// Matrix writes the results as a table: fault, status, seconds,
 // attempts, valid HTTP, body intact (and the error of an answer that was
 // not HTTP), then the faults left out and why.
-func ProbeMatrix(w io.Writer, results []ProbeResult, skipped []ProbeSkip) {
+func Matrix(w io.Writer, results []Result, skipped []Skip) {
 	width := len("fault")
 	for _, r := range results {
 		width = max(width, len(r.Fault))
@@ -449,7 +431,7 @@ func ProbeMatrix(w io.Writer, results []ProbeResult, skipped []ProbeSkip) {
 	}
 }
 
-// ProbeBaseline writes a suite whose expectations are what the probe
+// Baseline writes a suite whose expectations are what the probe
 // observed, for a team to keep as a regression baseline: the gateway,
 // origin and DNS sections of source (the suite file's text) as they were,
 // and one scenario per fault probed. The status and validity are pinned as
@@ -461,8 +443,8 @@ func ProbeMatrix(w io.Writer, results []ProbeResult, skipped []ProbeSkip) {
 // 75% of its time. When a fault's samples varied, only what they all agreed on
 // is pinned, and a comment says how they varied. Several samples (the
 // first was fast) are bounded from above only, by the slowest's bound.
-func ProbeBaseline(w io.Writer, source []byte, name string, results []ProbeResult, skipped []ProbeSkip) error {
-	sections, err := topLevel(source, "gateway", "origin", "dns")
+func Baseline(w io.Writer, source []byte, name string, results []Result, skipped []Skip) error {
+	sections, err := scenarios.TopLevel(source, "gateway", "origin", "dns")
 	if err != nil {
 		return err
 	}
@@ -585,40 +567,11 @@ func tolerance(t time.Duration) (lo, hi time.Duration) {
 	return (t * 3 / 4).Truncate(step), (t*5/4 + 500*time.Millisecond + step - 1).Truncate(step)
 }
 
-// topLevel is the YAML text of the named top-level fields of a suite and
-// of its extension fields (x-…), as written, in the file's order.
-func topLevel(source []byte, names ...string) (string, error) {
-	file, err := parser.ParseBytes(source, 0)
-	if err != nil {
-		return "", err
-	}
-	if len(file.Docs) == 0 {
-		return "", fmt.Errorf("empty suite")
-	}
-	m, ok := unwrap(file.Docs[0].Body).(*ast.MappingNode)
-	if !ok {
-		return "", fmt.Errorf("expected a suite mapping")
-	}
-	// In the file's order, with the extension fields, so that an alias
-	// still comes after its anchor.
-	var parts []string
-	for _, kv := range m.Values {
-		if key := keyString(kv); slices.Contains(names, key) || strings.HasPrefix(key, extensionPrefix) {
-			parts = append(parts, kv.String())
-		}
-	}
-	return strings.Join(parts, "\n"), nil
-}
-
-// ReadProbeSource is the text of the suite file a probe takes its gateway
-// from, or ProbeSuite for "".
-func ReadProbeSource(path string) ([]byte, error) {
+// ReadSource is the text of the suite file a probe takes its gateway
+// from, or DefaultSuite for "".
+func ReadSource(path string) ([]byte, error) {
 	if path == "" {
-		return []byte(ProbeSuite), nil
+		return []byte(DefaultSuite), nil
 	}
-	data, err := readSuite(path)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	return data, nil
+	return scenarios.ReadSource(path)
 }

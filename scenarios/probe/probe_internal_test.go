@@ -1,15 +1,14 @@
-package scenarios
+package probe
 
 import (
 	"fmt"
-	"net/http"
 	"slices"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/gatecrash/gatecrash/faults"
 	"github.com/gatecrash/gatecrash/harness"
+	"github.com/gatecrash/gatecrash/scenarios"
 )
 
 func TestVaried(t *testing.T) {
@@ -67,34 +66,8 @@ func TestVaried(t *testing.T) {
 	}
 }
 
-// TestRedactObservation: what the probe prints of an answer carries no
-// secret header's value, the origin's (garbled into an error by a
-// gateway) nor the answer's own, and its body is left to be judged.
-func TestRedactObservation(t *testing.T) {
-	s := &Suite{Origin: OriginSpec{Routes: []harness.Route{{Path: "/", Status: 200, Headers: map[string]string{"Set-Cookie": "session=SECRET1; Path=/", "X-Team": "blue"}}}}}
-	o := harness.Observation{
-		ErrorKind: harness.ErrInvalidHTTP,
-		Error:     `malformed MIME header line: Set-Cookie session=SECRET1; Path=/`,
-		Header:    http.Header{"Authorization": {"Bearer SECRET2"}, "X-Team": {"blue"}},
-		Body:      []byte("session=SECRET1"),
-	}
-	got := s.redactObservation(o)
-	text := got.String() + fmt.Sprint(got.Header)
-	for _, secret := range []string{"SECRET1", "SECRET2"} {
-		if strings.Contains(text, secret) {
-			t.Errorf("%s in %q", secret, text)
-		}
-	}
-	if !strings.Contains(got.Error, "malformed MIME header line: Set-Cookie [redacted]") || got.Header.Get("X-Team") != "blue" {
-		t.Errorf("redacted too much: %q, %v", got.Error, got.Header)
-	}
-	if string(got.Body) != "session=SECRET1" || o.Header.Get("Authorization") != "Bearer SECRET2" {
-		t.Errorf("the body (%q) or the observation itself (%v) changed", got.Body, o.Header)
-	}
-}
-
 func TestProbeSetupAsksAsTheSuiteDoes(t *testing.T) {
-	s, err := Parse("suite.yaml", []byte(`suite: s
+	s, err := scenarios.Parse("suite.yaml", []byte(`suite: s
 gateway: {builtin: {}}
 origin:
   instances: 2
@@ -167,7 +140,7 @@ func TestBaselineRequest(t *testing.T) {
 			t.Errorf("baselineRequest(%+v) = %s, want %s", c.req, got, c.want)
 		}
 		// A baseline asks as the probe did.
-		s, err := Parse("baseline.yaml", []byte("suite: b\ngateway: {builtin: {}}\nscenarios:\n  - {name: a, fault: refused, request: "+got+", expect: {status: 502}}\n"))
+		s, err := scenarios.Parse("baseline.yaml", []byte("suite: b\ngateway: {builtin: {}}\nscenarios:\n  - {name: a, fault: refused, request: "+got+", expect: {status: 502}}\n"))
 		if err != nil {
 			t.Errorf("%s does not load: %v", got, err)
 			continue

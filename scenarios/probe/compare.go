@@ -1,4 +1,4 @@
-package scenarios
+package probe
 
 import (
 	"bytes"
@@ -15,9 +15,9 @@ import (
 	"github.com/gatecrash/gatecrash/reports"
 )
 
-// ProbeRecords is a probe's rows as the records of a comparison, keyed by
+// Records is a probe's rows as the records of a comparison, keyed by
 // fault.
-func ProbeRecords(results []ProbeResult) []reports.Record {
+func Records(results []Result) []reports.Record {
 	out := make([]reports.Record, 0, len(results))
 	for _, r := range results {
 		out = append(out, reports.Record{
@@ -32,9 +32,9 @@ func ProbeRecords(results []ProbeResult) []reports.Record {
 // the gateway's name, its version as the gateway prints it, and its probe,
 // as `gatecrash probe --json` prints it.
 type AtlasEntry struct {
-	Gateway string        `json:"gateway"`
-	Version string        `json:"version"`
-	Probe   []ProbeResult `json:"probe"`
+	Gateway string   `json:"gateway"`
+	Version string   `json:"version"`
+	Probe   []Result `json:"probe"`
 }
 
 // ReadCompared reads one input of gatecrash compare: a probe's JSON
@@ -64,7 +64,7 @@ func ReadCompared(path, name string) (reports.Compared, error) {
 		if err != nil {
 			return reports.Compared{}, err
 		}
-		return reports.Compared{Name: name, Kind: reports.KindProbe, Records: ProbeRecords(results)}, nil
+		return reports.Compared{Name: name, Kind: reports.KindProbe, Records: Records(results)}, nil
 	case '{':
 		var head struct {
 			Format *string          `json:"format"`
@@ -78,7 +78,7 @@ func ReadCompared(path, name string) (reports.Compared, error) {
 			if err != nil {
 				return reports.Compared{}, err
 			}
-			return reports.Compared{Name: name, Kind: reports.KindProbe, Records: ProbeRecords(entry.Probe)}, nil
+			return reports.Compared{Name: name, Kind: reports.KindProbe, Records: Records(entry.Probe)}, nil
 		}
 		if head.Format == nil {
 			return reports.Compared{}, fmt.Errorf("%s: a JSON object without format; expected %s", path, compareInputs)
@@ -98,10 +98,10 @@ const compareInputs = "a probe's JSON (gatecrash probe --json) or a run's JSON r
 
 // parseProbe reads a probe's JSON strictly: an array of objects with the
 // probe's keys only, each naming its fault.
-func parseProbe(path string, data []byte) ([]ProbeResult, error) {
+func parseProbe(path string, data []byte) ([]Result, error) {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
-	var results []ProbeResult
+	var results []Result
 	if err := dec.Decode(&results); err != nil {
 		if strings.HasPrefix(err.Error(), "json: unknown field") {
 			return nil, fmt.Errorf("%s: not a probe's JSON (gatecrash probe --json): %v", path, err)
@@ -156,7 +156,7 @@ func parseAtlasEntry(path string, data []byte) (AtlasEntry, error) {
 // for the faults that need them, say. A fault probed in more than one file
 // is taken from the first; the rows are in the catalog's order.
 func NewAtlasEntry(gateway, version string, probePaths ...string) (AtlasEntry, error) {
-	results := []ProbeResult{}
+	results := []Result{}
 	seen := map[string]bool{}
 	for _, path := range probePaths {
 		data, err := os.ReadFile(path)
@@ -184,7 +184,7 @@ func NewAtlasEntry(gateway, version string, probePaths ...string) (AtlasEntry, e
 		}
 		return len(order) // a fault this build does not know, last
 	}
-	slices.SortStableFunc(results, func(a, b ProbeResult) int { return cmp.Compare(rank(a.Fault), rank(b.Fault)) })
+	slices.SortStableFunc(results, func(a, b Result) int { return cmp.Compare(rank(a.Fault), rank(b.Fault)) })
 	for _, line := range strings.Split(version, "\n") {
 		if line = strings.TrimSpace(line); line != "" {
 			version = line
@@ -215,7 +215,7 @@ func ReadAtlas(paths []string) (reports.Atlas, error) {
 		if err != nil {
 			return reports.Atlas{}, err
 		}
-		atlas.Gateways = append(atlas.Gateways, reports.AtlasGateway{Gateway: e.Gateway, Version: e.Version, Records: ProbeRecords(e.Probe)})
+		atlas.Gateways = append(atlas.Gateways, reports.AtlasGateway{Gateway: e.Gateway, Version: e.Version, Records: Records(e.Probe)})
 	}
 	return atlas, nil
 }

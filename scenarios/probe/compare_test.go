@@ -1,4 +1,4 @@
-package scenarios_test
+package probe_test
 
 import (
 	"os"
@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/gatecrash/gatecrash/reports"
-	"github.com/gatecrash/gatecrash/scenarios"
+	"github.com/gatecrash/gatecrash/scenarios/probe"
 )
 
 // TestReadCompared reads each input gatecrash compare takes, and says
@@ -22,7 +22,7 @@ func TestReadCompared(t *testing.T) {
 		}
 		return path
 	}
-	probe := `[
+	probeJSON := `[
   {"fault": "refused", "status": 502, "seconds": 0.001, "attempts": 1, "valid_http": true, "body_intact": null, "met": "met"},
   {"fault": "garbage", "status": 0, "seconds": 0.001, "attempts": 1, "valid_http": false, "body_intact": null, "met": "met", "error": "invalid_http: x"}
 ]
@@ -32,13 +32,13 @@ func TestReadCompared(t *testing.T) {
 		kind, column     string
 		keys             []string
 	}{
-		{"nginx.json", probe, "", reports.KindProbe, "nginx", []string{"refused", "garbage"}},
-		{"p.json", probe, "before", reports.KindProbe, "before", []string{"refused", "garbage"}},
-		{"entry.json", `{"gateway": "nginx", "version": "nginx/1.22.1", "probe": ` + probe + `}`, "", reports.KindProbe, "entry", []string{"refused", "garbage"}},
+		{"nginx.json", probeJSON, "", reports.KindProbe, "nginx", []string{"refused", "garbage"}},
+		{"p.json", probeJSON, "before", reports.KindProbe, "before", []string{"refused", "garbage"}},
+		{"entry.json", `{"gateway": "nginx", "version": "nginx/1.22.1", "probe": ` + probeJSON + `}`, "", reports.KindProbe, "entry", []string{"refused", "garbage"}},
 		{"run.json", `{"format": "gatecrash-report/1", "summary": {}, "scenarios": [{"suite": "s", "name": "n", "state": "passed", "observed": {"status": 502}}]}`, "",
 			reports.KindRun, "run", []string{"s / n"}},
 	} {
-		in, err := scenarios.ReadCompared(write(c.file, c.text), c.name)
+		in, err := probe.ReadCompared(write(c.file, c.text), c.name)
 		if err != nil {
 			t.Errorf("%s: %v", c.file, err)
 			continue
@@ -51,14 +51,14 @@ func TestReadCompared(t *testing.T) {
 			t.Errorf("%s: got %s %q %q; want %s %q %q", c.file, in.Kind, in.Name, keys, c.kind, c.column, c.keys)
 		}
 	}
-	in, _ := scenarios.ReadCompared(filepath.Join(dir, "nginx.json"), "")
+	in, _ := probe.ReadCompared(filepath.Join(dir, "nginx.json"), "")
 	if r := in.Records[1]; *r.Status != 0 || *r.ValidHTTP || r.BodyIntact != nil || r.Error != "invalid_http: x" {
 		t.Errorf("garbage: %+v", r)
 	}
 
 	for _, c := range []struct{ file, text, want string }{
 		{"syntax.json", "[\n  {\"fault\": \"refused\",\n   \"status\": 502,,\n", "syntax.json:3:18: invalid character ',' looking for beginning of object key string"},
-		{"type.json", "[\n  {\"fault\": \"refused\", \"status\": \"502\"}\n]\n", "type.json:2:38: json: cannot unmarshal string into Go struct field ProbeResult.status of type int"},
+		{"type.json", "[\n  {\"fault\": \"refused\", \"status\": \"502\"}\n]\n", "type.json:2:38: json: cannot unmarshal string into Go struct field Result.status of type int"},
 		{"empty.json", " \n", "empty.json: empty; expected a probe's JSON (gatecrash probe --json) or a run's JSON report (gatecrash run --json)"},
 		{"yaml.json", "\nsuite: x\n", "yaml.json:2:1: not JSON; expected a probe's JSON"},
 		{"object.json", `{"suite": "x"}`, "object.json: a JSON object without format; expected a probe's JSON"},
@@ -67,12 +67,12 @@ func TestReadCompared(t *testing.T) {
 		{"nofault.json", `[{"status": 502}]`, "nofault.json: not a probe's JSON (gatecrash probe --json): row 1 has no fault"},
 		{"two.json", "[]\n[]\n", "two.json:2:1: more JSON after the probe's array"},
 	} {
-		_, err := scenarios.ReadCompared(write(c.file, c.text), "")
+		_, err := probe.ReadCompared(write(c.file, c.text), "")
 		if err == nil || !strings.HasPrefix(err.Error(), filepath.Join(dir, c.want)) {
 			t.Errorf("%s: got %v; want %s", c.file, err, filepath.Join(dir, c.want))
 		}
 	}
-	if _, err := scenarios.ReadCompared(filepath.Join(dir, "nosuch.json"), ""); err == nil || err.Error() != filepath.Join(dir, "nosuch.json")+": no such file or directory" {
+	if _, err := probe.ReadCompared(filepath.Join(dir, "nosuch.json"), ""); err == nil || err.Error() != filepath.Join(dir, "nosuch.json")+": no such file or directory" {
 		t.Errorf("nosuch.json: got %v", err)
 	}
 }

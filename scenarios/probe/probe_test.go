@@ -1,4 +1,4 @@
-package scenarios_test
+package probe_test
 
 import (
 	"encoding/json"
@@ -11,6 +11,7 @@ import (
 	"github.com/gatecrash/gatecrash/faults"
 	"github.com/gatecrash/gatecrash/harness"
 	"github.com/gatecrash/gatecrash/scenarios"
+	"github.com/gatecrash/gatecrash/scenarios/probe"
 )
 
 var _ = Describe("a probe baseline", func() {
@@ -26,11 +27,11 @@ scenarios:
   - {name: a, fault: refused, expect: {status: 502}}
 `
 		obs := harness.Observation{Status: 502, Total: 5 * time.Millisecond}
-		results := []scenarios.ProbeResult{{Fault: "refused", Status: 502, Seconds: 0.005, ValidHTTP: true,
+		results := []probe.Result{{Fault: "refused", Status: 502, Seconds: 0.005, ValidHTTP: true,
 			Observation: obs, Request: harness.Request{Path: "/", Timeout: 10 * time.Second}}}
-		skipped := []scenarios.ProbeSkip{{Fault: "one_origin_down", Reason: "needs several origin instances"}}
+		skipped := []probe.Skip{{Fault: "one_origin_down", Reason: "needs several origin instances"}}
 		var b strings.Builder
-		Expect(scenarios.ProbeBaseline(&b, []byte(source), "probe baseline: builtin", results, skipped)).To(Succeed())
+		Expect(probe.Baseline(&b, []byte(source), "probe baseline: builtin", results, skipped)).To(Succeed())
 		out := b.String()
 		Expect(out).To(ContainSubstring("# left out: one_origin_down: needs several origin instances"))
 		Expect(strings.Index(out, "x-timeouts:")).To(BeNumerically("<", strings.Index(out, "gateway:")), "the anchor before its alias")
@@ -52,10 +53,10 @@ var _ = Describe("a probe baseline of a request gatecrash gave up on", func() {
 		source := "suite: mine\ngateway: {builtin: {}}\nscenarios:\n  - {name: a, fault: refused, expect: {status: 502}}\n"
 		gaveUp := harness.Observation{ErrorKind: harness.ErrTimeout, Total: 10 * time.Second, Timeout: 10 * time.Second, Attempts: 1,
 			Error: "gatecrash gave up after its request timeout of 10s; the gateway had sent nothing"}
-		results := []scenarios.ProbeResult{{Fault: "body_stall", Seconds: 10, Attempts: 1,
+		results := []probe.Result{{Fault: "body_stall", Seconds: 10, Attempts: 1,
 			Observation: gaveUp, Request: harness.Request{Path: "/", Timeout: 10 * time.Second}}}
 		var b strings.Builder
-		Expect(scenarios.ProbeBaseline(&b, []byte(source), "baseline", results, nil)).To(Succeed())
+		Expect(probe.Baseline(&b, []byte(source), "baseline", results, nil)).To(Succeed())
 		out := b.String()
 		Expect(out).To(ContainSubstring("      at_least: 7.5s  # gatecrash's request timeout ended it: no answer within it\n"))
 		Expect(out).NotTo(ContainSubstring("between:"))
@@ -76,7 +77,7 @@ scenarios:
 		Attempts: 1, Integrity: &harness.Integrity{Verdict: harness.BodyNoAnswer}}
 	cut := harness.Observation{Status: 200, Total: 300 * time.Millisecond, ErrorKind: harness.ErrTruncated, Error: "unexpected EOF",
 		Attempts: 1, Integrity: &harness.Integrity{Verdict: harness.BodyTruncated}}
-	result := scenarios.ProbeResult{Fault: "invalid_chunk_size", Seconds: 0.002, Attempts: 1,
+	result := probe.Result{Fault: "invalid_chunk_size", Seconds: 0.002, Attempts: 1,
 		Error:       "empty_reply: unexpected EOF",
 		Varied:      []string{"no status, not valid HTTP, 1 attempt ×2", "status 200, not valid HTTP, body cut or changed, 1 attempt ×1"},
 		Observation: noAnswer, Samples: []harness.Observation{noAnswer, cut, noAnswer},
@@ -84,7 +85,7 @@ scenarios:
 
 	It("pins in the baseline only what every sample agreed on, with the time of the slowest, and says how they varied", func() {
 		var b strings.Builder
-		Expect(scenarios.ProbeBaseline(&b, []byte(source), "baseline", []scenarios.ProbeResult{result}, nil)).To(Succeed())
+		Expect(probe.Baseline(&b, []byte(source), "baseline", []probe.Result{result}, nil)).To(Succeed())
 		out := b.String()
 		Expect(out).To(ContainSubstring("  # The answers varied over 3 samples; only what they agreed on is pinned:\n" +
 			"  #   no status, not valid HTTP, 1 attempt ×2\n"))
@@ -97,7 +98,7 @@ scenarios:
 
 	It("prints the variation under the fault's row; the JSON keeps exactly its keys", func() {
 		var b strings.Builder
-		scenarios.ProbeMatrix(&b, []scenarios.ProbeResult{result}, nil)
+		probe.Matrix(&b, []probe.Result{result}, nil)
 		Expect(b.String()).To(ContainSubstring("\n                    varied over 3 samples: no status, not valid HTTP, 1 attempt ×2; status 200, not valid HTTP, body cut or changed, 1 attempt ×1\n"))
 		data, err := json.Marshal(result)
 		Expect(err).NotTo(HaveOccurred())
@@ -109,14 +110,14 @@ scenarios:
 var _ = Describe("a probe that took fewer samples than asked", func() {
 	It("keeps what it observed, and says why in the matrix and the baseline", func() {
 		obs := harness.Observation{Status: 502, Total: 3 * time.Millisecond, Attempts: 1}
-		result := scenarios.ProbeResult{Fault: "refused", Status: 502, Seconds: 0.003, Attempts: 1, ValidHTTP: true,
+		result := probe.Result{Fault: "refused", Status: 502, Seconds: 0.003, Attempts: 1, ValidHTTP: true,
 			Shortfall:   "sampled 1 of 3 times: sample 2: steady state: before injecting, expected a 2xx or 3xx answer, observed status 502",
 			Observation: obs, Samples: []harness.Observation{obs}, Request: harness.Request{Path: "/", Timeout: 10 * time.Second}}
 		var b strings.Builder
-		scenarios.ProbeMatrix(&b, []scenarios.ProbeResult{result}, nil)
+		probe.Matrix(&b, []probe.Result{result}, nil)
 		Expect(b.String()).To(ContainSubstring("\n         sampled 1 of 3 times: sample 2: steady state: "))
 		b.Reset()
-		Expect(scenarios.ProbeBaseline(&b, []byte("gateway: {builtin: {}}\n"), "baseline", []scenarios.ProbeResult{result}, nil)).To(Succeed())
+		Expect(probe.Baseline(&b, []byte("gateway: {builtin: {}}\n"), "baseline", []probe.Result{result}, nil)).To(Succeed())
 		Expect(b.String()).To(ContainSubstring("  # sampled 1 of 3 times: sample 2: steady state: "))
 		s, err := scenarios.Parse("baseline.yaml", []byte(b.String()))
 		Expect(err).NotTo(HaveOccurred(), b.String())
@@ -128,15 +129,15 @@ var _ = Describe("a probe of a fault the gateway did not meet", func() {
 	It("shows it in the matrix and pins it as masked in the baseline, with the evidence", func() {
 		met := &harness.FaultMet{Verdict: harness.FaultNotMet, Evidence: "the fault was never met: no DNS query for origin.gatecrash.test was made during the fault: the gateway used an address it had cached"}
 		obs := harness.Observation{Status: 200, Total: 3 * time.Millisecond, Attempts: 1, FaultMet: met}
-		result := scenarios.ProbeResult{Fault: "nxdomain", Status: 200, Seconds: 0.003, Attempts: 1, ValidHTTP: true, Met: "not_met",
+		result := probe.Result{Fault: "nxdomain", Status: 200, Seconds: 0.003, Attempts: 1, ValidHTTP: true, Met: "not_met",
 			Observation: obs, Request: harness.Request{Path: "/", Timeout: 10 * time.Second}}
 		var b strings.Builder
-		scenarios.ProbeMatrix(&b, []scenarios.ProbeResult{result}, nil)
+		probe.Matrix(&b, []probe.Result{result}, nil)
 		Expect(b.String()).To(ContainSubstring("met"))
 		Expect(b.String()).To(MatchRegexp(`nxdomain\s+200\s+0\.003\s+1\s+yes\s+-\s+NO`))
 		Expect(b.String()).To(ContainSubstring(met.Evidence))
 		b.Reset()
-		Expect(scenarios.ProbeBaseline(&b, []byte("gateway: {builtin: {}}\n"), "baseline", []scenarios.ProbeResult{result}, nil)).To(Succeed())
+		Expect(probe.Baseline(&b, []byte("gateway: {builtin: {}}\n"), "baseline", []probe.Result{result}, nil)).To(Succeed())
 		Expect(b.String()).To(ContainSubstring("      fault_met: false  # the fault was never met: no DNS query"))
 		s, err := scenarios.Parse("baseline.yaml", []byte(b.String()))
 		Expect(err).NotTo(HaveOccurred(), b.String())
@@ -151,7 +152,7 @@ var _ = Describe("the faults a probe leaves out", func() {
 		s, err := scenarios.Parse("p.yaml", []byte(source))
 		Expect(err).NotTo(HaveOccurred())
 		var names []string
-		for _, skip := range scenarios.ProbeLeftOut(s, faults.Names()) {
+		for _, skip := range probe.LeftOut(s, faults.Names()) {
 			Expect(skip.Reason).To(HavePrefix("needs "), skip.Fault)
 			names = append(names, skip.Fault)
 		}
@@ -175,12 +176,12 @@ scenarios: [{name: a, fault: refused, expect: {status: 502}}]
 `)).To(BeEmpty())
 	})
 
-	It("are those needing several origins for ProbeSuite, with how to probe them", func() {
-		s, err := scenarios.Parse("p.yaml", []byte(scenarios.ProbeSuite))
+	It("are those needing several origins for DefaultSuite, with how to probe them", func() {
+		s, err := scenarios.Parse("p.yaml", []byte(probe.DefaultSuite))
 		Expect(err).NotTo(HaveOccurred())
-		skipped := scenarios.ProbeLeftOut(s, faults.Names())
+		skipped := probe.LeftOut(s, faults.Names())
 		Expect(skipped).To(HaveLen(len(needing(func(n faults.Needs) bool { return n.Instances > 1 }))))
-		Expect(skipped).To(ContainElement(scenarios.ProbeSkip{Fault: "one_origin_down",
+		Expect(skipped).To(ContainElement(probe.Skip{Fault: "one_origin_down",
 			Reason: "needs several origin instances: probe --suite a suite with origin.instances: 2 or more"}))
 	})
 
