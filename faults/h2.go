@@ -53,10 +53,9 @@ func h2Behavior(env *harness.Environment, opts Options, act h2Stream, settings .
 			return
 		}
 		harness.FaultHit(ctx)
-		defer conn.Close()
-		// A client that stops reading must not block a write past the fault.
-		stop := context.AfterFunc(ctx, func() { conn.Close() })
-		defer stop()
+		// When the fault clears, reads fail and a blocked write gives up;
+		// once this returns the endpoint ends the connection with a
+		// GOAWAY, and closes it.
 		c, err := h.Accept(conn, settings...)
 		if err != nil {
 			return

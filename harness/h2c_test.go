@@ -47,7 +47,6 @@ var _ = Describe("the origin's h2c endpoint and the builtin gateway", func() {
 
 		env.NoteFault(true)
 		env.H2C.SetBehavior(func(ctx context.Context, conn net.Conn, h *harness.H2COrigin) {
-			defer conn.Close()
 			harness.FaultHit(ctx)
 			c, err := h.Accept(conn)
 			if err != nil {

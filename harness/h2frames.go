@@ -35,6 +35,8 @@ type H2Conn struct {
 	// pending are requests ReadBody read while it waited for another's
 	// body, for NextRequest to return first.
 	pending []*H2Request
+	// last is the highest stream a request was read on.
+	last uint32
 }
 
 // H2Request is one request stream an H2Conn read.
@@ -56,7 +58,13 @@ const h2Wait = 10 * time.Second
 // defaults), as every HTTP/2 server does first. The client's SETTINGS are
 // acknowledged as NextRequest meets them.
 func (h *H2COrigin) Accept(conn net.Conn, settings ...http2.Setting) (*H2Conn, error) {
-	_ = conn.SetReadDeadline(time.Now().Add(h2Wait))
+	h.mu.Lock()
+	hc := h.held[conn]
+	h.mu.Unlock()
+	if hc == nil {
+		_ = conn.SetReadDeadline(time.Now().Add(h2Wait))
+	}
+	hc.readDeadline(h2Wait, true)
 	preface := make([]byte, len(http2.ClientPreface))
 	if _, err := io.ReadFull(conn, preface); err != nil {
 		return nil, fmt.Errorf("h2c: read the client preface: %w", err)
@@ -64,8 +72,12 @@ func (h *H2COrigin) Accept(conn net.Conn, settings ...http2.Setting) (*H2Conn, e
 	if string(preface) != http2.ClientPreface {
 		return nil, fmt.Errorf("h2c: expected the client preface, got %q", preface)
 	}
-	_ = conn.SetReadDeadline(time.Time{})
+	if hc == nil {
+		_ = conn.SetReadDeadline(time.Time{})
+	}
+	hc.readDeadline(0, false)
 	c := &H2Conn{conn: conn, origin: h.origin, Framer: http2.NewFramer(conn, conn)}
+	hc.opened(c)
 	c.Framer.ReadMetaHeaders = hpack.NewDecoder(4096, nil)
 	c.Framer.MaxHeaderListSize = 1 << 20
 	c.enc = hpack.NewEncoder(&c.hbuf)
@@ -129,6 +141,7 @@ func (c *H2Conn) request(f *http2.MetaHeadersFrame) *H2Request {
 	for _, hf := range f.RegularFields() {
 		req.Header.Add(http.CanonicalHeaderKey(hf.Name), hf.Value)
 	}
+	c.last = max(c.last, f.StreamID)
 	c.origin.CountRequest()
 	entry := c.origin.journal.request(c.conn, req)
 	ctx := context.WithValue(context.Background(), reqEntryKey{}, entry)
@@ -274,6 +287,32 @@ func (c *H2Conn) Drain() {
 			return
 		}
 	}
+}
+
+// end ends the connection as a server that shuts down does: GOAWAY
+// NO_ERROR naming the last stream it read a request on, its side closed,
+// then what the client still sends read and discarded until the client
+// closes too (endWait at most for each). A client drops the connection
+// from its pool at the GOAWAY, whether or not it ever sent a request on
+// it, and sends again on a new connection a request the GOAWAY left out.
+// It gives up at the first step that fails: the behaviour closed the
+// connection, or the client did, or stopped reading. With deadline, the
+// GOAWAY gets endWait to go out; without, the write deadline already set
+// stands.
+func (c *H2Conn) end(deadline bool) {
+	if deadline {
+		_ = c.conn.SetWriteDeadline(time.Now().Add(endWait))
+	}
+	if err := c.Framer.WriteGoAway(c.last, http2.ErrCodeNo, nil); err != nil {
+		return
+	}
+	if cw, ok := c.conn.(interface{ CloseWrite() error }); ok {
+		if cw.CloseWrite() != nil {
+			return
+		}
+	}
+	_ = c.conn.SetReadDeadline(time.Now().Add(endWait))
+	_, _ = io.Copy(io.Discard, c.conn)
 }
 
 // Conn is the connection's TCP connection.
