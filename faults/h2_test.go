@@ -10,6 +10,8 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -164,6 +166,28 @@ func h2cGet(client *http.Client, addr string) (int, string, error) {
 	Expect(resp.ProtoMajor).To(Equal(2))
 	body, err := io.ReadAll(resp.Body)
 	return resp.StatusCode, string(body), err
+}
+
+// watchedConn is a client's connection that says when the client first
+// read from it and when it closed it.
+type watchedConn struct {
+	net.Conn
+	read, closed chan struct{}
+	readOnce     sync.Once
+	closeOnce    sync.Once
+}
+
+func (c *watchedConn) Read(p []byte) (int, error) {
+	n, err := c.Conn.Read(p)
+	if n > 0 {
+		c.readOnce.Do(func() { close(c.read) })
+	}
+	return n, err
+}
+
+func (c *watchedConn) Close() error {
+	c.closeOnce.Do(func() { close(c.closed) })
+	return c.Conn.Close()
 }
 
 // streamError matches an error that carries an HTTP/2 RST_STREAM with code.
@@ -370,6 +394,66 @@ var _ = Describe("HTTP/2 faults on the wire", func() {
 		Expect(body).To(Equal(h2Body))
 		Expect(env.H2C.Connections()).To(Equal(2), "the GOAWAY's connection, then the retry's")
 		Expect(env.Origin.Requests()).To(Equal(2))
+	})
+
+	// A gateway may open a connection during the fault that carries no
+	// request (it saw MAX_CONCURRENT_STREAMS 0 first, or the request that
+	// asked for it went elsewhere). Closed without a GOAWAY, Go's client
+	// keeps such a connection in its pool for up to 5 seconds and fails the
+	// next request on it: "http2: client conn could not be established".
+	// Here the client's dial is held until its request has given up, so the
+	// connection never carries one, whatever the timing.
+	It("clearing a fault ends its connections with a GOAWAY: an unused one leaves the client's pool, the next request is served", func(ctx SpecContext) {
+		def, _ := faults.Lookup("h2_max_concurrent_streams_zero")
+		in, err := faults.Inject(ctx, env, def.New(), faults.Options{})
+		Expect(err).NotTo(HaveOccurred())
+		DeferCleanup(in.Clear)
+
+		dialing, gate := make(chan struct{}), make(chan struct{})
+		read, closed := make(chan struct{}), make(chan struct{})
+		var dials atomic.Int32
+		tr := &http.Transport{Protocols: new(http.Protocols), DialContext: func(ctx context.Context, network, a string) (net.Conn, error) {
+			first := dials.Add(1) == 1
+			if first {
+				close(dialing)
+				<-gate
+			}
+			conn, err := (&net.Dialer{}).DialContext(ctx, network, a)
+			if err != nil || !first {
+				return conn, err
+			}
+			return &watchedConn{Conn: conn, read: read, closed: closed}, nil
+		}}
+		tr.Protocols.SetUnencryptedHTTP2(true)
+		DeferCleanup(tr.CloseIdleConnections)
+		get := func(ctx context.Context) (*http.Response, error) {
+			req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+addr+"/", nil)
+			Expect(err).NotTo(HaveOccurred())
+			return tr.RoundTrip(req)
+		}
+
+		// The request gives up while its dial is held; the dial goes on
+		// (net/http detaches it from the request) and its connection,
+		// never used, goes into the pool.
+		reqCtx, cancel := context.WithCancel(ctx)
+		errs := make(chan error, 1)
+		go func() { _, err := get(reqCtx); errs <- err }()
+		Eventually(dialing).Should(BeClosed())
+		cancel()
+		Eventually(errs).Should(Receive(MatchError(context.Canceled)))
+		close(gate)
+		Eventually(read, 5*time.Second).Should(BeClosed(), "the client read the fault's SETTINGS")
+
+		Expect(in.Clear()).To(Succeed())
+		Eventually(closed, 5*time.Second).Should(BeClosed(), "the client closed the fault's connection")
+		resp, err := get(ctx)
+		Expect(err).NotTo(HaveOccurred())
+		defer resp.Body.Close()
+		body, err := io.ReadAll(resp.Body)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(resp.StatusCode).To(Equal(200))
+		Expect(string(body)).To(Equal(h2Body))
+		Expect(dials.Load()).To(Equal(int32(2)), "a new connection for the request after the fault")
 	})
 
 	It("refuses to inject without the h2c endpoint, and validation asks for origin.h2c", func(ctx SpecContext) {
