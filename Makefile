@@ -82,16 +82,19 @@ define atlas_probe
 	fi
 endef
 
-# The catalog's faults that need several origin instances.
+# The catalog's faults that need several origin instances, and those that
+# need the origin's h2c endpoint (probed on builtin-h2c.yaml).
 ATLAS_INSTANCE_FAULTS := one_origin_down
+ATLAS_H2C_FAULTS := h2_rst_before_headers,h2_rst_after_headers,h2_rst_mid_data,h2_goaway,h2_max_concurrent_streams_zero,h2_http1_answer,h2_invalid_headers,h2_data_beyond_content_length,h2_flow_control_stall
 
 atlas: build
 	@mkdir -p $(OUT)/atlas $(ATLAS)
 	@echo "atlas: probing builtin"
 	$(BIN) probe --json > $(OUT)/atlas/builtin.probe.json
 	$(BIN) probe --suite scenarios/examples/builtin-instances.yaml --faults $(ATLAS_INSTANCE_FAULTS) --json > $(OUT)/atlas/builtin.instances.probe.json
+	$(BIN) probe --suite scenarios/examples/builtin-h2c.yaml --faults $(ATLAS_H2C_FAULTS) --json > $(OUT)/atlas/builtin.h2c.probe.json
 	$(BIN) atlas --entry $(ATLAS)/builtin.json --gateway builtin --gateway-version "httputil.ReverseProxy, $$($(GO) env GOVERSION)" \
-		$(OUT)/atlas/builtin.probe.json $(OUT)/atlas/builtin.instances.probe.json
+		$(OUT)/atlas/builtin.probe.json $(OUT)/atlas/builtin.instances.probe.json $(OUT)/atlas/builtin.h2c.probe.json
 	$(call atlas_probe,nginx,nginx,nginx,nginx -v 2>&1)
 	$(call atlas_probe,haproxy,HAProxy,haproxy,haproxy -v 2>&1 | head -n1)
 	$(call atlas_probe,caddy,Caddy,caddy,caddy version 2>&1 | head -n1)

@@ -43,6 +43,8 @@ type SuiteFacts struct {
 	OriginName string
 	// Routes are the paths of the origin's routes (origin.routes).
 	Routes []string
+	// H2C says the suite starts the origin's h2c endpoint (origin.h2c).
+	H2C bool
 }
 
 // TLSRoute is the first of the suite's routes under
@@ -50,6 +52,18 @@ type SuiteFacts struct {
 func (s SuiteFacts) TLSRoute() string {
 	for _, r := range s.Routes {
 		if strings.HasPrefix(r, harness.TLSPathPrefix) {
+			return r
+		}
+	}
+	return ""
+}
+
+// H2CRoute is the first of the suite's routes under
+// harness.H2CPathPrefix, which the builtin gateway (and a gateway
+// configured as it is) sends to the origin's h2c endpoint, or "".
+func (s SuiteFacts) H2CRoute() string {
+	for _, r := range s.Routes {
+		if strings.HasPrefix(r, harness.H2CPathPrefix) {
 			return r
 		}
 	}
@@ -69,6 +83,11 @@ type Needs struct {
 	// request the gateway sends there meets them, so the suite needs a
 	// route under harness.TLSPathPrefix (SuiteFacts.TLSRoute).
 	TLSRoute bool
+	// H2C is set by faults of the origin's h2c endpoint: the suite must
+	// start it (origin.h2c: true, SuiteFacts.H2C) and have a route under
+	// harness.H2CPathPrefix for the gateway to send there
+	// (SuiteFacts.H2CRoute).
+	H2C bool
 }
 
 // Shortfall is a need a suite does not meet, in the user's words.
@@ -101,6 +120,12 @@ func (n Needs) Unmet(s SuiteFacts) *Shortfall {
 	}
 	if n.TLSRoute && s.TLSRoute() == "" {
 		return &Shortfall{Need: "needs an origin route under " + harness.TLSPathPrefix + " that the gateway sends to the origin's TLS endpoint"}
+	}
+	if n.H2C && !s.H2C {
+		return &Shortfall{Need: "needs the origin's h2c endpoint", Fix: "a suite with origin.h2c: true"}
+	}
+	if n.H2C && s.H2CRoute() == "" {
+		return &Shortfall{Need: "needs an origin route under " + harness.H2CPathPrefix + " that the gateway sends to the origin's h2c endpoint"}
 	}
 	return nil
 }
@@ -160,10 +185,11 @@ const (
 	FamilyTLS        = "TLS origin"
 	FamilyReuse      = "connection reuse"
 	FamilyErrors     = "origin errors"
+	FamilyHTTP2      = "HTTP/2 origin"
 )
 
 var familyOrder = []string{
-	FamilyOriginDown, FamilySlowOrigin, FamilyDNS, FamilyFirewall, FamilyMalformed, FamilyTLS, FamilyReuse, FamilyErrors,
+	FamilyOriginDown, FamilySlowOrigin, FamilyDNS, FamilyFirewall, FamilyMalformed, FamilyTLS, FamilyReuse, FamilyErrors, FamilyHTTP2,
 }
 
 var registry = map[string]Definition{}

@@ -15,6 +15,13 @@ var _ = Describe("what a fault needs from a suite", func() {
 		}
 	})
 
+	It("is the h2c endpoint for every fault of the HTTP/2 family, and for no other", func() {
+		for _, d := range faults.All() {
+			Expect(d.Needs.H2C).To(Equal(d.Family == faults.FamilyHTTP2),
+				"%s (family %s): Needs.H2C is %t", d.Name, d.Family, d.Needs.H2C)
+		}
+	})
+
 	It("is several origin instances for one_origin_down, and for no other", func() {
 		for _, d := range faults.All() {
 			want := 0
@@ -38,5 +45,10 @@ var _ = Describe("what a fault needs from a suite", func() {
 		Expect(faults.Needs{Instances: 4}.Unmet(withTLS).String()).To(Equal("needs 4 origin instances: a suite with origin.instances: 4 or more"))
 		Expect(faults.Needs{TLSRoute: true}.Unmet(plain).String()).To(Equal(
 			"needs an origin route under /tls/ that the gateway sends to the origin's TLS endpoint"))
+		Expect(faults.Needs{H2C: true}.Unmet(plain).String()).To(Equal(
+			"needs the origin's h2c endpoint: a suite with origin.h2c: true"))
+		Expect(faults.Needs{H2C: true}.Unmet(faults.SuiteFacts{H2C: true, Routes: []string{"/"}}).String()).To(Equal(
+			"needs an origin route under /h2c/ that the gateway sends to the origin's h2c endpoint"))
+		Expect(faults.Needs{H2C: true}.Unmet(faults.SuiteFacts{H2C: true, Routes: []string{"/", "/h2c/x"}})).To(BeNil())
 	})
 })

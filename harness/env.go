@@ -58,6 +58,10 @@ type Config struct {
 	// (default: os.TempDir()). Environments that run side by side in one
 	// process may each have their own.
 	TempDir string
+	// H2C starts the origin's h2c endpoint (Environment.H2C): the same
+	// routes over cleartext HTTP/2 with prior knowledge, for the HTTP/2
+	// faults. Off by default, so other environments start nothing more.
+	H2C bool
 	// Unprivileged keeps gatecrash from using privileges it may have: it
 	// then counts no connects that nothing accepts, as an unprivileged user
 	// cannot (see Observation.Unaccepted).
@@ -74,7 +78,10 @@ type Environment struct {
 	Proxies []*Proxy
 	DNS     *DNS
 	// TLS serves the first origin's routes over HTTPS.
-	TLS     *TLSOrigin
+	TLS *TLSOrigin
+	// H2C serves the first origin's routes over h2c; nil unless
+	// Config.H2C asked for it.
+	H2C     *H2COrigin
 	Gateway Gateway
 
 	addrs      Addresses
@@ -197,6 +204,15 @@ func Start(ctx context.Context, cfg Config) (env *Environment, err error) {
 		return env, err
 	}
 	_, tlsPort, _ := net.SplitHostPort(env.TLS.Addr())
+	var h2cAddr, h2cPort string
+	if cfg.H2C {
+		if env.H2C, err = StartH2COrigin(net.JoinHostPort(proxyHost, "0"), env.Origin); err != nil {
+			return env, err
+		}
+		env.closers = append(env.closers, env.H2C.Close)
+		h2cAddr = env.H2C.Addr()
+		_, h2cPort, _ = net.SplitHostPort(h2cAddr)
+	}
 
 	listen, err := FreePort()
 	if err != nil {
@@ -210,6 +226,7 @@ func Start(ctx context.Context, cfg Config) (env *Environment, err error) {
 		Origins: make([]string, len(env.Proxies)), OriginPorts: make([]string, len(env.Proxies)),
 		DNS: env.DNS.Addr(), DNSHost: dnsHost, DNSPort: dnsPort,
 		OriginTLS: env.TLS.Addr(), OriginTLSPort: tlsPort, CAFile: caFile,
+		OriginH2C: h2cAddr, OriginH2CPort: h2cPort,
 		WorkDir: workDir,
 	}
 	for i, p := range env.Proxies {
@@ -383,6 +400,9 @@ func (e *Environment) judgeMet(attempts []Attempt, from, to time.Time, synsCount
 		}
 	}
 	in.paths.tls, _ = e.TLS.faulty.during(from, to)
+	if e.H2C != nil {
+		in.paths.h2c, _ = e.H2C.faulty.during(from, to)
+	}
 	for i := range in.attempts {
 		a := &in.attempts[i]
 		if !a.Faulted && a.Endpoint == "http" && a.Instance >= 1 && a.Instance <= len(e.Proxies) &&
@@ -516,6 +536,9 @@ func (e *Environment) Reset() error {
 	}
 	e.DNS.Reset()
 	e.TLS.Reset()
+	if e.H2C != nil {
+		e.H2C.Reset()
+	}
 	var errs []error
 	for i, o := range e.Origins {
 		o.Reset()

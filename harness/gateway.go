@@ -76,6 +76,10 @@ type Addresses struct {
 	// certificate, made for this run and readable by all: what a gateway
 	// verifies the origin against.
 	CAFile string
+	// OriginH2C is the origin's h2c endpoint (host:port, on OriginHost, not
+	// through the proxy): the same routes over cleartext HTTP/2 with prior
+	// knowledge. Empty unless the suite asks for it (origin.h2c: true).
+	OriginH2C, OriginH2CPort string
 	// WorkDir is the gateway's own directory for configs, logs and pid files.
 	WorkDir string
 }
@@ -91,6 +95,14 @@ type Addresses struct {
 // run's CA (CAFile) for OriginName. A failed handshake (certificate expired,
 // for another name or from an unknown CA, an answer that is not TLS) answers
 // 502; a handshake that does not complete within ConnectTimeout answers 504.
+//
+// When the environment has the origin's h2c endpoint (Config.H2C,
+// Addresses.OriginH2C), requests whose path starts with /h2c/ go to it,
+// http://OriginName:OriginH2CPort, over cleartext HTTP/2 with prior
+// knowledge. An upstream stream reset, a GOAWAY that drops the request, or
+// an answer that is not HTTP/2 answers 502 (Go's HTTP/2 client itself
+// retries a refused stream and a request a GOAWAY left unprocessed, on a
+// new connection).
 //
 // With several origin instances (Addresses.OriginPorts) it balances new
 // connections round-robin over them, and when a connect fails with an error
@@ -151,6 +163,10 @@ func (b *Builtin) Name() string { return "builtin" }
 // configs of other gateways, send requests to the origin's TLS endpoint:
 // a route under it is how a suite reaches that endpoint.
 const TLSPathPrefix = "/tls/"
+
+// H2CPathPrefix is where the builtin gateway sends requests to the
+// origin's h2c endpoint, when the environment has it.
+const H2CPathPrefix = "/h2c/"
 
 // Start listens on a.Listen and proxies to a.OriginName:a.OriginPort, and
 // /tls/ paths to https://a.OriginName:a.OriginTLSPort.
@@ -254,15 +270,26 @@ func (b *Builtin) Start(_ context.Context, a Addresses) error {
 	}
 	plain := newProxy(&url.URL{Scheme: "http", Host: net.JoinHostPort(a.OriginName, a.OriginPort)}, transport)
 	secure := newProxy(&url.URL{Scheme: "https", Host: net.JoinHostPort(a.OriginName, a.OriginTLSPort)}, tlsTransport)
+	b.ln, b.transports = ln, []*http.Transport{transport, tlsTransport}
+	var h2c *httputil.ReverseProxy
+	if a.OriginH2C != "" {
+		h2cTransport := transport.Clone()
+		h2cTransport.Protocols = new(http.Protocols)
+		h2cTransport.Protocols.SetUnencryptedHTTP2(true)
+		h2c = newProxy(&url.URL{Scheme: "http", Host: net.JoinHostPort(a.OriginName, a.OriginH2CPort)}, h2cTransport)
+		b.transports = append(b.transports, h2cTransport)
+	}
 	handler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w = &headWithBody{ResponseWriter: w}
-		if strings.HasPrefix(r.URL.Path, TLSPathPrefix) {
+		switch {
+		case strings.HasPrefix(r.URL.Path, TLSPathPrefix):
 			secure.ServeHTTP(w, r)
-			return
+		case h2c != nil && strings.HasPrefix(r.URL.Path, H2CPathPrefix):
+			h2c.ServeHTTP(w, r)
+		default:
+			plain.ServeHTTP(w, r)
 		}
-		plain.ServeHTTP(w, r)
 	})
-	b.ln, b.transports = ln, []*http.Transport{transport, tlsTransport}
 	b.server = &http.Server{Handler: handler, ErrorLog: logger, ReadHeaderTimeout: 10 * time.Second}
 	b.wg.Add(1)
 	go func() { defer b.wg.Done(); _ = b.server.Serve(ln) }()

@@ -528,9 +528,10 @@ func (w *wireAnswer) answer() *Answer {
 // connection it accepted on which no request arrived.
 type Attempt struct {
 	// Endpoint is where it arrived: "http", the origin's port behind the
-	// toxic proxy, or "tls", its TLS endpoint; "unaccepted" is a connect to
-	// the origin's address that nothing accepted, seen as its SYN on
-	// loopback (Accepted is then when it was sent).
+	// toxic proxy, "tls", its TLS endpoint, or "h2c", its h2c endpoint;
+	// "unaccepted" is a connect to the origin's address that nothing
+	// accepted, seen as its SYN on loopback (Accepted is then when it was
+	// sent).
 	Endpoint string
 	// Instance is the origin instance, from 1.
 	Instance int

@@ -169,17 +169,18 @@ func (s *spans) reset() {
 
 // faultPaths is what of a fault was in effect while a request was in
 // flight: on which origin instances (from 1) a behaviour or a toxic acted,
-// on which the proxy accepted nothing, whether the TLS endpoint and the DNS
-// server had a fault's behaviour.
+// on which the proxy accepted nothing, whether the TLS endpoint, the h2c
+// endpoint and the DNS server had a fault's behaviour.
 type faultPaths struct {
 	behavior  []int // origin behaviours or certain toxics
 	uncertain []int // toxics that hit at random
 	down      []int
 	tls, dns  bool
+	h2c       bool
 }
 
 func (p faultPaths) any() bool {
-	return len(p.behavior)+len(p.uncertain)+len(p.down) > 0 || p.tls || p.dns
+	return len(p.behavior)+len(p.uncertain)+len(p.down) > 0 || p.tls || p.dns || p.h2c
 }
 
 // targets reports whether instance i had a fault path of its own.
@@ -249,8 +250,11 @@ func judgeMet(in metInput) *FaultMet {
 		if in.instances == 1 {
 			where = "the origin"
 		}
-		if a.Endpoint == "tls" {
+		switch a.Endpoint {
+		case "tls":
 			where = "the TLS endpoint"
+		case "h2c":
+			where = "the h2c endpoint"
 		}
 		switch {
 		case a.Faulted:
@@ -305,7 +309,7 @@ func judgeMet(in metInput) *FaultMet {
 			why = append(why, fmt.Sprintf("no DNS query for %s was made during the fault: the gateway reused a connection opened before it", in.originName))
 		case m.Served > 0:
 			why = append(why, fmt.Sprintf("no DNS query for %s was made during the fault: the gateway used an address it had cached", in.originName))
-		case len(in.paths.behavior)+len(in.paths.down)+len(in.paths.uncertain) == 0 && !in.paths.tls && in.uncounted == "":
+		case len(in.paths.behavior)+len(in.paths.down)+len(in.paths.uncertain) == 0 && !in.paths.tls && !in.paths.h2c && in.uncounted == "":
 			why = append(why, fmt.Sprintf("no DNS query for %s and no upstream attempt were made during the fault: the gateway answered from a cache or by itself", in.originName))
 		}
 	}

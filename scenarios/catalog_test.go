@@ -14,7 +14,11 @@ var _ = Describe("the catalog's examples", func() {
 	It("are each accepted by the loader as the fault they document", func() {
 		for _, d := range faults.All() {
 			// Some examples name a second instance: the suite has three.
-			suite := "suite: catalog\norigin: {instances: 3}\nscenarios:\n  - name: example\n    fault: " + d.Example + "\n    expect: {status: 502}\n"
+			origin := "{instances: 3}"
+			if d.Needs.H2C {
+				origin = "{instances: 3, h2c: true}"
+			}
+			suite := "suite: catalog\norigin: " + origin + "\nscenarios:\n  - name: example\n    fault: " + d.Example + "\n    expect: {status: 502}\n"
 			s, err := scenarios.Parse(d.Name+".yaml", []byte(suite))
 			Expect(err).NotTo(HaveOccurred(), "example of %s: %s", d.Name, d.Example)
 			Expect(s.Scenarios[0].Fault.Name).To(Equal(d.Name))
@@ -64,6 +68,11 @@ var _ = Describe("each real gateway's example suite", func() {
 				}
 			}
 			for _, d := range faults.All() {
+				if d.Family == faults.FamilyHTTP2 {
+					// The real gateways' configs have no HTTP/2 upstream
+					// yet (issue 16); the builtin gateway covers the family.
+					continue
+				}
 				Expect(families).To(HaveKey(d.Family), "%s: no scenario for the %s family", gw, d.Family)
 			}
 			Expect(used).To(HaveKey("refused"))

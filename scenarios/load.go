@@ -229,9 +229,9 @@ func (s *Suite) checkFaultAgainstSuite(d *decoder, at string, f FaultRef) {
 	}
 }
 
-// facts is what a fault may ask of the suite (faults.SuiteFacts).
+// Facts is what a fault may ask of the suite (faults.SuiteFacts).
 func (s *Suite) Facts() faults.SuiteFacts {
-	facts := faults.SuiteFacts{Instances: max(s.Origin.Instances, 1), OriginHost: "127.0.0.1", OriginName: cmp.Or(s.Origin.Name, harness.DefaultOriginName)}
+	facts := faults.SuiteFacts{Instances: max(s.Origin.Instances, 1), OriginHost: "127.0.0.1", OriginName: cmp.Or(s.Origin.Name, harness.DefaultOriginName), H2C: s.Origin.H2C}
 	if host, _, err := net.SplitHostPort(s.Origin.Listen); err == nil {
 		facts.OriginHost = host
 	}
@@ -434,6 +434,7 @@ var placeholderAddresses = harness.Addresses{
 	Origins: []string{"127.0.0.1:2"}, OriginPorts: []string{"2"},
 	DNS: "127.0.0.1:3", DNSHost: "127.0.0.1", DNSPort: "3",
 	OriginTLS: "127.0.0.1:4", OriginTLSPort: "4", CAFile: filepath.Join(os.TempDir(), "ca.pem"),
+	OriginH2C: "127.0.0.1:5", OriginH2CPort: "5",
 	WorkDir: os.TempDir(),
 }
 
@@ -582,6 +583,7 @@ func (s *Suite) Config() harness.Config {
 	cfg := harness.Config{
 		Routes:       s.Origin.Routes,
 		Instances:    s.Origin.Instances,
+		H2C:          s.Origin.H2C,
 		OriginListen: s.Origin.Listen,
 		OriginName:   s.Origin.Name,
 		DNSListen:    s.DNS.Listen,

@@ -328,15 +328,22 @@ scenarios:
 					// The default's own bytes, written in base64, load as the default.
 					def := reflect.ValueOf(d.New()).Elem().Field(i).String()
 					b64 := base64.StdEncoding.EncodeToString([]byte(def))
-					got := fault(fmt.Sprintf("  - {name: a, fault: {%s: {%s: !!binary %q}}, expect: {status: 502}}\n", d.Name, name, b64))
-					Expect(got).To(Equal(d.New()), "%s.%s", d.Name, name)
+					scenario := fmt.Sprintf("  - {name: a, fault: {%s: {%s: !!binary %q}}, expect: {status: 502}}\n", d.Name, name, b64)
+					if d.Needs.H2C {
+						// The HTTP/2 faults need the origin's h2c endpoint.
+						s, err := scenarios.Parse("ok.yaml", []byte("origin: {h2c: true, routes: [{path: /h2c/, status: 200}]}\n"+header+scenario))
+						Expect(err).NotTo(HaveOccurred())
+						Expect(s.Scenarios[0].Fault.Fault).To(Equal(d.New()), "%s.%s", d.Name, name)
+						continue
+					}
+					Expect(fault(scenario)).To(Equal(d.New()), "%s.%s", d.Name, name)
 				}
 			}
 			Expect(wire).To(Equal(map[string][]string{
 				"chunked_cut": {"body"}, "content_length_and_chunked": {"body"}, "garbage": {"bytes"},
 				"header_without_colon": {"line"}, "http09": {"body"}, "invalid_chunk_size": {"size"},
 				"invalid_header_chars": {"name", "value"}, "invalid_status": {"line"}, "origin_error": {"body"},
-				"tls_plaintext": {"bytes"},
+				"tls_plaintext": {"bytes"}, "h2_http1_answer": {"bytes"},
 			}))
 		})
 

@@ -104,6 +104,10 @@ type OriginSpec struct {
 	// Instances is how many origins serve the routes, each behind its own
 	// proxy, for a gateway that balances over several (default 1).
 	Instances int `yaml:"instances" json:"instances,omitempty"`
+	// H2C starts the origin's h2c endpoint ({{.OriginH2C}}): the same
+	// routes over cleartext HTTP/2 with prior knowledge, which the HTTP/2
+	// faults act on (default false: not started).
+	H2C bool `yaml:"h2c" json:"h2c,omitempty"`
 }
 
 // DNSSpec configures the fake DNS server.

@@ -50,6 +50,22 @@ func findingCount(t testing.TB, path string) int {
 	return n
 }
 
+// skipCount is how many scenarios of the suite at path say skip:.
+func skipCount(t testing.TB, path string) int {
+	t.Helper()
+	s, err := scenarios.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, sc := range s.Scenarios {
+		if sc.Skip != "" {
+			n++
+		}
+	}
+	return n
+}
+
 // passedText is the summary's count of passed scenarios, n of which
 // findings: "5 passed" or "5 passed (2 findings)".
 func passedText(n, findings int) string {

@@ -99,17 +99,18 @@ func TestParallel(t *testing.T) {
 		g := NewWithT(t)
 		suites, err := filepath.Glob("../../scenarios/examples/builtin*.yaml")
 		g.Expect(err).NotTo(HaveOccurred())
-		want, findings := 0, 0
+		want, findings, skipped := 0, 0, 0
 		for _, f := range suites {
 			want += scenarioCount(t, f)
 			findings += findingCount(t, f)
+			skipped += skipCount(t, f)
 		}
 		report := filepath.Join(t.TempDir(), "report.json")
 		r := runAlone(t, 10, lanes, nil, append([]string{"run", "-p", "4", "--json", report}, suites...)...) // four workers
 		g.Expect(r.code).To(Equal(0), "%s", r.stdout)
 		// Faults held by one worker's environment (a hang, a blackhole, a
 		// DNS timeout) would break the others' scenarios if they shared one.
-		g.Expect(r.stdout).To(ContainSubstring(fmt.Sprintf("%d scenarios: %s, 0 failed, 0 errors", want, passedText(want, findings))))
+		g.Expect(r.stdout).To(ContainSubstring(fmt.Sprintf("%d scenarios: %s, 0 failed, 0 errors, %d skipped", want, passedText(want-skipped, findings), skipped)))
 		g.Expect(reportFiles(t, report)).To(HaveLen(want), "every scenario, in file order")
 	})
 

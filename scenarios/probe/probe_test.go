@@ -168,19 +168,36 @@ var _ = Describe("the faults a probe leaves out", func() {
 		return names
 	}
 
-	It("are none for a suite with a TLS route and several origins", func() {
+	It("are none for a suite with a TLS route, an h2c route and several origins", func() {
+		Expect(leftOut(`origin:
+  instances: 2
+  h2c: true
+  routes: [{path: /, status: 200}, {path: /tls/, status: 200}, {path: /h2c/, status: 200}]
+scenarios: [{name: a, fault: refused, expect: {status: 502}}]
+`)).To(BeEmpty())
+	})
+
+	It("are those needing the h2c endpoint for a suite without it, or without a route to it", func() {
+		h2 := needing(func(n faults.Needs) bool { return n.H2C })
+		Expect(h2).NotTo(BeEmpty())
 		Expect(leftOut(`origin:
   instances: 2
   routes: [{path: /, status: 200}, {path: /tls/, status: 200}]
 scenarios: [{name: a, fault: refused, expect: {status: 502}}]
-`)).To(BeEmpty())
+`)).To(ConsistOf(h2))
+		Expect(leftOut(`origin:
+  instances: 2
+  h2c: true
+  routes: [{path: /, status: 200}, {path: /tls/, status: 200}]
+scenarios: [{name: a, fault: refused, expect: {status: 502}}]
+`)).To(ConsistOf(h2))
 	})
 
 	It("are those needing several origins for DefaultSuite, with how to probe them", func() {
 		s, err := scenarios.Parse("p.yaml", []byte(probe.DefaultSuite))
 		Expect(err).NotTo(HaveOccurred())
 		skipped := probe.LeftOut(s, faults.Names())
-		Expect(skipped).To(HaveLen(len(needing(func(n faults.Needs) bool { return n.Instances > 1 }))))
+		Expect(skipped).To(HaveLen(len(needing(func(n faults.Needs) bool { return n.Instances > 1 || n.H2C }))))
 		Expect(skipped).To(ContainElement(probe.Skip{Fault: "one_origin_down",
 			Reason: "needs several origin instances: probe --suite a suite with origin.instances: 2 or more"}))
 	})
@@ -188,7 +205,8 @@ scenarios: [{name: a, fault: refused, expect: {status: 502}}]
 	It("are those needing a TLS route for a suite without one", func() {
 		Expect(leftOut(`origin:
   instances: 2
-  routes: [{path: /, status: 200}]
+  h2c: true
+  routes: [{path: /, status: 200}, {path: /h2c/, status: 200}]
 scenarios: [{name: a, fault: refused, expect: {status: 502}}]
 `)).To(ConsistOf(needing(func(n faults.Needs) bool { return n.TLSRoute })))
 	})
