@@ -279,12 +279,28 @@ func (e *Environment) Do(ctx context.Context, req Request) Observation {
 
 // awaitPoolSettled waits, when a fault has just closed the gateway's idle
 // pooled connections, until the gateway has had poolSettle to see them
-// closed, so the request meets the fault rather than that close.
+// closed, so the request meets the fault rather than that close. A
+// connection still finishing an answer when the fault started is closed
+// as it goes idle: it waits for that first, up to pendingWait.
 func (e *Environment) awaitPoolSettled(ctx context.Context) {
 	var until time.Time
-	for _, o := range e.Origins {
-		if t := o.settled(); t.After(until) {
-			until = t
+	giveUp := time.Now().Add(pendingWait)
+	for {
+		until = time.Time{}
+		waiting := false
+		for _, o := range e.Origins {
+			t, pending := o.settled()
+			if t.After(until) {
+				until = t
+			}
+			waiting = waiting || pending
+		}
+		if !waiting || time.Now().After(giveUp) || ctx.Err() != nil {
+			break
+		}
+		select {
+		case <-time.After(5 * time.Millisecond):
+		case <-ctx.Done():
 		}
 	}
 	if wait := time.Until(until); wait > 0 {

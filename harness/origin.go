@@ -62,9 +62,14 @@ type Origin struct {
 	held        atomic.Int64 // connections a behaviour holds now
 	journal     *journal
 
-	mu       sync.Mutex
-	idle     map[net.Conn]bool // HTTP connections between requests
-	born     map[net.Conn]int  // HTTP connections, by the drains before them
+	mu     sync.Mutex
+	idle   map[net.Conn]bool // HTTP connections between requests
+	born   map[net.Conn]int  // HTTP connections, by the drains before them
+	active map[net.Conn]bool // HTTP connections serving a request
+	// pending are the connections that were serving a request when a
+	// behaviour was set: each is closed as it goes idle, and a request
+	// waits for that (awaitPoolSettled), up to pendingWait.
+	pending  map[net.Conn]bool
 	drains   int
 	behavior ConnBehavior
 	requestB RequestBehavior
@@ -94,6 +99,8 @@ func StartOrigin(addr string, routes []Route) (*Origin, error) {
 		done:    make(chan struct{}),
 		idle:    make(map[net.Conn]bool),
 		born:    make(map[net.Conn]int),
+		active:  make(map[net.Conn]bool),
+		pending: make(map[net.Conn]bool),
 		journal: newJournal(),
 	}
 	for _, r := range routes {
@@ -142,12 +149,19 @@ func (o *Origin) SetBehavior(b ConnBehavior) {
 	o.bctx, o.cancel = context.WithCancel(context.Background())
 	o.behavior = b
 	o.faulty.set(b != nil)
+	clear(o.pending)
 	if b != nil {
 		// A keep-alive connection from before the fault would otherwise
 		// keep getting healthy answers.
 		for c := range o.idle {
 			c.Close()
 			o.closedIdle = time.Now()
+		}
+		// One still finishing an answer (its client may already have it
+		// all) is closed as it goes idle: until then a gateway may send
+		// the next request on it.
+		for c := range o.active {
+			o.pending[c] = true
 		}
 	}
 }
@@ -158,15 +172,20 @@ func (o *Origin) SetBehavior(b ConnBehavior) {
 // own close, not the fault.
 const poolSettle = 50 * time.Millisecond
 
+// pendingWait bounds how long a request waits for the connections that
+// were serving a request when a fault started to go idle (and be closed).
+const pendingWait = 500 * time.Millisecond
+
 // settled is when the origin's last close of idle pooled connections has
-// settled (zero when it closed none).
-func (o *Origin) settled() time.Time {
+// settled (zero when it closed none), and whether connections that were
+// busy when a fault started are still to be closed (pending).
+func (o *Origin) settled() (at time.Time, pending bool) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	if o.closedIdle.IsZero() {
-		return time.Time{}
+	if !o.closedIdle.IsZero() {
+		at = o.closedIdle.Add(poolSettle)
 	}
-	return o.closedIdle.Add(poolSettle)
+	return at, len(o.pending) > 0
 }
 
 // Drain closes every keep-alive connection open now as soon as it is idle:
@@ -215,6 +234,8 @@ func (o *Origin) connState(c net.Conn, state http.ConnState) {
 	case http.StateNew:
 		o.born[c] = o.drains
 	case http.StateIdle:
+		delete(o.active, c)
+		delete(o.pending, c)
 		if o.behavior != nil || o.born[c] < o.drains {
 			// A connection busy when the fault started, closed as it goes
 			// idle: the next request waits for the gateway to see it too.
@@ -226,11 +247,14 @@ func (o *Origin) connState(c net.Conn, state http.ConnState) {
 	case http.StateHijacked, http.StateClosed:
 		delete(o.idle, c)
 		delete(o.born, c)
+		delete(o.active, c)
+		delete(o.pending, c)
 		if state == http.StateClosed {
 			o.journal.forget(c)
 		}
-	default:
+	default: // active
 		delete(o.idle, c)
+		o.active[c] = true
 	}
 }
 
