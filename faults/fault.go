@@ -171,6 +171,12 @@ type Definition struct {
 	// Needs is what the fault needs from a suite (several origin
 	// instances, a TLS route); zero for most faults.
 	Needs Needs
+	// FollowUps is how many requests a scenario sends after its own, one
+	// after the other on the same path while the fault is in effect, to
+	// catch an answer cross-wired by it (harness.CrossWire): a fault that
+	// may leave bytes on a connection the gateway keeps alive poisons the
+	// next request sent on it, not the one that met it. Zero for most.
+	FollowUps int
 	// New returns the fault with its default parameters.
 	New func() Fault
 }
@@ -186,10 +192,12 @@ const (
 	FamilyReuse      = "connection reuse"
 	FamilyErrors     = "origin errors"
 	FamilyHTTP2      = "HTTP/2 origin"
+	FamilyDesync     = "response desync"
 )
 
 var familyOrder = []string{
 	FamilyOriginDown, FamilySlowOrigin, FamilyDNS, FamilyFirewall, FamilyMalformed, FamilyTLS, FamilyReuse, FamilyErrors, FamilyHTTP2,
+	FamilyDesync,
 }
 
 var registry = map[string]Definition{}

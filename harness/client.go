@@ -120,6 +120,10 @@ type Observation struct {
 	// FaultMet says whether the request met the fault in effect, with the
 	// evidence; nil when no fault was (Environment.Do judges it).
 	FaultMet *FaultMet
+	// CrossWired, when set, says the answer was not the answer to this
+	// request but to another, or an origin's leftover bytes: a response
+	// desync (Environment.Do judges it; see CrossWire).
+	CrossWired *CrossWire
 }
 
 // ValidHTTP reports whether a complete, well-formed HTTP response arrived:

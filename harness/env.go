@@ -383,6 +383,7 @@ func (e *Environment) observeUpstream(obs *Observation, from, to time.Time) {
 	}
 	obs.Uncounted = strings.Join(reasons, "; ")
 	obs.Integrity = judgeBody(*obs, answers, untagged == 0)
+	obs.CrossWired = judgeCrossWire(*obs, func() bool { return obs.Attempts > 0 || e.reached(obs.ID) })
 	if e.faultOn.Load() {
 		obs.FaultMet = e.judgeMet(obs.Upstream, from, to, synsCounted, obs.Uncounted)
 	}

@@ -21,6 +21,12 @@ import (
 // default.
 const RequestIDHeader = "X-Gatecrash-Request"
 
+// AnswerToHeader is the header in which the origin names, on every answer
+// of its routes, the request id it answers (RequestIDHeader): the canary
+// of a response desync. An answer a client gets under another request's
+// id is cross-wired (see CrossWire).
+const AnswerToHeader = "X-Gatecrash-Answer-To"
+
 // journalCap bounds how many connections a journal notes between resets;
 // past it the journal only counts, and observations say attempts went
 // uncounted.
@@ -609,6 +615,20 @@ func (j *journal) attempts(id string, instance int, from, to time.Time) (evs []e
 		}
 	}
 	return evs, j.overflow
+}
+
+// hasRequest reports whether the journal holds a request tagged id.
+func (j *journal) hasRequest(id string) bool {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	for _, c := range j.conns {
+		for _, r := range c.reqs {
+			if r.id == id {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // window lists every attempt the journal holds between from and to, whoever

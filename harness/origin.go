@@ -332,6 +332,9 @@ func (o *Origin) serveHTTP(hw http.ResponseWriter, r *http.Request) {
 	if b != nil && b(w, r.WithContext(withHit(r.Context(), func() { o.journal.hitRequest(w.entry) })), n) {
 		return
 	}
+	if id := r.Header.Get(RequestIDHeader); id != "" {
+		w.Header().Set(AnswerToHeader, id)
+	}
 	route, ok := o.routes[r.URL.Path]
 	if !ok {
 		http.Error(w, "gatecrash origin: no route for "+r.URL.Path, http.StatusNotFound)
@@ -363,7 +366,14 @@ func (o *Origin) Serve(conn net.Conn) {
 // it to answer only after the gateway has sent its request, and write their
 // answer through AnswerTo.
 func (o *Origin) ReadRequest(conn net.Conn) (*http.Request, error) {
-	req, err := http.ReadRequest(bufio.NewReader(conn))
+	return o.ReadRequestFrom(conn, bufio.NewReader(conn))
+}
+
+// ReadRequestFrom is ReadRequest for a behaviour that reads several
+// requests on conn, through br, which buffers conn's bytes from one
+// request to the next.
+func (o *Origin) ReadRequestFrom(conn net.Conn, br *bufio.Reader) (*http.Request, error) {
+	req, err := http.ReadRequest(br)
 	if err != nil {
 		return nil, err
 	}
@@ -503,6 +513,9 @@ func (o *Origin) Response(req *http.Request) *http.Response {
 		if resp.Header.Get("Content-Type") == "" && body != "" {
 			resp.Header.Set("Content-Type", http.DetectContentType([]byte(body)))
 		}
+	}
+	if id := req.Header.Get(RequestIDHeader); id != "" {
+		resp.Header.Set(AnswerToHeader, id)
 	}
 	resp.Header.Set("Date", time.Now().UTC().Format(http.TimeFormat))
 	resp.ContentLength = int64(len(body))

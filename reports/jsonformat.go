@@ -15,33 +15,34 @@ import (
 
 // jsonScenario is a Scenario in the JSON report.
 type jsonScenario struct {
-	Order        int              `json:"order"`
-	Suite        string           `json:"suite"`
-	File         string           `json:"file"`
-	Line         int              `json:"line"`
-	Name         string           `json:"name"`
-	Labels       []string         `json:"labels,omitempty"`
-	Gateway      string           `json:"gateway"`
-	Fault        string           `json:"fault"`
-	Params       any              `json:"params,omitempty"`
-	Method       string           `json:"fault_method,omitempty"`
-	Finding      string           `json:"finding,omitempty"`
-	Expected     string           `json:"expected"`
-	Request      *Request         `json:"request,omitempty"`
-	Steady       *jsonObservation `json:"steady,omitempty"`
-	Observed     *jsonObservation `json:"observed,omitempty"`
-	FaultStart   time.Time        `json:"fault_start,omitzero"`
-	FaultEnd     time.Time        `json:"fault_end,omitzero"`
-	Load         *jsonLoad        `json:"load,omitempty"`
-	Checks       []Check          `json:"checks,omitempty"`
-	Recovery     *Recovery        `json:"recovery,omitempty"`
-	GatewayAlive *bool            `json:"gateway_alive,omitempty"`
-	GatewayLog   string           `json:"gateway_log,omitempty"`
-	State        State            `json:"state"`
-	Failure      string           `json:"failure,omitempty"`
-	NotRun       bool             `json:"not_run,omitempty"`
-	Start        time.Time        `json:"start"`
-	Duration     time.Duration    `json:"duration_ns"`
+	Order        int                `json:"order"`
+	Suite        string             `json:"suite"`
+	File         string             `json:"file"`
+	Line         int                `json:"line"`
+	Name         string             `json:"name"`
+	Labels       []string           `json:"labels,omitempty"`
+	Gateway      string             `json:"gateway"`
+	Fault        string             `json:"fault"`
+	Params       any                `json:"params,omitempty"`
+	Method       string             `json:"fault_method,omitempty"`
+	Finding      string             `json:"finding,omitempty"`
+	Expected     string             `json:"expected"`
+	Request      *Request           `json:"request,omitempty"`
+	Steady       *jsonObservation   `json:"steady,omitempty"`
+	Observed     *jsonObservation   `json:"observed,omitempty"`
+	FollowUps    []*jsonObservation `json:"follow_ups,omitempty"`
+	FaultStart   time.Time          `json:"fault_start,omitzero"`
+	FaultEnd     time.Time          `json:"fault_end,omitzero"`
+	Load         *jsonLoad          `json:"load,omitempty"`
+	Checks       []Check            `json:"checks,omitempty"`
+	Recovery     *Recovery          `json:"recovery,omitempty"`
+	GatewayAlive *bool              `json:"gateway_alive,omitempty"`
+	GatewayLog   string             `json:"gateway_log,omitempty"`
+	State        State              `json:"state"`
+	Failure      string             `json:"failure,omitempty"`
+	NotRun       bool               `json:"not_run,omitempty"`
+	Start        time.Time          `json:"start"`
+	Duration     time.Duration      `json:"duration_ns"`
 }
 
 func scenarioToJSON(s *Scenario) *jsonScenario {
@@ -49,7 +50,7 @@ func scenarioToJSON(s *Scenario) *jsonScenario {
 		Order: s.Order, Suite: s.Suite, File: s.File, Line: s.Line, Name: s.Name, Labels: s.Labels,
 		Gateway: s.Gateway, Fault: s.Fault, Params: s.Params, Method: s.Method, Finding: s.Finding,
 		Expected: s.Expected, Request: s.Request,
-		Steady: observationToJSON(s.Steady), Observed: observationToJSON(s.Observed),
+		Steady: observationToJSON(s.Steady), Observed: observationToJSON(s.Observed), FollowUps: observationsToJSON(s.FollowUps),
 		FaultStart: s.FaultStart, FaultEnd: s.FaultEnd, Load: loadToJSON(s.Load),
 		Checks: s.Checks, Recovery: s.Recovery, GatewayAlive: s.GatewayAlive, GatewayLog: s.GatewayLog,
 		State: s.State, Failure: s.Failure, NotRun: s.NotRun, Start: s.Start, Duration: s.Duration,
@@ -61,7 +62,7 @@ func (j *jsonScenario) record() *Scenario {
 		Order: j.Order, Suite: j.Suite, File: j.File, Line: j.Line, Name: j.Name, Labels: j.Labels,
 		Gateway: j.Gateway, Fault: j.Fault, Params: j.Params, Method: j.Method, Finding: j.Finding,
 		Expected: j.Expected, Request: j.Request,
-		Steady: j.Steady.record(), Observed: j.Observed.record(),
+		Steady: j.Steady.record(), Observed: j.Observed.record(), FollowUps: recordObservations(j.FollowUps),
 		FaultStart: j.FaultStart, FaultEnd: j.FaultEnd, Load: j.Load.record(),
 		Checks: j.Checks, Recovery: j.Recovery, GatewayAlive: j.GatewayAlive, GatewayLog: j.GatewayLog,
 		State: j.State, Failure: j.Failure, NotRun: j.NotRun, Start: j.Start, Duration: j.Duration,
@@ -91,6 +92,7 @@ type jsonObservation struct {
 	Upstream    []jsonAttempt  `json:"upstream,omitempty"`
 	Integrity   *jsonIntegrity `json:"body_integrity,omitempty"`
 	FaultMet    *jsonFaultMet  `json:"fault_met,omitempty"`
+	CrossWired  *jsonCrossWire `json:"cross_wired,omitempty"`
 	// ValidHTTP is derived (harness.Observation.ValidHTTP): written, not
 	// read back.
 	ValidHTTP   bool   `json:"valid_http"`
@@ -113,7 +115,7 @@ func observationToJSON(o *harness.Observation) *jsonObservation {
 		TTFB: o.TTFB, Total: o.Total, ErrorKind: string(o.ErrorKind), Error: o.Error, Timeout: o.Timeout,
 		HeadBytes: o.HeadBytes, ID: o.ID, Attempts: o.Attempts, Connections: o.Connections,
 		Unaccepted: o.Unaccepted, Uncounted: o.Uncounted, Upstream: attemptsToJSON(o.Upstream),
-		Integrity: integrityToJSON(o.Integrity), FaultMet: metToJSON(o.FaultMet),
+		Integrity: integrityToJSON(o.Integrity), FaultMet: metToJSON(o.FaultMet), CrossWired: crossWireToJSON(o.CrossWired),
 		ValidHTTP: o.ValidHTTP(), BodyExcerpt: string(excerpt),
 	}
 }
@@ -128,6 +130,7 @@ func (j *jsonObservation) record() *harness.Observation {
 		TTFB: j.TTFB, Total: j.Total, ErrorKind: harness.ErrorKind(j.ErrorKind), Error: j.Error, Timeout: j.Timeout,
 		HeadBytes: j.HeadBytes, ID: j.ID, Attempts: j.Attempts, Connections: j.Connections,
 		Unaccepted: j.Unaccepted, Uncounted: j.Uncounted, Integrity: j.Integrity.record(), FaultMet: j.FaultMet.record(),
+		CrossWired: j.CrossWired.record(),
 	}
 	if j.BodyExcerpt != "" {
 		o.Body = []byte(j.BodyExcerpt)
@@ -139,6 +142,45 @@ func (j *jsonObservation) record() *harness.Observation {
 		}
 	}
 	return o
+}
+
+// observationsToJSON is a list of observations in the JSON report.
+func observationsToJSON(os []*harness.Observation) []*jsonObservation {
+	var out []*jsonObservation
+	for _, o := range os {
+		out = append(out, observationToJSON(o))
+	}
+	return out
+}
+
+// recordObservations is a list of observations read back.
+func recordObservations(js []*jsonObservation) []*harness.Observation {
+	var out []*harness.Observation
+	for _, j := range js {
+		out = append(out, j.record())
+	}
+	return out
+}
+
+// jsonCrossWire is a harness.CrossWire in the JSON report.
+type jsonCrossWire struct {
+	AnswerTo string `json:"answer_to"`
+	Leftover bool   `json:"leftover,omitempty"`
+	Detail   string `json:"detail"`
+}
+
+func crossWireToJSON(c *harness.CrossWire) *jsonCrossWire {
+	if c == nil {
+		return nil
+	}
+	return &jsonCrossWire{AnswerTo: c.AnswerTo, Leftover: c.Leftover, Detail: c.Detail}
+}
+
+func (j *jsonCrossWire) record() *harness.CrossWire {
+	if j == nil {
+		return nil
+	}
+	return &harness.CrossWire{AnswerTo: j.AnswerTo, Leftover: j.Leftover, Detail: j.Detail}
 }
 
 // jsonAttempt is a harness.Attempt in the JSON report.

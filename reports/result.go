@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -55,6 +56,9 @@ type Scenario struct {
 	// Steady is the request before the fault, Observed the one during it.
 	Steady   *harness.Observation
 	Observed *harness.Observation
+	// FollowUps are the requests sent after Observed, while the fault was
+	// still in effect, to catch a cross-wired answer (a desync fault's).
+	FollowUps []*harness.Observation
 	// FaultStart and FaultEnd are when the fault was injected and cleared
 	// (zero when it was not).
 	FaultStart time.Time
@@ -123,6 +127,12 @@ func (s *Scenario) ObservedLine() string {
 		if s.checked("body_intact") && s.Observed.Integrity != nil {
 			line += ", body " + string(s.Observed.Integrity.Verdict)
 		}
+		if s.Observed.CrossWired != nil {
+			line += ", cross-wired"
+		}
+		if len(s.FollowUps) > 0 {
+			line += ", then " + s.followUpsLine()
+		}
 	default:
 		return "nothing"
 	}
@@ -137,6 +147,23 @@ func (s *Scenario) ObservedLine() string {
 		line += ", gateway no longer running"
 	}
 	return line
+}
+
+// followUpsLine sums up the follow-up requests: "3 follow-ups: 200, 200
+// cross-wired, 502".
+func (s *Scenario) followUpsLine() string {
+	var parts []string
+	for _, o := range s.FollowUps {
+		part := "no status"
+		if o.Status != 0 {
+			part = strconv.Itoa(o.Status)
+		}
+		if o.CrossWired != nil {
+			part += " cross-wired"
+		}
+		parts = append(parts, part)
+	}
+	return harness.Plural(len(s.FollowUps), "follow-up") + ": " + strings.Join(parts, ", ")
 }
 
 // checked reports whether the scenario has a check named name.

@@ -81,6 +81,12 @@ type Expect struct {
 	// pins a masking on purpose (a cache or a pooled connection that hides
 	// the fault), true requires evidence that it was met.
 	FaultMet *bool `yaml:"fault_met" json:"fault_met,omitempty"`
+	// CrossWired: whether an answer the client got (to the request, or to
+	// the follow-ups a desync fault sends) was another request's answer or
+	// an origin's leftover bytes (harness.CrossWire). Unset, a cross-wired
+	// answer fails the scenario; true pins one as a finding (it requires
+	// the evidence); false forbids one, as unset does.
+	CrossWired *bool `yaml:"cross_wired" json:"cross_wired,omitempty"`
 }
 
 // Recovery is the bound on getting healthy again after the fault clears.
@@ -606,6 +612,9 @@ func (e *Expect) String() string {
 	if e.FaultMet != nil {
 		parts = append(parts, metExpected(*e.FaultMet))
 	}
+	if e.CrossWired != nil {
+		parts = append(parts, crossWiredExpected(*e.CrossWired))
+	}
 	return strings.Join(parts, ", ")
 }
 
@@ -637,4 +646,44 @@ func (e *Expect) JudgeMet(met *harness.FaultMet) (c reports.Check, failure strin
 		failure = fmt.Sprintf("expected %s, observed %s", c.Expected, observed)
 	}
 	return c, failure
+}
+
+func crossWiredExpected(want bool) string {
+	if want {
+		return "a cross-wired answer"
+	}
+	return "no cross-wired answer"
+}
+
+// JudgeCrossWired checks the canary's verdicts on the answers the client
+// got under the fault (the request's, then its follow-ups') against the
+// scenario's cross_wired, or, when it has none, forbids a cross-wired
+// answer. It returns the check, the failure ("" when it passed), and
+// whether the check is worth a line in the reports: when the scenario
+// sets cross_wired, sent follow-ups, or got a cross-wired answer.
+func (e *Expect) JudgeCrossWired(answers []harness.Observation, followUps int) (c reports.Check, failure string, shown bool) {
+	var wired []string
+	for i, o := range answers {
+		if o.CrossWired == nil {
+			continue
+		}
+		which := "the request's answer"
+		if i > 0 {
+			which = fmt.Sprintf("follow-up %d of %d", i, followUps)
+		}
+		wired = append(wired, which+" "+o.CrossWired.String())
+	}
+	observed := "no cross-wired answer in " + harness.Plural(len(answers), "answer")
+	if followUps > 0 {
+		observed += fmt.Sprintf(" (the request's and %s)", harness.Plural(followUps, "follow-up"))
+	}
+	if len(wired) > 0 {
+		observed = strings.Join(wired, "; ")
+	}
+	want := e.CrossWired != nil && *e.CrossWired
+	c = reports.Check{Name: "cross_wired", Expected: crossWiredExpected(want), Observed: observed, Passed: want == (len(wired) > 0)}
+	if !c.Passed {
+		failure = fmt.Sprintf("expected %s, observed %s", c.Expected, observed)
+	}
+	return c, failure, e.CrossWired != nil || followUps > 0 || len(wired) > 0
 }

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gatecrash/gatecrash/faults"
 	"github.com/gatecrash/gatecrash/harness"
 	"github.com/gatecrash/gatecrash/harness/match"
 	"github.com/gatecrash/gatecrash/reports"
@@ -257,6 +258,9 @@ func runScenario(ctx context.Context, env *harness.Environment, sc *scenarios.Sc
 	}
 	if !sc.Fault.Control {
 		t.Fault = sc.Fault.Fault
+		if def, ok := faults.Lookup(sc.Fault.Name); ok {
+			t.FollowUps = def.FollowUps
+		}
 	}
 	if sc.Load != nil {
 		l := sc.Load.Harness(sc.Request)
@@ -282,6 +286,15 @@ func runScenario(ctx context.Context, env *harness.Environment, sc *scenarios.Sc
 				failures = append(failures, failure)
 			}
 		}
+		if res.Observed != nil && ctx.Err() == nil {
+			answers := append([]harness.Observation{*res.Observed}, res.FollowUps...)
+			if c, failure, shown := sc.Expect.JudgeCrossWired(answers, len(res.FollowUps)); shown {
+				rec.Checks = append(rec.Checks, c)
+				if failure != "" {
+					failures = append(failures, failure)
+				}
+			}
+		}
 		if len(sc.Expect.LogMatches) > 0 {
 			failures = append(failures, checks.Judge(scenarios.OnLog, awaitLog(ctx, env, logMark, sc.Expect.LogMatches), rec)...)
 		}
@@ -289,6 +302,9 @@ func runScenario(ctx context.Context, env *harness.Environment, sc *scenarios.Sc
 
 	res, err := t.Run(ctx)
 	rec.Steady, rec.Observed, rec.Load = res.Steady, res.Observed, res.Load
+	for i := range res.FollowUps {
+		rec.FollowUps = append(rec.FollowUps, &res.FollowUps[i])
+	}
 	rec.Method, rec.FaultStart, rec.FaultEnd = res.Method, res.FaultStart, res.FaultEnd
 	var se *steps.Error
 	switch {

@@ -43,6 +43,12 @@ type Trial struct {
 	// got around the fault (harness.FaultNotMet): a fault on one origin
 	// instance of several is met only by a request the gateway sends there.
 	UntilMet int
+	// FollowUps, for a single request, is how many more requests are sent
+	// after it, one after the other, while the fault is still in effect:
+	// a fault that poisons a connection the gateway keeps alive
+	// (faults.Definition.FollowUps) shows in the answer to the next
+	// request sent on it, which the canary judges (harness.CrossWire).
+	FollowUps int
 	// pollSteady polls for the steady state, up to RecoveryWait, where
 	// otherwise one request must answer 2xx or 3xx.
 	PollSteady bool
@@ -78,6 +84,8 @@ type Result struct {
 	// that met it (untilMet): the first that met it is Observed, or the
 	// last when none did.
 	Sent int
+	// FollowUps are the answers to the follow-up requests, in order.
+	FollowUps []harness.Observation
 	// Recovery is how the gateway recovered, when recovers was set.
 	Recovery *reports.Recovery
 }
@@ -165,6 +173,12 @@ func (t *Trial) Run(ctx context.Context) (*Result, error) {
 			if res.Sent > t.UntilMet || ctx.Err() != nil || obs.FaultMet == nil || obs.FaultMet.Verdict != harness.FaultNotMet {
 				break
 			}
+		}
+		for range t.FollowUps {
+			if ctx.Err() != nil {
+				break
+			}
+			res.FollowUps = append(res.FollowUps, t.Env.Do(ctx, t.Req))
 		}
 	}
 	if t.During != nil {

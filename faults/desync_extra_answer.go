@@ -1,0 +1,70 @@
+package faults
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"time"
+
+	"github.com/gatecrash/gatecrash/harness"
+)
+
+// DesyncExtraAnswer makes the origin answer the first request of each
+// connection in full, kept alive, then send a whole second answer that no
+// request asked for (a 200 naming itself a leftover), after Delay. A
+// gateway must drop a connection on which bytes arrive unasked; one that
+// keeps it hands that answer to the next request it sends there.
+type DesyncExtraAnswer struct {
+	// Delay is how long after its answer the origin sends the extra one:
+	// 0 sends both at once; a delay lets the connection go idle in the
+	// gateway's pool first.
+	Delay time.Duration `yaml:"delay" json:"delay"`
+}
+
+func init() {
+	Register(Definition{
+		Name:      "desync_extra_answer",
+		Family:    FamilyDesync,
+		Summary:   "the origin answers a connection's first request, then sends a whole extra answer no request asked for, and keeps the connection alive",
+		Example:   "{desync_extra_answer: {delay: 100ms}}",
+		Options:   Selective | Scheduled | Targeted,
+		FollowUps: desyncFollowUps,
+		New:       func() Fault { return &DesyncExtraAnswer{Delay: 50 * time.Millisecond} },
+	})
+}
+
+// maxExtraDelay bounds the delay before the extra answer.
+const maxExtraDelay = 10 * time.Second
+
+// Validate bounds the delay.
+func (f *DesyncExtraAnswer) Validate() error {
+	if f.Delay < 0 || f.Delay > maxExtraDelay {
+		return fmt.Errorf("delay: expected a duration from 0s to %s; got %s", maxExtraDelay, f.Delay)
+	}
+	return nil
+}
+
+// Inject makes the origin follow its answer to each connection's first
+// request with an extra one.
+func (f *DesyncExtraAnswer) Inject(_ context.Context, env *harness.Environment, opts Options) (Injection, error) {
+	return desyncBehavior(env, opts, func(ctx context.Context, w io.Writer, req *http.Request, o *harness.Origin) error {
+		answer, extra := healthyAnswer(req, o), harness.LeftoverAnswer(req.Header.Get(harness.RequestIDHeader))
+		if f.Delay == 0 {
+			_, err := w.Write(append(answer, extra...))
+			return err
+		}
+		if _, err := w.Write(answer); err != nil {
+			return err
+		}
+		t := time.NewTimer(f.Delay)
+		defer t.Stop()
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		_, err := w.Write(extra)
+		return err
+	}), nil
+}
