@@ -12,13 +12,20 @@ import (
 
 // DesyncExtraAnswer makes the origin answer the first request of each
 // connection in full, kept alive, then send a whole second answer that no
-// request asked for (a 200 naming itself a leftover), after Delay. A
-// gateway must drop a connection on which bytes arrive unasked; one that
-// keeps it hands that answer to the next request it sends there.
+// request asked for (a 200 naming itself a leftover), Delay after the
+// first.
+//
+// The extra answer arrives on a connection the gateway has put back in
+// its pool. When the next request went out on it first, the extra answer
+// reads like that request's answer, which no HTTP/1.1 client can tell from
+// a slow one: that is response queue poisoning, and what a gateway can do
+// against it is not reuse the origin's connections; the canary shows
+// whether it does. The default delay leaves the gateway time to send the
+// scenario's first follow-up on the connection. With a delay of 0 the
+// extra answer goes out with the answer, in one write: a gateway sees the
+// bytes past the answer as it reads it, and must drop the connection.
 type DesyncExtraAnswer struct {
-	// Delay is how long after its answer the origin sends the extra one:
-	// 0 sends both at once; a delay lets the connection go idle in the
-	// gateway's pool first.
+	// Delay is how long after its answer the origin sends the extra one.
 	Delay time.Duration `yaml:"delay" json:"delay"`
 }
 
@@ -26,11 +33,11 @@ func init() {
 	Register(Definition{
 		Name:      "desync_extra_answer",
 		Family:    FamilyDesync,
-		Summary:   "the origin answers a connection's first request, then sends a whole extra answer no request asked for, and keeps the connection alive",
-		Example:   "{desync_extra_answer: {delay: 100ms}}",
+		Summary:   "the origin answers a connection's first request, then (250ms later) a whole extra answer no request asked for, and keeps the connection alive",
+		Example:   "{desync_extra_answer: {delay: 0s}}",
 		Options:   Selective | Scheduled | Targeted,
 		FollowUps: desyncFollowUps,
-		New:       func() Fault { return &DesyncExtraAnswer{Delay: 50 * time.Millisecond} },
+		New:       func() Fault { return &DesyncExtraAnswer{Delay: 250 * time.Millisecond} },
 	})
 }
 

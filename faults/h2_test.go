@@ -245,7 +245,7 @@ var _ = Describe("HTTP/2 faults on the wire", func() {
 		Expect(rawH2(addr, func(f http2.Frame) bool {
 			return f.Header().Flags.Has(http2.FlagDataEndStream) && f.Header().Type == http2.FrameData
 		})).To(ContainElements(
-			"HEADERS stream=1 :status=200 content-length=32 end_stream=false fields=:status,content-length",
+			"HEADERS stream=1 :status=200 content-length=32 end_stream=false fields=:status,x-gatecrash-answer-to,content-length",
 			`DATA stream=1 "hello from the gatecrash origin\n" end_stream=true`,
 		))
 		status, body, err := h2cGet(h2cClient(), addr)
@@ -276,14 +276,14 @@ var _ = Describe("HTTP/2 faults on the wire", func() {
 			// Go's client retries a refused stream, and meets it again.
 			func(_ int, _ string, err error) { Expect(err).To(HaveOccurred()) }),
 		Entry("h2_rst_after_headers: HEADERS, then RST_STREAM", "h2_rst_after_headers", "", isRST,
-			[]string{"SETTINGS", "SETTINGS ack", "HEADERS stream=1 :status=200 content-length=32 end_stream=false fields=:status,content-length", "RST_STREAM stream=1 INTERNAL_ERROR"},
+			[]string{"SETTINGS", "SETTINGS ack", "HEADERS stream=1 :status=200 content-length=32 end_stream=false fields=:status,content-length,x-gatecrash-answer-to", "RST_STREAM stream=1 INTERNAL_ERROR"},
 			func(status int, body string, err error) {
 				Expect(status).To(Equal(200), "the head came")
 				Expect(body).To(BeEmpty())
 				Expect(err).To(streamError(http2.ErrCodeInternal))
 			}),
 		Entry("h2_rst_mid_data: HEADERS, half the body, then RST_STREAM", "h2_rst_mid_data", "", isRST,
-			[]string{"SETTINGS", "SETTINGS ack", "HEADERS stream=1 :status=200 content-length=32 end_stream=false fields=:status,content-length",
+			[]string{"SETTINGS", "SETTINGS ack", "HEADERS stream=1 :status=200 content-length=32 end_stream=false fields=:status,content-length,x-gatecrash-answer-to",
 				`DATA stream=1 "hello from the g" end_stream=false`, "RST_STREAM stream=1 INTERNAL_ERROR"},
 			func(status int, body string, err error) {
 				Expect(status).To(Equal(200))
@@ -299,7 +299,7 @@ var _ = Describe("HTTP/2 faults on the wire", func() {
 			}),
 		Entry("h2_goaway graceful: GOAWAY 2^31-1, the answer, GOAWAY with the request's stream, the close", "h2_goaway", "graceful", nil,
 			[]string{"SETTINGS", "SETTINGS ack", "GOAWAY last=2147483647 NO_ERROR",
-				"HEADERS stream=1 :status=200 content-length=32 end_stream=false fields=:status,content-length", `DATA stream=1 "hello from the gatecrash origin\n" end_stream=true`,
+				"HEADERS stream=1 :status=200 content-length=32 end_stream=false fields=:status,content-length,x-gatecrash-answer-to", `DATA stream=1 "hello from the gatecrash origin\n" end_stream=true`,
 				"GOAWAY last=1 NO_ERROR", "EOF"},
 			func(status int, body string, err error) {
 				Expect(err).NotTo(HaveOccurred())
@@ -332,7 +332,7 @@ var _ = Describe("HTTP/2 faults on the wire", func() {
 				`DATA stream=1 "hello from the gatecrash origin\n" end_stream=true`},
 			func(_ int, _ string, err error) { Expect(err).To(streamError(http2.ErrCodeProtocol)) }),
 		Entry("h2_data_beyond_content_length: 16 digits past the declared 32 bytes", "h2_data_beyond_content_length", "", isEndOfData,
-			[]string{"SETTINGS", "SETTINGS ack", "HEADERS stream=1 :status=200 content-length=32 end_stream=false fields=:status,content-length",
+			[]string{"SETTINGS", "SETTINGS ack", "HEADERS stream=1 :status=200 content-length=32 end_stream=false fields=:status,content-length,x-gatecrash-answer-to",
 				`DATA stream=1 "hello from the gatecrash origin\n0123456789012345" end_stream=true`},
 			func(status int, body string, err error) {
 				Expect(status).To(Equal(200))

@@ -291,6 +291,7 @@ func (b *Builtin) Start(_ context.Context, a Addresses) error {
 		}
 	})
 	b.server = &http.Server{Handler: handler, ErrorLog: logger, ReadHeaderTimeout: 10 * time.Second}
+	logRunning(b, true)
 	b.wg.Add(1)
 	go func() { defer b.wg.Done(); _ = b.server.Serve(ln) }()
 	return nil
@@ -344,6 +345,7 @@ func (b *Builtin) Stop() error {
 		return nil
 	}
 	b.stopped.Store(true)
+	logRunning(b, false)
 	err := b.server.Close()
 	b.wg.Wait()
 	for _, t := range b.transports {

@@ -6,9 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -206,8 +208,8 @@ func (c *H2Conn) Response(r *H2Request) (status int, header http.Header, body []
 // the status as r's answer.
 func (c *H2Conn) WriteHeaders(r *H2Request, status int, header http.Header, endStream bool) error {
 	fields := []hpack.HeaderField{{Name: ":status", Value: strconv.Itoa(status)}}
-	for k, vs := range header {
-		for _, v := range vs {
+	for _, k := range slices.Sorted(maps.Keys(header)) {
+		for _, v := range header[k] {
 			fields = append(fields, hpack.HeaderField{Name: strings.ToLower(k), Value: v})
 		}
 	}

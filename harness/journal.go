@@ -421,7 +421,11 @@ func (w *wireAnswer) parseHead() {
 		}
 	}
 	switch {
-	case w.method == http.MethodHead || status == http.StatusNoContent || status == http.StatusNotModified || status >= 100 && status < 200:
+	case status >= 100 && status < 200 && status != http.StatusSwitchingProtocols:
+		// An interim answer (100 Continue, 103 Early Hints): the answer
+		// is the final one after it, as a client reads it.
+		w.state, w.head = wireHead, nil
+	case w.method == http.MethodHead || status == http.StatusNoContent || status == http.StatusNotModified || status == http.StatusSwitchingProtocols:
 		w.state, w.complete, w.declared = wireDone, true, 0
 	case chunked: // Transfer-Encoding wins over Content-Length (RFC 9112)
 		w.state = wireChunkSize

@@ -250,6 +250,19 @@ func (s *Scenario) Properties() [][2]string {
 			add("observed.body_integrity_detail", in.Detail)
 		}
 		addMet("observed", o.FaultMet)
+		if o.CrossWired != nil {
+			add("observed.cross_wired", o.CrossWired.Detail)
+		}
+	}
+	for i, o := range s.FollowUps {
+		prefix := fmt.Sprintf("follow_up.%d", i+1)
+		add(prefix+".status", o.Status)
+		if o.ID != "" {
+			add(prefix+".request_id", o.ID)
+		}
+		if o.CrossWired != nil {
+			add(prefix+".cross_wired", o.CrossWired.Detail)
+		}
 	}
 	if l := s.Load; l != nil {
 		add("load.rate", l.Rate)

@@ -63,6 +63,9 @@ func main() {
 	// A managed gateway's supervisor is gatecrash re-executed: it
 	// supervises and exits here, before anything else.
 	harness.RunSupervisorIfAsked()
+	// Go's HTTP client logs process-wide: under the builtin gateway, its
+	// lines are the gateway's.
+	harness.CaptureStandardLog()
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr, thisProcess()))
 }
 

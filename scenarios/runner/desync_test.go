@@ -165,7 +165,7 @@ func desyncSuite(t *testing.T, expect string) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "suite: desync through a broken relay\ngateway: {url: %q, ready: {within: 5s}}\norigin: {listen: %q}\ndns: {listen: %q}\nscenarios:\n",
 		relay.URL(), origin, dns)
-	for _, f := range []string{"desync_extra_answer", "{desync_extra_answer: {delay: 0s}}", "desync_content_length_short", "desync_cl_te", "desync_interim",
+	for _, f := range []string{"desync_extra_answer", "{desync_extra_answer: {delay: 50ms}}", "desync_content_length_short", "desync_cl_te", "desync_interim",
 		"{desync_interim: {status: 100}}", "desync_switch_without_upgrade"} {
 		fmt.Fprintf(&b, "  - {name: %q, fault: %s, request: {timeout: 3s}, expect: {%s}}\n", f, f, expect)
 	}
