@@ -50,7 +50,7 @@ var realGateways = []realGateway{
 
 // realSeconds is about how long each example suite runs, one scenario
 // after the other, on an idle machine: the longest get lanes first.
-var realSeconds = map[string]float64{"nginx": 52, "haproxy": 61, "caddy": 49, "apache": 24}
+var realSeconds = map[string]float64{"nginx": 62, "haproxy": 62, "caddy": 50, "apache": 25}
 
 func TestRealGateways(t *testing.T) {
 	t.Parallel()
