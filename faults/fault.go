@@ -186,10 +186,12 @@ const (
 	FamilyReuse      = "connection reuse"
 	FamilyErrors     = "origin errors"
 	FamilyHTTP2      = "HTTP/2 origin"
+	FamilyGRPC       = "gRPC origin"
 )
 
 var familyOrder = []string{
 	FamilyOriginDown, FamilySlowOrigin, FamilyDNS, FamilyFirewall, FamilyMalformed, FamilyTLS, FamilyReuse, FamilyErrors, FamilyHTTP2,
+	FamilyGRPC,
 }
 
 var registry = map[string]Definition{}

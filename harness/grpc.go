@@ -1,11 +1,13 @@
 package harness
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync/atomic"
 
@@ -114,4 +116,84 @@ func (o *Origin) grpcHandler(srv *grpc.Server) http.Handler {
 		defer w.finish()
 		srv.ServeHTTP(w, r)
 	})
+}
+
+// grpcCodeNames are the gRPC status codes' names, by number, as the gRPC
+// protocol spells them (codes.Code's String is CamelCase).
+var grpcCodeNames = [...]string{
+	"OK", "CANCELLED", "UNKNOWN", "INVALID_ARGUMENT", "DEADLINE_EXCEEDED", "NOT_FOUND",
+	"ALREADY_EXISTS", "PERMISSION_DENIED", "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION", "ABORTED",
+	"OUT_OF_RANGE", "UNIMPLEMENTED", "INTERNAL", "UNAVAILABLE", "DATA_LOSS", "UNAUTHENTICATED",
+}
+
+// GRPCCodeName is a gRPC status code's name (UNAVAILABLE for 14), or its
+// number for a code gRPC does not define.
+func GRPCCodeName(code int) string {
+	if code >= 0 && code < len(grpcCodeNames) {
+		return grpcCodeNames[code]
+	}
+	return strconv.Itoa(code)
+}
+
+// GRPCCodeNames lists the gRPC status codes' names, from OK (0) to
+// UNAUTHENTICATED (16).
+func GRPCCodeNames() []string { return append([]string(nil), grpcCodeNames[:]...) }
+
+// ParseGRPCCode reads a gRPC status code by name (UNAVAILABLE, any case)
+// or number (14, from 0 to 16).
+func ParseGRPCCode(s string) (int, error) {
+	for i, n := range grpcCodeNames {
+		if strings.EqualFold(s, n) {
+			return i, nil
+		}
+	}
+	if n, err := strconv.Atoi(s); err == nil && n >= 0 && n < len(grpcCodeNames) {
+		return n, nil
+	}
+	return 0, fmt.Errorf("expected a gRPC status code, a name (%s) or a number from 0 to %d; got %q",
+		strings.Join(grpcCodeNames[:], ", "), len(grpcCodeNames)-1, s)
+}
+
+// EncodeGRPCMessage percent-encodes a grpc-message value as the gRPC
+// protocol asks: bytes outside printable ASCII, and '%', as %XX.
+func EncodeGRPCMessage(msg string) string {
+	var b strings.Builder
+	for i := 0; i < len(msg); i++ {
+		c := msg[i]
+		if c < 0x20 || c > 0x7e || c == '%' {
+			fmt.Fprintf(&b, "%%%02X", c)
+			continue
+		}
+		b.WriteByte(c)
+	}
+	return b.String()
+}
+
+// DecodeGRPCMessage undoes EncodeGRPCMessage; a malformed escape is kept
+// as it is.
+func DecodeGRPCMessage(v string) string {
+	if !strings.Contains(v, "%") {
+		return v
+	}
+	var b []byte
+	for i := 0; i < len(v); i++ {
+		if v[i] == '%' && i+2 < len(v) {
+			if n, err := strconv.ParseUint(v[i+1:i+3], 16, 8); err == nil {
+				b = append(b, byte(n))
+				i += 2
+				continue
+			}
+		}
+		b = append(b, v[i])
+	}
+	return string(b)
+}
+
+// GRPCFrame is msg as a gRPC length-prefixed message: a zero byte (not
+// compressed), its length on four bytes (big endian), then its bytes.
+func GRPCFrame(msg []byte) []byte {
+	framed := make([]byte, 5+len(msg))
+	binary.BigEndian.PutUint32(framed[1:], uint32(len(msg)))
+	copy(framed[5:], msg)
+	return framed
 }
