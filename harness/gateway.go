@@ -104,6 +104,11 @@ type Addresses struct {
 // retries a refused stream and a request a GOAWAY left unprocessed, on a
 // new connection).
 //
+// It accepts HTTP/1.1 and, from clients with prior knowledge, cleartext
+// HTTP/2 (h2c). With the h2c endpoint, gRPC requests (content-type
+// application/grpc, whatever their path) go to it too, their trailers
+// (grpc-status) passed on: see grpc.go.
+//
 // With several origin instances (Addresses.OriginPorts) it balances new
 // connections round-robin over them, and when a connect fails with an error
 // (refused, reset; not a timeout) it tries the next instance, once per
@@ -284,13 +289,13 @@ func (b *Builtin) Start(_ context.Context, a Addresses) error {
 		switch {
 		case strings.HasPrefix(r.URL.Path, TLSPathPrefix):
 			secure.ServeHTTP(w, r)
-		case h2c != nil && strings.HasPrefix(r.URL.Path, H2CPathPrefix):
+		case h2c != nil && (strings.HasPrefix(r.URL.Path, H2CPathPrefix) || IsGRPC(r)):
 			h2c.ServeHTTP(w, r)
 		default:
 			plain.ServeHTTP(w, r)
 		}
 	})
-	b.server = &http.Server{Handler: handler, ErrorLog: logger, ReadHeaderTimeout: 10 * time.Second}
+	b.server = &http.Server{Handler: handler, ErrorLog: logger, ReadHeaderTimeout: 10 * time.Second, Protocols: clientProtocols()}
 	b.wg.Add(1)
 	go func() { defer b.wg.Done(); _ = b.server.Serve(ln) }()
 	return nil

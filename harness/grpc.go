@@ -197,3 +197,16 @@ func GRPCFrame(msg []byte) []byte {
 	copy(framed[5:], msg)
 	return framed
 }
+
+// clientProtocols are the protocols the builtin gateway accepts from
+// clients: HTTP/1.1, and HTTP/2 in clear text with prior knowledge, which
+// gRPC clients speak (net/http's server answers the HTTP/2 preface on the
+// same port). Its ReverseProxy passes a gRPC answer's trailers on, and
+// its ErrorHandler answers a plain 502 or 504, no grpc-status: as a gRPC
+// client sees them, UNAVAILABLE or UNKNOWN from the HTTP status.
+func clientProtocols() *http.Protocols {
+	p := new(http.Protocols)
+	p.SetHTTP1(true)
+	p.SetUnencryptedHTTP2(true)
+	return p
+}

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
+	"strings"
 	"testing"
 	"time"
 
@@ -89,5 +90,52 @@ func TestH2COriginServesGRPC(t *testing.T) {
 	}
 	if got := h.Connections(); got != 1 {
 		t.Fatalf("%d connections; want 1", got)
+	}
+}
+
+// TestGRPCWireHelpers checks the helpers that read and write gRPC's
+// fields and framing: grpc-timeout values, status codes by name or
+// number, grpc-message's percent-encoding, and counting the messages of a
+// body.
+func TestGRPCWireHelpers(t *testing.T) {
+	for _, tc := range []struct {
+		d    time.Duration
+		want string
+	}{{300 * time.Millisecond, "300000u"}, {time.Nanosecond, "1n"}, {2 * time.Minute, "120000m"}, {200 * time.Hour, "720000S"}} {
+		if got := grpcTimeout(tc.d); got != tc.want {
+			t.Errorf("grpcTimeout(%s) = %q; want %q", tc.d, got, tc.want)
+		}
+	}
+	for _, tc := range []struct {
+		in   string
+		want int
+		err  bool
+	}{{"UNAVAILABLE", 14, false}, {"deadline_exceeded", 4, false}, {"0", 0, false}, {"16", 16, false}, {"17", 0, true}, {"Unavailable ", 0, true}, {"", 0, true}} {
+		got, err := ParseGRPCCode(tc.in)
+		if (err != nil) != tc.err || got != tc.want {
+			t.Errorf("ParseGRPCCode(%q) = %d, %v; want %d, error %t", tc.in, got, err, tc.want, tc.err)
+		}
+	}
+	if GRPCCodeName(14) != "UNAVAILABLE" || GRPCCodeName(42) != "42" {
+		t.Errorf("GRPCCodeName: %q %q", GRPCCodeName(14), GRPCCodeName(42))
+	}
+	for _, msg := range []string{"plain", "100% sure", "é\n", ""} {
+		enc := EncodeGRPCMessage(msg)
+		if DecodeGRPCMessage(enc) != msg || strings.ContainsAny(enc, "\n") {
+			t.Errorf("grpc-message %q encoded %q decodes to %q", msg, enc, DecodeGRPCMessage(enc))
+		}
+	}
+	if got := EncodeGRPCMessage("100% sure"); got != "100%25 sure" {
+		t.Errorf("EncodeGRPCMessage: %q", got)
+	}
+	two := append(GRPCFrame([]byte("ab")), GRPCFrame(nil)...)
+	for _, tc := range []struct {
+		body  []byte
+		whole int
+		cut   bool
+	}{{nil, 0, false}, {two, 2, false}, {two[:len(two)-1], 1, true}, {GRPCFrame([]byte("abc"))[:7], 0, true}, {[]byte{0, 0}, 0, true}} {
+		if whole, cut := countGRPCMessages(tc.body); whole != tc.whole || cut != tc.cut {
+			t.Errorf("countGRPCMessages(%q) = %d, %t; want %d, %t", tc.body, whole, cut, tc.whole, tc.cut)
+		}
 	}
 }
