@@ -227,6 +227,58 @@ var _ = Describe("gRPC faults on the wire", func() {
 		Expect(grpcCall(ctx, addr, 5*time.Second)).To(And(HaveField("Code", codes.OK), HaveField("Reply", "ping")), "the second connection is not selected")
 	})
 
+	// The builtin gateway (ReverseProxy on net/http's HTTP/2 server) is
+	// checked here too, with the same two clients: what gatecrash's own
+	// client observes through it (suites' grpc_status) must be what a gRPC
+	// client concludes.
+	It("through the builtin gateway, a trailers-only answer stays trailers-only (with a content-length: 0 added)", func(ctx SpecContext) {
+		gw := strings.TrimPrefix(env.Gateway.URL(), "http://")
+		Expect(rawGRPC(gw, 2*time.Second)).To(ContainElement(HavePrefix("HEADERS end_stream=true grpc-status=0")), "healthy, the trailers go through")
+		inject(ctx, &faults.GRPCTrailersOnly{Code: "UNAVAILABLE", Message: "draining"}, faults.Options{})
+		Expect(rawGRPC(gw, 2*time.Second)).To(Equal([]string{"SETTINGS", "SETTINGS ack",
+			"HEADERS end_stream=true :status=200 content-type=application/grpc+proto grpc-message=draining grpc-status=14 content-length=0"}))
+		Expect(grpcCall(ctx, gw, 5*time.Second)).To(And(HaveField("Code", codes.Unavailable), HaveField("Message", "draining")))
+		obs := env.Do(ctx, harness.Request{Timeout: 5 * time.Second, GRPC: &harness.GRPCRequest{Message: "ping"}})
+		Expect(*obs.GRPC).To(Equal(harness.GRPCObservation{Status: 14, Message: "draining", Where: "trailers-only"}))
+	})
+
+	// A head with a grpc-status that does not end the stream is no
+	// trailers-only answer: gRPC clients ignore the status in it, and so
+	// does gatecrash's client.
+	It("a grpc-status in a head the stream goes on after is no status, for grpc-go and gatecrash's client alike", func(ctx SpecContext) {
+		env.H2C.SetBehavior(func(ctx context.Context, conn net.Conn, h *harness.H2COrigin) {
+			c, err := h.Accept(conn)
+			if err != nil {
+				return
+			}
+			for {
+				r, err := c.NextRequest()
+				if err != nil {
+					return
+				}
+				if _, err := c.ReadBody(r); err != nil {
+					return
+				}
+				_ = c.WriteHeaderFields(r, 200, []hpack.HeaderField{{Name: ":status", Value: "200"}, {Name: "content-type", Value: harness.GRPCContentType},
+					{Name: "grpc-status", Value: "14"}, {Name: "content-length", Value: "0"}}, false)
+				_ = c.WriteData(r, nil, true)
+			}
+		})
+		DeferCleanup(env.H2C.SetBehavior, harness.H2CBehavior(nil))
+		Expect(grpcCall(ctx, addr, 5*time.Second).Code).To(Equal(codes.Internal))
+		obs := harness.Do(ctx, "http://"+addr, harness.Request{Timeout: 5 * time.Second, GRPC: &harness.GRPCRequest{Message: "ping"}})
+		Expect(obs.ErrorKind).To(BeEmpty())
+		Expect(*obs.GRPC).To(Equal(harness.GRPCObservation{Status: -1, InHead: "14"}))
+	})
+
+	It("through the builtin gateway, a status in trailers reaches a gRPC client, and a stalled call ends at the response timeout (504), grpc-timeout or not", func(ctx SpecContext) {
+		gw := strings.TrimPrefix(env.Gateway.URL(), "http://")
+		inject(ctx, &faults.GRPCStatus{Code: "UNAVAILABLE", Message: "draining"}, faults.Options{})
+		Expect(grpcCall(ctx, gw, 5*time.Second)).To(And(HaveField("Code", codes.Unavailable), HaveField("Message", "draining")))
+		obs := env.Do(ctx, harness.Request{Timeout: 5 * time.Second, GRPC: &harness.GRPCRequest{Message: "ping"}})
+		Expect(*obs.GRPC).To(Equal(harness.GRPCObservation{Status: 14, Message: "draining", Where: "trailers"}))
+	})
+
 	It("validates the code, the missing count and the end; refuses to inject without the h2c endpoint", func(ctx SpecContext) {
 		Expect((&faults.GRPCStatus{Code: "OK"}).Validate()).To(MatchError(ContainSubstring("OK is no failure")))
 		Expect((&faults.GRPCStatus{Code: "14"}).Validate()).To(MatchError(ContainSubstring("code: expected a gRPC status code name other than OK, one of CANCELLED, UNKNOWN")))

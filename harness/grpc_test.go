@@ -42,7 +42,7 @@ var _ = Describe("gRPC through the builtin gateway", func() {
 		obs := env.Do(ctx, harness.Request{Timeout: 10 * time.Second, GRPC: &harness.GRPCRequest{Message: "ping"}})
 		Expect(obs.GRPC.HasStatus()).To(BeFalse())
 		Expect(obs.Status).To(Equal(404), "no route for /gatecrash.Echo/Call")
-		Expect(obs.GRPC.String()).To(Equal("no grpc-status, 0 messages and a cut one"))
+		Expect(obs.GRPC.String()).To(Equal(`no grpc-status, not a gRPC answer (content-type "text/plain; charset=utf-8")`))
 	})
 
 	It("observes a gRPC call refused by nothing listening", func(ctx SpecContext) {

@@ -54,6 +54,10 @@ type GRPCObservation struct {
 	// InHead is a grpc-status found in a head the stream went on after
 	// (not trailers-only), which gRPC clients ignore; "" when none.
 	InHead string
+	// NotGRPC is the content-type of an answer that is no gRPC answer (a
+	// gateway's own error page), whose body is not read as messages; ""
+	// for a gRPC answer, or none at all.
+	NotGRPC string
 }
 
 // HasStatus says the answer carried a grpc-status.
@@ -77,6 +81,10 @@ func (g *GRPCObservation) String() string {
 			fmt.Fprintf(&b, " %q", g.Message)
 		}
 		b.WriteString(" in " + g.Where)
+	}
+	if g.NotGRPC != "" {
+		fmt.Fprintf(&b, ", not a gRPC answer (content-type %q)", g.NotGRPC)
+		return b.String()
 	}
 	fmt.Fprintf(&b, ", %s", Plural(g.Messages, "message"))
 	if g.Cut {
@@ -182,7 +190,11 @@ func doGRPC(ctx context.Context, baseURL string, req Request) Observation {
 	obs.BodyBytes, err = io.Copy(io.MultiWriter(&capped{w: &body, left: maxBody}, sum), resp.Body)
 	obs.Body = body.Bytes()
 	obs.BodySHA256 = hex.EncodeToString(sum.Sum(nil))
-	obs.GRPC.Messages, obs.GRPC.Cut = countGRPCMessages(obs.Body)
+	if ct := resp.Header.Get("Content-Type"); strings.HasPrefix(ct, "application/grpc") {
+		obs.GRPC.Messages, obs.GRPC.Cut = countGRPCMessages(obs.Body)
+	} else {
+		obs.GRPC.NotGRPC = cmpOr(ct, "none")
+	}
 	grpcStatus(obs.GRPC, resp)
 	if err != nil {
 		kind := classifyH2(err, ErrInvalidHTTP)
@@ -223,11 +235,11 @@ func classifyH2(err error, fallback ErrorKind) ErrorKind {
 func grpcStatus(g *GRPCObservation, resp *http.Response) {
 	from, where := resp.Trailer, "trailers"
 	if from.Get("Grpc-Status") == "" && resp.Header.Get("Grpc-Status") != "" {
-		// A head that ended the stream has no body, so no length
-		// (ContentLength 0 with no Content-Length field; -1 otherwise): a
-		// trailers-only answer. A grpc-status in a head the stream went
-		// on after is not the call's status: gRPC clients ignore it.
-		if resp.ContentLength != 0 || resp.Header.Get("Content-Length") != "" {
+		// A head that ended the stream (x/net/http2 gives its answer
+		// the empty body noBodyReader, and no other) is a trailers-only
+		// answer. A grpc-status in a head the stream went on after is not
+		// the call's status: gRPC clients ignore it.
+		if fmt.Sprintf("%T", resp.Body) != "http2.noBodyReader" {
 			g.InHead = resp.Header.Get("Grpc-Status")
 			return
 		}

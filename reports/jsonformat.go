@@ -91,6 +91,8 @@ type jsonObservation struct {
 	Upstream    []jsonAttempt  `json:"upstream,omitempty"`
 	Integrity   *jsonIntegrity `json:"body_integrity,omitempty"`
 	FaultMet    *jsonFaultMet  `json:"fault_met,omitempty"`
+	// GRPC is what the answer to a gRPC call said of it (grpc.go).
+	GRPC *jsonGRPC `json:"grpc,omitempty"`
 	// ValidHTTP is derived (harness.Observation.ValidHTTP): written, not
 	// read back.
 	ValidHTTP   bool   `json:"valid_http"`
@@ -114,7 +116,7 @@ func observationToJSON(o *harness.Observation) *jsonObservation {
 		HeadBytes: o.HeadBytes, ID: o.ID, Attempts: o.Attempts, Connections: o.Connections,
 		Unaccepted: o.Unaccepted, Uncounted: o.Uncounted, Upstream: attemptsToJSON(o.Upstream),
 		Integrity: integrityToJSON(o.Integrity), FaultMet: metToJSON(o.FaultMet),
-		ValidHTTP: o.ValidHTTP(), BodyExcerpt: string(excerpt),
+		ValidHTTP: o.ValidHTTP(), BodyExcerpt: string(excerpt), GRPC: grpcToJSON(o.GRPC),
 	}
 }
 
@@ -128,6 +130,7 @@ func (j *jsonObservation) record() *harness.Observation {
 		TTFB: j.TTFB, Total: j.Total, ErrorKind: harness.ErrorKind(j.ErrorKind), Error: j.Error, Timeout: j.Timeout,
 		HeadBytes: j.HeadBytes, ID: j.ID, Attempts: j.Attempts, Connections: j.Connections,
 		Unaccepted: j.Unaccepted, Uncounted: j.Uncounted, Integrity: j.Integrity.record(), FaultMet: j.FaultMet.record(),
+		GRPC: j.GRPC.record(),
 	}
 	if j.BodyExcerpt != "" {
 		o.Body = []byte(j.BodyExcerpt)

@@ -223,6 +223,9 @@ func (s *Scenario) Properties() [][2]string {
 			add("observed.body_integrity_detail", in.Detail)
 		}
 		addMet("observed", o.FaultMet)
+		if g := o.GRPC; g != nil {
+			add("observed.grpc", g.String())
+		}
 	}
 	if l := s.Load; l != nil {
 		add("load.rate", l.Rate)

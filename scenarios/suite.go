@@ -183,11 +183,13 @@ type RequestSpec struct {
 	// After delays the request this long after the fault is injected, for
 	// instance to let a gateway's DNS cache expire.
 	After Duration `yaml:"after" json:"after,omitempty"`
+	// GRPC makes the request a gRPC call over h2c (see GRPCSpec).
+	GRPC *GRPCSpec `yaml:"grpc" json:"grpc,omitempty"`
 }
 
 // Harness is the request as the harness sends it.
 func (r RequestSpec) Harness() harness.Request {
-	return harness.Request{Method: r.Method, Path: r.Path, Headers: r.Headers, Body: r.Body, Timeout: r.Timeout.D()}
+	return harness.Request{Method: r.Method, Path: r.Path, Headers: r.Headers, Body: r.Body, Timeout: r.Timeout.D(), GRPC: r.GRPC.harness()}
 }
 
 // Duration is a time.Duration written as in Go: 500ms, 2s, 1m30s.
