@@ -621,7 +621,11 @@ func (e *Expect) String() string {
 		parts = append(parts, c.expected)
 	}
 	if r := e.Recovers; r != nil {
-		parts = append(parts, "recovers "+r.String())
+		g := ""
+		if len(r.GRPCStatus) > 0 {
+			g = " and grpc-status " + r.GRPCStatus.String()
+		}
+		parts = append(parts, fmt.Sprintf("recovers %s%s within %s", r.Status, g, r.Within))
 	}
 	if e.FaultMet != nil {
 		parts = append(parts, metExpected(*e.FaultMet))
