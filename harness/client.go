@@ -33,6 +33,10 @@ type Request struct {
 	// GRPC, when set, makes the request a gRPC call over h2c (Method and
 	// Body are then unused): see GRPCRequest.
 	GRPC *GRPCRequest
+	// H2C sends the request over HTTP/2 in clear text with prior
+	// knowledge, to a gateway that takes only that (a gRPC call always
+	// goes so).
+	H2C bool
 }
 
 // DefaultRequestTimeout bounds a request that names no timeout, so a gateway
@@ -196,8 +200,8 @@ func (o Observation) gaveUp() string {
 // the whole answer, however broken. It never returns an error: every failure
 // is an observation.
 func Do(ctx context.Context, baseURL string, req Request) Observation {
-	if req.GRPC != nil {
-		return doGRPC(ctx, baseURL, req)
+	if req.GRPC != nil || req.H2C {
+		return doH2C(ctx, baseURL, req)
 	}
 	obs := Observation{Start: time.Now(), Timeout: req.Timeout}
 	if obs.Timeout <= 0 {

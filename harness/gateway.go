@@ -438,13 +438,18 @@ type Readiness struct {
 	Status int
 	// Within is the deadline (default 10s).
 	Within time.Duration
+	// H2C probes over HTTP/2 in clear text with prior knowledge, for a
+	// gateway that takes only that on its address (nginx's listen ...
+	// http2 without TLS).
+	H2C bool
 }
 
 // wait polls the gateway at base until it is ready, alive reports it died,
 // or the deadline passes.
 func (r *Readiness) wait(ctx context.Context, base string, alive func() error) error {
-	path, within, want := "/", 10*time.Second, 0
+	path, within, want, h2c := "/", 10*time.Second, 0, false
 	if r != nil {
+		h2c = r.H2C
 		if r.Path != "" {
 			path = r.Path
 		}
@@ -463,7 +468,7 @@ func (r *Readiness) wait(ctx context.Context, base string, alive func() error) e
 		if left <= 0 {
 			break
 		}
-		last = Do(ctx, base, Request{Path: path, Timeout: min(left, time.Second)})
+		last = Do(ctx, base, Request{Path: path, Timeout: min(left, time.Second), H2C: h2c})
 		if last.Status != 0 && (want == 0 || last.Status == want) {
 			return nil
 		}

@@ -45,6 +45,17 @@ var _ = Describe("gRPC through the builtin gateway", func() {
 		Expect(obs.GRPC.String()).To(Equal(`no grpc-status, not a gRPC answer (content-type "text/plain; charset=utf-8")`))
 	})
 
+	It("sends a plain request over h2c too (H2C): the builtin gateway takes HTTP/2 from clients", func(ctx SpecContext) {
+		env, err := harness.Start(ctx, harness.Config{H2C: true, Routes: []harness.Route{{Path: "/h2c/", Body: "over HTTP/2"}}})
+		Expect(err).NotTo(HaveOccurred())
+		DeferCleanup(env.Close)
+		obs := env.Do(ctx, harness.Request{Path: "/h2c/", H2C: true, Timeout: 10 * time.Second})
+		Expect(obs).To(match.HaveStatus(200))
+		Expect(string(obs.Body)).To(Equal("over HTTP/2"))
+		Expect(obs.GRPC).To(BeNil())
+		Expect(obs.Integrity.Verdict).To(Equal(harness.BodyIntact))
+	})
+
 	It("observes a gRPC call refused by nothing listening", func(ctx SpecContext) {
 		obs := harness.Do(ctx, "http://127.0.0.1:1", harness.Request{Timeout: 2 * time.Second, GRPC: &harness.GRPCRequest{}})
 		Expect(obs.ErrorKind).To(Equal(harness.ErrRefused))

@@ -107,10 +107,14 @@ func grpcTimeout(d time.Duration) string {
 	return "99999999H"
 }
 
-// doGRPC sends req, a gRPC call, to the gateway at baseURL over h2c on a
-// fresh connection, and reads the whole answer, trailers included.
-func doGRPC(ctx context.Context, baseURL string, req Request) Observation {
-	obs := Observation{Start: time.Now(), Timeout: req.Timeout, GRPC: &GRPCObservation{Status: -1}}
+// doH2C sends req to the gateway at baseURL over h2c on a fresh
+// connection, and reads the whole answer, trailers included: a gRPC call
+// (req.GRPC), or a plain request (req.H2C).
+func doH2C(ctx context.Context, baseURL string, req Request) Observation {
+	obs := Observation{Start: time.Now(), Timeout: req.Timeout}
+	if req.GRPC != nil {
+		obs.GRPC = &GRPCObservation{Status: -1}
+	}
 	if obs.Timeout <= 0 {
 		obs.Timeout = DefaultRequestTimeout
 	}
@@ -130,13 +134,16 @@ func doGRPC(ctx context.Context, baseURL string, req Request) Observation {
 	if err != nil {
 		return fail(ErrConnect, err)
 	}
-	method := cmpOr(req.GRPC.Method, GRPCMethod)
-	if !strings.HasPrefix(method, "/") {
-		method = "/" + method
+	method, path, sent := cmpOr(req.Method, http.MethodGet), cmpOr(req.Path, "/"), []byte(req.Body)
+	if g := req.GRPC; g != nil {
+		method, path, sent = http.MethodPost, cmpOr(g.Method, GRPCMethod), GRPCFrame([]byte(g.Message))
+		if !strings.HasPrefix(path, "/") {
+			path = "/" + path
+		}
 	}
 	rctx, cancel := context.WithDeadline(ctx, deadline)
 	defer cancel()
-	hreq, err := http.NewRequestWithContext(rctx, http.MethodPost, "http://"+base.Host+method, bytes.NewReader(GRPCFrame([]byte(req.GRPC.Message))))
+	hreq, err := http.NewRequestWithContext(rctx, method, "http://"+base.Host+path, bytes.NewReader(sent))
 	if err != nil {
 		return fail(ErrConnect, err)
 	}
@@ -146,11 +153,16 @@ func doGRPC(ctx context.Context, baseURL string, req Request) Observation {
 	if h, ok := req.Headers["Host"]; ok {
 		hreq.Host = h
 	}
-	hreq.Header.Set("Content-Type", GRPCContentType)
-	hreq.Header.Set("Te", "trailers")
+	if len(sent) == 0 {
+		hreq.Body, hreq.ContentLength = http.NoBody, 0
+	}
 	hreq.Header.Set("User-Agent", "gatecrash")
-	if req.GRPC.Timeout > 0 {
-		hreq.Header.Set("Grpc-Timeout", grpcTimeout(req.GRPC.Timeout))
+	if g := req.GRPC; g != nil {
+		hreq.Header.Set("Content-Type", GRPCContentType)
+		hreq.Header.Set("Te", "trailers")
+		if g.Timeout > 0 {
+			hreq.Header.Set("Grpc-Timeout", grpcTimeout(g.Timeout))
+		}
 	}
 	if req.ID != "" {
 		hreq.Header.Set(RequestIDHeader, req.ID)
@@ -190,12 +202,14 @@ func doGRPC(ctx context.Context, baseURL string, req Request) Observation {
 	obs.BodyBytes, err = io.Copy(io.MultiWriter(&capped{w: &body, left: maxBody}, sum), resp.Body)
 	obs.Body = body.Bytes()
 	obs.BodySHA256 = hex.EncodeToString(sum.Sum(nil))
-	if ct := resp.Header.Get("Content-Type"); strings.HasPrefix(ct, "application/grpc") {
-		obs.GRPC.Messages, obs.GRPC.Cut = countGRPCMessages(obs.Body)
-	} else {
-		obs.GRPC.NotGRPC = cmpOr(ct, "none")
+	if obs.GRPC != nil {
+		if ct := resp.Header.Get("Content-Type"); strings.HasPrefix(ct, "application/grpc") {
+			obs.GRPC.Messages, obs.GRPC.Cut = countGRPCMessages(obs.Body)
+		} else {
+			obs.GRPC.NotGRPC = cmpOr(ct, "none")
+		}
+		grpcStatus(obs.GRPC, resp)
 	}
-	grpcStatus(obs.GRPC, resp)
 	if err != nil {
 		kind := classifyH2(err, ErrInvalidHTTP)
 		if errors.Is(err, io.ErrUnexpectedEOF) {

@@ -82,6 +82,9 @@ type ReadySpec struct {
 	Status int `yaml:"status" json:"status,omitempty"`
 	// Within is the deadline (default 10s).
 	Within Duration `yaml:"within" json:"within,omitempty"`
+	// H2C probes over HTTP/2 in clear text with prior knowledge, for a
+	// gateway that takes only that (nginx's listen ... http2 without TLS).
+	H2C bool `yaml:"h2c" json:"h2c,omitempty"`
 }
 
 // Harness is the probe as the harness runs it (nil for none).
@@ -89,7 +92,7 @@ func (r *ReadySpec) Harness() *harness.Readiness {
 	if r == nil {
 		return nil
 	}
-	return &harness.Readiness{Path: r.HTTP, Status: r.Status, Within: r.Within.D()}
+	return &harness.Readiness{Path: r.HTTP, Status: r.Status, Within: r.Within.D(), H2C: r.H2C}
 }
 
 // OriginSpec configures the fake origin.
