@@ -34,3 +34,12 @@ func (j *jsonGRPC) record() *harness.GRPCObservation {
 	}
 	return &harness.GRPCObservation{Status: j.Status, Message: j.Message, Where: j.Where, Messages: j.Messages, Cut: j.Cut, InHead: j.InHead, NotGRPC: j.NotGRPC}
 }
+
+// grpcBrief is a gRPC call's outcome for the console line:
+// "grpc-status UNAVAILABLE", or "no grpc-status".
+func grpcBrief(g *harness.GRPCObservation) string {
+	if !g.HasStatus() {
+		return "no grpc-status"
+	}
+	return "grpc-status " + harness.GRPCCodeName(g.Status)
+}

@@ -114,6 +114,9 @@ func (s *Scenario) ObservedLine() string {
 		if m := s.Observed.FaultMet; m != nil && m.Verdict != harness.FaultWasMet {
 			line += ", fault " + strings.ReplaceAll(string(m.Verdict), "_", " ")
 		}
+		if g := s.Observed.GRPC; g != nil {
+			line += ", " + grpcBrief(g)
+		}
 		if s.checked("attempts") {
 			line += ", " + harness.Plural(s.Observed.Attempts, "attempt")
 			if s.Observed.Uncounted != "" {
