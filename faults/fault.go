@@ -192,11 +192,13 @@ const (
 	FamilyReuse      = "connection reuse"
 	FamilyErrors     = "origin errors"
 	FamilyHTTP2      = "HTTP/2 origin"
+	FamilyGRPC       = "gRPC origin"
 	FamilyDesync     = "response desync"
 )
 
 var familyOrder = []string{
 	FamilyOriginDown, FamilySlowOrigin, FamilyDNS, FamilyFirewall, FamilyMalformed, FamilyTLS, FamilyReuse, FamilyErrors, FamilyHTTP2,
+	FamilyGRPC,
 	FamilyDesync,
 }
 

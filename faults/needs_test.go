@@ -15,9 +15,9 @@ var _ = Describe("what a fault needs from a suite", func() {
 		}
 	})
 
-	It("is the h2c endpoint for every fault of the HTTP/2 family, and for no other", func() {
+	It("is the h2c endpoint for every fault of the HTTP/2 and gRPC families, and for no other", func() {
 		for _, d := range faults.All() {
-			Expect(d.Needs.H2C).To(Equal(d.Family == faults.FamilyHTTP2),
+			Expect(d.Needs.H2C).To(Equal(d.Family == faults.FamilyHTTP2 || d.Family == faults.FamilyGRPC),
 				"%s (family %s): Needs.H2C is %t", d.Name, d.Family, d.Needs.H2C)
 		}
 	})

@@ -30,6 +30,13 @@ type Request struct {
 	// ID, when set, is sent in the RequestIDHeader so the origin can tie
 	// its upstream attempts to this request (Environment.Do sets it).
 	ID string
+	// GRPC, when set, makes the request a gRPC call over h2c (Method and
+	// Body are then unused): see GRPCRequest.
+	GRPC *GRPCRequest
+	// H2C sends the request over HTTP/2 in clear text with prior
+	// knowledge, to a gateway that takes only that (a gRPC call always
+	// goes so).
+	H2C bool
 }
 
 // DefaultRequestTimeout bounds a request that names no timeout, so a gateway
@@ -124,6 +131,9 @@ type Observation struct {
 	// request but to another, or an origin's leftover bytes: a response
 	// desync (Environment.Do judges it; see CrossWire).
 	CrossWired *CrossWire
+	// GRPC is what the answer to a gRPC call (Request.GRPC) said of its
+	// gRPC status; nil for any other request.
+	GRPC *GRPCObservation
 }
 
 // ValidHTTP reports whether a complete, well-formed HTTP response arrived:
@@ -194,6 +204,9 @@ func (o Observation) gaveUp() string {
 // the whole answer, however broken. It never returns an error: every failure
 // is an observation.
 func Do(ctx context.Context, baseURL string, req Request) Observation {
+	if req.GRPC != nil || req.H2C {
+		return doH2C(ctx, baseURL, req)
+	}
 	obs := Observation{Start: time.Now(), Timeout: req.Timeout}
 	if obs.Timeout <= 0 {
 		obs.Timeout = DefaultRequestTimeout

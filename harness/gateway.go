@@ -104,6 +104,11 @@ type Addresses struct {
 // retries a refused stream and a request a GOAWAY left unprocessed, on a
 // new connection).
 //
+// It accepts HTTP/1.1 and, from clients with prior knowledge, cleartext
+// HTTP/2 (h2c). With the h2c endpoint, gRPC requests (content-type
+// application/grpc, whatever their path) go to it too, their trailers
+// (grpc-status) passed on: see grpc.go.
+//
 // With several origin instances (Addresses.OriginPorts) it balances new
 // connections round-robin over them, and when a connect fails with an error
 // (refused, reset; not a timeout) it tries the next instance, once per
@@ -284,13 +289,13 @@ func (b *Builtin) Start(_ context.Context, a Addresses) error {
 		switch {
 		case strings.HasPrefix(r.URL.Path, TLSPathPrefix):
 			secure.ServeHTTP(w, r)
-		case h2c != nil && strings.HasPrefix(r.URL.Path, H2CPathPrefix):
+		case h2c != nil && (strings.HasPrefix(r.URL.Path, H2CPathPrefix) || IsGRPC(r)):
 			h2c.ServeHTTP(w, r)
 		default:
 			plain.ServeHTTP(w, r)
 		}
 	})
-	b.server = &http.Server{Handler: handler, ErrorLog: logger, ReadHeaderTimeout: 10 * time.Second}
+	b.server = &http.Server{Handler: handler, ErrorLog: logger, ReadHeaderTimeout: 10 * time.Second, Protocols: clientProtocols()}
 	logRunning(b, true)
 	b.wg.Add(1)
 	go func() { defer b.wg.Done(); _ = b.server.Serve(ln) }()
@@ -435,13 +440,18 @@ type Readiness struct {
 	Status int
 	// Within is the deadline (default 10s).
 	Within time.Duration
+	// H2C probes over HTTP/2 in clear text with prior knowledge, for a
+	// gateway that takes only that on its address (nginx's listen ...
+	// http2 without TLS).
+	H2C bool
 }
 
 // wait polls the gateway at base until it is ready, alive reports it died,
 // or the deadline passes.
 func (r *Readiness) wait(ctx context.Context, base string, alive func() error) error {
-	path, within, want := "/", 10*time.Second, 0
+	path, within, want, h2c := "/", 10*time.Second, 0, false
 	if r != nil {
+		h2c = r.H2C
 		if r.Path != "" {
 			path = r.Path
 		}
@@ -460,7 +470,7 @@ func (r *Readiness) wait(ctx context.Context, base string, alive func() error) e
 		if left <= 0 {
 			break
 		}
-		last = Do(ctx, base, Request{Path: path, Timeout: min(left, time.Second)})
+		last = Do(ctx, base, Request{Path: path, Timeout: min(left, time.Second), H2C: h2c})
 		if last.Status != 0 && (want == 0 || last.Status == want) {
 			return nil
 		}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"golang.org/x/net/http2"
+	"google.golang.org/grpc"
 )
 
 // H2CBehavior takes over a raw TCP connection the h2c endpoint accepted,
@@ -34,6 +35,7 @@ type H2COrigin struct {
 	ln          net.Listener
 	origin      *Origin
 	server      *http2.Server
+	grpc        *grpc.Server    // serves the gRPC requests (grpc.go)
 	ctx         context.Context // ends at Close
 	stop        context.CancelFunc
 	wg          sync.WaitGroup
@@ -56,7 +58,7 @@ func StartH2COrigin(addr string, origin *Origin) (*H2COrigin, error) {
 		return nil, fmt.Errorf("h2c origin: listen on %s: %w", addr, err)
 	}
 	h := &H2COrigin{ln: ln, origin: origin, serving: map[net.Conn]bool{}, held: map[net.Conn]*heldConn{},
-		server: &http2.Server{IdleTimeout: time.Minute}}
+		server: &http2.Server{IdleTimeout: time.Minute}, grpc: newGRPCServer()}
 	h.ctx, h.stop = context.WithCancel(context.Background())
 	h.bctx, h.cancel = context.WithCancel(h.ctx)
 	h.wg.Add(1)
@@ -151,7 +153,7 @@ func (h *H2COrigin) ServeH2C(conn net.Conn) {
 	ctx = context.WithValue(ctx, connRequestsKey{}, new(atomic.Int64))
 	// A gateway that drops its connection mid-preface is what faults do:
 	// nothing for gatecrash's stderr.
-	h.server.ServeConn(conn, &http2.ServeConnOpts{Context: ctx, Handler: http.HandlerFunc(h.origin.serveHTTP),
+	h.server.ServeConn(conn, &http2.ServeConnOpts{Context: ctx, Handler: h.origin.grpcHandler(h.grpc),
 		BaseConfig: &http.Server{ErrorLog: log.New(io.Discard, "", 0)}})
 }
 
@@ -175,6 +177,7 @@ func (h *H2COrigin) Close() error {
 		c.Close()
 	}
 	h.wg.Wait()
+	h.grpc.Stop()
 	return err
 }
 

@@ -93,6 +93,8 @@ type jsonObservation struct {
 	Integrity   *jsonIntegrity `json:"body_integrity,omitempty"`
 	FaultMet    *jsonFaultMet  `json:"fault_met,omitempty"`
 	CrossWired  *jsonCrossWire `json:"cross_wired,omitempty"`
+	// GRPC is what the answer to a gRPC call said of it (grpc.go).
+	GRPC *jsonGRPC `json:"grpc,omitempty"`
 	// ValidHTTP is derived (harness.Observation.ValidHTTP): written, not
 	// read back.
 	ValidHTTP   bool   `json:"valid_http"`
@@ -116,7 +118,7 @@ func observationToJSON(o *harness.Observation) *jsonObservation {
 		HeadBytes: o.HeadBytes, ID: o.ID, Attempts: o.Attempts, Connections: o.Connections,
 		Unaccepted: o.Unaccepted, Uncounted: o.Uncounted, Upstream: attemptsToJSON(o.Upstream),
 		Integrity: integrityToJSON(o.Integrity), FaultMet: metToJSON(o.FaultMet), CrossWired: crossWireToJSON(o.CrossWired),
-		ValidHTTP: o.ValidHTTP(), BodyExcerpt: string(excerpt),
+		ValidHTTP: o.ValidHTTP(), BodyExcerpt: string(excerpt), GRPC: grpcToJSON(o.GRPC),
 	}
 }
 
@@ -131,6 +133,7 @@ func (j *jsonObservation) record() *harness.Observation {
 		HeadBytes: j.HeadBytes, ID: j.ID, Attempts: j.Attempts, Connections: j.Connections,
 		Unaccepted: j.Unaccepted, Uncounted: j.Uncounted, Integrity: j.Integrity.record(), FaultMet: j.FaultMet.record(),
 		CrossWired: j.CrossWired.record(),
+		GRPC:       j.GRPC.record(),
 	}
 	if j.BodyExcerpt != "" {
 		o.Body = []byte(j.BodyExcerpt)

@@ -27,6 +27,7 @@ func TestJSONFormatHasEveryField(t *testing.T) {
 		{reflect.TypeFor[harness.LoadResult](), reflect.TypeFor[jsonLoad](), nil},
 		{reflect.TypeFor[harness.Latency](), reflect.TypeFor[jsonLatency](), nil},
 		{reflect.TypeFor[harness.LoadSlice](), reflect.TypeFor[jsonLoadSlice](), nil},
+		{reflect.TypeFor[harness.GRPCObservation](), reflect.TypeFor[jsonGRPC](), nil},
 	} {
 		for f := range c.record.Fields() {
 			if !f.IsExported() {
@@ -40,6 +41,28 @@ func TestJSONFormatHasEveryField(t *testing.T) {
 			if f.Tag.Get("json") == "" {
 				t.Errorf("%s.%s has no json tag: its key would be its Go name", c.format, f.Name)
 			}
+		}
+	}
+}
+
+// TestJSONGRPCRoundTrip: a gRPC call's observation is written with its
+// code's name, and read back as it was.
+func TestJSONGRPCRoundTrip(t *testing.T) {
+	for _, g := range []*harness.GRPCObservation{
+		{Status: 14, Message: "draining", Where: "trailers-only"},
+		{Status: -1, Messages: 1, Cut: true, InHead: "14"},
+		{Status: -1, NotGRPC: "text/html"},
+		nil,
+	} {
+		j := grpcToJSON(g)
+		if got := j.record(); !reflect.DeepEqual(got, g) {
+			t.Errorf("%+v read back as %+v", g, got)
+		}
+		if g != nil && g.Status == 14 && j.Code != "UNAVAILABLE" {
+			t.Errorf("code %q; want UNAVAILABLE", j.Code)
+		}
+		if g != nil && g.Status < 0 && j.Code != "" {
+			t.Errorf("code %q for no status; want none", j.Code)
 		}
 	}
 }

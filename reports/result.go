@@ -118,6 +118,9 @@ func (s *Scenario) ObservedLine() string {
 		if m := s.Observed.FaultMet; m != nil && m.Verdict != harness.FaultWasMet {
 			line += ", fault " + strings.ReplaceAll(string(m.Verdict), "_", " ")
 		}
+		if g := s.Observed.GRPC; g != nil {
+			line += ", " + grpcBrief(g)
+		}
 		if s.checked("attempts") {
 			line += ", " + harness.Plural(s.Observed.Attempts, "attempt")
 			if s.Observed.Uncounted != "" {
@@ -250,6 +253,9 @@ func (s *Scenario) Properties() [][2]string {
 			add("observed.body_integrity_detail", in.Detail)
 		}
 		addMet("observed", o.FaultMet)
+		if g := o.GRPC; g != nil {
+			add("observed.grpc", g.String())
+		}
 		if o.CrossWired != nil {
 			add("observed.cross_wired", o.CrossWired.Detail)
 		}

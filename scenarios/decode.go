@@ -155,6 +155,10 @@ func firstToken(node ast.Node) *token.Token {
 	return node.GetToken()
 }
 
+// generated is a message's text that gatecrash wrote, not the suite's (a
+// list of the fields expected): failAt does not cut it to one quote.
+type generated string
+
 func (d *decoder) failAt(tk *token.Token, format string, args ...any) {
 	for i, a := range args {
 		if s, ok := a.(string); ok {
@@ -502,7 +506,7 @@ func (d *decoder) decodeStruct(node ast.Node, v reflect.Value, path string) {
 		}
 		idx, ok := fields[key]
 		if !ok {
-			d.fail(kv.Key, "%s: unknown field %q%s; expected one of %s", path, key, suggest(key, fields), fieldList(fields))
+			d.fail(kv.Key, "%s: unknown field %q%s; expected one of %s", path, key, suggest(key, fields), generated(fieldList(fields)))
 			continue
 		}
 		d.decode(kv.Value, v.Field(idx), join(path, key))

@@ -52,6 +52,13 @@ type Expect struct {
 	// Attempts bounds how many upstream attempts the origin saw for the
 	// request: a number, or {min: N, max: M}.
 	Attempts *AttemptsExpect `yaml:"attempts" json:"attempts,omitempty"`
+	// GRPCStatus: the gRPC call's grpc-status (from its trailers, or a
+	// trailers-only answer) is one of these: a name (UNAVAILABLE), a
+	// number (14), none (no grpc-status came), or a list of them.
+	GRPCStatus GRPCStatusSet `yaml:"grpc_status" json:"grpc_status,omitempty"`
+	// GRPCMessage: the gRPC call's grpc-message (percent-decoded) is
+	// exactly this, beside a grpc-status.
+	GRPCMessage *string `yaml:"grpc_message" json:"grpc_message,omitempty"`
 
 	// SuccessRatio: at least this share (0 to 1) of a load's requests are
 	// answered 2xx or 3xx.
@@ -95,6 +102,18 @@ type Recovery struct {
 	Status StatusSet `yaml:"status" json:"status,omitempty"`
 	// Within is how long it may take.
 	Within Duration `yaml:"within" json:"within"`
+	// GRPCStatus, for a gRPC call, is the grpc-status the gateway must
+	// answer again too (OK, say): a gRPC failure comes under a 200.
+	GRPCStatus GRPCStatusSet `yaml:"grpc_status" json:"grpc_status,omitempty"`
+}
+
+// String is what recovering means: "status 200 within 2s", or "status
+// 200 and grpc-status OK within 2s".
+func (r *Recovery) String() string {
+	if len(r.GRPCStatus) > 0 {
+		return fmt.Sprintf("status %s and grpc-status %s within %s", r.Status, r.GRPCStatus, r.Within)
+	}
+	return fmt.Sprintf("status %s within %s", r.Status, r.Within)
 }
 
 // HeadersExpect are assertions on the answer's headers. Names are matched
@@ -297,7 +316,7 @@ func (e *Expect) fieldsSet(names ...string) []string {
 
 // The fields of Expect by what they judge.
 var (
-	requestFields = []string{"status", "not_status", "within", "at_least", "between", "valid_http", "headers", "body", "body_intact", "attempts"}
+	requestFields = []string{"status", "not_status", "within", "at_least", "between", "valid_http", "headers", "body", "body_intact", "attempts", "grpc_status", "grpc_message"}
 	loadFields    = []string{"success_ratio", "statuses", "status_ratio", "latency", "unanswered_after"}
 	anyFields     = []string{"log_matches", "gateway_alive", "recovers", "fault_met"}
 )
@@ -546,6 +565,7 @@ func (e *Expect) Checks() Checks {
 	if a := e.Attempts; a != nil {
 		add("attempts", a.String(), OnRequest, match.HaveAttemptsBetween(a.Min, a.Max), onObs(match.DescribeAttempts))
 	}
+	e.grpcChecks(add)
 	e.loadChecks(add)
 	for _, re := range e.LogMatches {
 		r := mustCompile(re)
@@ -607,7 +627,11 @@ func (e *Expect) String() string {
 		parts = append(parts, c.expected)
 	}
 	if r := e.Recovers; r != nil {
-		parts = append(parts, fmt.Sprintf("recovers %s within %s", r.Status, r.Within))
+		g := ""
+		if len(r.GRPCStatus) > 0 {
+			g = " and grpc-status " + r.GRPCStatus.String()
+		}
+		parts = append(parts, fmt.Sprintf("recovers %s%s within %s", r.Status, g, r.Within))
 	}
 	if e.FaultMet != nil {
 		parts = append(parts, metExpected(*e.FaultMet))

@@ -138,6 +138,8 @@ func (g *schemaGen) schemaOf(t reflect.Type) map[string]any {
 			"description": "a status code, a class such as 5xx, or a list of them",
 			"anyOf":       []any{one, map[string]any{"type": "array", "items": one, "minItems": 1}},
 		}
+	case reflect.TypeFor[GRPCStatusSet]():
+		return grpcStatusSchema()
 	case reflect.TypeFor[Strings]():
 		return map[string]any{"anyOf": []any{
 			scalarText(),

@@ -82,6 +82,9 @@ type ReadySpec struct {
 	Status int `yaml:"status" json:"status,omitempty"`
 	// Within is the deadline (default 10s).
 	Within Duration `yaml:"within" json:"within,omitempty"`
+	// H2C probes over HTTP/2 in clear text with prior knowledge, for a
+	// gateway that takes only that (nginx's listen ... http2 without TLS).
+	H2C bool `yaml:"h2c" json:"h2c,omitempty"`
 }
 
 // Harness is the probe as the harness runs it (nil for none).
@@ -89,7 +92,7 @@ func (r *ReadySpec) Harness() *harness.Readiness {
 	if r == nil {
 		return nil
 	}
-	return &harness.Readiness{Path: r.HTTP, Status: r.Status, Within: r.Within.D()}
+	return &harness.Readiness{Path: r.HTTP, Status: r.Status, Within: r.Within.D(), H2C: r.H2C}
 }
 
 // OriginSpec configures the fake origin.
@@ -183,11 +186,13 @@ type RequestSpec struct {
 	// After delays the request this long after the fault is injected, for
 	// instance to let a gateway's DNS cache expire.
 	After Duration `yaml:"after" json:"after,omitempty"`
+	// GRPC makes the request a gRPC call over h2c (see GRPCSpec).
+	GRPC *GRPCSpec `yaml:"grpc" json:"grpc,omitempty"`
 }
 
 // Harness is the request as the harness sends it.
 func (r RequestSpec) Harness() harness.Request {
-	return harness.Request{Method: r.Method, Path: r.Path, Headers: r.Headers, Body: r.Body, Timeout: r.Timeout.D()}
+	return harness.Request{Method: r.Method, Path: r.Path, Headers: r.Headers, Body: r.Body, Timeout: r.Timeout.D(), GRPC: r.GRPC.harness()}
 }
 
 // Duration is a time.Duration written as in Go: 500ms, 2s, 1m30s.

@@ -7,7 +7,6 @@ package steps
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net/http"
 	"time"
 
@@ -242,6 +241,9 @@ func AwaitRecovery(ctx context.Context, env *harness.Environment, req harness.Re
 	deadline := start.Add(within)
 	var last harness.Observation
 	want := match.HaveStatusMatching(r.Status.String(), r.Status.Matches)
+	if len(r.GRPCStatus) > 0 {
+		want = gomega.And(want, match.HaveGRPCStatusMatching(r.GRPCStatus.String(), r.GRPCStatus.Matches))
+	}
 	polls := 0
 	ok := g.Eventually(ctx, func() harness.Observation {
 		req.Timeout = max(time.Until(deadline), time.Millisecond)
@@ -258,10 +260,19 @@ func AwaitRecovery(ctx context.Context, env *harness.Environment, req harness.Re
 		ok = after <= within
 	}
 	return &reports.Recovery{
-		Expected:  fmt.Sprintf("status %s within %s", r.Status, r.Within),
+		Expected:  r.String(),
 		Recovered: ok,
 		After:     after,
 		Polls:     polls,
-		Last:      last.String(),
+		Last:      lastString(last),
 	}
+}
+
+// lastString describes the last observation of a recovery: with its gRPC
+// status for a gRPC call.
+func lastString(o harness.Observation) string {
+	if o.GRPC != nil {
+		return match.DescribeGRPC(o)
+	}
+	return o.String()
 }
