@@ -62,6 +62,11 @@ type Config struct {
 	// routes over cleartext HTTP/2 with prior knowledge, for the HTTP/2
 	// faults. Off by default, so other environments start nothing more.
 	H2C bool
+	// H2TLS starts the origin's HTTP/2-over-TLS endpoint (see
+	// H2COrigin.ListenTLS; Environment.H2C then runs, whether or not H2C
+	// is set): the same routes over HTTP/2 negotiated with ALPN, with the
+	// TLS endpoint's certificate, for the HTTP/2 faults over TLS.
+	H2TLS bool
 	// Unprivileged keeps gatecrash from using privileges it may have: it
 	// then counts no connects that nothing accepts, as an unprivileged user
 	// cannot (see Observation.Unaccepted).
@@ -79,8 +84,9 @@ type Environment struct {
 	DNS     *DNS
 	// TLS serves the first origin's routes over HTTPS.
 	TLS *TLSOrigin
-	// H2C serves the first origin's routes over h2c; nil unless
-	// Config.H2C asked for it.
+	// H2C serves the first origin's routes over h2c and, with
+	// Config.H2TLS, over HTTP/2 with TLS; nil unless Config.H2C or
+	// Config.H2TLS asked for it.
 	H2C     *H2COrigin
 	Gateway Gateway
 
@@ -204,14 +210,23 @@ func Start(ctx context.Context, cfg Config) (env *Environment, err error) {
 		return env, err
 	}
 	_, tlsPort, _ := net.SplitHostPort(env.TLS.Addr())
-	var h2cAddr, h2cPort string
-	if cfg.H2C {
+	var h2cAddr, h2cPort, h2tlsAddr, h2tlsPort string
+	if cfg.H2C || cfg.H2TLS {
 		if env.H2C, err = StartH2COrigin(net.JoinHostPort(proxyHost, "0"), env.Origin); err != nil {
 			return env, err
 		}
 		env.closers = append(env.closers, env.H2C.Close)
+	}
+	if cfg.H2C {
 		h2cAddr = env.H2C.Addr()
 		_, h2cPort, _ = net.SplitHostPort(h2cAddr)
+	}
+	if cfg.H2TLS {
+		if err = env.H2C.ListenTLS(net.JoinHostPort(proxyHost, "0"), env.TLS.Cert); err != nil {
+			return env, err
+		}
+		h2tlsAddr = env.H2C.TLSAddr()
+		_, h2tlsPort, _ = net.SplitHostPort(h2tlsAddr)
 	}
 
 	listen, err := FreePort()
@@ -227,6 +242,7 @@ func Start(ctx context.Context, cfg Config) (env *Environment, err error) {
 		DNS: env.DNS.Addr(), DNSHost: dnsHost, DNSPort: dnsPort,
 		OriginTLS: env.TLS.Addr(), OriginTLSPort: tlsPort, CAFile: caFile,
 		OriginH2C: h2cAddr, OriginH2CPort: h2cPort,
+		OriginH2TLS: h2tlsAddr, OriginH2TLSPort: h2tlsPort,
 		WorkDir: workDir,
 	}
 	for i, p := range env.Proxies {

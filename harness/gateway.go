@@ -80,6 +80,13 @@ type Addresses struct {
 	// through the proxy): the same routes over cleartext HTTP/2 with prior
 	// knowledge. Empty unless the suite asks for it (origin.h2c: true).
 	OriginH2C, OriginH2CPort string
+	// OriginH2TLS is the origin's HTTP/2-over-TLS endpoint (host:port, on
+	// OriginHost, not through the proxy): the same routes over HTTP/2
+	// negotiated with ALPN "h2" (HTTP/1.1 for a client offering only
+	// "http/1.1"), with the TLS endpoint's certificate (CAFile). A gateway
+	// reaches it as https://OriginName:OriginH2TLSPort. Empty unless the
+	// suite asks for it (origin.h2tls: true).
+	OriginH2TLS, OriginH2TLSPort string
 	// WorkDir is the gateway's own directory for configs, logs and pid files.
 	WorkDir string
 }
@@ -103,6 +110,13 @@ type Addresses struct {
 // an answer that is not HTTP/2 answers 502 (Go's HTTP/2 client itself
 // retries a refused stream and a request a GOAWAY left unprocessed, on a
 // new connection).
+//
+// When the environment has the origin's HTTP/2-over-TLS endpoint
+// (Config.H2TLS, Addresses.OriginH2TLS), requests whose path starts with
+// /h2tls/ go to it, https://OriginName:OriginH2TLSPort, over HTTP/2 only
+// (ALPN "h2"), verifying its certificate as for /tls/; the HTTP/2 faults
+// meet them as on the h2c endpoint. Without the h2c endpoint, gRPC
+// requests go there.
 //
 // It accepts HTTP/1.1 and, from clients with prior knowledge, cleartext
 // HTTP/2 (h2c). With the h2c endpoint, gRPC requests (content-type
@@ -284,11 +298,21 @@ func (b *Builtin) Start(_ context.Context, a Addresses) error {
 		h2c = newProxy(&url.URL{Scheme: "http", Host: net.JoinHostPort(a.OriginName, a.OriginH2CPort)}, h2cTransport)
 		b.transports = append(b.transports, h2cTransport)
 	}
+	var h2tls *httputil.ReverseProxy
+	if a.OriginH2TLS != "" {
+		h2tlsTransport := tlsTransport.Clone()
+		h2tlsTransport.Protocols = new(http.Protocols)
+		h2tlsTransport.Protocols.SetHTTP2(true)
+		h2tls = newProxy(&url.URL{Scheme: "https", Host: net.JoinHostPort(a.OriginName, a.OriginH2TLSPort)}, h2tlsTransport)
+		b.transports = append(b.transports, h2tlsTransport)
+	}
 	handler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w = &headWithBody{ResponseWriter: w}
 		switch {
 		case strings.HasPrefix(r.URL.Path, TLSPathPrefix):
 			secure.ServeHTTP(w, r)
+		case h2tls != nil && (strings.HasPrefix(r.URL.Path, H2TLSPathPrefix) || h2c == nil && IsGRPC(r)):
+			h2tls.ServeHTTP(w, r)
 		case h2c != nil && (strings.HasPrefix(r.URL.Path, H2CPathPrefix) || IsGRPC(r)):
 			h2c.ServeHTTP(w, r)
 		default:

@@ -33,6 +33,7 @@ type H2CBehavior func(ctx context.Context, conn net.Conn, h *H2COrigin)
 // faults are written frame by frame (SetBehavior, H2Conn).
 type H2COrigin struct {
 	ln          net.Listener
+	tlsLn       net.Listener // the HTTP/2-over-TLS listener (ListenTLS), or nil
 	origin      *Origin
 	server      *http2.Server
 	grpc        *grpc.Server    // serves the gRPC requests (grpc.go)
@@ -170,9 +171,13 @@ func (h *H2COrigin) Close() error {
 	for c := range h.serving {
 		open = append(open, c)
 	}
+	tlsLn := h.tlsLn
 	h.mu.Unlock()
 	h.stop()
 	err := h.ln.Close()
+	if tlsLn != nil {
+		_ = tlsLn.Close()
+	}
 	for _, c := range open {
 		c.Close()
 	}
@@ -189,29 +194,36 @@ func (h *H2COrigin) acceptLoop() {
 		}
 		h.connections.Add(1)
 		h.origin.journal.accept(conn, "h2c")
-		h.mu.Lock()
-		b, ctx := h.behavior, h.bctx
-		var hc *heldConn
-		if b != nil {
-			hc = &heldConn{conn: conn, done: make(chan struct{})}
-			h.held[conn] = hc
-			h.origin.held.Add(1)
-		}
-		h.mu.Unlock()
 		h.wg.Add(1)
 		go func() {
 			defer h.wg.Done()
-			if b == nil {
-				h.ServeH2C(conn)
-				return
-			}
-			// A behaviour blocked reading must end when the fault clears
-			// or the endpoint stops.
-			hc.stop = context.AfterFunc(ctx, hc.end)
-			b(withHit(ctx, func() { h.origin.journal.hitConn(conn) }), conn, h)
-			h.release(hc)
+			h.take(conn, conn)
 		}()
 	}
+}
+
+// take hands conn, a connection that is about to carry HTTP/2 (raw is its
+// TCP connection, which the journal knows it by), to the behaviour, or
+// serves it healthy HTTP/2 when there is none.
+func (h *H2COrigin) take(conn, raw net.Conn) {
+	h.mu.Lock()
+	b, ctx := h.behavior, h.bctx
+	var hc *heldConn
+	if b != nil {
+		hc = &heldConn{conn: conn, done: make(chan struct{})}
+		h.held[conn] = hc
+		h.origin.held.Add(1)
+	}
+	h.mu.Unlock()
+	if b == nil {
+		h.ServeH2C(conn)
+		return
+	}
+	// A behaviour blocked reading must end when the fault clears or the
+	// endpoint stops.
+	hc.stop = context.AfterFunc(ctx, hc.end)
+	b(withHit(ctx, func() { h.origin.journal.hitConn(raw) }), conn, h)
+	h.release(hc)
 }
 
 // endWait bounds how long the end of a behaviour's connection waits for

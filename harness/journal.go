@@ -538,7 +538,8 @@ func (w *wireAnswer) answer() *Answer {
 // connection it accepted on which no request arrived.
 type Attempt struct {
 	// Endpoint is where it arrived: "http", the origin's port behind the
-	// toxic proxy, "tls", its TLS endpoint, or "h2c", its h2c endpoint;
+	// toxic proxy, "tls", its TLS endpoint, "h2c", its h2c endpoint, or
+	// "h2tls", its HTTP/2-over-TLS endpoint (whatever ALPN chose);
 	// "unaccepted" is a connect to the origin's address that nothing
 	// accepted, seen as its SYN on loopback (Accepted is then when it was
 	// sent).

@@ -255,6 +255,8 @@ func judgeMet(in metInput) *FaultMet {
 			where = "the TLS endpoint"
 		case "h2c":
 			where = "the h2c endpoint"
+		case "h2tls":
+			where = "the h2tls endpoint"
 		}
 		switch {
 		case a.Faulted:
