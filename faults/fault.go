@@ -45,6 +45,9 @@ type SuiteFacts struct {
 	Routes []string
 	// H2C says the suite starts the origin's h2c endpoint (origin.h2c).
 	H2C bool
+	// H2TLS says the suite starts the origin's HTTP/2-over-TLS endpoint
+	// (origin.h2tls), on which the h2c endpoint's faults act too.
+	H2TLS bool
 }
 
 // TLSRoute is the first of the suite's routes under
@@ -70,6 +73,32 @@ func (s SuiteFacts) H2CRoute() string {
 	return ""
 }
 
+// H2TLSRoute is the first of the suite's routes under
+// harness.H2TLSPathPrefix, which the builtin gateway (and a gateway
+// configured as it is) sends to the origin's HTTP/2-over-TLS endpoint, or
+// "".
+func (s SuiteFacts) H2TLSRoute() string {
+	for _, r := range s.Routes {
+		if strings.HasPrefix(r, harness.H2TLSPathPrefix) {
+			return r
+		}
+	}
+	return ""
+}
+
+// HTTP2Route is the route an HTTP/2 fault is met on: the suite's h2c
+// route when it starts the h2c endpoint and has one, else its h2tls route
+// when it starts that endpoint, else "".
+func (s SuiteFacts) HTTP2Route() string {
+	if r := s.H2CRoute(); s.H2C && r != "" {
+		return r
+	}
+	if r := s.H2TLSRoute(); s.H2TLS && r != "" {
+		return r
+	}
+	return ""
+}
+
 // Needs is what a fault needs from the suite it runs in, whatever its
 // parameters: a fault declares them in its Register call, so that the
 // callers (probe choosing what to inject, validation) ask the catalog
@@ -86,7 +115,9 @@ type Needs struct {
 	// H2C is set by faults of the origin's h2c endpoint: the suite must
 	// start it (origin.h2c: true, SuiteFacts.H2C) and have a route under
 	// harness.H2CPathPrefix for the gateway to send there
-	// (SuiteFacts.H2CRoute).
+	// (SuiteFacts.H2CRoute), or start its HTTP/2-over-TLS endpoint, where
+	// the same faults act (origin.h2tls: true), and have a route under
+	// harness.H2TLSPathPrefix (SuiteFacts.HTTP2Route).
 	H2C bool
 }
 
@@ -121,10 +152,13 @@ func (n Needs) Unmet(s SuiteFacts) *Shortfall {
 	if n.TLSRoute && s.TLSRoute() == "" {
 		return &Shortfall{Need: "needs an origin route under " + harness.TLSPathPrefix + " that the gateway sends to the origin's TLS endpoint"}
 	}
-	if n.H2C && !s.H2C {
-		return &Shortfall{Need: "needs the origin's h2c endpoint", Fix: "a suite with origin.h2c: true"}
+	if n.H2C && !s.H2C && !s.H2TLS {
+		return &Shortfall{Need: "needs the origin's h2c endpoint", Fix: "a suite with origin.h2c: true (or origin.h2tls: true)"}
 	}
-	if n.H2C && s.H2CRoute() == "" {
+	if n.H2C && s.HTTP2Route() == "" {
+		if !s.H2C {
+			return &Shortfall{Need: "needs an origin route under " + harness.H2TLSPathPrefix + " that the gateway sends to the origin's h2tls endpoint"}
+		}
 		return &Shortfall{Need: "needs an origin route under " + harness.H2CPathPrefix + " that the gateway sends to the origin's h2c endpoint"}
 	}
 	return nil

@@ -17,16 +17,19 @@ import (
 // The HTTP/2 faults act on the origin's h2c endpoint (origin.h2c: true),
 // where a hand-written server, frame by frame, takes the connections the
 // options select: it reads the client's preface and SETTINGS, sends its
-// own, reads each request's HEADERS and misbehaves on it.
+// own, reads each request's HEADERS and misbehaves on it. They act the
+// same on its HTTP/2-over-TLS endpoint (origin.h2tls: true), which hands
+// each connection that negotiated h2 to the same behaviour, as a
+// *tls.Conn.
 
 // errNoH2C is why an HTTP/2 fault cannot be injected into an environment
 // started without the h2c endpoint.
-var errNoH2C = errors.New("the origin's h2c endpoint is not started: the suite needs origin.h2c: true")
+var errNoH2C = errors.New("the origin's h2c endpoint is not started: the suite needs origin.h2c: true or origin.h2tls: true")
 
 // checkH2C is the CheckSuite of the HTTP/2 faults.
 func checkH2C(s SuiteFacts) error {
-	if !s.H2C {
-		return errors.New("an HTTP/2 fault acts on the origin's h2c endpoint: expected origin.h2c: true in the suite")
+	if !s.H2C && !s.H2TLS {
+		return errors.New("an HTTP/2 fault acts on the origin's h2c or h2tls endpoint: expected origin.h2c: true or origin.h2tls: true in the suite")
 	}
 	return nil
 }
@@ -92,12 +95,19 @@ func (e ErrCode) code() (http2.ErrCode, error) {
 // h2Close ends a connection after the fault's last frame without losing
 // it: it closes the write side, then reads until the client closes (or a
 // second passes). Closing with the client's frames unread would send an
-// RST that can destroy the frames before the client reads them.
+// RST that can destroy the frames before the client reads them. Over TLS
+// closing the write side is a close_notify alert.
 func h2Close(c *harness.H2Conn) {
 	conn := c.Conn()
-	if tc, ok := conn.(*net.TCPConn); ok {
-		_ = tc.CloseWrite()
-	}
+	closeWrite(conn)
 	_ = conn.SetReadDeadline(time.Now().Add(time.Second))
 	_, _ = io.Copy(io.Discard, conn)
+}
+
+// closeWrite closes conn's write side: a TCP half-close, or over TLS a
+// close_notify alert.
+func closeWrite(conn net.Conn) {
+	if cw, ok := conn.(interface{ CloseWrite() error }); ok {
+		_ = cw.CloseWrite()
+	}
 }

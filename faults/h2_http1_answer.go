@@ -73,9 +73,7 @@ func (f *H2HTTP1Answer) Inject(_ context.Context, env *harness.Environment, opts
 		if _, err := conn.Write([]byte(f.Bytes)); err != nil {
 			return
 		}
-		if tc, ok := conn.(*net.TCPConn); ok {
-			_ = tc.CloseWrite()
-		}
+		closeWrite(conn)
 		// Read what the client sent after the preface (its SETTINGS, its
 		// request) so that the close sends no RST over the answer.
 		_ = conn.SetReadDeadline(time.Now().Add(time.Second))

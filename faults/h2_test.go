@@ -40,9 +40,15 @@ func rawH2(addr string, stop func(http2.Frame) bool) []string {
 func rawH2Request(addr, method string, wait time.Duration, stop func(http2.Frame) bool) []string {
 	conn, err := net.DialTimeout("tcp", addr, time.Second)
 	Expect(err).NotTo(HaveOccurred())
+	return rawH2On(conn, method, wait, stop)
+}
+
+// rawH2On is rawH2Request on conn, a connection already open (over TLS,
+// say), which it closes.
+func rawH2On(conn net.Conn, method string, wait time.Duration, stop func(http2.Frame) bool) []string {
 	defer conn.Close()
 	_ = conn.SetDeadline(time.Now().Add(wait))
-	_, err = conn.Write([]byte(http2.ClientPreface))
+	_, err := conn.Write([]byte(http2.ClientPreface))
 	Expect(err).NotTo(HaveOccurred())
 	fr := http2.NewFramer(conn, conn)
 	Expect(fr.WriteSettings()).To(Succeed())
@@ -467,7 +473,7 @@ var _ = Describe("HTTP/2 faults on the wire", func() {
 			_, err := faults.Inject(ctx, plain, def.New(), faults.Options{})
 			Expect(err).To(MatchError(ContainSubstring("origin.h2c: true")), name)
 			Expect(def.New().(faults.SuiteChecker).CheckSuite(faults.SuiteFacts{})).To(MatchError(ContainSubstring("origin.h2c: true")), name)
-			Expect(def.Needs.Unmet(faults.SuiteFacts{}).String()).To(Equal("needs the origin's h2c endpoint: a suite with origin.h2c: true"))
+			Expect(def.Needs.Unmet(faults.SuiteFacts{}).String()).To(Equal("needs the origin's h2c endpoint: a suite with origin.h2c: true (or origin.h2tls: true)"))
 			Expect(def.Needs.Unmet(faults.SuiteFacts{H2C: true, Routes: []string{"/h2c/"}})).To(BeNil())
 		}
 	})

@@ -46,9 +46,28 @@ var _ = Describe("what a fault needs from a suite", func() {
 		Expect(faults.Needs{TLSRoute: true}.Unmet(plain).String()).To(Equal(
 			"needs an origin route under /tls/ that the gateway sends to the origin's TLS endpoint"))
 		Expect(faults.Needs{H2C: true}.Unmet(plain).String()).To(Equal(
-			"needs the origin's h2c endpoint: a suite with origin.h2c: true"))
+			"needs the origin's h2c endpoint: a suite with origin.h2c: true (or origin.h2tls: true)"))
 		Expect(faults.Needs{H2C: true}.Unmet(faults.SuiteFacts{H2C: true, Routes: []string{"/"}}).String()).To(Equal(
 			"needs an origin route under /h2c/ that the gateway sends to the origin's h2c endpoint"))
 		Expect(faults.Needs{H2C: true}.Unmet(faults.SuiteFacts{H2C: true, Routes: []string{"/", "/h2c/x"}})).To(BeNil())
+
+		// The HTTP/2 faults act on the HTTP/2-over-TLS endpoint too.
+		Expect(faults.Needs{H2C: true}.Unmet(faults.SuiteFacts{H2TLS: true, Routes: []string{"/", "/h2tls/x"}})).To(BeNil())
+		Expect(faults.Needs{H2C: true}.Unmet(faults.SuiteFacts{H2TLS: true, Routes: []string{"/", "/h2c/x"}}).String()).To(Equal(
+			"needs an origin route under /h2tls/ that the gateway sends to the origin's h2tls endpoint"))
+		Expect(faults.Needs{H2C: true}.Unmet(faults.SuiteFacts{H2C: true, Routes: []string{"/", "/h2tls/x"}}).String()).To(Equal(
+			"needs an origin route under /h2c/ that the gateway sends to the origin's h2c endpoint"))
+		Expect(faults.Needs{H2C: true}.Unmet(faults.SuiteFacts{H2C: true, H2TLS: true, Routes: []string{"/h2tls/x"}})).To(BeNil())
+		for _, tc := range []struct {
+			facts faults.SuiteFacts
+			want  string
+		}{
+			{faults.SuiteFacts{H2C: true, H2TLS: true, Routes: []string{"/h2tls/x", "/h2c/y"}}, "/h2c/y"},
+			{faults.SuiteFacts{H2C: true, H2TLS: true, Routes: []string{"/h2tls/x"}}, "/h2tls/x"},
+			{faults.SuiteFacts{H2TLS: true, Routes: []string{"/h2c/y", "/h2tls/x"}}, "/h2tls/x"},
+			{faults.SuiteFacts{H2C: true, Routes: []string{"/h2tls/x"}}, ""},
+		} {
+			Expect(tc.facts.HTTP2Route()).To(Equal(tc.want), "%+v", tc.facts)
+		}
 	})
 })

@@ -232,7 +232,7 @@ func (s *Suite) checkFaultAgainstSuite(d *decoder, at string, f FaultRef) {
 
 // Facts is what a fault may ask of the suite (faults.SuiteFacts).
 func (s *Suite) Facts() faults.SuiteFacts {
-	facts := faults.SuiteFacts{Instances: max(s.Origin.Instances, 1), OriginHost: "127.0.0.1", OriginName: cmp.Or(s.Origin.Name, harness.DefaultOriginName), H2C: s.Origin.H2C}
+	facts := faults.SuiteFacts{Instances: max(s.Origin.Instances, 1), OriginHost: "127.0.0.1", OriginName: cmp.Or(s.Origin.Name, harness.DefaultOriginName), H2C: s.Origin.H2C, H2TLS: s.Origin.H2TLS}
 	if host, _, err := net.SplitHostPort(s.Origin.Listen); err == nil {
 		facts.OriginHost = host
 	}
@@ -436,6 +436,7 @@ var placeholderAddresses = harness.Addresses{
 	DNS: "127.0.0.1:3", DNSHost: "127.0.0.1", DNSPort: "3",
 	OriginTLS: "127.0.0.1:4", OriginTLSPort: "4", CAFile: filepath.Join(os.TempDir(), "ca.pem"),
 	OriginH2C: "127.0.0.1:5", OriginH2CPort: "5",
+	OriginH2TLS: "127.0.0.1:6", OriginH2TLSPort: "6",
 	WorkDir: os.TempDir(),
 }
 
@@ -585,6 +586,7 @@ func (s *Suite) Config() harness.Config {
 		Routes:       s.Origin.Routes,
 		Instances:    s.Origin.Instances,
 		H2C:          s.Origin.H2C,
+		H2TLS:        s.Origin.H2TLS,
 		OriginListen: s.Origin.Listen,
 		OriginName:   s.Origin.Name,
 		DNSListen:    s.DNS.Listen,

@@ -111,6 +111,12 @@ type OriginSpec struct {
 	// routes over cleartext HTTP/2 with prior knowledge, which the HTTP/2
 	// faults act on (default false: not started).
 	H2C bool `yaml:"h2c" json:"h2c,omitempty"`
+	// H2TLS starts the origin's HTTP/2-over-TLS endpoint
+	// ({{.OriginH2TLS}}): the same routes over HTTP/2 negotiated with ALPN
+	// (HTTP/1.1 for a client offering only http/1.1), with the TLS
+	// endpoint's certificate ({{.CAFile}} verifies it), on which the HTTP/2
+	// faults act as on the h2c endpoint (default false: not started).
+	H2TLS bool `yaml:"h2tls" json:"h2tls,omitempty"`
 }
 
 // DNSSpec configures the fake DNS server.

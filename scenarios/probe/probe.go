@@ -206,8 +206,8 @@ func LeftOut(s *scenarios.Suite, names []string) []Skip {
 // that fault: its method, path, headers and body (a balanced path for
 // one_origin_down, the Host header an origin's certificate names for the
 // TLS faults) and its request's after (past a resolver's cache). Otherwise
-// it is a GET of the suite's TLS route for the TLS faults, of its h2c route
-// for the HTTP/2 faults, and of / for the rest, sent at once. A fault whose every scenario in the suite is
+// it is a GET of the suite's TLS route for the TLS faults, of its h2c (or else
+// h2tls) route for the HTTP/2 faults, and of / for the rest, sent at once. A fault whose every scenario in the suite is
 // skipped is left out, with the suite's reason (a gateway that cannot be
 // pointed at gatecrash's DNS, say).
 func probeSetup(s *scenarios.Suite, def faults.Definition) (req harness.Request, after time.Duration, reason string) {
@@ -244,7 +244,7 @@ func probeSetup(s *scenarios.Suite, def faults.Definition) (req harness.Request,
 		return harness.Request{Path: facts.TLSRoute()}, 0, ""
 	}
 	if def.Needs.H2C {
-		return harness.Request{Path: facts.H2CRoute()}, 0, ""
+		return harness.Request{Path: facts.HTTP2Route()}, 0, ""
 	}
 	return harness.Request{Path: "/"}, 0, ""
 }
