@@ -45,6 +45,7 @@ var realGateways = []realGateway{
 	{"haproxy", "haproxy", "../../scenarios/examples/haproxy/suite.yaml", "status: 503\n      within: 500ms", "status: 502\n      within: 500ms",
 		"expected status 502, observed status 503", `gw origin/origin 0/0/-1/-1/\d+ 503 \d+ - - SC--`, false},
 	{"haproxy", "haproxy", "../../scenarios/examples/haproxy/instances.yaml", "", "", "", "", false},
+	{"haproxy", "haproxy", "../../scenarios/examples/haproxy/h2tls.yaml", "", "", "", "", false},
 	{"nginx", "nginx", nginxInstancesSuite, "", "", "", "", true},
 	{"nginx", "nginx", "../../scenarios/examples/nginx/grpc.yaml", "", "", "", "", false},
 }
