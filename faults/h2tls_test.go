@@ -178,4 +178,15 @@ var _ = Describe("HTTP/2 faults over TLS with ALPN, on the wire", func() {
 		Expect(err).NotTo(HaveOccurred(), "the origin ended with close_notify")
 		Expect(string(got)).To(Equal("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"))
 	})
+
+	It("grpc_status acts over TLS too: without the h2c endpoint the builtin gateway sends gRPC calls to the h2tls one", func(ctx SpecContext) {
+		Expect(env.Addresses().OriginH2C).To(BeEmpty())
+		in, err := faults.Inject(ctx, env, &faults.GRPCStatus{Code: "UNAVAILABLE", Message: "draining"}, faults.Options{})
+		Expect(err).NotTo(HaveOccurred())
+		DeferCleanup(in.Clear)
+		obs := env.Do(ctx, harness.Request{Timeout: 5 * time.Second, GRPC: &harness.GRPCRequest{Message: "ping"}})
+		Expect(obs.GRPC).NotTo(BeNil())
+		Expect(*obs.GRPC).To(Equal(harness.GRPCObservation{Status: 14, Message: "draining", Where: "trailers"}))
+		Expect(obs.Upstream).To(ConsistOf(And(HaveField("Endpoint", "h2tls"), HaveField("Tagged", true), HaveField("Faulted", true))))
+	})
 })
