@@ -51,17 +51,17 @@ func startH2TLS(t *testing.T, routes []Route) (*H2COrigin, *x509.CertPool) {
 // offers neither; the same route's answer either way.
 func TestH2TLSNegotiatesWithALPN(t *testing.T) {
 	for _, tc := range []struct {
-		name       string
-		offer      []string
-		wantProto  string // negotiated; "" for none
-		wantMajor  int    // 0: the handshake fails
-		wantServed int    // connections ServeH2C holds while the client keeps its connection
+		name      string
+		offer     []string
+		wantProto string // negotiated; "" for none
+		wantMajor int    // 0: the handshake fails
+		wantH2    bool   // ServeH2C holds the client's connection (and maybe the closed probe's, still)
 	}{
-		{"h2 first", []string{"h2", "http/1.1"}, "h2", 2, 1},
-		{"h2 only", []string{"h2"}, "h2", 2, 1},
-		{"http/1.1 only", []string{"http/1.1"}, "http/1.1", 1, 0},
-		{"no ALPN", nil, "", 1, 0},
-		{"neither", []string{"spdy/3.1"}, "", 0, 0},
+		{"h2 first", []string{"h2", "http/1.1"}, "h2", 2, true},
+		{"h2 only", []string{"h2"}, "h2", 2, true},
+		{"http/1.1 only", []string{"http/1.1"}, "http/1.1", 1, false},
+		{"no ALPN", nil, "", 1, false},
+		{"neither", []string{"spdy/3.1"}, "", 0, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			// An endpoint of its own, so that no other case's connection
@@ -110,8 +110,8 @@ func TestH2TLSNegotiatesWithALPN(t *testing.T) {
 			h.mu.Lock()
 			served := len(h.serving)
 			h.mu.Unlock()
-			if served != tc.wantServed {
-				t.Errorf("%d connections served HTTP/2, want %d", served, tc.wantServed)
+			if (served > 0) != tc.wantH2 {
+				t.Errorf("%d connections served HTTP/2 by ServeH2C; want some: %t", served, tc.wantH2)
 			}
 			if c, ok := rt.(interface{ CloseIdleConnections() }); ok {
 				c.CloseIdleConnections()
