@@ -46,6 +46,9 @@ var realGateways = []realGateway{
 		"expected status 502, observed status 503", `gw origin/origin 0/0/-1/-1/\d+ 503 \d+ - - SC--`, false},
 	{"haproxy", "haproxy", "../../scenarios/examples/haproxy/instances.yaml", "", "", "", "", false},
 	{"nginx", "nginx", nginxInstancesSuite, "", "", "", "", true},
+	{"haproxy", "haproxy", "../../scenarios/examples/haproxy/h2.yaml", "", "", "", "", false},
+	{"caddy", "caddy", "../../scenarios/examples/caddy/h2.yaml", "", "", "", "", false},
+	{"apache", "apache2", "../../scenarios/examples/apache/h2.yaml", "", "", "", "", false},
 	{"nginx", "nginx", "../../scenarios/examples/nginx/grpc.yaml", "", "", "", "", false},
 }
 
