@@ -316,7 +316,7 @@ func (e *Expect) fieldsSet(names ...string) []string {
 
 // The fields of Expect by what they judge.
 var (
-	requestFields = []string{"status", "not_status", "within", "at_least", "between", "valid_http", "headers", "body", "body_intact", "attempts", "grpc_status", "grpc_message"}
+	requestFields = []string{"status", "not_status", "within", "at_least", "between", "valid_http", "headers", "body", "body_intact", "attempts", "grpc_status", "grpc_message", "cross_wired"}
 	loadFields    = []string{"success_ratio", "statuses", "status_ratio", "latency", "unanswered_after"}
 	anyFields     = []string{"log_matches", "gateway_alive", "recovers", "fault_met"}
 )
