@@ -50,6 +50,7 @@ var realGateways = []realGateway{
 	{"caddy", "caddy", "../../scenarios/examples/caddy/h2.yaml", "", "", "", "", false},
 	{"apache", "apache2", "../../scenarios/examples/apache/h2.yaml", "", "", "", "", false},
 	{"nginx", "nginx", "../../scenarios/examples/nginx/grpc.yaml", "", "", "", "", false},
+	{"nginx", "nginx", "../../scenarios/examples/nginx/h2-client.yaml", "", "", "", "", false},
 }
 
 // realSeconds is about how long each example suite runs, one scenario
