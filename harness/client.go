@@ -30,6 +30,9 @@ type Request struct {
 	// ID, when set, is sent in the RequestIDHeader so the origin can tie
 	// its upstream attempts to this request (Environment.Do sets it).
 	ID string
+	// Stream, when set, opens a WebSocket or reads server-sent events
+	// instead of reading one answer (a GET; Method and Body unused).
+	Stream *StreamRequest
 }
 
 // DefaultRequestTimeout bounds a request that names no timeout, so a gateway
@@ -120,6 +123,9 @@ type Observation struct {
 	// FaultMet says whether the request met the fault in effect, with the
 	// evidence; nil when no fault was (Environment.Do judges it).
 	FaultMet *FaultMet
+	// Stream is what the client saw of a stream (Request.Stream); nil
+	// for a plain request.
+	Stream *StreamObservation
 }
 
 // ValidHTTP reports whether a complete, well-formed HTTP response arrived:
@@ -190,6 +196,9 @@ func (o Observation) gaveUp() string {
 // the whole answer, however broken. It never returns an error: every failure
 // is an observation.
 func Do(ctx context.Context, baseURL string, req Request) Observation {
+	if req.Stream != nil {
+		return doStream(ctx, baseURL, req)
+	}
 	obs := Observation{Start: time.Now(), Timeout: req.Timeout}
 	if obs.Timeout <= 0 {
 		obs.Timeout = DefaultRequestTimeout
