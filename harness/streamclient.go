@@ -453,4 +453,3 @@ func (c *sseCounter) Write(p []byte) (int, error) {
 	}
 	return len(p), nil
 }
-

@@ -92,4 +92,3 @@ var _ = Describe("the origin's WebSocket and server-sent events, through the bui
 		Expect(s.String()).To(ContainSubstring("still open"))
 	})
 })
-
