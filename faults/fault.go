@@ -186,10 +186,11 @@ const (
 	FamilyReuse      = "connection reuse"
 	FamilyErrors     = "origin errors"
 	FamilyHTTP2      = "HTTP/2 origin"
+	FamilyStreams    = "streams"
 )
 
 var familyOrder = []string{
-	FamilyOriginDown, FamilySlowOrigin, FamilyDNS, FamilyFirewall, FamilyMalformed, FamilyTLS, FamilyReuse, FamilyErrors, FamilyHTTP2,
+	FamilyOriginDown, FamilySlowOrigin, FamilyDNS, FamilyFirewall, FamilyMalformed, FamilyTLS, FamilyReuse, FamilyErrors, FamilyHTTP2, FamilyStreams,
 }
 
 var registry = map[string]Definition{}
