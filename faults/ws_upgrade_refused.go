@@ -28,7 +28,9 @@ func init() {
 		Summary: "the origin answers a WebSocket's Upgrade request with a 4xx or 5xx instead of a 101, then closes",
 		Example: "{ws_upgrade_refused: {status: 503, body: \"try later\"}}",
 		Options: Selective | Scheduled | Targeted,
-		New:     func() Fault { return &WSUpgradeRefused{Status: http.StatusForbidden, Body: "upgrade refused by the origin\n"} },
+		New: func() Fault {
+			return &WSUpgradeRefused{Status: http.StatusForbidden, Body: "upgrade refused by the origin\n"}
+		},
 	})
 }
 
