@@ -91,6 +91,7 @@ type jsonObservation struct {
 	Upstream    []jsonAttempt  `json:"upstream,omitempty"`
 	Integrity   *jsonIntegrity `json:"body_integrity,omitempty"`
 	FaultMet    *jsonFaultMet  `json:"fault_met,omitempty"`
+	Stream      *jsonStream    `json:"stream,omitempty"`
 	// ValidHTTP is derived (harness.Observation.ValidHTTP): written, not
 	// read back.
 	ValidHTTP   bool   `json:"valid_http"`
@@ -113,7 +114,7 @@ func observationToJSON(o *harness.Observation) *jsonObservation {
 		TTFB: o.TTFB, Total: o.Total, ErrorKind: string(o.ErrorKind), Error: o.Error, Timeout: o.Timeout,
 		HeadBytes: o.HeadBytes, ID: o.ID, Attempts: o.Attempts, Connections: o.Connections,
 		Unaccepted: o.Unaccepted, Uncounted: o.Uncounted, Upstream: attemptsToJSON(o.Upstream),
-		Integrity: integrityToJSON(o.Integrity), FaultMet: metToJSON(o.FaultMet),
+		Integrity: integrityToJSON(o.Integrity), FaultMet: metToJSON(o.FaultMet), Stream: streamToJSON(o.Stream),
 		ValidHTTP: o.ValidHTTP(), BodyExcerpt: string(excerpt),
 	}
 }
@@ -128,6 +129,7 @@ func (j *jsonObservation) record() *harness.Observation {
 		TTFB: j.TTFB, Total: j.Total, ErrorKind: harness.ErrorKind(j.ErrorKind), Error: j.Error, Timeout: j.Timeout,
 		HeadBytes: j.HeadBytes, ID: j.ID, Attempts: j.Attempts, Connections: j.Connections,
 		Unaccepted: j.Unaccepted, Uncounted: j.Uncounted, Integrity: j.Integrity.record(), FaultMet: j.FaultMet.record(),
+		Stream: j.Stream.record(),
 	}
 	if j.BodyExcerpt != "" {
 		o.Body = []byte(j.BodyExcerpt)

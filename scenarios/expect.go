@@ -52,6 +52,9 @@ type Expect struct {
 	// Attempts bounds how many upstream attempts the origin saw for the
 	// request: a number, or {min: N, max: M}.
 	Attempts *AttemptsExpect `yaml:"attempts" json:"attempts,omitempty"`
+	// Stream are assertions on what a WebSocket or an event stream
+	// (request.websocket, request.sse) gave the client (see stream.go).
+	Stream *StreamExpect `yaml:"stream" json:"stream,omitempty"`
 
 	// SuccessRatio: at least this share (0 to 1) of a load's requests are
 	// answered 2xx or 3xx.
@@ -291,7 +294,7 @@ func (e *Expect) fieldsSet(names ...string) []string {
 
 // The fields of Expect by what they judge.
 var (
-	requestFields = []string{"status", "not_status", "within", "at_least", "between", "valid_http", "headers", "body", "body_intact", "attempts"}
+	requestFields = []string{"status", "not_status", "within", "at_least", "between", "valid_http", "headers", "body", "body_intact", "attempts", "stream"}
 	loadFields    = []string{"success_ratio", "statuses", "status_ratio", "latency", "unanswered_after"}
 	anyFields     = []string{"log_matches", "gateway_alive", "recovers", "fault_met"}
 )
@@ -540,6 +543,7 @@ func (e *Expect) Checks() Checks {
 	if a := e.Attempts; a != nil {
 		add("attempts", a.String(), OnRequest, match.HaveAttemptsBetween(a.Min, a.Max), onObs(match.DescribeAttempts))
 	}
+	e.streamChecks(add)
 	e.loadChecks(add)
 	for _, re := range e.LogMatches {
 		r := mustCompile(re)

@@ -183,11 +183,15 @@ type RequestSpec struct {
 	// After delays the request this long after the fault is injected, for
 	// instance to let a gateway's DNS cache expire.
 	After Duration `yaml:"after" json:"after,omitempty"`
+	// WebSocket opens a WebSocket instead (see stream.go).
+	WebSocket *WebSocketSpec `yaml:"websocket" json:"websocket,omitempty"`
+	// SSE reads server-sent events instead (see stream.go).
+	SSE *SSESpec `yaml:"sse" json:"sse,omitempty"`
 }
 
 // Harness is the request as the harness sends it.
 func (r RequestSpec) Harness() harness.Request {
-	return harness.Request{Method: r.Method, Path: r.Path, Headers: r.Headers, Body: r.Body, Timeout: r.Timeout.D()}
+	return harness.Request{Method: r.Method, Path: r.Path, Headers: r.Headers, Body: r.Body, Timeout: r.Timeout.D(), Stream: r.stream()}
 }
 
 // Duration is a time.Duration written as in Go: 500ms, 2s, 1m30s.
