@@ -68,9 +68,10 @@ var _ = Describe("each real gateway's example suite", func() {
 				}
 			}
 			for _, d := range faults.All() {
-				if d.Family == faults.FamilyHTTP2 {
+				if d.Family == faults.FamilyHTTP2 || d.Family == faults.FamilyStreams {
 					// The real gateways' configs have no HTTP/2 upstream
-					// yet (issue 16); the builtin gateway covers the family.
+					// and no stream suites yet (issue 16); the builtin
+					// gateway covers these families.
 					continue
 				}
 				Expect(families).To(HaveKey(d.Family), "%s: no scenario for the %s family", gw, d.Family)

@@ -109,7 +109,7 @@ scenarios:
 		Expect(err).To(BeAssignableToTypeOf(&scenarios.LoadError{}))
 		Expect(err.(*scenarios.LoadError).Problems).To(HaveLen(3))
 		Expect(err.Error()).To(And(
-			ContainSubstring(`bad.yaml:5:14: scenarios[0].expect: unknown field "statsu" (did you mean "status"?); expected one of status, not_status, within, at_least, between, valid_http, headers, body, body_intact, attempts, success_ratio, statuses, status_ratio, latency, unanswered_after, log_matches, gateway_alive, recovers`),
+			ContainSubstring(`bad.yaml:5:14: scenarios[0].expect: unknown field "statsu" (did you mean "status"?); expected one of status, not_status, within, at_least, between, valid_http, headers, body, body_intact, attempts, stream, success_ratio, statuses, status_ratio, latency, unanswered_after, log_matches, gateway_alive, r`),
 			ContainSubstring(`bad.yaml:8:35: scenarios[1].expect.within: expected a duration with a unit, such as 500ms, 2s or 1m; got "2 seconds"`),
 			ContainSubstring(`bad.yaml:10:12: scenarios[2].fault: unknown fault "refsued" (did you mean "refused"?); expected one of the catalog`),
 		))
@@ -344,6 +344,7 @@ scenarios:
 				"header_without_colon": {"line"}, "http09": {"body"}, "invalid_chunk_size": {"size"},
 				"invalid_header_chars": {"name", "value"}, "invalid_status": {"line"}, "origin_error": {"body"},
 				"tls_plaintext": {"bytes"}, "h2_http1_answer": {"bytes"},
+				"ws_no_switch": {"body"}, "ws_upgrade_refused": {"body"},
 			}))
 		})
 

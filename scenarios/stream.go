@@ -263,4 +263,3 @@ func (e *Expect) streamChecks(add func(name, expected string, on Subject, m type
 			func(o *harness.StreamObservation) bool { return o.StillOpen == want })
 	}
 }
-
