@@ -147,3 +147,46 @@ var _ = Describe("stream faults on the wire", func() {
 		Eventually(env.Origin.Held).Should(Equal(0), "the origin let the connection go")
 	})
 })
+
+// A gateway that tunnels everything: a plain TCP relay in front of the
+// origin, attached as the gateway. It carries the client's bytes after the
+// origin's 200 raw, so the client observes tunneled: what
+// `stream: {tunneled: false}` fails on.
+var _ = Describe("ws_no_switch through a gateway that tunnels everything", func() {
+	It("is observed tunneled, not upgraded", func(ctx SpecContext) {
+		origin, err := harness.FreePort()
+		Expect(err).NotTo(HaveOccurred())
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		Expect(err).NotTo(HaveOccurred())
+		DeferCleanup(ln.Close)
+		go func() {
+			for {
+				c, err := ln.Accept()
+				if err != nil {
+					return
+				}
+				go func() {
+					defer c.Close()
+					up, err := net.Dial("tcp", origin)
+					if err != nil {
+						return
+					}
+					defer up.Close()
+					go func() { _, _ = io.Copy(up, c); _ = up.(*net.TCPConn).CloseWrite() }()
+					_, _ = io.Copy(c, up)
+				}()
+			}
+		}()
+		env := startEnvWith(ctx, harness.Config{OriginListen: origin, Gateway: &harness.Attached{Address: "http://" + ln.Addr().String()}})
+		in, err := faults.Inject(ctx, env, &faults.WSNoSwitch{Status: 200, Body: "no switch\n"}, faults.Options{})
+		Expect(err).NotTo(HaveOccurred())
+		DeferCleanup(in.Clear)
+		obs := env.Do(ctx, harness.Request{Path: "/ws/", Timeout: 10 * time.Second,
+			Stream: &harness.StreamRequest{Kind: harness.StreamWebSocket, Messages: 1, ReadFor: time.Second}})
+		Expect(obs.Status).To(Equal(200))
+		Expect(obs.Stream.Upgraded).To(BeFalse())
+		Expect(obs.Stream.Probed).To(BeTrue())
+		Expect(obs.Stream.Tunneled).To(BeTrue(), obs.Stream.String())
+		Expect(obs.Stream.StillOpen).To(BeTrue(), "the relay holds the tunnel open")
+	})
+})
