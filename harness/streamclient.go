@@ -272,6 +272,8 @@ func doStream(ctx context.Context, baseURL string, req Request) Observation {
 	obs.Total = time.Since(obs.Start)
 	var ne net.Error
 	switch {
+	case ctx.Err() != nil:
+		return fail(ErrInterrupted, context.Cause(ctx))
 	case end == nil || errors.Is(end, errStreamClosed) || errors.Is(end, io.EOF):
 	case errors.As(end, &ne) && ne.Timeout() && ctx.Err() == nil:
 		// The client stopped reading: the stream was still open.
@@ -315,9 +317,10 @@ var errStreamClosed = errors.New("closed with a close frame")
 // code is then CloseAbnormal).
 func readWebSocket(conn net.Conn, r io.Reader, messages int, id string, s *StreamObservation) error {
 	for i := 1; i <= messages; i++ {
-		if err := writeFrame(conn, 0x1, fmt.Appendf(nil, "gatecrash message %d for %s", i, id)); err != nil {
-			s.CloseCode = CloseAbnormal
-			return err
+		// A gateway that already ended the stream may reset a write: what
+		// it sent before is still read below.
+		if writeFrame(conn, 0x1, fmt.Appendf(nil, "gatecrash message %d for %s", i, id)) != nil {
+			break
 		}
 		s.Sent++
 	}
@@ -386,14 +389,18 @@ func readWebSocket(conn net.Conn, r io.Reader, messages int, id string, s *Strea
 	}
 }
 
-// eofIsEnd turns the end of a connection in the middle of a frame into
-// io.EOF: for a WebSocket, a connection that ended without a close frame
-// is told by the close code (CloseAbnormal), not as a cut body.
+// eofIsEnd turns the end of a connection, in the middle of a frame or by
+// a reset, into io.EOF: for a WebSocket, a connection that ended without
+// a close frame is told by the close code (CloseAbnormal), whether the
+// gateway closed or reset it (which may depend on whether the client had
+// written since), not as a broken answer. Timeouts stay what they are:
+// the client stopped reading.
 func eofIsEnd(err error) error {
-	if errors.Is(err, io.ErrUnexpectedEOF) {
-		return io.EOF
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		return err
 	}
-	return err
+	return io.EOF
 }
 
 // writeFrame writes one final client frame, masked as RFC 6455 asks of

@@ -46,6 +46,7 @@ var realGateways = []realGateway{
 		"expected status 502, observed status 503", `gw origin/origin 0/0/-1/-1/\d+ 503 \d+ - - SC--`, false},
 	{"haproxy", "haproxy", "../../scenarios/examples/haproxy/instances.yaml", "", "", "", "", false},
 	{"nginx", "nginx", nginxInstancesSuite, "", "", "", "", true},
+	{"nginx", "nginx", "../../scenarios/examples/nginx/streams.yaml", "", "", "", "", false},
 }
 
 // realSeconds is about how long each example suite runs, one scenario
