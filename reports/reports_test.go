@@ -168,6 +168,8 @@ func observed() []*reports.Scenario {
 		Integrity: &harness.Integrity{Verdict: harness.BodyTruncated, Silent: true, Received: 5,
 			Origin: &harness.Answer{Status: 200, Declared: 10, Sent: 5}, Detail: "received 5 of the 10 bytes"},
 		FaultMet: &harness.FaultMet{Verdict: harness.FaultNotMet, Evidence: "the fault was never met: instance 2 served it normally", Served: 1},
+		Stream: &harness.StreamObservation{Kind: harness.StreamWebSocket, Sent: 3, Messages: 2, Bytes: 120, CloseCode: harness.CloseAbnormal,
+			OpenFor: time.Millisecond, Probed: true, Tunneled: true},
 	}
 	load := &harness.LoadResult{Rate: 200, Duration: 5 * time.Second, Planned: 1000, Requests: 1000, Answered: 990,
 		SuccessRatio: 0.5, Statuses: map[string]int{"200": 500, "502": 490, "none": 10}, Errors: map[string]int{"reset": 10},
