@@ -70,7 +70,7 @@ var _ = Describe("each real gateway's example suite", func() {
 			for _, d := range faults.All() {
 				if d.Family == faults.FamilyHTTP2 || d.Family == faults.FamilyStreams {
 					// The real gateways' configs have no HTTP/2 upstream
-					// yet, and only nginx has a stream suite (issue 16);
+					// yet, and only nginx and Apache have stream suites (issue 16);
 					// the builtin gateway covers these families.
 					continue
 				}

@@ -47,6 +47,7 @@ var realGateways = []realGateway{
 	{"haproxy", "haproxy", "../../scenarios/examples/haproxy/instances.yaml", "", "", "", "", false},
 	{"nginx", "nginx", nginxInstancesSuite, "", "", "", "", true},
 	{"nginx", "nginx", "../../scenarios/examples/nginx/streams.yaml", "", "", "", "", false},
+	{"apache", "apache2", "../../scenarios/examples/apache/streams.yaml", "", "", "", "", false},
 }
 
 // realSeconds is about how long each example suite runs, one scenario
