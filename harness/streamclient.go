@@ -236,7 +236,8 @@ func doStream(ctx context.Context, baseURL string, req Request) Observation {
 	s := obs.Stream
 	var body bytes.Buffer
 	sum := sha256.New()
-	keep := io.MultiWriter(&capped{w: &body, left: maxBody}, sum)
+	var kept countWriter
+	keep := io.MultiWriter(&capped{w: &body, left: maxBody}, sum, &kept)
 	var end error
 	switch {
 	case sr.Kind == StreamWebSocket && resp.StatusCode == http.StatusSwitchingProtocols:
@@ -267,7 +268,7 @@ func doStream(ctx context.Context, baseURL string, req Request) Observation {
 	s.OpenFor = time.Since(headAt)
 	obs.Body = body.Bytes()
 	obs.BodySHA256 = hex.EncodeToString(sum.Sum(nil))
-	obs.BodyBytes = int64(body.Len()) // capped; Bytes counts all
+	obs.BodyBytes = int64(kept)
 	s.Bytes = int64(fb.n) - int64(obs.HeadBytes)
 	obs.Total = time.Since(obs.Start)
 	var ne net.Error
@@ -425,6 +426,14 @@ func writeFrame(w io.Writer, op byte, payload []byte) error {
 	}
 	_, err := w.Write(frame)
 	return err
+}
+
+// countWriter counts the bytes written to it.
+type countWriter int64
+
+func (c *countWriter) Write(p []byte) (int, error) {
+	*c += countWriter(len(p))
+	return len(p), nil
 }
 
 // sseCounter counts the whole server-sent events written to it: blocks
