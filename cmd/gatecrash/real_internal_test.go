@@ -51,6 +51,8 @@ var realGateways = []realGateway{
 	{"apache", "apache2", "../../scenarios/examples/apache/h2.yaml", "", "", "", "", false},
 	{"nginx", "nginx", "../../scenarios/examples/nginx/grpc.yaml", "", "", "", "", false},
 	{"nginx", "nginx", "../../scenarios/examples/nginx/h2-client.yaml", "", "", "", "", false},
+	{"nginx", "nginx", "../../scenarios/examples/nginx/streams.yaml", "", "", "", "", false},
+	{"apache", "apache2", "../../scenarios/examples/apache/streams.yaml", "", "", "", "", false},
 }
 
 // realSeconds is about how long each example suite runs, one scenario
