@@ -29,14 +29,14 @@ func init() {
 	})
 }
 
-// switchHead is the 101 the origin sends unasked.
-const switchHead = "HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: gatecrash\r\n\r\n"
+// unaskedSwitchHead is the 101 the origin sends unasked.
+const unaskedSwitchHead = "HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: gatecrash\r\n\r\n"
 
 // Inject makes the origin send a 101, then its own answer, on each
 // connection's first request.
 func (f *DesyncSwitchWithoutUpgrade) Inject(_ context.Context, env *harness.Environment, opts Options) (Injection, error) {
 	return desyncBehavior(env, opts, func(_ context.Context, w io.Writer, req *http.Request, o *harness.Origin) error {
-		_, err := w.Write(append([]byte(switchHead), healthyAnswer(req, o)...))
+		_, err := w.Write(append([]byte(unaskedSwitchHead), healthyAnswer(req, o)...))
 		return err
 	}), nil
 }

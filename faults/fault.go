@@ -227,12 +227,13 @@ const (
 	FamilyErrors     = "origin errors"
 	FamilyHTTP2      = "HTTP/2 origin"
 	FamilyGRPC       = "gRPC origin"
+	FamilyStreams    = "streams"
 	FamilyDesync     = "response desync"
 )
 
 var familyOrder = []string{
 	FamilyOriginDown, FamilySlowOrigin, FamilyDNS, FamilyFirewall, FamilyMalformed, FamilyTLS, FamilyReuse, FamilyErrors, FamilyHTTP2,
-	FamilyGRPC,
+	FamilyGRPC, FamilyStreams,
 	FamilyDesync,
 }
 

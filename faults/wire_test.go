@@ -119,7 +119,7 @@ var _ = Describe("faults on the wire", func() {
 var _ = Describe("the catalog", func() {
 	It("lists each fault once, grouped by known families, with fresh defaults from each constructor", func() {
 		families := []string{faults.FamilyOriginDown, faults.FamilySlowOrigin, faults.FamilyDNS, faults.FamilyFirewall,
-			faults.FamilyMalformed, faults.FamilyTLS, faults.FamilyReuse, faults.FamilyErrors, faults.FamilyHTTP2, faults.FamilyGRPC, faults.FamilyDesync}
+			faults.FamilyMalformed, faults.FamilyTLS, faults.FamilyReuse, faults.FamilyErrors, faults.FamilyHTTP2, faults.FamilyGRPC, faults.FamilyStreams, faults.FamilyDesync}
 		rank := map[string]int{}
 		for i, f := range families {
 			rank[f] = i

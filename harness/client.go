@@ -37,6 +37,9 @@ type Request struct {
 	// knowledge, to a gateway that takes only that (a gRPC call always
 	// goes so).
 	H2C bool
+	// Stream, when set, opens a WebSocket or reads server-sent events
+	// instead of reading one answer (a GET; Method and Body unused).
+	Stream *StreamRequest
 }
 
 // DefaultRequestTimeout bounds a request that names no timeout, so a gateway
@@ -134,6 +137,9 @@ type Observation struct {
 	// GRPC is what the answer to a gRPC call (Request.GRPC) said of its
 	// gRPC status; nil for any other request.
 	GRPC *GRPCObservation
+	// Stream is what the client saw of a stream (Request.Stream); nil
+	// for a plain request.
+	Stream *StreamObservation
 }
 
 // ValidHTTP reports whether a complete, well-formed HTTP response arrived:
@@ -204,6 +210,9 @@ func (o Observation) gaveUp() string {
 // the whole answer, however broken. It never returns an error: every failure
 // is an observation.
 func Do(ctx context.Context, baseURL string, req Request) Observation {
+	if req.Stream != nil {
+		return doStream(ctx, baseURL, req)
+	}
 	if req.GRPC != nil || req.H2C {
 		return doH2C(ctx, baseURL, req)
 	}

@@ -290,6 +290,11 @@ func (e *Environment) Do(ctx context.Context, req Request) Observation {
 	obs := Do(ctx, e.Gateway.URL(), req)
 	e.clients.end(inFlight)
 	e.observeUpstream(&obs, inFlight.start, inFlight.end)
+	if s := obs.Stream; s != nil {
+		for _, o := range e.Origins {
+			s.Tunneled = s.Tunneled || o.Tunneled(obs.ID)
+		}
+	}
 	return obs
 }
 

@@ -61,6 +61,7 @@ type Origin struct {
 	requests    atomic.Int64
 	held        atomic.Int64 // connections a behaviour holds now
 	journal     *journal
+	streams     streamNotes // what reached the origin after a handshake
 
 	mu     sync.Mutex
 	idle   map[net.Conn]bool // HTTP connections between requests
@@ -266,6 +267,7 @@ func (o *Origin) Reset() {
 	o.connections.Store(0)
 	o.requests.Store(0)
 	o.journal.reset()
+	o.streams.reset()
 	o.faulty.reset()
 	o.faultyReq.reset()
 }
@@ -334,6 +336,9 @@ func (o *Origin) serveHTTP(hw http.ResponseWriter, r *http.Request) {
 	}
 	if id := r.Header.Get(RequestIDHeader); id != "" {
 		w.Header().Set(AnswerToHeader, id)
+	}
+	if o.serveStream(w, r) {
+		return
 	}
 	route, ok := o.routes[r.URL.Path]
 	if !ok {

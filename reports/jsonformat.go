@@ -94,7 +94,8 @@ type jsonObservation struct {
 	FaultMet    *jsonFaultMet  `json:"fault_met,omitempty"`
 	CrossWired  *jsonCrossWire `json:"cross_wired,omitempty"`
 	// GRPC is what the answer to a gRPC call said of it (grpc.go).
-	GRPC *jsonGRPC `json:"grpc,omitempty"`
+	GRPC   *jsonGRPC   `json:"grpc,omitempty"`
+	Stream *jsonStream `json:"stream,omitempty"`
 	// ValidHTTP is derived (harness.Observation.ValidHTTP): written, not
 	// read back.
 	ValidHTTP   bool   `json:"valid_http"`
@@ -117,7 +118,7 @@ func observationToJSON(o *harness.Observation) *jsonObservation {
 		TTFB: o.TTFB, Total: o.Total, ErrorKind: string(o.ErrorKind), Error: o.Error, Timeout: o.Timeout,
 		HeadBytes: o.HeadBytes, ID: o.ID, Attempts: o.Attempts, Connections: o.Connections,
 		Unaccepted: o.Unaccepted, Uncounted: o.Uncounted, Upstream: attemptsToJSON(o.Upstream),
-		Integrity: integrityToJSON(o.Integrity), FaultMet: metToJSON(o.FaultMet), CrossWired: crossWireToJSON(o.CrossWired),
+		Integrity: integrityToJSON(o.Integrity), FaultMet: metToJSON(o.FaultMet), CrossWired: crossWireToJSON(o.CrossWired), Stream: streamToJSON(o.Stream),
 		ValidHTTP: o.ValidHTTP(), BodyExcerpt: string(excerpt), GRPC: grpcToJSON(o.GRPC),
 	}
 }
@@ -134,6 +135,7 @@ func (j *jsonObservation) record() *harness.Observation {
 		Unaccepted: j.Unaccepted, Uncounted: j.Uncounted, Integrity: j.Integrity.record(), FaultMet: j.FaultMet.record(),
 		CrossWired: j.CrossWired.record(),
 		GRPC:       j.GRPC.record(),
+		Stream:     j.Stream.record(),
 	}
 	if j.BodyExcerpt != "" {
 		o.Body = []byte(j.BodyExcerpt)

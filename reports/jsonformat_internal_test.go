@@ -28,6 +28,7 @@ func TestJSONFormatHasEveryField(t *testing.T) {
 		{reflect.TypeFor[harness.Latency](), reflect.TypeFor[jsonLatency](), nil},
 		{reflect.TypeFor[harness.LoadSlice](), reflect.TypeFor[jsonLoadSlice](), nil},
 		{reflect.TypeFor[harness.GRPCObservation](), reflect.TypeFor[jsonGRPC](), nil},
+		{reflect.TypeFor[harness.StreamObservation](), reflect.TypeFor[jsonStream](), nil},
 	} {
 		for f := range c.record.Fields() {
 			if !f.IsExported() {

@@ -168,6 +168,8 @@ func observed() []*reports.Scenario {
 		Integrity: &harness.Integrity{Verdict: harness.BodyTruncated, Silent: true, Received: 5,
 			Origin: &harness.Answer{Status: 200, Declared: 10, Sent: 5}, Detail: "received 5 of the 10 bytes"},
 		FaultMet: &harness.FaultMet{Verdict: harness.FaultNotMet, Evidence: "the fault was never met: instance 2 served it normally", Served: 1},
+		Stream: &harness.StreamObservation{Kind: harness.StreamWebSocket, Upgraded: true, Sent: 3, Messages: 2, Bytes: 120, CloseCode: harness.CloseAbnormal,
+			OpenFor: time.Millisecond, Tunneled: true},
 	}
 	load := &harness.LoadResult{Rate: 200, Duration: 5 * time.Second, Planned: 1000, Requests: 1000, Answered: 990,
 		SuccessRatio: 0.5, Statuses: map[string]int{"200": 500, "502": 490, "none": 10}, Errors: map[string]int{"reset": 10},
@@ -280,7 +282,7 @@ var _ = Describe("every observation", func() {
 
 	It("sums a load up in the console line, and a count of attempts when they were asserted", func() {
 		s := observed()
-		Expect(s[0].ObservedLine()).To(Equal("status 200 in 5ms, fault not met, 3 attempts, body truncated, recovered after 30ms"))
+		Expect(s[0].ObservedLine()).To(Equal("status 200 in 5ms, fault not met, 3 attempts, body truncated (upgraded, 2 of 3 messages back, 120 bytes, closed with code 1006 after 1ms, tunneled to the origin), recovered after 30ms"))
 		Expect(s[1].ObservedLine()).To(Equal("load 200/s for 5s: 1000 of 1000 requests sent, 50.0% success (200: 500, 502: 490, none: 10), p50 1ms, p99 20ms, max 30ms"))
 	})
 })

@@ -130,6 +130,9 @@ func (s *Scenario) ObservedLine() string {
 		if s.checked("body_intact") && s.Observed.Integrity != nil {
 			line += ", body " + string(s.Observed.Integrity.Verdict)
 		}
+		if st := s.Observed.Stream; st != nil {
+			line += " (" + st.String() + ")"
+		}
 		if s.Observed.CrossWired != nil {
 			line += ", cross-wired"
 		}

@@ -59,6 +59,9 @@ type Expect struct {
 	// GRPCMessage: the gRPC call's grpc-message (percent-decoded) is
 	// exactly this, beside a grpc-status.
 	GRPCMessage *string `yaml:"grpc_message" json:"grpc_message,omitempty"`
+	// Stream are assertions on what a WebSocket or an event stream
+	// (request.websocket, request.sse) gave the client (see stream.go).
+	Stream *StreamExpect `yaml:"stream" json:"stream,omitempty"`
 
 	// SuccessRatio: at least this share (0 to 1) of a load's requests are
 	// answered 2xx or 3xx.
@@ -316,7 +319,7 @@ func (e *Expect) fieldsSet(names ...string) []string {
 
 // The fields of Expect by what they judge.
 var (
-	requestFields = []string{"status", "not_status", "within", "at_least", "between", "valid_http", "headers", "body", "body_intact", "attempts", "grpc_status", "grpc_message"}
+	requestFields = []string{"status", "not_status", "within", "at_least", "between", "valid_http", "headers", "body", "body_intact", "attempts", "grpc_status", "grpc_message", "stream", "cross_wired"}
 	loadFields    = []string{"success_ratio", "statuses", "status_ratio", "latency", "unanswered_after"}
 	anyFields     = []string{"log_matches", "gateway_alive", "recovers", "fault_met"}
 )
@@ -566,6 +569,7 @@ func (e *Expect) Checks() Checks {
 		add("attempts", a.String(), OnRequest, match.HaveAttemptsBetween(a.Min, a.Max), onObs(match.DescribeAttempts))
 	}
 	e.grpcChecks(add)
+	e.streamChecks(add)
 	e.loadChecks(add)
 	for _, re := range e.LogMatches {
 		r := mustCompile(re)

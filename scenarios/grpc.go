@@ -131,6 +131,9 @@ func grpcStatusSchema() map[string]any {
 // takes no method or body of its own, a load does not send it, and the
 // gRPC expectations need it.
 func (sc *Scenario) validateGRPC(d *decoder, at string) {
+	if sc.Request.H2C && sc.Load != nil {
+		d.failPath(at+".load", "%s.load: a load sends HTTP/1.1 requests; expected no load with request.h2c", at)
+	}
 	if g := sc.Request.GRPC; g != nil {
 		if sc.Request.Method != "" {
 			d.failPath(at+".request.method", "%s.request.method: a gRPC call is a POST; expected no method beside request.grpc", at)

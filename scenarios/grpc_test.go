@@ -94,5 +94,7 @@ scenarios:
 			`scenarios[0].request.grpc: unknown field "mesage" (did you mean "message"?); expected one of method, message, timeout`),
 		Entry("a load", "  - {name: a, fault: none, request: {grpc: {}}, load: {rate: 10, duration: 1s}, expect: {statuses: [200]}}",
 			`scenarios[0].load: a load sends plain HTTP requests; expected no load with request.grpc`),
+		Entry("a load over h2c", "  - {name: a, fault: none, request: {h2c: true}, load: {rate: 10, duration: 1s}, expect: {statuses: [200]}}",
+			`scenarios[0].load: a load sends HTTP/1.1 requests; expected no load with request.h2c`),
 	)
 })

@@ -207,6 +207,7 @@ func (s *Suite) validate(d *decoder) {
 		checkHeaderFields(d, at+".request.headers", sc.Request.Headers)
 		sc.validateLoad(d, at)
 		sc.validateGRPC(d, at)
+		sc.validateStream(d, at)
 		if sc.Fault.Control && sc.Expect.FaultMet != nil {
 			d.failPath(at+".expect.fault_met", "%s.expect.fault_met: a control scenario (fault: none) injects nothing to meet; remove fault_met or name a fault", at)
 		}

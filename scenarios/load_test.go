@@ -108,9 +108,9 @@ scenarios:
 		Expect(err).To(HaveOccurred())
 		Expect(err).To(BeAssignableToTypeOf(&scenarios.LoadError{}))
 		Expect(err.(*scenarios.LoadError).Problems).To(HaveLen(3))
-		Expect(err.(*scenarios.LoadError).Problems[0].Message).To(HaveSuffix("grpc_status, grpc_message, success_ratio, statuses, status_ratio, latency, unanswered_after, log_matches, gateway_alive, recovers, fault_met, cross_wired"))
+		Expect(err.(*scenarios.LoadError).Problems[0].Message).To(HaveSuffix("grpc_status, grpc_message, stream, success_ratio, statuses, status_ratio, latency, unanswered_after, log_matches, gateway_alive, recovers, fault_met, cross_wired"))
 		Expect(err.Error()).To(And(
-			ContainSubstring(`bad.yaml:5:14: scenarios[0].expect: unknown field "statsu" (did you mean "status"?); expected one of status, not_status, within, at_least, between, valid_http, headers, body, body_intact, attempts, grpc_status, grpc_message, success_ratio, statuses, status_ratio, latency, unanswered_after, log_matches, gateway_alive, recovers, fault_met`),
+			ContainSubstring(`bad.yaml:5:14: scenarios[0].expect: unknown field "statsu" (did you mean "status"?); expected one of status, not_status, within, at_least, between, valid_http, headers, body, body_intact, attempts, grpc_status, grpc_message, stream, success_ratio, statuses, status_ratio, latency, unanswered_after, log_matches, gateway_alive, recovers, fault_met`),
 			ContainSubstring(`bad.yaml:8:35: scenarios[1].expect.within: expected a duration with a unit, such as 500ms, 2s or 1m; got "2 seconds"`),
 			ContainSubstring(`bad.yaml:10:12: scenarios[2].fault: unknown fault "refsued" (did you mean "refused"?); expected one of the catalog`),
 		))
@@ -345,6 +345,7 @@ scenarios:
 				"header_without_colon": {"line"}, "http09": {"body"}, "invalid_chunk_size": {"size"},
 				"invalid_header_chars": {"name", "value"}, "invalid_status": {"line"}, "origin_error": {"body"},
 				"tls_plaintext": {"bytes"}, "h2_http1_answer": {"bytes"},
+				"ws_no_switch": {"body"}, "ws_upgrade_refused": {"body"},
 			}))
 		})
 

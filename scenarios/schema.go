@@ -154,6 +154,15 @@ func (g *schemaGen) schemaOf(t reflect.Type) map[string]any {
 					"properties": map[string]any{"min": map[string]any{"type": "integer"}, "max": map[string]any{"type": "integer"}}},
 			},
 		}
+	case reflect.TypeFor[CountExpect]():
+		return map[string]any{
+			"description": "a count such as 3, or {min: 1, max: 3}",
+			"anyOf": []any{
+				map[string]any{"type": "integer", "minimum": 0},
+				map[string]any{"type": "object", "minProperties": 1, "additionalProperties": false,
+					"properties": map[string]any{"min": map[string]any{"type": "integer"}, "max": map[string]any{"type": "integer"}}},
+			},
+		}
 	case reflect.TypeFor[StatusRatios]():
 		return map[string]any{
 			"description":   "a mapping of a status or class to the bounds of its share, such as {502: [0.2, 0.8]}",

@@ -194,11 +194,19 @@ type RequestSpec struct {
 	After Duration `yaml:"after" json:"after,omitempty"`
 	// GRPC makes the request a gRPC call over h2c (see GRPCSpec).
 	GRPC *GRPCSpec `yaml:"grpc" json:"grpc,omitempty"`
+	// H2C sends the request to the gateway over cleartext HTTP/2 with
+	// prior knowledge (a gateway that speaks HTTP/2 to its clients, such
+	// as nginx's listen ... http2), not HTTP/1.1.
+	H2C bool `yaml:"h2c" json:"h2c,omitempty"`
+	// WebSocket opens a WebSocket instead (see stream.go).
+	WebSocket *WebSocketSpec `yaml:"websocket" json:"websocket,omitempty"`
+	// SSE reads server-sent events instead (see stream.go).
+	SSE *SSESpec `yaml:"sse" json:"sse,omitempty"`
 }
 
 // Harness is the request as the harness sends it.
 func (r RequestSpec) Harness() harness.Request {
-	return harness.Request{Method: r.Method, Path: r.Path, Headers: r.Headers, Body: r.Body, Timeout: r.Timeout.D(), GRPC: r.GRPC.harness()}
+	return harness.Request{Method: r.Method, Path: r.Path, Headers: r.Headers, Body: r.Body, Timeout: r.Timeout.D(), GRPC: r.GRPC.harness(), H2C: r.H2C, Stream: r.stream()}
 }
 
 // Duration is a time.Duration written as in Go: 500ms, 2s, 1m30s.

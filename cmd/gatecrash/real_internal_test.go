@@ -47,7 +47,13 @@ var realGateways = []realGateway{
 	{"haproxy", "haproxy", "../../scenarios/examples/haproxy/instances.yaml", "", "", "", "", false},
 	{"haproxy", "haproxy", "../../scenarios/examples/haproxy/h2tls.yaml", "", "", "", "", false},
 	{"nginx", "nginx", nginxInstancesSuite, "", "", "", "", true},
+	{"haproxy", "haproxy", "../../scenarios/examples/haproxy/h2.yaml", "", "", "", "", false},
+	{"caddy", "caddy", "../../scenarios/examples/caddy/h2.yaml", "", "", "", "", false},
+	{"apache", "apache2", "../../scenarios/examples/apache/h2.yaml", "", "", "", "", false},
 	{"nginx", "nginx", "../../scenarios/examples/nginx/grpc.yaml", "", "", "", "", false},
+	{"nginx", "nginx", "../../scenarios/examples/nginx/h2-client.yaml", "", "", "", "", false},
+	{"nginx", "nginx", "../../scenarios/examples/nginx/streams.yaml", "", "", "", "", false},
+	{"apache", "apache2", "../../scenarios/examples/apache/streams.yaml", "", "", "", "", false},
 }
 
 // realSeconds is about how long each example suite runs, one scenario

@@ -211,7 +211,14 @@ const RecoveryPoll = 50 * time.Millisecond
 const RecoveryWait = 10 * time.Second
 
 // Healthy is an answer a steady state accepts: 2xx or 3xx.
-func Healthy(o harness.Observation) bool { return o.Status >= 200 && o.Status <= 399 }
+// A stream is healthy when it streamed: a WebSocket upgraded that echoed
+// every message, or events that arrived.
+func Healthy(o harness.Observation) bool {
+	if o.Stream != nil {
+		return o.Stream.Healthy()
+	}
+	return o.Status >= 200 && o.Status <= 399
+}
 
 // AwaitHealthy sends req until the gateway answers 2xx or 3xx, up to
 // RecoveryWait, and returns the last answer.
