@@ -16,7 +16,8 @@ import (
 )
 
 // H2CBehavior takes over a raw TCP connection the h2c endpoint accepted,
-// before any HTTP/2 byte: it hands it to h.ServeH2C, or misbehaves on it,
+// before any HTTP/2 byte (or, from its HTTP/2-over-TLS listener, a
+// *tls.Conn that negotiated "h2", after the handshake: see ListenTLS): it hands it to h.ServeH2C, or misbehaves on it,
 // most often as HTTP/2 opened with h.Accept. When it returns the endpoint
 // ends conn: a connection opened with Accept gets a GOAWAY first, so that
 // a gateway drops it from its pool (see SetBehavior), which a behaviour
@@ -30,7 +31,9 @@ type H2CBehavior func(ctx context.Context, conn net.Conn, h *H2COrigin)
 // from HTTP/1.1), with the same request-id tagging, journal of attempts
 // and record of the bodies sent as the HTTP/1.1 origin. It is not behind
 // the toxic proxy: like the TLS endpoint it is reached directly, and its
-// faults are written frame by frame (SetBehavior, H2Conn).
+// faults are written frame by frame (SetBehavior, H2Conn). With ListenTLS
+// it serves the same over TLS, HTTP/2 negotiated with ALPN, and its
+// behaviours take those connections too.
 type H2COrigin struct {
 	ln          net.Listener
 	tlsLn       net.Listener // the HTTP/2-over-TLS listener (ListenTLS), or nil
