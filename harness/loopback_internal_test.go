@@ -2,6 +2,8 @@ package harness
 
 import (
 	"context"
+	"net"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -41,5 +43,33 @@ func TestDialersRefuseOffLoopback(t *testing.T) {
 	}
 	if d := time.Since(start); d > 2*time.Second {
 		t.Errorf("refusing took %s: a connect was attempted", d)
+	}
+}
+
+// TestFreePortBelowEphemeral: FreePort's ports are free, below the
+// kernel's ephemeral range (where outgoing connections take theirs), and
+// never the same twice.
+func TestFreePortBelowEphemeral(t *testing.T) {
+	low := ephemeralLow()
+	seen := map[string]bool{}
+	for range 50 {
+		addr, err := FreePort()
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, p, _ := net.SplitHostPort(addr)
+		port, _ := strconv.Atoi(p)
+		if port < lowestPort || port >= low {
+			t.Fatalf("port %d: want one from %d to %d", port, lowestPort, low-1)
+		}
+		if seen[addr] {
+			t.Fatalf("%s handed out twice", addr)
+		}
+		seen[addr] = true
+		ln, err := net.Listen("tcp", addr)
+		if err != nil {
+			t.Fatalf("%s is not free: %v", addr, err)
+		}
+		ln.Close()
 	}
 }

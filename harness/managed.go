@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"net"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -543,16 +542,6 @@ func indent(s string) string {
 		return "  (nothing)"
 	}
 	return "  " + strings.ReplaceAll(s, "\n", "\n  ")
-}
-
-// FreePort returns a loopback address with a port that was free a moment ago.
-func FreePort() (string, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", err
-	}
-	defer ln.Close()
-	return ln.Addr().String(), nil
 }
 
 const (
