@@ -95,8 +95,10 @@ type Expect struct {
 	// the follow-ups a desync fault sends) was another request's answer or
 	// an origin's leftover bytes (harness.CrossWire). Unset, a cross-wired
 	// answer fails the scenario; true pins one as a finding (it requires
-	// the evidence); false forbids one, as unset does.
-	CrossWired *bool `yaml:"cross_wired" json:"cross_wired,omitempty"`
+	// the evidence); false forbids one, as unset does; sometimes lets
+	// either pass, for a gateway whose outcome is a race (the observation
+	// is reported all the same).
+	CrossWired *CrossWiredExpect `yaml:"cross_wired" json:"cross_wired,omitempty"`
 }
 
 // Recovery is the bound on getting healthy again after the fault clears.
@@ -641,7 +643,7 @@ func (e *Expect) String() string {
 		parts = append(parts, metExpected(*e.FaultMet))
 	}
 	if e.CrossWired != nil {
-		parts = append(parts, crossWiredExpected(*e.CrossWired))
+		parts = append(parts, e.CrossWired.expected())
 	}
 	return strings.Join(parts, ", ")
 }
@@ -676,11 +678,83 @@ func (e *Expect) JudgeMet(met *harness.FaultMet) (c reports.Check, failure strin
 	return c, failure
 }
 
-func crossWiredExpected(want bool) string {
-	if want {
+// CrossWiredExpect is a scenario's cross_wired: false (no answer
+// cross-wired), true (one at least: a finding), or sometimes (either:
+// the gateway races, so neither outcome is pinned).
+type CrossWiredExpect uint8
+
+const (
+	// NoCrossWire forbids a cross-wired answer (cross_wired: false).
+	NoCrossWire CrossWiredExpect = iota
+	// CrossWire requires one (cross_wired: true).
+	CrossWire
+	// CrossWireSometimes passes either way (cross_wired: sometimes).
+	CrossWireSometimes
+)
+
+// crossWiredWant is what a cross_wired may be.
+const crossWiredWant = "expected true, false or sometimes (either passes: the gateway races)"
+
+func (c *CrossWiredExpect) decodeNode(dec *decoder, node ast.Node, path string) {
+	switch n := node.(type) {
+	case *ast.BoolNode:
+		*c = NoCrossWire
+		if n.Value {
+			*c = CrossWire
+		}
+		return
+	case *ast.StringNode:
+		if n.Value == "sometimes" {
+			*c = CrossWireSometimes
+			return
+		}
+		dec.fail(node, "%s: %s; got %q", path, crossWiredWant, n.Value)
+		return
+	}
+	dec.fail(node, "%s: %s; got %s", path, crossWiredWant, describe(node))
+}
+
+// MarshalJSON writes it as a suite does: true, false or "sometimes".
+func (c CrossWiredExpect) MarshalJSON() ([]byte, error) {
+	switch c {
+	case CrossWire:
+		return []byte("true"), nil
+	case CrossWireSometimes:
+		return []byte(`"sometimes"`), nil
+	}
+	return []byte("false"), nil
+}
+
+// crossWiredSchema is the JSON Schema of a cross_wired.
+func crossWiredSchema() map[string]any {
+	return map[string]any{
+		"description": "true (a cross-wired answer, a finding), false (none), or sometimes (either passes: the gateway races)",
+		"anyOf": []any{
+			map[string]any{"type": "boolean"},
+			map[string]any{"type": "string", "enum": []string{"sometimes"}},
+		},
+	}
+}
+
+func (c CrossWiredExpect) expected() string {
+	switch c {
+	case CrossWire:
 		return "a cross-wired answer"
+	case CrossWireSometimes:
+		return "a cross-wired answer or none (a race)"
 	}
 	return "no cross-wired answer"
+}
+
+// passes reports whether the canary's outcome meets it.
+func (c CrossWiredExpect) passes(wired bool) bool {
+	switch c {
+	case CrossWire:
+		return wired
+	case CrossWireSometimes:
+		return true
+	}
+	return !wired
 }
 
 // JudgeCrossWired checks the canary's verdicts on the answers the client
@@ -708,8 +782,11 @@ func (e *Expect) JudgeCrossWired(answers []harness.Observation, followUps int) (
 	if len(wired) > 0 {
 		observed = strings.Join(wired, "; ")
 	}
-	want := e.CrossWired != nil && *e.CrossWired
-	c = reports.Check{Name: "cross_wired", Expected: crossWiredExpected(want), Observed: observed, Passed: want == (len(wired) > 0)}
+	want := NoCrossWire
+	if e.CrossWired != nil {
+		want = *e.CrossWired
+	}
+	c = reports.Check{Name: "cross_wired", Expected: want.expected(), Observed: observed, Passed: want.passes(len(wired) > 0)}
 	if !c.Passed {
 		failure = fmt.Sprintf("expected %s, observed %s", c.Expected, observed)
 	}

@@ -1,6 +1,7 @@
 package scenarios_test
 
 import (
+	"encoding/json"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -152,9 +153,51 @@ scenarios:
 			`scenarios[0].expect.status_ratio.5x: expected a status code (three digits, 100-999), a class such as 5xx, or a list of them; got "5x"`),
 		Entry("latency without a bound", "  - {name: a, fault: refused, load: {rate: 10, duration: 1s}, expect: {latency: {}}}\n",
 			"scenarios[0].expect.latency: expected at least one bound of p50, p90, p95, p99, max or mean"),
+		Entry("cross_wired of a word it does not take", "  - {name: a, fault: desync_cl_te, expect: {cross_wired: maybe}}\n",
+			`bad.yaml:3:58: scenarios[0].expect.cross_wired: expected true, false or sometimes (either passes: the gateway races); got "maybe"`),
+		Entry("cross_wired of a number", "  - {name: a, fault: desync_cl_te, expect: {cross_wired: 1}}\n",
+			"scenarios[0].expect.cross_wired: expected true, false or sometimes (either passes: the gateway races); got 1"),
 		Entry("latency of an unknown percentile", "  - {name: a, fault: refused, load: {rate: 10, duration: 1s}, expect: {latency: {p75: 1s}}}\n",
 			`scenarios[0].expect.latency: unknown field "p75"`),
 	)
+
+	DescribeTable("judges the desync canary by cross_wired",
+		func(setting string, wiredAnswer bool, passed bool, expected string) {
+			s, err := scenarios.Parse("ok.yaml", []byte(header+"  - {name: a, fault: desync_cl_te, expect: {status: 200"+setting+"}}\n"))
+			Expect(err).NotTo(HaveOccurred())
+			answers := []harness.Observation{{Status: 200}, {Status: 200}}
+			if wiredAnswer {
+				answers[1].CrossWired = &harness.CrossWire{AnswerTo: "r-1", Detail: "the answer is request r-1's"}
+			}
+			c, failure, shown := s.Scenarios[0].Expect.JudgeCrossWired(answers, 1)
+			Expect(shown).To(BeTrue())
+			Expect(c.Passed).To(Equal(passed))
+			Expect(c.Expected).To(Equal(expected))
+			Expect(failure == "").To(Equal(passed))
+			if wiredAnswer {
+				Expect(c.Observed).To(Equal("follow-up 1 of 1 cross-wired: the answer is request r-1's"))
+			} else {
+				Expect(c.Observed).To(Equal("no cross-wired answer in 2 answers (the request's and 1 follow-up)"))
+			}
+		},
+		Entry("unset, none", "", false, true, "no cross-wired answer"),
+		Entry("unset, one", "", true, false, "no cross-wired answer"),
+		Entry("false, one", ", cross_wired: false", true, false, "no cross-wired answer"),
+		Entry("true, one", ", cross_wired: true", true, true, "a cross-wired answer"),
+		Entry("true, none", ", cross_wired: true", false, false, "a cross-wired answer"),
+		Entry("sometimes, one", ", cross_wired: sometimes", true, true, "a cross-wired answer or none (a race)"),
+		Entry("sometimes, none", ", cross_wired: sometimes", false, true, "a cross-wired answer or none (a race)"),
+	)
+
+	It("writes cross_wired back as a suite does", func() {
+		for setting, want := range map[string]string{"true": `{"cross_wired":true}`, "false": `{"cross_wired":false}`, "sometimes": `{"cross_wired":"sometimes"}`} {
+			s, err := scenarios.Parse("ok.yaml", []byte(header+"  - {name: a, fault: desync_cl_te, expect: {cross_wired: "+setting+"}}\n"))
+			Expect(err).NotTo(HaveOccurred())
+			Expect(json.Marshal(struct {
+				C *scenarios.CrossWiredExpect `json:"cross_wired"`
+			}{s.Scenarios[0].Expect.CrossWired})).To(MatchJSON(want))
+		}
+	})
 
 	It("bounds the builtin gateway's retries", func() {
 		_, err := scenarios.Parse("bad.yaml", []byte("gateway: {builtin: {retries: 11}}\nscenarios:\n  - {name: a, fault: refused, expect: {status: 502}}\n"))

@@ -140,6 +140,8 @@ func (g *schemaGen) schemaOf(t reflect.Type) map[string]any {
 		}
 	case reflect.TypeFor[GRPCStatusSet]():
 		return grpcStatusSchema()
+	case reflect.TypeFor[CrossWiredExpect]():
+		return crossWiredSchema()
 	case reflect.TypeFor[Strings]():
 		return map[string]any{"anyOf": []any{
 			scalarText(),

@@ -210,6 +210,21 @@ func TestDesyncCanary(t *testing.T) {
 		}
 	})
 
+	t.Run("left to a race, passes and still shows each cross-wired answer", func(t *testing.T) {
+		code, out, records := run(t, ctx, desyncSuite(t, "cross_wired: sometimes, fault_met: true"), nil, runner.Options{})
+		if code != runner.ExitPassed {
+			t.Fatalf("exit %d, want passed:\n%s", code, out)
+		}
+		for _, rec := range records {
+			if !wired(rec) {
+				t.Errorf("%s: no follow-up cross-wired", rec.Name)
+			}
+		}
+		if !strings.Contains(out, "cross-wired") {
+			t.Errorf("the console does not say cross-wired:\n%s", out)
+		}
+	})
+
 	t.Run("a control through the same relay", func(t *testing.T) {
 		suite := desyncSuite(t, "status: 200")
 		suite = suite[:strings.Index(suite, "  - ")] + "  - {name: control, fault: none, expect: {status: 200, cross_wired: false}}\n"
