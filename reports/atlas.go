@@ -34,6 +34,7 @@ const (
 	FindingBodyCut   = "body not intact"
 	FindingSilent2xx = "2xx without the origin's intact body"
 	FindingNotMet    = "fault not met"
+	FindingWired     = "cross-wired"
 )
 
 // FindingRules are the rules of the atlas's findings, in words: the
@@ -43,6 +44,7 @@ var FindingRules = []string{
 	FindingBodyCut + ": the answer carried the origin's body, cut or changed in its bytes or its framing (body_intact false)",
 	FindingSilent2xx + ": a 2xx status whose body is not the origin's whole body (status 2xx and body_intact false or null): success reported for an answer of the origin that did not get through",
 	FindingNotMet + ": the request never met the fault (met not_met), so the answer says nothing about the fault (a cached address, a connection never reused)",
+	FindingWired + ": an answer the client got, to the request or to one of the requests sent after it, was another request's answer or bytes the origin sent after one (cross_wired true): response queue poisoning",
 }
 
 // Findings is what record r shows that a gateway should not do, by the
@@ -60,6 +62,9 @@ func Findings(r Record) []string {
 	}
 	if r.Met == "not_met" {
 		out = append(out, FindingNotMet)
+	}
+	if r.CrossWired != nil && *r.CrossWired {
+		out = append(out, FindingWired)
 	}
 	return out
 }

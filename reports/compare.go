@@ -42,6 +42,10 @@ type Record struct {
 	BodyIntact *bool    `json:"body_intact"`
 	// Met is met, not_met or unobserved; "" when no verdict was recorded.
 	Met string `json:"met,omitempty"`
+	// CrossWired, for a fault or scenario that sent follow-up requests
+	// (the response-desync faults), is whether an answer the client got
+	// was cross-wired (harness.CrossWire); nil otherwise.
+	CrossWired *bool `json:"cross_wired,omitempty"`
 	// Error is why the answer was not valid HTTP; shown, not compared.
 	Error string `json:"error,omitempty"`
 }
@@ -65,9 +69,10 @@ const (
 	FieldValidHTTP  Field = "valid_http"
 	FieldBodyIntact Field = "body_intact"
 	FieldMet        Field = "met"
+	FieldCrossWired Field = "cross_wired"
 )
 
-var fields = []Field{FieldState, FieldStatus, FieldTime, FieldAttempts, FieldValidHTTP, FieldBodyIntact, FieldMet}
+var fields = []Field{FieldState, FieldStatus, FieldTime, FieldAttempts, FieldValidHTTP, FieldBodyIntact, FieldMet, FieldCrossWired}
 
 // TimeTolerance decides when two times differ: when the longer is more
 // than Ratio times the shorter and also more than Abs longer. Both must
@@ -287,6 +292,8 @@ func fieldText(f Field, r *Record) string {
 			return "fault not met"
 		}
 		return "fault " + r.Met
+	case FieldCrossWired:
+		return boolText(r.CrossWired, "cross-wired", "not cross-wired")
 	}
 	return ""
 }
@@ -326,6 +333,10 @@ func (r ComparedRow) cellParts(rec *Record) []cellPart {
 			}
 		case FieldMet:
 			if !d && (rec.Met == "" || rec.Met == "met") {
+				continue
+			}
+		case FieldCrossWired:
+			if !d && (rec.CrossWired == nil || !*rec.CrossWired) {
 				continue
 			}
 		}

@@ -13,7 +13,8 @@ import (
 // RunRecords is a run report's scenarios as the records of a comparison,
 // keyed "suite / scenario", with what each record has: the state always;
 // status, time, attempts, validity, body and the fault's verdict of the
-// request during the fault; only the fault's verdict of a load.
+// request during the fault, and whether an answer was cross-wired when it
+// sent follow-ups (or got one); only the fault's verdict of a load.
 func RunRecords(results []*Scenario) []Record {
 	out := make([]Record, 0, len(results))
 	for _, s := range results {
@@ -36,6 +37,13 @@ func RunRecords(results []*Scenario) []Record {
 			if !valid {
 				r.Error = string(o.ErrorKind) + ": " + o.Error
 			}
+		}
+		if o := s.Observed; o != nil && (len(s.FollowUps) > 0 || o.CrossWired != nil) {
+			wired := o.CrossWired != nil
+			for _, f := range s.FollowUps {
+				wired = wired || f.CrossWired != nil
+			}
+			r.CrossWired = &wired
 		}
 		if l := s.Load; l != nil && l.FaultMet != nil {
 			r.Met = string(l.FaultMet.Verdict)

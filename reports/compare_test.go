@@ -26,6 +26,7 @@ func seconds(s float64) func(*reports.Record) { return func(r *reports.Record) {
 func attempts(n int) func(*reports.Record)    { return func(r *reports.Record) { r.Attempts = new(n) } }
 func intact(v *bool) func(*reports.Record)    { return func(r *reports.Record) { r.BodyIntact = v } }
 func met(v string) func(*reports.Record)      { return func(r *reports.Record) { r.Met = v } }
+func wired(v bool) func(*reports.Record)      { return func(r *reports.Record) { r.CrossWired = new(v) } }
 func probeOf(name string, rows ...reports.Record) reports.Compared {
 	return reports.Compared{Name: name, Kind: reports.KindProbe, Records: rows}
 }
@@ -56,6 +57,11 @@ func TestCompare(t *testing.T) {
 			differ: map[string][]reports.Field{"hang": {reports.FieldTime}}},
 		{name: "0s against 0.2s", a: []reports.Record{probeRow("x", seconds(0))}, b: []reports.Record{probeRow("x", seconds(0.2))},
 			differ: map[string][]reports.Field{"x": {reports.FieldTime}}},
+		{name: "cross-wired against not", a: []reports.Record{probeRow("desync_extra_answer", status(200), wired(true))},
+			b:      []reports.Record{probeRow("desync_extra_answer", status(200), wired(false))},
+			differ: map[string][]reports.Field{"desync_extra_answer": {reports.FieldCrossWired}}},
+		{name: "neither cross-wired", a: []reports.Record{probeRow("desync_cl_te", wired(false))}, b: []reports.Record{probeRow("desync_cl_te", wired(false))},
+			differ: map[string][]reports.Field{}},
 		{name: "a fault in one file only", a: []reports.Record{probeRow("refused"), probeRow("garbage")}, b: []reports.Record{probeRow("refused")},
 			differ: map[string][]reports.Field{"garbage": nil}},
 	} {
@@ -100,8 +106,13 @@ func TestCompareRunReports(t *testing.T) {
 		{Suite: "nginx", Name: "hung origin", Observed: obs(504, 2*time.Second), State: reports.Passed},
 		{Suite: "nginx", Name: "a load", Load: &harness.LoadResult{FaultMet: &harness.FaultMet{Verdict: harness.FaultWasMet}}, State: reports.Passed},
 		{Suite: "nginx", Name: "skipped", State: reports.Skipped},
+		{Suite: "nginx", Name: "extra answer", Observed: obs(200, time.Millisecond), FollowUps: []*harness.Observation{obs(200, time.Millisecond)}, State: reports.Passed},
 	}
+	// The second follow-up got the first one's answer.
+	poisoned := obs(200, time.Millisecond)
+	poisoned.CrossWired = &harness.CrossWire{AnswerTo: "r-2", Detail: "the answer is request r-2's"}
 	after := []*reports.Scenario{
+		{Suite: "nginx", Name: "extra answer", Observed: obs(200, time.Millisecond), FollowUps: []*harness.Observation{obs(200, time.Millisecond), poisoned}, State: reports.Failed},
 		{Suite: "nginx", Name: "skipped", State: reports.Skipped},
 		{Suite: "nginx", Name: "hung origin", Observed: obs(504, 5*time.Second), State: reports.Failed},
 		{Suite: "nginx", Name: "origin down", Observed: obs(502, 2*time.Millisecond), State: reports.Passed},
@@ -115,11 +126,12 @@ func TestCompareRunReports(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := map[string]string{
-		"nginx / origin down": "",
-		"nginx / hung origin": "state time",
-		"nginx / a load":      "missing",
-		"nginx / skipped":     "",
-		"other / a load":      "missing",
+		"nginx / origin down":  "",
+		"nginx / hung origin":  "state time",
+		"nginx / a load":       "missing",
+		"nginx / skipped":      "",
+		"other / a load":       "missing",
+		"nginx / extra answer": "state cross_wired",
 	}
 	if len(cmp.Rows) != len(want) {
 		t.Fatalf("got %d rows, want %d", len(cmp.Rows), len(want))
@@ -235,6 +247,8 @@ func TestAtlas(t *testing.T) {
 			[]string{reports.FindingNotHTTP, reports.FindingBodyCut, reports.FindingSilent2xx}},
 		{probeRow("made_up", status(200)), []string{reports.FindingSilent2xx}},
 		{probeRow("nxdomain", status(200), intact(new(true)), met("not_met")), []string{reports.FindingNotMet}},
+		{probeRow("desync_extra_answer", status(200), intact(new(true)), wired(true)), []string{reports.FindingWired}},
+		{probeRow("desync_cl_te", status(200), intact(new(true)), wired(false)), nil},
 	} {
 		if got := reports.Findings(c.r); !slices.Equal(got, c.want) {
 			t.Errorf("%s: findings %q, want %q", c.r.Key, got, c.want)

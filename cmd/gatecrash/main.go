@@ -427,7 +427,7 @@ func probeCmd(args []string, stdout, stderr io.Writer, proc *process) int {
 	fs := newFlags("probe", "probe [--suite SUITE.yaml] [--faults LIST] [--after D] [--json] [--write BASELINE.yaml] [--samples N]",
 		"gatecrash probe --suite scenarios/examples/nginx/suite.yaml --write nginx-baseline.yaml", stderr)
 	suitePath := fs.String("suite", "", "take the gateway, origin and DNS from this suite `file` (its scenarios are not run); default: the builtin gateway")
-	asJSON := fs.Bool("json", false, "print the matrix as a JSON array of {fault, status, seconds, attempts, valid_http, body_intact[, error]}; body_intact is null when not judged")
+	asJSON := fs.Bool("json", false, "print the matrix as a JSON array of {fault, status, seconds, attempts, valid_http, body_intact, met[, error][, cross_wired]}; body_intact is null when not judged, cross_wired only for a fault that sends follow-up requests")
 	write := fs.String("write", "", "write a suite whose expectations are what was observed to this `path`, as a regression baseline")
 	requestTimeout := fs.Duration("request-timeout", 10*time.Second, "bound each request to the gateway by this `duration`")
 	samples := fs.Int("samples", probe.DefaultSamples, "observe each fault whose answer comes in under 300ms `N` times, to catch answers that vary")

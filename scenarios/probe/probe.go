@@ -44,10 +44,11 @@ scenarios:
 // expectations: its first answer, and Varied when later samples differed.
 // Its JSON has exactly the keys fault, status, seconds, attempts,
 // valid_http, body_intact and met, plus error when the answer was not
-// valid HTTP. body_intact is null when the body was not judged: the answer
-// was the gateway's own (a 502), or no HTTP at all. met is whether the
-// request met the fault: met, not_met or unobserved (harness.FaultMet).
-// Varied is in the matrix and the progress lines, not in the JSON.
+// valid HTTP, and cross_wired for a fault that sends follow-up requests.
+// body_intact is null when the body was not judged: the answer was the
+// gateway's own (a 502), or no HTTP at all. met is whether the request
+// met the fault: met, not_met or unobserved (harness.FaultMet). Varied is
+// in the matrix and the progress lines, not in the JSON.
 type Result struct {
 	Fault      string  `json:"fault"`
 	Status     int     `json:"status"`
@@ -57,6 +58,18 @@ type Result struct {
 	BodyIntact *bool   `json:"body_intact"`
 	Met        string  `json:"met"`
 	Error      string  `json:"error,omitempty"`
+	// CrossWired, for a fault whose scenarios send follow-up requests
+	// (faults.Definition.FollowUps: the response-desync faults), is
+	// whether an answer the client got in any sample, the request's or a
+	// follow-up's, was another request's answer or an origin's leftover
+	// (harness.CrossWire); nil for the other faults.
+	CrossWired *bool `json:"cross_wired,omitempty"`
+	// CrossWire says which answer was cross-wired first, and how.
+	CrossWire string `json:"-"`
+	// Wired is, for each sample (Observation alone when there are no
+	// Samples), whether one of its answers was cross-wired; nil when no
+	// follow-ups were sent.
+	Wired []bool `json:"-"`
 	// Varied, when the samples differed, is each distinct answer with how
 	// many samples gave it, in the order first seen.
 	Varied []string `json:"-"`
@@ -162,6 +175,9 @@ func Run(ctx context.Context, s *scenarios.Suite, opts Options) ([]Result, []Ski
 					}
 					if r.Sent > 1 {
 						line += fmt.Sprintf(" [request %d of the injection]", r.Sent)
+					}
+					if r.CrossWired != nil && *r.CrossWired {
+						line += " [" + r.CrossWire + "]"
 					}
 					fmt.Fprintf(opts.Progress, "probed   %-27s %s\n", def.Name, line)
 					if r.Varied != nil {
@@ -304,8 +320,14 @@ func probeFault(ctx context.Context, s *scenarios.Suite, env *harness.Environmen
 			break
 		}
 		r.Samples = append(r.Samples, again.Observation)
+		if again.CrossWired != nil {
+			r.Wired = append(r.Wired, *again.CrossWired)
+			if *again.CrossWired && !*r.CrossWired {
+				r.CrossWired, r.CrossWire = again.CrossWired, again.CrossWire
+			}
+		}
 	}
-	r.Varied = varied(r.Samples)
+	r.Varied = varied(r.Samples, r.Wired)
 	return r, ""
 }
 
@@ -336,12 +358,16 @@ func answerOf(o harness.Observation) string {
 }
 
 // varied is each distinct answer of samples with its count, in the order
-// first seen, or nil when they all agree.
-func varied(samples []harness.Observation) []string {
+// first seen, or nil when they all agree. wired, when not nil, says for
+// each sample whether one of its answers was cross-wired.
+func varied(samples []harness.Observation, wired []bool) []string {
 	var answers []string
 	count := map[string]int{}
-	for _, o := range samples {
+	for i, o := range samples {
 		a := answerOf(o)
+		if i < len(wired) && wired[i] {
+			a += ", cross-wired"
+		}
 		if count[a] == 0 {
 			answers = append(answers, a)
 		}
@@ -360,7 +386,7 @@ func varied(samples []harness.Observation) []string {
 // after the given wait: a trial with no expectations, that polls for its
 // steady state and settles after the fault clears.
 func probeOne(ctx context.Context, s *scenarios.Suite, env *harness.Environment, def faults.Definition, req harness.Request, after time.Duration) (Result, string) {
-	t := &steps.Trial{Env: env, Req: req, Fault: def.New(), After: after, PollSteady: true, Settle: true}
+	t := &steps.Trial{Env: env, Req: req, Fault: def.New(), After: after, PollSteady: true, Settle: true, FollowUps: def.FollowUps}
 	if def.Needs.Instances > 1 {
 		// A request the gateway balances to another instance gets around
 		// the fault: send again, up to twice per instance, for one that
@@ -393,7 +419,27 @@ func probeOne(ctx context.Context, s *scenarios.Suite, env *harness.Environment,
 	if !r.ValidHTTP {
 		r.Error = string(obs.ErrorKind) + ": " + obs.Error
 	}
+	if def.FollowUps > 0 {
+		r.CrossWire = crossWire(append([]harness.Observation{*res.Observed}, res.FollowUps...))
+		wired := r.CrossWire != ""
+		r.CrossWired, r.Wired = &wired, []bool{wired}
+	}
 	return r, ""
+}
+
+// crossWire says which of answers (the request's, then its follow-ups')
+// was cross-wired first, and how; "" when none was.
+func crossWire(answers []harness.Observation) string {
+	for i, o := range answers {
+		if o.CrossWired == nil {
+			continue
+		}
+		if i == 0 {
+			return "the request's answer " + o.CrossWired.String()
+		}
+		return fmt.Sprintf("follow-up %d of %d %s", i, len(answers)-1, o.CrossWired)
+	}
+	return ""
 }
 
 // metOf is the verdict on meeting the fault of o, as the probe shows it.
@@ -430,6 +476,9 @@ func Matrix(w io.Writer, results []Result, skipped []Skip) {
 			yes[r.ValidHTTP], intact(r.BodyIntact), met, r.Error)
 		if r.Met == string(harness.FaultNotMet) {
 			fmt.Fprintf(w, "%-*s  %s\n", width, "", r.Observation.FaultMet.Evidence)
+		}
+		if r.CrossWired != nil && *r.CrossWired {
+			fmt.Fprintf(w, "%-*s  %s\n", width, "", r.CrossWire)
 		}
 		if r.Varied != nil {
 			fmt.Fprintf(w, "%-*s  varied over %s: %s\n", width, "", harness.Plural(max(len(r.Samples), 1), "sample"), strings.Join(r.Varied, "; "))
@@ -501,6 +550,16 @@ func Baseline(w io.Writer, source []byte, name string, results []Result, skipped
 		if met, ok := agreed(samples, metOf); ok && met == string(harness.FaultNotMet) {
 			fmt.Fprintf(w, "      fault_met: false  # %s\n", strings.ReplaceAll(r.Observation.FaultMet.Evidence, "\n", " "))
 		}
+		if r.Wired != nil {
+			switch {
+			case !slices.Contains(r.Wired, true):
+				fmt.Fprintf(w, "      cross_wired: false\n")
+			case !slices.Contains(r.Wired, false):
+				fmt.Fprintf(w, "      cross_wired: true  # %s\n", strings.ReplaceAll(r.CrossWire, "\n", " "))
+			default:
+				fmt.Fprintf(w, "      cross_wired: sometimes  # %d of %s cross-wired\n", count(r.Wired, true), harness.Plural(len(r.Wired), "sample"))
+			}
+		}
 		if attempts, ok := agreed(samples, func(o harness.Observation) int {
 			if o.Uncounted != "" {
 				return -1
@@ -530,6 +589,17 @@ func Baseline(w io.Writer, source []byte, name string, results []Result, skipped
 		}
 	}
 	return nil
+}
+
+// count is how many of vs are v.
+func count[T comparable](vs []T, v T) int {
+	n := 0
+	for _, x := range vs {
+		if x == v {
+			n++
+		}
+	}
+	return n
 }
 
 // agreed is f of every sample, and whether they all agree on it.

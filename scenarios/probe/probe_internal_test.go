@@ -32,35 +32,41 @@ func TestVaried(t *testing.T) {
 	for _, c := range []struct {
 		name    string
 		samples []harness.Observation
+		wired   []bool
 		want    []string
 	}{
-		{"one sample", []harness.Observation{noAnswer}, nil},
-		{"all alike", []harness.Observation{ok, slow, ok}, nil},
-		{"what a baseline cannot tell apart", []harness.Observation{noAnswer, reset, noAnswer}, nil},
-		{"cut or changed", []harness.Observation{cut, altered}, nil},
-		{"status and body", []harness.Observation{noAnswer, ok, noAnswer}, []string{
+		{"one sample", []harness.Observation{noAnswer}, nil, nil},
+		{"all alike", []harness.Observation{ok, slow, ok}, nil, nil},
+		{"what a baseline cannot tell apart", []harness.Observation{noAnswer, reset, noAnswer}, nil, nil},
+		{"cut or changed", []harness.Observation{cut, altered}, nil, nil},
+		{"status and body", []harness.Observation{noAnswer, ok, noAnswer}, nil, []string{
 			"no status, not valid HTTP, 1 attempt ×2",
 			"status 200, valid HTTP, body intact, 1 attempt ×1",
 		}},
-		{"reframed or not", []harness.Observation{ok, wrapped, replaced}, []string{
+		{"reframed or not", []harness.Observation{ok, wrapped, replaced}, nil, []string{
 			"status 200, valid HTTP, body intact, 1 attempt ×1",
 			"status 200, valid HTTP, body cut or changed, 1 attempt ×1",
 			"status 200, valid HTTP, 1 attempt ×1",
 		}},
-		{"cut or not", []harness.Observation{ok, cut}, []string{
+		{"cut or not", []harness.Observation{ok, cut}, nil, []string{
 			"status 200, valid HTTP, body intact, 1 attempt ×1",
 			"status 200, not valid HTTP, body cut or changed, 1 attempt ×1",
 		}},
-		{"attempts", []harness.Observation{ok, retried, retried}, []string{
+		{"attempts", []harness.Observation{ok, retried, retried}, nil, []string{
 			"status 200, valid HTTP, body intact, 1 attempt ×1",
 			"status 200, valid HTTP, body intact, 2 attempts ×2",
 		}},
-		{"counted or not", []harness.Observation{ok, uncounted}, []string{
+		{"counted or not", []harness.Observation{ok, uncounted}, nil, []string{
 			"status 200, valid HTTP, body intact, 1 attempt ×1",
 			"status 200, valid HTTP, body intact ×1",
 		}},
+		{"cross-wired in one sample of three", []harness.Observation{ok, ok, ok}, []bool{false, true, false}, []string{
+			"status 200, valid HTTP, body intact, 1 attempt ×2",
+			"status 200, valid HTTP, body intact, 1 attempt, cross-wired ×1",
+		}},
+		{"cross-wired in every sample", []harness.Observation{ok, ok}, []bool{true, true}, nil},
 	} {
-		if got := varied(c.samples); !slices.Equal(got, c.want) {
+		if got := varied(c.samples, c.wired); !slices.Equal(got, c.want) {
 			t.Errorf("%s: varied = %q, want %q", c.name, got, c.want)
 		}
 	}

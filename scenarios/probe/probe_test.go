@@ -2,6 +2,7 @@ package probe_test
 
 import (
 	"encoding/json"
+	"slices"
 	"strings"
 	"time"
 
@@ -210,4 +211,59 @@ scenarios: [{name: a, fault: refused, expect: {status: 502}}]
 scenarios: [{name: a, fault: refused, expect: {status: 502}}]
 `)).To(ConsistOf(needing(func(n faults.Needs) bool { return n.TLSRoute })))
 	})
+})
+
+var _ = Describe("a probe of a fault that sends follow-up requests", func() {
+	source := "suite: mine\ngateway: {builtin: {keepalive: true}}\nscenarios:\n  - {name: a, fault: refused, expect: {status: 502}}\n"
+	baseline := func(wired ...bool) (string, *scenarios.Scenario) {
+		ok := harness.Observation{Status: 200, Total: 2 * time.Millisecond, Attempts: 1}
+		samples := make([]harness.Observation, len(wired))
+		for i := range samples {
+			samples[i] = ok
+		}
+		results := []probe.Result{{Fault: "desync_extra_answer", Status: 200, Seconds: 0.002, ValidHTTP: true, Attempts: 1,
+			Observation: ok, Samples: samples, Wired: wired, CrossWired: new(slices.Contains(wired, true)),
+			CrossWire: "follow-up 1 of 3 cross-wired: the answer is request r-2's",
+			Request:   harness.Request{Path: "/", Timeout: 10 * time.Second}}}
+		var b strings.Builder
+		Expect(probe.Baseline(&b, []byte(source), "baseline", results, nil)).To(Succeed())
+		s, err := scenarios.Parse("baseline.yaml", []byte(b.String()))
+		Expect(err).NotTo(HaveOccurred(), b.String())
+		return b.String(), &s.Scenarios[0]
+	}
+
+	It("pins cross_wired as every sample saw it, or sometimes when they varied", func() {
+		out, sc := baseline(false, false, false)
+		Expect(out).To(ContainSubstring("      cross_wired: false\n"))
+		Expect(*sc.Expect.CrossWired).To(Equal(scenarios.NoCrossWire))
+		out, sc = baseline(true, true, true)
+		Expect(out).To(ContainSubstring("      cross_wired: true  # follow-up 1 of 3 cross-wired: the answer is request r-2's\n"))
+		Expect(*sc.Expect.CrossWired).To(Equal(scenarios.CrossWire))
+		out, sc = baseline(false, true, false)
+		Expect(out).To(ContainSubstring("      cross_wired: sometimes  # 1 of 3 samples cross-wired\n"))
+		Expect(*sc.Expect.CrossWired).To(Equal(scenarios.CrossWireSometimes))
+	})
+
+	It("sends them through the gateway, and catches the pooled connection's answer handed to the next request", func(ctx SpecContext) {
+		s, err := scenarios.Parse("pooled.yaml", []byte(source))
+		Expect(err).NotTo(HaveOccurred())
+		results, skipped, err := probe.Run(ctx, s, probe.Options{Faults: []string{"desync_extra_answer", "refused"}, Samples: 1, TempDir: GinkgoT().TempDir()})
+		Expect(err).NotTo(HaveOccurred())
+		Expect(skipped).To(BeEmpty())
+		Expect(results).To(HaveLen(2))
+		byFault := map[string]probe.Result{}
+		for _, r := range results {
+			byFault[r.Fault] = r
+		}
+		Expect(byFault["refused"].CrossWired).To(BeNil(), "no follow-ups for a fault that asks for none")
+		extra := byFault["desync_extra_answer"]
+		Expect(extra.CrossWired).To(HaveValue(BeTrue()), "the extra answer, 250ms behind its answer, is the first follow-up's on the pooled connection")
+		Expect(extra.CrossWire).To(MatchRegexp(`^follow-up \d of 3 cross-wired: the answer is the bytes the origin sent after its answer to request \S+`))
+		data, err := json.Marshal(extra)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(string(data)).To(ContainSubstring(`"cross_wired":true`))
+		var m strings.Builder
+		probe.Matrix(&m, results, nil)
+		Expect(m.String()).To(ContainSubstring(extra.CrossWire))
+	}, SpecTimeout(time.Minute))
 })
