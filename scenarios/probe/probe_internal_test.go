@@ -2,6 +2,7 @@ package probe
 
 import (
 	"fmt"
+	"reflect"
 	"slices"
 	"testing"
 	"time"
@@ -140,6 +141,16 @@ func TestBaselineRequest(t *testing.T) {
 		{harness.Request{Path: "/tls/", Timeout: time.Second, Headers: map[string]string{"Host": "o.test", "A": `q"`}}, 2 * time.Second,
 			`{path: "/tls/", headers: {"A": "q\"", "Host": "o.test"}, timeout: 1s, after: 2s}`},
 		{harness.Request{Method: "POST", Path: "/x", Body: "a\nb", Timeout: time.Second}, 0, `{method: "POST", path: "/x", body: "a\nb", timeout: 1s}`},
+		{harness.Request{Path: "/h2c/", H2C: true, Timeout: time.Second}, 0, `{path: "/h2c/", h2c: true, timeout: 1s}`},
+		{harness.Request{GRPC: &harness.GRPCRequest{Method: "/a.B/C", Message: "ping", Timeout: time.Second}, Timeout: 5 * time.Second}, 0,
+			`{grpc: {method: "/a.B/C", message: "ping", timeout: 1s}, timeout: 5s}`},
+		{harness.Request{GRPC: &harness.GRPCRequest{}, Timeout: 5 * time.Second}, 0, `{grpc: {}, timeout: 5s}`},
+		{harness.Request{Path: "/ws/", Stream: &harness.StreamRequest{Kind: harness.StreamWebSocket, Messages: 2, ReadFor: 1500 * time.Millisecond}, Timeout: 5 * time.Second}, 0,
+			`{path: "/ws/", websocket: {messages: 2, read_for: 1.5s}, timeout: 5s}`},
+		{harness.Request{Path: "/ws/", Stream: &harness.StreamRequest{Kind: harness.StreamWebSocket, Messages: 0}, Timeout: 5 * time.Second}, 0,
+			`{path: "/ws/", websocket: {messages: 0}, timeout: 5s}`},
+		{harness.Request{Path: "/sse/", Stream: &harness.StreamRequest{Kind: harness.StreamSSE}, Timeout: 5 * time.Second}, 0,
+			`{path: "/sse/", sse: {}, timeout: 5s}`},
 	} {
 		got := baselineRequest(c.req, c.after)
 		if got != c.want {
@@ -151,7 +162,7 @@ func TestBaselineRequest(t *testing.T) {
 			t.Errorf("%s does not load: %v", got, err)
 			continue
 		}
-		if sc := s.Scenarios[0]; fmt.Sprint(sc.Request.Harness()) != fmt.Sprint(c.req) || sc.Request.After.D() != c.after {
+		if sc := s.Scenarios[0]; !reflect.DeepEqual(sc.Request.Harness(), c.req) || sc.Request.After.D() != c.after {
 			t.Errorf("%s loads as %+v after %s", got, sc.Request.Harness(), sc.Request.After.D())
 		}
 	}

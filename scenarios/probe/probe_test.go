@@ -65,6 +65,21 @@ var _ = Describe("a probe baseline of a request gatecrash gave up on", func() {
 		s, err := scenarios.Parse("baseline.yaml", []byte(out))
 		Expect(err).NotTo(HaveOccurred(), out)
 		Expect(s.Scenarios[0].Expect.String()).To(ContainSubstring("at least 7.5s"))
+		Expect(out).To(ContainSubstring("      attempts: 1\n"), "one attempt, held: the gateway's doing")
+	})
+
+	It("pins a gateway that retried until then as retrying, not its count", func() {
+		source := "suite: mine\ngateway: {builtin: {}}\nscenarios:\n  - {name: a, fault: refused, expect: {status: 502}}\n"
+		gaveUp := harness.Observation{ErrorKind: harness.ErrTimeout, Total: 10 * time.Second, Timeout: 10 * time.Second, Attempts: 26025,
+			Error: "gatecrash gave up after its request timeout of 10s; the gateway had sent nothing"}
+		results := []probe.Result{{Fault: "refused", Seconds: 10, Attempts: 26025,
+			Observation: gaveUp, Request: harness.Request{Path: "/", Timeout: 10 * time.Second}}}
+		var b strings.Builder
+		Expect(probe.Baseline(&b, []byte(source), "baseline", results, nil)).To(Succeed())
+		out := b.String()
+		Expect(out).To(ContainSubstring("      attempts: {min: 2}  # 26025 until gatecrash's request timeout ended it\n"))
+		_, err := scenarios.Parse("baseline.yaml", []byte(out))
+		Expect(err).NotTo(HaveOccurred(), out)
 	})
 })
 
