@@ -119,7 +119,21 @@ type Needs struct {
 	// the same faults act (origin.h2tls: true), and have a route under
 	// harness.H2TLSPathPrefix (SuiteFacts.HTTP2Route).
 	H2C bool
+	// Request, when set, is the kind of request the fault means something
+	// to: RequestWebSocket, RequestSSE or RequestGRPC. Its behaviour is
+	// written for that exchange (a frame, an event, a trailer), so a
+	// probe sends that kind, as the suite's scenarios do, or leaves the
+	// fault out when they send none.
+	Request string
 }
+
+// The kinds of request a fault may need (Needs.Request), named as a
+// scenario's request field that sends one.
+const (
+	RequestWebSocket = "websocket"
+	RequestSSE       = "sse"
+	RequestGRPC      = "grpc"
+)
 
 // Shortfall is a need a suite does not meet, in the user's words.
 type Shortfall struct {

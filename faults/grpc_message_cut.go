@@ -29,7 +29,7 @@ func init() {
 		Summary: "the gRPC origin sends a length-prefixed reply whose prefix announces more bytes than it sends, then ends the stream (END_STREAM or RST_STREAM), no trailers",
 		Example: "{grpc_message_cut: {missing: 16, end: rst_stream}}",
 		Options: Selective | Scheduled,
-		Needs:   Needs{H2C: true},
+		Needs:   Needs{H2C: true, Request: RequestGRPC},
 		New:     func() Fault { return &GRPCMessageCut{Missing: 16, End: "end_stream"} },
 	})
 }

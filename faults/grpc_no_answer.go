@@ -25,7 +25,7 @@ func init() {
 		Summary: "the gRPC origin reads the call and never answers it (optionally after the response HEADERS): the gateway's deadline or the client's grpc-timeout must end it",
 		Example: "{grpc_no_answer: {after_headers: true}}",
 		Options: Selective | Scheduled,
-		Needs:   Needs{H2C: true},
+		Needs:   Needs{H2C: true, Request: RequestGRPC},
 		New:     func() Fault { return &GRPCNoAnswer{} },
 	})
 }

@@ -31,7 +31,7 @@ func init() {
 		Summary: "the gRPC origin answers HTTP 200 and ends the call with a failure status in its trailers (UNAVAILABLE by default), optionally after a reply message",
 		Example: `{grpc_status: {code: RESOURCE_EXHAUSTED, message: "quota exceeded", after_message: true}}`,
 		Options: Selective | Scheduled,
-		Needs:   Needs{H2C: true},
+		Needs:   Needs{H2C: true, Request: RequestGRPC},
 		New: func() Fault {
 			return &GRPCStatus{Code: "UNAVAILABLE", Message: "gatecrash: the service is unavailable"}
 		},

@@ -21,7 +21,7 @@ func init() {
 		Summary: "the gRPC origin sends the response HEADERS and the reply message, then ends the stream without trailers (no grpc-status)",
 		Example: "grpc_trailers_missing",
 		Options: Selective | Scheduled,
-		Needs:   Needs{H2C: true},
+		Needs:   Needs{H2C: true, Request: RequestGRPC},
 		New:     func() Fault { return &GRPCTrailersMissing{} },
 	})
 }

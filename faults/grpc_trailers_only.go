@@ -29,7 +29,7 @@ func init() {
 		Summary: "the gRPC origin answers a trailers-only response: one HEADERS with :status 200 and grpc-status (UNAVAILABLE by default) that ends the stream",
 		Example: `{grpc_trailers_only: {code: UNAVAILABLE, message: "draining"}}`,
 		Options: Selective | Scheduled,
-		Needs:   Needs{H2C: true},
+		Needs:   Needs{H2C: true, Request: RequestGRPC},
 		New: func() Fault {
 			return &GRPCTrailersOnly{Code: "UNAVAILABLE", Message: "gatecrash: the service is unavailable"}
 		},

@@ -1,6 +1,8 @@
 package faults_test
 
 import (
+	"strings"
+
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
@@ -19,6 +21,21 @@ var _ = Describe("what a fault needs from a suite", func() {
 		for _, d := range faults.All() {
 			Expect(d.Needs.H2C).To(Equal(d.Family == faults.FamilyHTTP2 || d.Family == faults.FamilyGRPC),
 				"%s (family %s): Needs.H2C is %t", d.Name, d.Family, d.Needs.H2C)
+		}
+	})
+
+	It("is a gRPC call for the gRPC family, a WebSocket or an event stream for the streams family, and no kind of request for the others", func() {
+		for _, d := range faults.All() {
+			want := ""
+			switch {
+			case d.Family == faults.FamilyGRPC:
+				want = faults.RequestGRPC
+			case d.Family == faults.FamilyStreams && strings.HasPrefix(d.Name, "ws_"):
+				want = faults.RequestWebSocket
+			case d.Family == faults.FamilyStreams && strings.HasPrefix(d.Name, "sse_"):
+				want = faults.RequestSSE
+			}
+			Expect(d.Needs.Request).To(Equal(want), "%s (family %s)", d.Name, d.Family)
 		}
 	})
 

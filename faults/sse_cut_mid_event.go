@@ -26,6 +26,7 @@ func init() {
 	Register(Definition{
 		Name:    "sse_cut_mid_event",
 		Family:  FamilyStreams,
+		Needs:   Needs{Request: RequestSSE},
 		Summary: "the origin sends server-sent events, then half an event and closes the connection",
 		Example: "{sse_cut_mid_event: {events: 2, chunked: false}}",
 		Options: Selective | Scheduled | Targeted,

@@ -22,6 +22,7 @@ func init() {
 	Register(Definition{
 		Name:    "sse_stall",
 		Family:  FamilyStreams,
+		Needs:   Needs{Request: RequestSSE},
 		Summary: "the origin sends server-sent events, then falls silent between events, holding the connection",
 		Example: "{sse_stall: {events: 2}}",
 		Options: Selective | Scheduled | Targeted,

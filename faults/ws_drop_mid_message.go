@@ -23,6 +23,7 @@ func init() {
 	Register(Definition{
 		Name:    "ws_drop_mid_message",
 		Family:  FamilyStreams,
+		Needs:   Needs{Request: RequestWebSocket},
 		Summary: "the origin accepts a WebSocket, sends some whole messages, then half a frame and closes without a close frame",
 		Example: "{ws_drop_mid_message: {messages: 2}}",
 		Options: Selective | Scheduled | Targeted,

@@ -29,6 +29,7 @@ func init() {
 	Register(Definition{
 		Name:    "ws_no_switch",
 		Family:  FamilyStreams,
+		Needs:   Needs{Request: RequestWebSocket},
 		Summary: "the origin answers a WebSocket's Upgrade with a 200 (no 101) and keeps the connection open, reading: a gateway must not switch to a tunnel",
 		Example: "{ws_no_switch: {status: 200}}",
 		Options: Selective | Scheduled | Targeted,

@@ -18,6 +18,7 @@ func init() {
 	Register(Definition{
 		Name:    "ws_stall",
 		Family:  FamilyStreams,
+		Needs:   Needs{Request: RequestWebSocket},
 		Summary: "the origin accepts a WebSocket (101), then stops sending and reading, holding the connection",
 		Example: "{ws_stall: {attempts: 1}}",
 		Options: Selective | Scheduled | Targeted,

@@ -25,6 +25,7 @@ func init() {
 	Register(Definition{
 		Name:    "ws_upgrade_refused",
 		Family:  FamilyStreams,
+		Needs:   Needs{Request: RequestWebSocket},
 		Summary: "the origin answers a WebSocket's Upgrade request with a 4xx or 5xx instead of a 101, then closes",
 		Example: "{ws_upgrade_refused: {status: 503, body: \"try later\"}}",
 		Options: Selective | Scheduled | Targeted,

@@ -222,8 +222,11 @@ func LeftOut(s *scenarios.Suite, names []string) []Skip {
 // that fault: its method, path, headers and body (a balanced path for
 // one_origin_down, the Host header an origin's certificate names for the
 // TLS faults) and its request's after (past a resolver's cache). Otherwise
-// it is a GET of the suite's TLS route for the TLS faults, of its h2c (or else
-// h2tls) route for the HTTP/2 faults, and of / for the rest, sent at once. A fault whose every scenario in the suite is
+// it is the request of the suite's first scenario of the kind the fault
+// needs (def.Needs.Request: a WebSocket, server-sent events, a gRPC call),
+// or, when none sends one, the fault is left out; a GET of the suite's TLS
+// route for the TLS faults, of its h2c (or else h2tls) route for the HTTP/2
+// faults, and of / for the rest, sent at once. A fault whose every scenario in the suite is
 // skipped is left out, with the suite's reason (a gateway that cannot be
 // pointed at gatecrash's DNS, say).
 func probeSetup(s *scenarios.Suite, def faults.Definition) (req harness.Request, after time.Duration, reason string) {
@@ -256,6 +259,20 @@ func probeSetup(s *scenarios.Suite, def faults.Definition) (req harness.Request,
 	if skip != "" && !unskipped {
 		return harness.Request{}, 0, "the suite skips every scenario of it: " + skip
 	}
+	if kind := def.Needs.Request; kind != "" {
+		// Asked as the suite asks another fault of that kind, or not at
+		// all: a plain GET says nothing of a fault in a WebSocket's
+		// frames, an event stream or a gRPC call's trailers.
+		for _, sc := range s.Scenarios {
+			if sc.Skip == "" && requestKind(sc.Request) == kind {
+				req := sc.Request.Harness()
+				req.Timeout = 0
+				req.Path = cmp.Or(req.Path, "/")
+				return req, sc.Request.After.D(), ""
+			}
+		}
+		return harness.Request{}, 0, fmt.Sprintf("needs a %s request: probe --suite a suite whose scenarios send one (request.%s)", kindName[kind], kind)
+	}
 	if def.Needs.TLSRoute {
 		return harness.Request{Path: facts.TLSRoute()}, 0, ""
 	}
@@ -264,6 +281,23 @@ func probeSetup(s *scenarios.Suite, def faults.Definition) (req harness.Request,
 	}
 	return harness.Request{Path: "/"}, 0, ""
 }
+
+// requestKind is the kind of request r sends, as faults.Needs.Request
+// names it, or "" for a plain one.
+func requestKind(r scenarios.RequestSpec) string {
+	switch {
+	case r.WebSocket != nil:
+		return faults.RequestWebSocket
+	case r.SSE != nil:
+		return faults.RequestSSE
+	case r.GRPC != nil:
+		return faults.RequestGRPC
+	}
+	return ""
+}
+
+// kindName is a request kind in words.
+var kindName = map[string]string{faults.RequestWebSocket: "WebSocket", faults.RequestSSE: "server-sent events", faults.RequestGRPC: "gRPC"}
 
 // baselineRequest is req as a flow mapping of a suite's request: what the
 // probe sent (a gRPC call, a WebSocket or an event stream, over h2c or

@@ -167,3 +167,42 @@ func TestBaselineRequest(t *testing.T) {
 		}
 	}
 }
+
+// TestProbeSetupSendsTheKindAFaultNeeds: a stream or gRPC fault is asked
+// with the request of the suite's own scenario of it, else with that of
+// another scenario of the kind it needs, else left out; never as a plain
+// GET.
+func TestProbeSetupSendsTheKindAFaultNeeds(t *testing.T) {
+	s, err := scenarios.Parse("suite.yaml", []byte(`suite: s
+gateway: {builtin: {}}
+origin: {h2c: true, routes: [{path: /, status: 200}, {path: /h2c/, status: 200}]}
+scenarios:
+  - {name: skipped, fault: none, request: {path: /sse/, sse: {}}, skip: not here, expect: {status: 200}}
+  - {name: echo, fault: none, request: {path: /chat/, websocket: {messages: 2, read_for: 1s}}, expect: {status: 101}}
+  - {name: stall, fault: ws_stall, request: {path: /ws/, websocket: {messages: 1}}, expect: {status: 101}}
+  - {name: call, fault: none, request: {grpc: {message: hi}}, expect: {grpc_status: OK}}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ws := func(path string, messages int, readFor time.Duration) harness.Request {
+		return harness.Request{Path: path, Stream: &harness.StreamRequest{Kind: harness.StreamWebSocket, Messages: messages, ReadFor: readFor}}
+	}
+	for _, c := range []struct {
+		fault  string
+		want   harness.Request
+		reason string
+	}{
+		{"ws_stall", ws("/ws/", 1, 0), ""},
+		{"ws_no_switch", ws("/chat/", 2, time.Second), ""},
+		{"grpc_status", harness.Request{Path: "/", GRPC: &harness.GRPCRequest{Message: "hi"}}, ""},
+		{"sse_stall", harness.Request{}, "needs a server-sent events request: probe --suite a suite whose scenarios send one (request.sse)"},
+		{"refused", harness.Request{Path: "/"}, ""},
+	} {
+		def, _ := faults.Lookup(c.fault)
+		got, _, reason := probeSetup(s, def)
+		if reason != c.reason || !reflect.DeepEqual(got, c.want) {
+			t.Errorf("%s: request %+v, left out %q; want %+v, %q", c.fault, got, reason, c.want, c.reason)
+		}
+	}
+}

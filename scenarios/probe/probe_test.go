@@ -184,17 +184,32 @@ var _ = Describe("the faults a probe leaves out", func() {
 		return names
 	}
 
-	It("are none for a suite with a TLS route, an h2c route and several origins", func() {
+	It("are none for a suite with a TLS route, an h2c route, several origins, and scenarios that open a WebSocket, an event stream and a gRPC call", func() {
+		Expect(leftOut(`origin:
+  instances: 2
+  h2c: true
+  routes: [{path: /, status: 200}, {path: /tls/, status: 200}, {path: /h2c/, status: 200}]
+scenarios:
+  - {name: a, fault: refused, expect: {status: 502}}
+  - {name: w, fault: none, request: {path: /ws/, websocket: {}}, expect: {status: 101}}
+  - {name: e, fault: none, request: {path: /sse/, sse: {}}, expect: {status: 200}}
+  - {name: g, fault: none, request: {grpc: {}}, expect: {grpc_status: OK}}
+`)).To(BeEmpty())
+	})
+
+	It("are those needing a kind of request for a suite whose scenarios send none", func() {
+		kinds := needing(func(n faults.Needs) bool { return n.Request != "" })
+		Expect(kinds).NotTo(BeEmpty())
 		Expect(leftOut(`origin:
   instances: 2
   h2c: true
   routes: [{path: /, status: 200}, {path: /tls/, status: 200}, {path: /h2c/, status: 200}]
 scenarios: [{name: a, fault: refused, expect: {status: 502}}]
-`)).To(BeEmpty())
+`)).To(ConsistOf(kinds))
 	})
 
 	It("are those needing the h2c endpoint for a suite without it, or without a route to it", func() {
-		h2 := needing(func(n faults.Needs) bool { return n.H2C })
+		h2 := needing(func(n faults.Needs) bool { return n.H2C || n.Request != "" })
 		Expect(h2).NotTo(BeEmpty())
 		Expect(leftOut(`origin:
   instances: 2
@@ -213,7 +228,7 @@ scenarios: [{name: a, fault: refused, expect: {status: 502}}]
 		s, err := scenarios.Parse("p.yaml", []byte(probe.DefaultSuite))
 		Expect(err).NotTo(HaveOccurred())
 		skipped := probe.LeftOut(s, faults.Names())
-		Expect(skipped).To(HaveLen(len(needing(func(n faults.Needs) bool { return n.Instances > 1 || n.H2C }))))
+		Expect(skipped).To(HaveLen(len(needing(func(n faults.Needs) bool { return n.Instances > 1 || n.H2C || n.Request != "" }))))
 		Expect(skipped).To(ContainElement(probe.Skip{Fault: "one_origin_down",
 			Reason: "needs several origin instances: probe --suite a suite with origin.instances: 2 or more"}))
 	})
@@ -223,7 +238,11 @@ scenarios: [{name: a, fault: refused, expect: {status: 502}}]
   instances: 2
   h2c: true
   routes: [{path: /, status: 200}, {path: /h2c/, status: 200}]
-scenarios: [{name: a, fault: refused, expect: {status: 502}}]
+scenarios:
+  - {name: a, fault: refused, expect: {status: 502}}
+  - {name: w, fault: none, request: {path: /ws/, websocket: {}}, expect: {status: 101}}
+  - {name: e, fault: none, request: {path: /sse/, sse: {}}, expect: {status: 200}}
+  - {name: g, fault: none, request: {grpc: {}}, expect: {grpc_status: OK}}
 `)).To(ConsistOf(needing(func(n faults.Needs) bool { return n.TLSRoute })))
 	})
 })
