@@ -403,7 +403,11 @@ func (e *Environment) observeUpstream(obs *Observation, from, to time.Time) {
 		}
 	}
 	obs.Uncounted = strings.Join(reasons, "; ")
-	obs.Integrity = judgeBody(*obs, answers, untagged == 0)
+	if obs.Stream == nil || obs.Stream.Kind != StreamWebSocket {
+		// A WebSocket's bytes after its head are frames, not a body: its
+		// stream record (messages, bytes, close code) is their judge.
+		obs.Integrity = judgeBody(*obs, answers, untagged == 0)
+	}
 	obs.CrossWired = judgeCrossWire(*obs, func() bool { return obs.Attempts > 0 || e.reached(obs.ID) })
 	if e.faultOn.Load() {
 		obs.FaultMet = e.judgeMet(obs.Upstream, from, to, synsCounted, obs.Uncounted)

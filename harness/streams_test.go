@@ -61,6 +61,7 @@ var _ = Describe("the origin's WebSocket and server-sent events, through the bui
 		Expect(s.OpenFor).To(BeNumerically("<", 5*time.Second))
 		Expect(obs.Attempts).To(Equal(1))
 		Expect(string(obs.Body)).To(ContainSubstring("gatecrash message 3 for " + obs.ID))
+		Expect(obs.Integrity).To(BeNil(), "a WebSocket's frames are no body to judge")
 	})
 
 	It("reads server-sent events through the gateway, each flushed as it comes", func(ctx SpecContext) {
@@ -78,6 +79,8 @@ var _ = Describe("the origin's WebSocket and server-sent events, through the bui
 			string(harness.SSEEvent(3, obs.ID)), string(harness.SSEEvent(4, obs.ID)),
 		}, "")))
 		Expect(obs.Attempts).To(Equal(1))
+		Expect(obs.Integrity).NotTo(BeNil(), "events are the body of a plain answer")
+		Expect(obs.Integrity.Verdict).To(Equal(harness.BodyIntact))
 	})
 
 	It("stops reading a stream at read_for and says it was still open", func(ctx SpecContext) {

@@ -22,7 +22,7 @@ func Records(results []Result) []reports.Record {
 	for _, r := range results {
 		out = append(out, reports.Record{
 			Key: r.Fault, Status: new(r.Status), Seconds: new(r.Seconds), Attempts: new(r.Attempts),
-			ValidHTTP: new(r.ValidHTTP), BodyIntact: r.BodyIntact, Met: r.Met, Error: r.Error,
+			ValidHTTP: new(r.ValidHTTP), BodyIntact: r.BodyIntact, Met: r.Met, CrossWired: r.CrossWired, Error: r.Error,
 		})
 	}
 	return out

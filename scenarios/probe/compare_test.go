@@ -24,7 +24,8 @@ func TestReadCompared(t *testing.T) {
 	}
 	probeJSON := `[
   {"fault": "refused", "status": 502, "seconds": 0.001, "attempts": 1, "valid_http": true, "body_intact": null, "met": "met"},
-  {"fault": "garbage", "status": 0, "seconds": 0.001, "attempts": 1, "valid_http": false, "body_intact": null, "met": "met", "error": "invalid_http: x"}
+  {"fault": "garbage", "status": 0, "seconds": 0.001, "attempts": 1, "valid_http": false, "body_intact": null, "met": "met", "error": "invalid_http: x"},
+  {"fault": "desync_extra_answer", "status": 200, "seconds": 0.001, "attempts": 1, "valid_http": true, "body_intact": true, "met": "met", "cross_wired": true}
 ]
 `
 	for _, c := range []struct {
@@ -32,9 +33,9 @@ func TestReadCompared(t *testing.T) {
 		kind, column     string
 		keys             []string
 	}{
-		{"nginx.json", probeJSON, "", reports.KindProbe, "nginx", []string{"refused", "garbage"}},
-		{"p.json", probeJSON, "before", reports.KindProbe, "before", []string{"refused", "garbage"}},
-		{"entry.json", `{"gateway": "nginx", "version": "nginx/1.22.1", "probe": ` + probeJSON + `}`, "", reports.KindProbe, "entry", []string{"refused", "garbage"}},
+		{"nginx.json", probeJSON, "", reports.KindProbe, "nginx", []string{"refused", "garbage", "desync_extra_answer"}},
+		{"p.json", probeJSON, "before", reports.KindProbe, "before", []string{"refused", "garbage", "desync_extra_answer"}},
+		{"entry.json", `{"gateway": "nginx", "version": "nginx/1.22.1", "probe": ` + probeJSON + `}`, "", reports.KindProbe, "entry", []string{"refused", "garbage", "desync_extra_answer"}},
 		{"run.json", `{"format": "gatecrash-report/1", "summary": {}, "scenarios": [{"suite": "s", "name": "n", "state": "passed", "observed": {"status": 502}}]}`, "",
 			reports.KindRun, "run", []string{"s / n"}},
 	} {
@@ -54,6 +55,12 @@ func TestReadCompared(t *testing.T) {
 	in, _ := probe.ReadCompared(filepath.Join(dir, "nginx.json"), "")
 	if r := in.Records[1]; *r.Status != 0 || *r.ValidHTTP || r.BodyIntact != nil || r.Error != "invalid_http: x" {
 		t.Errorf("garbage: %+v", r)
+	}
+	if r := in.Records[0]; r.CrossWired != nil {
+		t.Errorf("refused: cross-wired %v, want none (no follow-ups)", *r.CrossWired)
+	}
+	if r := in.Records[2]; r.CrossWired == nil || !*r.CrossWired || len(reports.Findings(r)) != 1 {
+		t.Errorf("desync_extra_answer: %+v, findings %q", r, reports.Findings(r))
 	}
 
 	for _, c := range []struct{ file, text, want string }{
