@@ -403,9 +403,10 @@ func (e *Environment) observeUpstream(obs *Observation, from, to time.Time) {
 		}
 	}
 	obs.Uncounted = strings.Join(reasons, "; ")
-	if obs.Stream == nil || obs.Stream.Kind != StreamWebSocket {
-		// A WebSocket's bytes after its head are frames, not a body: its
-		// stream record (messages, bytes, close code) is their judge.
+	if obs.Status != 101 { // Switching Protocols
+		// After a 101 the bytes are another protocol's (a WebSocket's
+		// frames), not a body: the stream's record (messages, bytes,
+		// close code) is their judge.
 		obs.Integrity = judgeBody(*obs, answers, untagged == 0)
 	}
 	obs.CrossWired = judgeCrossWire(*obs, func() bool { return obs.Attempts > 0 || e.reached(obs.ID) })

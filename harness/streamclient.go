@@ -255,7 +255,9 @@ func doStream(ctx context.Context, baseURL string, req Request) Observation {
 			_, werr := fmt.Fprintf(conn, "%s %s\r\n", TunnelProbe, req.ID)
 			s.Probed = werr == nil
 			if werr == nil {
-				_, end = io.Copy(keep, br) // until the gateway closes, or ReadFor
+				// Until the gateway closes, or ReadFor: counted in the
+				// stream's bytes, not kept as the answer's body.
+				_, end = io.Copy(io.Discard, br)
 			}
 		}
 	case resp.StatusCode == http.StatusOK:

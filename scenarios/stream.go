@@ -74,9 +74,6 @@ func (sc *Scenario) validateStream(d *decoder, at string) {
 	case sc.Load != nil:
 		d.failPath(at+".load", "%s.load: a load sends plain requests; expected no request.websocket or request.sse with it", at)
 	}
-	if r.WebSocket != nil && sc.Expect.BodyIntact != nil {
-		d.failPath(at+".expect.body_intact", "%s.expect.body_intact: a WebSocket's bytes after its head are frames, not a body; expected expect.stream (messages, bytes_at_least, close_code) instead", at)
-	}
 	if w := r.WebSocket; w != nil && w.Messages != nil && (*w.Messages < 0 || *w.Messages > 1000) {
 		d.failPath(at+".request.websocket.messages", "%s.request.websocket.messages: expected 0 to 1000; got %d", at, *w.Messages)
 	}

@@ -42,8 +42,6 @@ var _ = Describe("stream requests and expectations", func() {
 			"scenarios[0].load: a load sends plain requests"),
 		Entry("a read_for past the timeout", "    request: {path: /ws/, timeout: 1s, websocket: {read_for: 2s}}\n    expect: {status: 101}\n",
 			"scenarios[0].request.timeout: expected more than the stream's read_for (2s)"),
-		Entry("body_intact on a WebSocket", "    request: {path: /ws/, websocket: {}}\n    expect: {status: 101, body_intact: true}\n",
-			"scenarios[0].expect.body_intact: a WebSocket's bytes after its head are frames, not a body; expected expect.stream"),
 		Entry("events on a WebSocket", "    request: {path: /ws/, websocket: {}}\n    expect: {stream: {events: 1}}\n",
 			"scenarios[0].expect.stream.events: judges server-sent events"),
 		Entry("tunneled on events", "    request: {path: /sse/, sse: {}}\n    expect: {stream: {tunneled: false}}\n",
