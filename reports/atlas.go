@@ -260,8 +260,10 @@ func deref(p *int) int {
 // atlasIntro is the atlas's opening, the same in Markdown and HTML.
 const atlasIntro = "How each example gateway answers each fault of the catalog, with the fault's default parameters: " +
 	"the gateway's `gatecrash probe --json` (the builtin gateway with the probe's own suite, every other with its suite in " +
-	"`scenarios/examples/GATEWAY/`), kept in `docs/atlas/GATEWAY.json` and regenerated with `make atlas`. " +
-	"A cell is status / seconds / attempts (the requests that reached the origin); a fault a gateway's suite cannot host is not probed."
+	"`scenarios/examples/GATEWAY/`; the faults that suite cannot host with another example suite of the gateway that can: " +
+	"several origin instances, an HTTP/2 upstream, gRPC, WebSockets and event streams, and for the builtin a pooled origin for the desync faults), " +
+	"kept in `docs/atlas/GATEWAY.json` and regenerated with `make atlas`. " +
+	"A cell is status / seconds / attempts (the requests that reached the origin); a fault no example suite of a gateway can host is not probed."
 
 // Markdown renders the atlas: its rule of findings, then a row per fault
 // and a column per gateway and version, each cell status / time /
