@@ -757,13 +757,10 @@ func (c CrossWiredExpect) passes(wired bool) bool {
 	return !wired
 }
 
-// JudgeCrossWired checks the canary's verdicts on the answers the client
-// got under the fault (the request's, then its follow-ups') against the
-// scenario's cross_wired, or, when it has none, forbids a cross-wired
-// answer. It returns the check, the failure ("" when it passed), and
-// whether the check is worth a line in the reports: when the scenario
-// sets cross_wired, sent follow-ups, or got a cross-wired answer.
-func (e *Expect) JudgeCrossWired(answers []harness.Observation, followUps int) (c reports.Check, failure string, shown bool) {
+// CrossWiredAnswers says, for each cross-wired answer among answers (the
+// request's, then its follow-ups'), which it was and the canary's verdict:
+// "follow-up 1 of 3 cross-wired: ...". None: nil.
+func CrossWiredAnswers(answers []harness.Observation) []string {
 	var wired []string
 	for i, o := range answers {
 		if o.CrossWired == nil {
@@ -771,10 +768,21 @@ func (e *Expect) JudgeCrossWired(answers []harness.Observation, followUps int) (
 		}
 		which := "the request's answer"
 		if i > 0 {
-			which = fmt.Sprintf("follow-up %d of %d", i, followUps)
+			which = fmt.Sprintf("follow-up %d of %d", i, len(answers)-1)
 		}
 		wired = append(wired, which+" "+o.CrossWired.String())
 	}
+	return wired
+}
+
+// JudgeCrossWired checks the canary's verdicts on the answers the client
+// got under the fault (the request's, then its follow-ups') against the
+// scenario's cross_wired, or, when it has none, forbids a cross-wired
+// answer. It returns the check, the failure ("" when it passed), and
+// whether the check is worth a line in the reports: when the scenario
+// sets cross_wired, sent follow-ups, or got a cross-wired answer.
+func (e *Expect) JudgeCrossWired(answers []harness.Observation, followUps int) (c reports.Check, failure string, shown bool) {
+	wired := CrossWiredAnswers(answers)
 	observed := "no cross-wired answer in " + harness.Plural(len(answers), "answer")
 	if followUps > 0 {
 		observed += fmt.Sprintf(" (the request's and %s)", harness.Plural(followUps, "follow-up"))

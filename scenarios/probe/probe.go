@@ -383,12 +383,13 @@ func probeFault(ctx context.Context, s *scenarios.Suite, env *harness.Environmen
 			break
 		}
 		r.Samples = append(r.Samples, again.Observation)
-		if again.CrossWired != nil {
-			r.Wired = append(r.Wired, *again.CrossWired)
-			if *again.CrossWired && !*r.CrossWired {
-				r.CrossWired, r.CrossWire = again.CrossWired, again.CrossWire
-			}
+		if again.Wired != nil {
+			r.Wired = append(r.Wired, again.Wired...)
+			r.CrossWire = cmp.Or(r.CrossWire, again.CrossWire)
 		}
+	}
+	if r.Wired != nil {
+		r.CrossWired = new(slices.Contains(r.Wired, true))
 	}
 	r.Varied = varied(r.Samples, r.Wired)
 	return r, ""
@@ -483,26 +484,13 @@ func probeOne(ctx context.Context, s *scenarios.Suite, env *harness.Environment,
 		r.Error = string(obs.ErrorKind) + ": " + obs.Error
 	}
 	if def.FollowUps > 0 {
-		r.CrossWire = crossWire(append([]harness.Observation{*res.Observed}, res.FollowUps...))
-		wired := r.CrossWire != ""
-		r.CrossWired, r.Wired = &wired, []bool{wired}
+		if wired := scenarios.CrossWiredAnswers(append([]harness.Observation{*res.Observed}, res.FollowUps...)); wired != nil {
+			r.CrossWire = wired[0]
+		}
+		r.Wired = []bool{r.CrossWire != ""}
+		r.CrossWired = new(r.CrossWire != "")
 	}
 	return r, ""
-}
-
-// crossWire says which of answers (the request's, then its follow-ups')
-// was cross-wired first, and how; "" when none was.
-func crossWire(answers []harness.Observation) string {
-	for i, o := range answers {
-		if o.CrossWired == nil {
-			continue
-		}
-		if i == 0 {
-			return "the request's answer " + o.CrossWired.String()
-		}
-		return fmt.Sprintf("follow-up %d of %d %s", i, len(answers)-1, o.CrossWired)
-	}
-	return ""
 }
 
 // metOf is the verdict on meeting the fault of o, as the probe shows it.
